@@ -1,0 +1,76 @@
+"""Named personas (as in healthchecks' Alice/Bob/Charlie) and helpers shared by every test."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm.accounts.models import Role
+from crm.accounts.testing import DepartmentFactory, UserFactory
+
+
+@pytest.fixture
+def dept_a(db):
+    return DepartmentFactory(name="Отдел А")
+
+
+@pytest.fixture
+def dept_b(db):
+    return DepartmentFactory(name="Отдел Б")
+
+
+def _role(code: str) -> Role:
+    return Role.objects.get(code=code)
+
+
+@pytest.fixture
+def manager_a(dept_a):
+    """Sales manager in department A: sees only their own clients."""
+    return UserFactory(username="manager_a", department=dept_a, role=_role("manager"))
+
+
+@pytest.fixture
+def manager_a2(dept_a):
+    """A colleague of manager_a in department A."""
+    return UserFactory(username="manager_a2", department=dept_a, role=_role("manager"))
+
+
+@pytest.fixture
+def manager_b(dept_b):
+    """Sales manager in department B: must never see department A's clients."""
+    return UserFactory(username="manager_b", department=dept_b, role=_role("manager"))
+
+
+@pytest.fixture
+def head_a(dept_a):
+    """Head of department A: sees the whole department."""
+    return UserFactory(username="head_a", department=dept_a, role=_role("head"))
+
+
+@pytest.fixture
+def support(db):
+    """Support: sees every contact, may edit but not delete or export."""
+    return UserFactory(username="support", role=_role("support"))
+
+
+@pytest.fixture
+def admin(db):
+    """Administrator: everything, plus users, roles and the global journal."""
+    return UserFactory(username="admin_user", role=_role("admin"))
+
+
+@pytest.fixture
+def inactive(dept_a):
+    """A leaver: a former manager of department A, deactivated."""
+    return UserFactory(username="leaver", department=dept_a, role=_role("manager"), is_active=False)
+
+
+@pytest.fixture
+def personas(manager_a, manager_b, head_a, support, admin, inactive):
+    return {
+        "manager_a": manager_a,
+        "manager_b": manager_b,
+        "head_a": head_a,
+        "support": support,
+        "admin": admin,
+        "inactive": inactive,
+    }

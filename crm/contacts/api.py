@@ -1,0 +1,444 @@
+"""REST API for contacts and companies: the same services and selectors as the UI."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import prefetch_related_objects
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from crm.contacts import selectors, services
+from crm.contacts.inputs import (
+    CompanyInput,
+    ContactInput,
+    EmailInput,
+    MessengerInput,
+    PhoneInput,
+    company_input_from,
+    contact_input_from,
+)
+from crm.contacts.models import Company, Contact
+from crm.contacts.normalize import format_phone
+from crm.core.audit import ChangeSource
+from crm.core.models import ChangeChannel
+
+router = Router(tags=["contacts"])
+company_router = Router(tags=["companies"])
+
+
+def _source(request: HttpRequest) -> ChangeSource:
+    return ChangeSource.from_request(request, ChangeChannel.API)
+
+
+class PhoneSchema(Schema):
+    value: str = Field(description="Any writing: 8 (912) 345-67-89, +7912…, with «доб. 12» for an extension")
+    kind: str = "mobile"
+    is_primary: bool = False
+    verification: str = Field("", description="'', 'call', 'reply' or 'code'")
+
+
+class EmailSchema(Schema):
+    value: str
+    kind: str = "work"
+    is_primary: bool = False
+    verification: str = ""
+
+
+class MessengerSchema(Schema):
+    kind: str
+    handle: str
+
+
+class ContactIn(Schema):
+    last_name: str = ""
+    first_name: str = ""
+    middle_name: str = ""
+    phones: list[PhoneSchema] = []
+    emails: list[EmailSchema] = []
+    messengers: list[MessengerSchema] = []
+    city: str = ""
+    address: str = ""
+    birthday: str = Field("", description="dd.mm.yyyy, yyyy-mm-dd or dd.mm (no year)")
+    source: str = ""
+    owner_id: int | None = None
+    base_type: str = "lead"
+    status_id: int | None = None
+    is_key: bool = False
+    tags: list[str] = []
+    notes: str = ""
+    company_id: int | None = None
+    position: str = ""
+
+
+class PhoneOut(Schema):
+    number: str
+    extension: str
+    display: str
+    kind: str
+    is_primary: bool
+    verified_at: datetime.datetime | None
+    verification_method: str
+
+
+class EmailOut(Schema):
+    address: str
+    kind: str
+    is_primary: bool
+    verified_at: datetime.datetime | None
+    verification_method: str
+
+
+class ContactOut(Schema):
+    id: int
+    last_name: str
+    first_name: str
+    middle_name: str
+    full_name: str
+    phones: list[PhoneOut]
+    emails: list[EmailOut]
+    messengers: list[MessengerSchema]
+    city: str
+    address: str
+    birthday: str
+    source: str
+    owner_id: int | None
+    base_type: str
+    status_id: int | None
+    is_key: bool
+    tags: list[str]
+    notes: str
+    company_id: int | None
+    position: str
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class ContactPage(Schema):
+    items: list[ContactOut]
+    next_cursor: str | None
+    total: int
+    total_is_estimate: bool
+
+
+def contact_out(contact: Contact) -> dict[str, Any]:
+    employment = next((e for e in contact.employments.all() if e.is_primary), None)
+    return {
+        "id": contact.pk,
+        "last_name": contact.last_name,
+        "first_name": contact.first_name,
+        "middle_name": contact.middle_name,
+        "full_name": contact.full_name,
+        "phones": [
+            {
+                "number": p.number,
+                "extension": p.extension,
+                "display": format_phone(p.number, p.extension),
+                "kind": p.kind,
+                "is_primary": p.is_primary,
+                "verified_at": p.verified_at,
+                "verification_method": p.verification_method,
+            }
+            for p in contact.phones.all()
+        ],
+        "emails": [
+            {
+                "address": e.address,
+                "kind": e.kind,
+                "is_primary": e.is_primary,
+                "verified_at": e.verified_at,
+                "verification_method": e.verification_method,
+            }
+            for e in contact.emails.all()
+        ],
+        "messengers": [{"kind": m.kind, "handle": m.handle} for m in contact.messengers.all()],
+        "city": contact.city,
+        "address": contact.address,
+        "birthday": contact.birthday_display,
+        "source": contact.source,
+        "owner_id": contact.owner_id,
+        "base_type": contact.base_type,
+        "status_id": contact.status_id,
+        "is_key": contact.is_key,
+        "tags": [t.name for t in contact.tags.all()],
+        "notes": contact.notes,
+        "company_id": employment.company_id if employment else None,
+        "position": employment.position if employment else "",
+        "created_at": contact.created_at,
+        "updated_at": contact.updated_at,
+    }
+
+
+def _contact_input(payload: dict[str, Any], base: ContactInput | None = None) -> ContactInput:
+    data = base or ContactInput()
+    for name, value in payload.items():
+        if name == "phones":
+            value = [PhoneInput(**p) for p in value]
+        elif name == "emails":
+            value = [EmailInput(**e) for e in value]
+        elif name == "messengers":
+            value = [MessengerInput(**m) for m in value]
+        setattr(data, name, value)
+    return data
+
+
+def _full(contact_id: int, request: HttpRequest) -> dict[str, Any]:
+    return contact_out(selectors.contact_get(user=request.user, pk=contact_id))
+
+
+class ContactListParams(Schema):
+    q: str = ""
+    owner: int | None = None
+    base_type: str = ""
+    status: int | None = None
+    tag: int | None = None
+    city: str = ""
+    source: str = ""
+    company: int | None = None
+    sort: str = Field("name", description="name, -name, created, -created, -updated")
+    cursor: str | None = None
+    limit: int = Field(50, ge=1, le=200)
+
+
+@router.get("/contacts", response=ContactPage, summary="List contacts (cursor pagination)")
+def list_contacts(request: HttpRequest, params: Query[ContactListParams]) -> dict[str, Any]:
+    filters = selectors.ContactFilters(
+        q=params.q,
+        owner_id=params.owner,
+        base_type=params.base_type,
+        status_id=params.status,
+        tag_id=params.tag,
+        city=params.city,
+        source=params.source,
+        company_id=params.company,
+    )
+    page = selectors.contact_list(
+        user=request.user, filters=filters, sort=params.sort, cursor=params.cursor, limit=params.limit
+    )
+    prefetch_related_objects(page.items, "phones", "emails", "messengers", "employments")
+    return {
+        "items": [contact_out(c) for c in page.items],
+        "next_cursor": page.next_cursor,
+        "total": page.total,
+        "total_is_estimate": page.total_is_estimate,
+    }
+
+
+@router.post(
+    "/contacts", response={201: ContactOut}, summary="Create a contact (409 if its phone or e-mail is taken)"
+)
+def create_contact(request: HttpRequest, payload: ContactIn) -> tuple[int, dict[str, Any]]:
+    contact = services.contact_create(
+        actor=request.user, data=_contact_input(payload.dict()), source=_source(request)
+    )
+    return 201, _full(contact.pk, request)
+
+
+@router.get("/contacts/{contact_id}", response=ContactOut, summary="One contact card")
+def get_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
+    return _full(contact_id, request)
+
+
+@router.put("/contacts/{contact_id}", response=ContactOut, summary="Replace a contact's values")
+def replace_contact(request: HttpRequest, contact_id: int, payload: ContactIn) -> dict[str, Any]:
+    services.contact_update(
+        actor=request.user,
+        contact_id=contact_id,
+        data=_contact_input(payload.dict()),
+        source=_source(request),
+    )
+    return _full(contact_id, request)
+
+
+@router.patch("/contacts/{contact_id}", response=ContactOut, summary="Change some of a contact's values")
+def patch_contact(request: HttpRequest, contact_id: int, payload: ContactIn) -> dict[str, Any]:
+    current = selectors.contact_get(user=request.user, pk=contact_id)
+    data = _contact_input(payload.dict(exclude_unset=True), contact_input_from(current))
+    services.contact_update(actor=request.user, contact_id=contact_id, data=data, source=_source(request))
+    return _full(contact_id, request)
+
+
+@router.delete("/contacts/{contact_id}", response={204: None}, summary="Move a contact to the trash")
+def delete_contact(request: HttpRequest, contact_id: int) -> tuple[int, None]:
+    services.contact_delete(actor=request.user, contact_id=contact_id, source=_source(request))
+    return 204, None
+
+
+@router.post(
+    "/contacts/{contact_id}/restore", response=ContactOut, summary="Restore a contact from the trash"
+)
+def restore_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
+    services.contact_restore(actor=request.user, contact_id=contact_id, source=_source(request))
+    return _full(contact_id, request)
+
+
+class CompanyIn(Schema):
+    name: str = ""
+    legal_form: str = ""
+    inn: str = ""
+    kpp: str = ""
+    ogrn: str = ""
+    industry: str = ""
+    website: str = ""
+    size: str = ""
+    phone: str = ""
+    email: str = ""
+    city: str = ""
+    address: str = ""
+    source: str = ""
+    owner_id: int | None = None
+    is_key: bool = False
+    tags: list[str] = []
+    notes: str = ""
+
+
+class CompanyOut(Schema):
+    id: int
+    name: str
+    legal_form: str
+    inn: str
+    kpp: str
+    ogrn: str
+    industry: str
+    website: str
+    size: str
+    phone: str
+    phone_extension: str
+    email: str
+    city: str
+    address: str
+    source: str
+    owner_id: int | None
+    is_key: bool
+    tags: list[str]
+    notes: str
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class CompanyPage(Schema):
+    items: list[CompanyOut]
+    next_cursor: str | None
+    total: int
+    total_is_estimate: bool
+
+
+def company_out(company: Company) -> dict[str, Any]:
+    values = {
+        name: getattr(company, name)
+        for name in (
+            "name",
+            "legal_form",
+            "inn",
+            "kpp",
+            "ogrn",
+            "industry",
+            "website",
+            "size",
+            "phone",
+            "email",
+            "city",
+            "address",
+            "source",
+            "owner_id",
+            "is_key",
+            "notes",
+            "created_at",
+            "updated_at",
+        )
+    }
+    return values | {
+        "id": company.pk,
+        "phone_extension": company.phone_ext,
+        "tags": [t.name for t in company.tags.all()],
+    }
+
+
+class CompanyListParams(Schema):
+    q: str = ""
+    owner: int | None = None
+    tag: int | None = None
+    city: str = ""
+    industry: str = ""
+    sort: str = "name"
+    cursor: str | None = None
+    limit: int = Field(50, ge=1, le=200)
+
+
+@company_router.get("/companies", response=CompanyPage, summary="List companies (cursor pagination)")
+def list_companies(request: HttpRequest, params: Query[CompanyListParams]) -> dict[str, Any]:
+    filters = selectors.CompanyFilters(
+        q=params.q, owner_id=params.owner, tag_id=params.tag, city=params.city, industry=params.industry
+    )
+    page = selectors.company_list(
+        user=request.user, filters=filters, sort=params.sort, cursor=params.cursor, limit=params.limit
+    )
+    return {
+        "items": [company_out(c) for c in page.items],
+        "next_cursor": page.next_cursor,
+        "total": page.total,
+        "total_is_estimate": page.total_is_estimate,
+    }
+
+
+@company_router.post(
+    "/companies", response={201: CompanyOut}, summary="Create a company (409 if its INN is taken)"
+)
+def create_company(request: HttpRequest, payload: CompanyIn) -> tuple[int, dict[str, Any]]:
+    company = services.company_create(
+        actor=request.user, data=CompanyInput(**payload.dict()), source=_source(request)
+    )
+    return 201, company_out(selectors.company_get(user=request.user, pk=company.pk))
+
+
+@company_router.get("/companies/{company_id}", response=CompanyOut, summary="One company card")
+def get_company(request: HttpRequest, company_id: int) -> dict[str, Any]:
+    return company_out(selectors.company_get(user=request.user, pk=company_id))
+
+
+@company_router.put("/companies/{company_id}", response=CompanyOut, summary="Replace a company's values")
+def replace_company(request: HttpRequest, company_id: int, payload: CompanyIn) -> dict[str, Any]:
+    services.company_update(
+        actor=request.user,
+        company_id=company_id,
+        data=CompanyInput(**payload.dict()),
+        source=_source(request),
+    )
+    return company_out(selectors.company_get(user=request.user, pk=company_id))
+
+
+@company_router.patch(
+    "/companies/{company_id}", response=CompanyOut, summary="Change some of a company's values"
+)
+def patch_company(request: HttpRequest, company_id: int, payload: CompanyIn) -> dict[str, Any]:
+    data = company_input_from(selectors.company_get(user=request.user, pk=company_id))
+    for name, value in payload.dict(exclude_unset=True).items():
+        setattr(data, name, value)
+    services.company_update(actor=request.user, company_id=company_id, data=data, source=_source(request))
+    return company_out(selectors.company_get(user=request.user, pk=company_id))
+
+
+@company_router.delete("/companies/{company_id}", response={204: None}, summary="Move a company to the trash")
+def delete_company(request: HttpRequest, company_id: int) -> tuple[int, None]:
+    services.company_delete(actor=request.user, company_id=company_id, source=_source(request))
+    return 204, None
+
+
+@company_router.post("/companies/{company_id}/restore", response=CompanyOut, summary="Restore a company")
+def restore_company(request: HttpRequest, company_id: int) -> dict[str, Any]:
+    services.company_restore(actor=request.user, company_id=company_id, source=_source(request))
+    return company_out(selectors.company_get(user=request.user, pk=company_id))
+
+
+class SearchHitOut(Schema):
+    kind: str
+    id: int = Field(validation_alias="pk")
+    title: str
+    subtitle: str
+    url: str
+
+
+@router.get("/search", response=list[SearchHitOut], tags=["search"], summary="Global search, as Ctrl+K")
+def search(request: HttpRequest, q: str) -> list[Any]:
+    return selectors.global_search(user=request.user, query=q)

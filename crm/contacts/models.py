@@ -1,0 +1,330 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class BaseType(models.TextChoices):
+    LEAD = "lead", _("Lead")
+    ACTIVE = "active", _("Active client")
+    SLEEPING = "sleeping", _("Sleeping")
+    BLACKLIST = "blacklist", _("Blacklist")
+    PARTNER = "partner", _("Partner")
+    ARCHIVE = "archive", _("Archive")
+
+
+class PhoneKind(models.TextChoices):
+    MOBILE = "mobile", _("Mobile")
+    WORK = "work", _("Work")
+    HOME = "home", _("Home")
+    FAX = "fax", _("Fax")
+    OTHER = "other", _("Other")
+
+
+class EmailKind(models.TextChoices):
+    WORK = "work", _("Work")
+    PERSONAL = "personal", _("Personal")
+    OTHER = "other", _("Other")
+
+
+class MessengerKind(models.TextChoices):
+    TELEGRAM = "telegram", "Telegram"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    VK = "vk", _("VK")
+    VIBER = "viber", "Viber"
+    MAX = "max", "MAX"
+    SKYPE = "skype", "Skype"
+    OTHER = "other", _("Other")
+
+
+class VerificationMethod(models.TextChoices):
+    CALL = "call", _("Confirmed by a call")
+    REPLY = "reply", _("Confirmed by a reply")
+    CODE = "code", _("Confirmed by a code")
+
+
+class Tag(models.Model):
+    """A label shared by contacts and companies (one spelling for everyone)."""
+
+    name = models.CharField(_("name"), max_length=64)
+    key = models.CharField(max_length=64, unique=True, editable=False)  # casefolded: "VIP" and "vip" are one
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactStatus(models.Model):
+    """A step of the client's relationship (Первый контакт → … → Постоянный партнер); a managed list."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("client status")
+        verbose_name_plural = _("client statuses")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OwnedRecord(models.Model):
+    """Fields every scoped, trashable card shares.
+
+    ``department`` copies the owner's department (kept by services) so that a head's scope is an
+    indexed filter on the card's own table rather than a join through users.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible manager"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    department = models.ForeignKey(
+        "accounts.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    is_key = models.BooleanField(_("key client"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Company(OwnedRecord):
+    """An organisation; people are linked to it through employments with a position."""
+
+    name = models.CharField(_("name"), max_length=255)
+    legal_form = models.CharField(_("legal form"), max_length=32, blank=True)
+    inn = models.CharField(_("INN"), max_length=12, blank=True)
+    kpp = models.CharField(_("KPP"), max_length=9, blank=True)
+    ogrn = models.CharField(_("OGRN"), max_length=15, blank=True)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    website = models.URLField(_("website"), max_length=255, blank=True)
+    size = models.CharField(_("size"), max_length=32, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone_ext = models.CharField(max_length=10, blank=True)
+    email = models.CharField(_("e-mail"), max_length=254, blank=True)
+    name_key = models.CharField(max_length=255, blank=True, editable=False)
+
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="companies")
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        indexes = [
+            models.Index(fields=["inn"], name="company_inn_idx"),
+            models.Index(fields=["name_key", "id"], name="company_name_idx"),
+            models.Index(fields=["owner", "id"], name="company_owner_idx"),
+            models.Index(fields=["department", "id"], name="company_dept_idx"),
+            models.Index(fields=["deleted_at"], name="company_deleted_idx"),
+            models.Index(fields=["-created_at", "-id"], name="company_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(OwnedRecord):
+    """A person: the client card."""
+
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    middle_name = models.CharField(_("middle name"), max_length=100, blank=True)
+    birth_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    birth_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    base_type = models.CharField(
+        _("base type"), max_length=16, choices=BaseType.choices, default=BaseType.LEAD
+    )
+    status = models.ForeignKey(
+        ContactStatus, verbose_name=_("status"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    # "last first middle", lower-case and Ё→Е: the key for sorting, prefix search and trigram search.
+    name_key = models.CharField(max_length=310, blank=True, editable=False)
+
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="contacts")
+    companies = models.ManyToManyField(Company, through="Employment", related_name="people")
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        indexes = [
+            models.Index(fields=["name_key", "id"], name="contact_name_idx"),
+            models.Index(fields=["-created_at", "-id"], name="contact_created_idx"),
+            models.Index(fields=["-updated_at", "-id"], name="contact_updated_idx"),
+            models.Index(fields=["owner", "name_key", "id"], name="contact_owner_name_idx"),
+            models.Index(fields=["owner", "-created_at", "-id"], name="contact_owner_created_idx"),
+            models.Index(fields=["department", "name_key", "id"], name="contact_dept_name_idx"),
+            models.Index(fields=["department", "-created_at", "-id"], name="contact_dept_created_idx"),
+            models.Index(fields=["base_type", "name_key", "id"], name="contact_type_name_idx"),
+            models.Index(fields=["status", "name_key", "id"], name="contact_status_name_idx"),
+            models.Index(fields=["city", "name_key", "id"], name="contact_city_name_idx"),
+            models.Index(fields=["source", "name_key", "id"], name="contact_source_name_idx"),
+            models.Index(fields=["deleted_at"], name="contact_deleted_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p) or "—"
+
+    @property
+    def birthday_display(self) -> str:
+        if not (self.birth_day and self.birth_month):
+            return ""
+        text = f"{self.birth_day:02d}.{self.birth_month:02d}"
+        return f"{text}.{self.birth_year}" if self.birth_year else text
+
+
+class ContactPhone(models.Model):
+    """A phone of a contact: E.164 plus its extension, so duplicate checks are index lookups."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+    number = models.CharField(_("phone"), max_length=20)  # E.164
+    extension = models.CharField(_("extension"), max_length=10, blank=True)
+    tail = models.CharField(max_length=7, editable=False)  # last 7 digits: search by "the last 7"
+    kind = models.CharField(_("kind"), max_length=16, choices=PhoneKind.choices, default=PhoneKind.MOBILE)
+    is_primary = models.BooleanField(_("primary"), default=False)
+    note = models.CharField(_("note"), max_length=100, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verification_method = models.CharField(max_length=16, choices=VerificationMethod.choices, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-is_primary", "position", "id"]
+        indexes = [
+            models.Index(fields=["number", "extension"], name="phone_number_idx"),
+            models.Index(fields=["tail"], name="phone_tail_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number + (f" ext. {self.extension}" if self.extension else "")
+
+
+class ContactEmail(models.Model):
+    """An e-mail of a contact, stored trimmed and lower-cased."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+    address = models.CharField(_("e-mail"), max_length=254)
+    kind = models.CharField(_("kind"), max_length=16, choices=EmailKind.choices, default=EmailKind.WORK)
+    is_primary = models.BooleanField(_("primary"), default=False)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verification_method = models.CharField(max_length=16, choices=VerificationMethod.choices, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-is_primary", "position", "id"]
+        indexes = [models.Index(fields=["address"], name="email_address_idx")]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class ContactMessenger(models.Model):
+    """A messenger account (Telegram, WhatsApp, VK …)."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="messengers")
+    kind = models.CharField(_("messenger"), max_length=16, choices=MessengerKind.choices)
+    handle = models.CharField(_("account"), max_length=255)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.handle}"
+
+
+class Employment(models.Model):
+    """A person works at a company in a position."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="employments")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="employments")
+    position = models.CharField(_("position"), max_length=150, blank=True)
+    is_primary = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        constraints = [models.UniqueConstraint(fields=["contact", "company"], name="employment_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} @ {self.company_id}"
+
+
+class StatusChange(models.Model):
+    """The history of a contact's status, so "stuck in a status for two weeks" is a query."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.ForeignKey(
+        ContactStatus, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_status = models.ForeignKey(
+        ContactStatus, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["to_status", "at"], name="status_change_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}: {self.from_status_id} → {self.to_status_id}"
+
+
+class Comment(models.Model):
+    """A comment on a contact or a company card (R1.9)."""
+
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(_("comment"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(contact__isnull=False) | models.Q(company__isnull=False),
+                name="comment_has_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:50]

@@ -1,0 +1,390 @@
+"""Every read of contacts and companies starts here, from ``access.visible`` (the read guard)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from crm.accounts import access
+from crm.accounts.models import User
+from crm.contacts import normalize as norm
+from crm.contacts import search
+from crm.contacts.models import (
+    Comment,
+    Company,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    ContactStatus,
+    Employment,
+    StatusChange,
+    Tag,
+)
+from crm.core.errors import NotFound
+from crm.core.models import AuditEntry
+from crm.core.pagination import Page, SortKey, paginate
+
+CONTACT_SORTS = {
+    "name": SortKey("name_key"),
+    "-name": SortKey("name_key", descending=True),
+    "-created": SortKey("created_at", descending=True),
+    "created": SortKey("created_at"),
+    "-updated": SortKey("updated_at", descending=True),
+}
+COMPANY_SORTS = dict(CONTACT_SORTS.items())
+
+
+def contacts_visible(user: User) -> QuerySet[Contact]:
+    return access.visible(Contact.objects.filter(deleted_at=None), user, "contact")
+
+
+def companies_visible(user: User) -> QuerySet[Company]:
+    return access.visible(Company.objects.filter(deleted_at=None), user, "company")
+
+
+@dataclass
+class ContactFilters:
+    q: str = ""
+    owner_id: int | None = None
+    base_type: str = ""
+    status_id: int | None = None
+    tag_id: int | None = None
+    city: str = ""
+    source: str = ""
+    company_id: int | None = None
+    is_key: bool | None = None
+    created_from: datetime.date | None = None
+    created_to: datetime.date | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _text_filter(kind: str, query: str) -> Q:
+    """The list's search box: a phone, an e-mail or the start of any word of the name."""
+    query = query.strip()
+    digits = norm.phone_digits_query(query)
+    if kind == "contact" and digits:
+        return Q(pk__in=_phone_contact_ids(digits))
+    if kind == "contact" and "@" in query:
+        address = query.lower()
+        return Q(
+            pk__in=ContactEmail.objects.filter(
+                address__gte=address, address__lt=address + "\U0010ffff"
+            ).values("contact_id")
+        )
+    if kind == "company" and query.isdigit():
+        return Q(inn__startswith=query)
+    terms = search.words(query)
+    if not terms:
+        return Q()
+    table = search.TABLES[kind]
+    if search.is_sqlite():
+        match = " AND ".join('"' + t.replace('"', "") + '"*' for t in terms)
+        return Q(pk__in=RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match]))
+    condition = Q()
+    for term in terms:
+        condition &= Q(name_key__regex=r"(^|[\s-])" + _regex_escape(term))
+    return condition
+
+
+def _regex_escape(text: str) -> str:
+    return "".join("\\" + c if not c.isalnum() and c != " " else c for c in text)
+
+
+def _phone_contact_ids(digits: str) -> QuerySet[Any]:
+    if len(digits) >= 10:
+        try:
+            phone = norm.normalize_phone(digits)
+        except norm.NormalizationError:
+            pass
+        else:
+            return ContactPhone.objects.filter(number=phone.e164).values("contact_id")
+    tail = digits[-7:]
+    rows = (
+        ContactPhone.objects.filter(tail=tail)
+        if len(tail) == 7
+        else ContactPhone.objects.filter(tail__endswith=tail)
+    )
+    return rows.values("contact_id")
+
+
+def contact_list(
+    *, user: User, filters: ContactFilters, sort: str = "name", cursor: str | None = None, limit: int = 50
+) -> Page[Contact]:
+    qs = contacts_visible(user)
+    f = filters
+    if f.q:
+        qs = qs.filter(_text_filter("contact", f.q))
+    simple = {
+        "owner_id": f.owner_id,
+        "base_type": f.base_type,
+        "status_id": f.status_id,
+        "city": f.city,
+        "source": f.source,
+        "is_key": f.is_key,
+    }
+    qs = qs.filter(**{k: v for k, v in simple.items() if v not in (None, "")})
+    if f.tag_id:
+        qs = qs.filter(tags__id=f.tag_id)
+    if f.company_id:
+        qs = qs.filter(employments__company_id=f.company_id)
+    if f.created_from:
+        qs = qs.filter(created_at__date__gte=f.created_from)
+    if f.created_to:
+        qs = qs.filter(created_at__date__lte=f.created_to)
+    qs = qs.select_related("owner", "status").prefetch_related(
+        Prefetch("phones", queryset=ContactPhone.objects.filter(is_primary=True), to_attr="primary_phones"),
+        Prefetch("emails", queryset=ContactEmail.objects.filter(is_primary=True), to_attr="primary_emails"),
+        Prefetch(
+            "employments",
+            queryset=Employment.objects.filter(is_primary=True).select_related("company"),
+            to_attr="primary_employments",
+        ),
+        "tags",
+    )
+    return paginate(qs, CONTACT_SORTS.get(sort, CONTACT_SORTS["name"]), cursor, limit)
+
+
+@dataclass
+class CompanyFilters:
+    q: str = ""
+    owner_id: int | None = None
+    tag_id: int | None = None
+    city: str = ""
+    industry: str = ""
+    source: str = ""
+    is_key: bool | None = None
+    created_from: datetime.date | None = None
+    created_to: datetime.date | None = None
+
+
+def company_list(
+    *, user: User, filters: CompanyFilters, sort: str = "name", cursor: str | None = None, limit: int = 50
+) -> Page[Company]:
+    qs = companies_visible(user)
+    f = filters
+    if f.q:
+        qs = qs.filter(_text_filter("company", f.q))
+    simple = {
+        "owner_id": f.owner_id,
+        "city": f.city,
+        "industry": f.industry,
+        "source": f.source,
+        "is_key": f.is_key,
+    }
+    qs = qs.filter(**{k: v for k, v in simple.items() if v not in (None, "")})
+    if f.tag_id:
+        qs = qs.filter(tags__id=f.tag_id)
+    if f.created_from:
+        qs = qs.filter(created_at__date__gte=f.created_from)
+    if f.created_to:
+        qs = qs.filter(created_at__date__lte=f.created_to)
+    qs = qs.select_related("owner").prefetch_related("tags")
+    return paginate(qs, COMPANY_SORTS.get(sort, COMPANY_SORTS["name"]), cursor, limit)
+
+
+def contact_get(*, user: User, pk: int) -> Contact:
+    """The card with everything it shows, in a fixed number of queries; NotFound if missing or not visible."""
+    contact = (
+        contacts_visible(user)
+        .select_related("owner", "status", "created_by")
+        .prefetch_related(
+            "phones",
+            "emails",
+            "messengers",
+            "tags",
+            Prefetch("employments", queryset=Employment.objects.select_related("company")),
+            Prefetch("comments", queryset=Comment.objects.select_related("author")),
+            Prefetch(
+                "status_changes",
+                queryset=StatusChange.objects.select_related("from_status", "to_status", "by"),
+            ),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if contact is None:
+        raise NotFound
+    return contact
+
+
+def company_get(*, user: User, pk: int) -> Company:
+    company = (
+        companies_visible(user)
+        .select_related("owner", "created_by")
+        .prefetch_related(
+            "tags",
+            Prefetch("comments", queryset=Comment.objects.select_related("author")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if company is None:
+        raise NotFound
+    return company
+
+
+def company_people(*, user: User, company: Company) -> list[Employment]:
+    """The company's people that the user may see (others are counted, not shown)."""
+    visible_ids = contacts_visible(user).values("pk")
+    return list(
+        Employment.objects.filter(company=company, contact_id__in=visible_ids, contact__deleted_at=None)
+        .select_related("contact")
+        .prefetch_related(
+            Prefetch(
+                "contact__phones",
+                queryset=ContactPhone.objects.filter(is_primary=True),
+                to_attr="primary_phones",
+            )
+        )
+        .order_by("contact__name_key")[:200]
+    )
+
+
+def companies_for_choice(*, user: User, query: str, limit: int = 10) -> list[Company]:
+    qs = companies_visible(user)
+    if query.strip():
+        qs = qs.filter(_text_filter("company", query))
+    return list(qs.order_by("name_key", "id")[:limit])
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str
+    pk: int
+    title: str
+    subtitle: str
+    url: str
+
+
+def global_search(*, user: User, query: str, limit: int = 8) -> list[SearchHit]:
+    """Ctrl+K: a phone in any writing or its last 7 digits, an e-mail, a name (typos forgiven), an INN."""
+    from django.urls import reverse
+
+    query = " ".join(query.split())
+    if len(query) < 2:
+        return []
+    contacts: list[Contact] = []
+    companies: list[Company] = []
+    digits = norm.phone_digits_query(query)
+    visible_contacts = contacts_visible(user).select_related("owner")
+    visible_companies = companies_visible(user)
+    if digits:
+        contacts = list(visible_contacts.filter(pk__in=_phone_contact_ids(digits))[:limit])
+        if len(digits) in (10, 12) or not contacts:
+            companies = list(visible_companies.filter(Q(inn__startswith=digits) | Q(ogrn=digits))[:limit])
+    elif "@" in query:
+        address = query.lower()
+        ids = ContactEmail.objects.filter(address__gte=address, address__lt=address + "\U0010ffff").values(
+            "contact_id"
+        )
+        contacts = list(visible_contacts.filter(pk__in=ids)[:limit])
+        domain = address.split("@", 1)[1]
+        if domain:
+            companies = list(visible_companies.filter(email=address)[:limit])
+    else:
+        contacts = _name_search(visible_contacts, "contact", query, limit)
+        companies = _name_search(visible_companies, "company", query, limit)
+    hits = [
+        SearchHit(
+            "contact",
+            c.pk,
+            c.full_name,
+            _contact_subtitle(c),
+            reverse("contacts:contact_detail", args=[c.pk]),
+        )
+        for c in contacts
+    ]
+    hits += [
+        SearchHit(
+            "company",
+            c.pk,
+            c.name,
+            " · ".join(x for x in (c.inn and f"ИНН {c.inn}", c.city) if x),
+            reverse("contacts:company_detail", args=[c.pk]),
+        )
+        for c in companies
+    ]
+    return hits[: limit * 2]
+
+
+def _contact_subtitle(contact: Contact) -> str:
+    return " · ".join(x for x in (contact.city, str(contact.owner) if contact.owner_id else "") if x)
+
+
+def _name_search(qs: QuerySet[Any], kind: str, query: str, limit: int) -> list[Any]:
+    terms = search.words(query)
+    if not terms:
+        return []
+    if search.is_sqlite():
+        ids = search.prefix_ids(kind, query, limit * 4) or search.fuzzy_ids(kind, query, limit * 4) or []
+        rows = {r.pk: r for r in qs.filter(pk__in=ids)}
+        return [rows[i] for i in ids if i in rows][:limit]
+    key = " ".join(terms)
+    prefix = list(qs.filter(_text_filter(kind, query)).order_by("name_key")[:limit])
+    if prefix:
+        return prefix
+    # Typo tolerance: pg_trgm word similarity, served by the GIN trigram index.
+    return list(
+        qs.extra(where=["%s <%% name_key"], params=[key])
+        .annotate(distance=RawSQL("%s <<-> name_key", [key]))
+        .order_by("distance")[:limit]
+    )
+
+
+def trash_list(*, user: User, limit: int = 200) -> tuple[list[Contact], list[Company]]:
+    """Trashed cards the user could delete (and so may restore)."""
+    contacts = [
+        c
+        for c in access.visible(Contact.objects.exclude(deleted_at=None), user, "contact")
+        .select_related("deleted_by")
+        .order_by("-deleted_at")[:limit]
+        if access.may_touch(user, c, "contact", "delete")
+    ]
+    companies = [
+        c
+        for c in access.visible(Company.objects.exclude(deleted_at=None), user, "company")
+        .select_related("deleted_by")
+        .order_by("-deleted_at")[:limit]
+        if access.may_touch(user, c, "company", "delete")
+    ]
+    return contacts, companies
+
+
+def journal_for(*, record: Contact | Company, limit: int = 100) -> list[AuditEntry]:
+    """A card's journal; the caller has already fetched the card through the read guard."""
+    return list(
+        AuditEntry.objects.filter(object_type=record._meta.label_lower, object_id=record.pk).select_related(
+            "actor"
+        )[:limit]
+    )
+
+
+def statuses() -> list[ContactStatus]:
+    return list(ContactStatus.objects.filter(is_active=True))
+
+
+def tags() -> list[Tag]:
+    return list(Tag.objects.all()[:500])
+
+
+def owners_for_filter(*, user: User) -> list[User]:
+    scope = access.scope_of(user)
+    qs = User.objects.filter(is_active=True)
+    if scope == "own":
+        qs = qs.filter(pk=user.pk)
+    elif scope == "department" and user.department_id is not None:
+        qs = qs.filter(department_id=user.department_id)
+    elif scope == "department":
+        qs = qs.filter(pk=user.pk)
+    elif scope != "all":
+        qs = qs.none()
+    return list(qs.order_by("last_name", "first_name"))
+
+
+def db_vendor() -> str:
+    return connection.vendor

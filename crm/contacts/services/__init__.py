@@ -1,0 +1,35 @@
+"""Every write of contacts and companies. UI, API, demo data and tests all call these."""
+
+from crm.contacts.services.company import (
+    company_comment,
+    company_create,
+    company_delete,
+    company_purge,
+    company_restore,
+    company_update,
+)
+from crm.contacts.services.contact import (
+    contact_comment,
+    contact_create,
+    contact_delete,
+    contact_purge,
+    contact_restore,
+    contact_update,
+)
+from crm.contacts.services.trash import trash_purge_expired
+
+__all__ = [
+    "company_comment",
+    "company_create",
+    "company_delete",
+    "company_purge",
+    "company_restore",
+    "company_update",
+    "contact_comment",
+    "contact_create",
+    "contact_delete",
+    "contact_purge",
+    "contact_restore",
+    "contact_update",
+    "trash_purge_expired",
+]

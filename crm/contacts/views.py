@@ -1,0 +1,350 @@
+"""Thin views: parse the request, call a selector or a service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from crm.accounts import access
+from crm.contacts import forms, selectors, services
+from crm.contacts.models import BaseType, EmailKind, MessengerKind, PhoneKind, VerificationMethod
+from crm.core.audit import ChangeSource
+from crm.core.errors import DuplicateFound, NotFound, PermissionDenied, ValidationFailed
+from crm.core.htmx import hx_redirect, is_htmx
+
+
+def _choices(user: Any) -> dict[str, Any]:
+    return {
+        "base_types": BaseType.choices,
+        "phone_kinds": PhoneKind.choices,
+        "email_kinds": EmailKind.choices,
+        "messenger_kinds": MessengerKind.choices,
+        "verification_methods": VerificationMethod.choices,
+        "statuses": selectors.statuses(),
+        "owners": selectors.owners_for_filter(user=user),
+        "all_tags": selectors.tags(),
+    }
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+@login_required
+@require_GET
+def contact_list(request: HttpRequest) -> HttpResponse:
+    if not access.has_perm(request.user, "contact", "view"):
+        raise Http404
+    filters = forms.contact_filters(request.GET)
+    sort = request.GET.get("sort", "name")
+    page = selectors.contact_list(
+        user=request.user,
+        filters=filters,
+        sort=sort,
+        cursor=request.GET.get("after") or request.GET.get("before"),
+    )
+    context = {
+        "page": page,
+        "filters": filters,
+        "sort": sort,
+        "query": _query_without(request, "after", "before"),
+        "sort_query": _query_without(request, "after", "before", "sort"),
+        "can_create": access.has_perm(request.user, "contact", "create"),
+        **_choices(request.user),
+    }
+    template = "contacts/_contact_rows.html" if is_htmx(request) else "contacts/contact_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def contact_create(request: HttpRequest) -> HttpResponse:
+    if not access.has_perm(request.user, "contact", "create"):
+        raise Http404
+    if request.method == "POST":
+        data = forms.contact_input(request.POST)
+        try:
+            contact = services.contact_create(
+                actor=request.user, data=data, source=ChangeSource.from_request(request)
+            )
+        except ValidationFailed as exc:
+            return _contact_form(request, data, exc, None)
+        messages.success(request, _("The card is created."))
+        return _done(request, reverse("contacts:contact_detail", args=[contact.pk]))
+    initial = forms.contact_input(request.GET) if request.GET.get("company_id") else forms.ContactInput()
+    return _contact_form(request, initial, None, None)
+
+
+@login_required
+def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _get_contact(request, pk)
+    if not access.may_touch(request.user, contact, "contact", "edit"):
+        raise Http404
+    if request.method == "POST":
+        data = forms.contact_input(request.POST)
+        try:
+            services.contact_update(
+                actor=request.user, contact_id=pk, data=data, source=ChangeSource.from_request(request)
+            )
+        except ValidationFailed as exc:
+            return _contact_form(request, data, exc, contact)
+        messages.success(request, _("Changes are saved."))
+        return _done(request, reverse("contacts:contact_detail", args=[pk]))
+    return _contact_form(request, forms.contact_input_from(contact), None, contact)
+
+
+def _contact_form(
+    request: HttpRequest, data: Any, error: ValidationFailed | None, contact: Any
+) -> HttpResponse:
+    company = None
+    if data.company_id:
+        company = selectors.companies_visible(request.user).filter(pk=data.company_id).first()
+    context = {
+        "data": data,
+        "contact": contact,
+        "company": company,
+        "errors": error.by_field() if error else {},
+        "duplicates": error.matches if isinstance(error, DuplicateFound) else [],
+        "show_all": contact is not None or bool(error),
+        **_choices(request.user),
+    }
+    template = "contacts/_contact_form.html" if is_htmx(request) else "contacts/contact_form.html"
+    return render(request, template, context)
+
+
+def _done(request: HttpRequest, url: str) -> HttpResponse:
+    return hx_redirect(url) if is_htmx(request) else redirect(url)
+
+
+def _get_contact(request: HttpRequest, pk: int) -> Any:
+    try:
+        return selectors.contact_get(user=request.user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+
+
+@login_required
+@require_GET
+def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _get_contact(request, pk)
+    context = {
+        "contact": contact,
+        "employments": list(contact.employments.all()),
+        "journal": selectors.journal_for(record=contact, limit=50),
+        "can_edit": access.may_touch(request.user, contact, "contact", "edit"),
+        "can_delete": access.may_touch(request.user, contact, "contact", "delete"),
+    }
+    return render(request, "contacts/contact_detail.html", context)
+
+
+@login_required
+@require_POST
+def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        services.contact_delete(actor=request.user, contact_id=pk, source=ChangeSource.from_request(request))
+    except (NotFound, PermissionDenied):
+        raise Http404 from None
+    messages.success(request, _("The card is in the trash. You can restore it from there."))
+    return _done(request, reverse("contacts:contact_list"))
+
+
+@login_required
+@require_POST
+def contact_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        services.contact_restore(actor=request.user, contact_id=pk, source=ChangeSource.from_request(request))
+    except (NotFound, PermissionDenied):
+        raise Http404 from None
+    messages.success(request, _("The card is restored."))
+    return _done(request, reverse("contacts:contact_detail", args=[pk]))
+
+
+@login_required
+@require_POST
+def contact_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        services.contact_comment(
+            actor=request.user,
+            contact_id=pk,
+            text=request.POST.get("text", ""),
+            source=ChangeSource.from_request(request),
+        )
+    except (NotFound, PermissionDenied):
+        raise Http404 from None
+    except ValidationFailed as exc:
+        messages.error(request, "; ".join(str(e.message) for e in exc.errors))
+    return _done(request, reverse("contacts:contact_detail", args=[pk]) + "#comments")
+
+
+# Companies
+
+
+@login_required
+@require_GET
+def company_list(request: HttpRequest) -> HttpResponse:
+    if not access.has_perm(request.user, "company", "view"):
+        raise Http404
+    filters = forms.company_filters(request.GET)
+    sort = request.GET.get("sort", "name")
+    page = selectors.company_list(
+        user=request.user,
+        filters=filters,
+        sort=sort,
+        cursor=request.GET.get("after") or request.GET.get("before"),
+    )
+    context = {
+        "page": page,
+        "filters": filters,
+        "sort": sort,
+        "query": _query_without(request, "after", "before"),
+        "sort_query": _query_without(request, "after", "before", "sort"),
+        "can_create": access.has_perm(request.user, "company", "create"),
+        **_choices(request.user),
+    }
+    template = "contacts/_company_rows.html" if is_htmx(request) else "contacts/company_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def company_create(request: HttpRequest) -> HttpResponse:
+    if not access.has_perm(request.user, "company", "create"):
+        raise Http404
+    if request.method == "POST":
+        data = forms.company_input(request.POST)
+        try:
+            company = services.company_create(
+                actor=request.user, data=data, source=ChangeSource.from_request(request)
+            )
+        except ValidationFailed as exc:
+            return _company_form(request, data, exc, None)
+        messages.success(request, _("The company is created."))
+        return _done(request, reverse("contacts:company_detail", args=[company.pk]))
+    return _company_form(request, forms.CompanyInput(), None, None)
+
+
+@login_required
+def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    company = _get_company(request, pk)
+    if not access.may_touch(request.user, company, "company", "edit"):
+        raise Http404
+    if request.method == "POST":
+        data = forms.company_input(request.POST)
+        try:
+            services.company_update(
+                actor=request.user, company_id=pk, data=data, source=ChangeSource.from_request(request)
+            )
+        except ValidationFailed as exc:
+            return _company_form(request, data, exc, company)
+        messages.success(request, _("Changes are saved."))
+        return _done(request, reverse("contacts:company_detail", args=[pk]))
+    return _company_form(request, forms.company_input_from(company), None, company)
+
+
+def _company_form(
+    request: HttpRequest, data: Any, error: ValidationFailed | None, company: Any
+) -> HttpResponse:
+    context = {
+        "data": data,
+        "company": company,
+        "errors": error.by_field() if error else {},
+        "duplicates": error.matches if isinstance(error, DuplicateFound) else [],
+        **_choices(request.user),
+    }
+    template = "contacts/_company_form.html" if is_htmx(request) else "contacts/company_form.html"
+    return render(request, template, context)
+
+
+def _get_company(request: HttpRequest, pk: int) -> Any:
+    try:
+        return selectors.company_get(user=request.user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+
+
+@login_required
+@require_GET
+def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    company = _get_company(request, pk)
+    context = {
+        "company": company,
+        "people": selectors.company_people(user=request.user, company=company),
+        "journal": selectors.journal_for(record=company, limit=50),
+        "can_edit": access.may_touch(request.user, company, "company", "edit"),
+        "can_delete": access.may_touch(request.user, company, "company", "delete"),
+        "can_add_person": access.has_perm(request.user, "contact", "create"),
+    }
+    return render(request, "contacts/company_detail.html", context)
+
+
+@login_required
+@require_POST
+def company_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        services.company_delete(actor=request.user, company_id=pk, source=ChangeSource.from_request(request))
+    except (NotFound, PermissionDenied):
+        raise Http404 from None
+    messages.success(request, _("The company is in the trash. You can restore it from there."))
+    return _done(request, reverse("contacts:company_list"))
+
+
+@login_required
+@require_POST
+def company_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        services.company_restore(actor=request.user, company_id=pk, source=ChangeSource.from_request(request))
+    except (NotFound, PermissionDenied):
+        raise Http404 from None
+    messages.success(request, _("The company is restored."))
+    return _done(request, reverse("contacts:company_detail", args=[pk]))
+
+
+@login_required
+@require_POST
+def company_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        services.company_comment(
+            actor=request.user,
+            company_id=pk,
+            text=request.POST.get("text", ""),
+            source=ChangeSource.from_request(request),
+        )
+    except (NotFound, PermissionDenied):
+        raise Http404 from None
+    except ValidationFailed as exc:
+        messages.error(request, "; ".join(str(e.message) for e in exc.errors))
+    return _done(request, reverse("contacts:company_detail", args=[pk]) + "#comments")
+
+
+@login_required
+@require_GET
+def company_choices(request: HttpRequest) -> HttpResponse:
+    """Autocomplete for the company field of the contact form."""
+    companies = selectors.companies_for_choice(user=request.user, query=request.GET.get("company_q", ""))
+    return render(request, "contacts/_company_choices.html", {"companies": companies})
+
+
+@login_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    hits = selectors.global_search(user=request.user, query=query)
+    template = "contacts/_search_results.html" if is_htmx(request) else "contacts/search.html"
+    return render(request, template, {"hits": hits, "q": query})
+
+
+@login_required
+@require_GET
+def trash(request: HttpRequest) -> HttpResponse:
+    contacts, companies = selectors.trash_list(user=request.user)
+    context = {"contacts": contacts, "companies": companies, "trash_days": settings.CRM_TRASH_RETENTION_DAYS}
+    return render(request, "contacts/trash.html", context)

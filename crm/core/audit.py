@@ -1,0 +1,77 @@
+"""The change journal's one write function and the value object saying where a change came from."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+from crm.core.models import AuditAction, AuditEntry, ChangeChannel
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+
+@dataclass(frozen=True)
+class ChangeSource:
+    """Where a write comes from: the channel and, for requests, the client's IP."""
+
+    channel: str
+    ip: str | None = None
+
+    @classmethod
+    def from_request(cls, request: HttpRequest, channel: str = ChangeChannel.UI) -> ChangeSource:
+        return cls(channel=channel, ip=request.META.get("REMOTE_ADDR") or None)
+
+
+SYSTEM = ChangeSource(channel=ChangeChannel.SYSTEM)
+
+
+def jsonable(value: Any) -> Any:
+    """Journal values must survive JSON: dates become ISO strings, models their text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """Fields whose value changed, as {field: [old, new]}."""
+    changes: dict[str, list[Any]] = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = jsonable(before.get(key)), jsonable(after.get(key))
+        if old != new:
+            changes[key] = [old, new]
+    return changes
+
+
+def audit_record(
+    *,
+    actor: Any,
+    source: ChangeSource,
+    action: AuditAction | str,
+    obj: models.Model,
+    changes: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Write one journal entry. Call it inside the service's transaction."""
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=(actor.get_full_name() or actor.get_username()) if getattr(actor, "pk", None) else "",
+        channel=source.channel,
+        ip=source.ip,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=obj.pk,
+        object_repr=str(obj)[:255],
+        changes=jsonable(changes or {}),
+    )

@@ -1,0 +1,64 @@
+"""Domain errors raised by services and mapped to form errors (UI) or {field, code, message} (API)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    code: str
+    message: Any  # str or lazy translation
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "code": self.code, "message": str(self.message)}
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose."""
+
+
+class ValidationFailed(DomainError):
+    """Input was refused; nothing was stored. Each error names its field."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+    def by_field(self) -> dict[str, list[str]]:
+        result: dict[str, list[str]] = {}
+        for error in self.errors:
+            result.setdefault(error.field, []).append(str(error.message))
+        return result
+
+
+@dataclass(frozen=True)
+class DuplicateMatch:
+    """An existing card that already holds a phone, e-mail or INN being written."""
+
+    kind: str  # "contact" or "company"
+    pk: int
+    label: str
+    field: str
+    value: str
+    visible: bool
+    in_trash: bool
+    owner_name: str
+
+
+class DuplicateFound(ValidationFailed):
+    """One client, one card: the value already belongs to another card."""
+
+    def __init__(self, errors: list[FieldError], matches: list[DuplicateMatch]) -> None:
+        super().__init__(errors)
+        self.matches = matches
+
+
+class PermissionDenied(DomainError):
+    """The actor's role does not allow this action on this kind of record."""
+
+
+class NotFound(DomainError):
+    """Missing and not visible are the same answer, so existence never leaks."""
