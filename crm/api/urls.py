@@ -61,13 +61,21 @@ def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors = [
         {
-            "field": ".".join(str(p) for p in e.get("loc", [])[1:]) or None,
+            "field": _field(e.get("loc", [])),
             "code": e.get("type", "invalid"),
             "message": e.get("msg", ""),
         }
         for e in exc.errors
     ]
     return _errors(request, 422, errors)
+
+
+def _field(loc: list[object]) -> str | None:
+    """Pydantic's location without the request part and the parameter's own name: "phones.0.value"."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path"):
+        parts = parts[2:] if len(parts) > 2 and parts[1] in ("payload", "params") else parts[1:]
+    return ".".join(parts) or None
 
 
 @api.exception_handler(AuthenticationError)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from crm.contacts import selectors, services
 from crm.contacts.inputs import (
@@ -228,11 +228,11 @@ def list_contacts(request: HttpRequest, params: Query[ContactListParams]) -> dic
 @router.post(
     "/contacts", response={201: ContactOut}, summary="Create a contact (409 if its phone or e-mail is taken)"
 )
-def create_contact(request: HttpRequest, payload: ContactIn) -> tuple[int, dict[str, Any]]:
+def create_contact(request: HttpRequest, payload: ContactIn) -> Status[dict[str, Any]]:
     contact = services.contact_create(
         actor=request.user, data=_contact_input(payload.dict()), source=_source(request)
     )
-    return 201, _full(contact.pk, request)
+    return Status(201, _full(contact.pk, request))
 
 
 @router.get("/contacts/{contact_id}", response=ContactOut, summary="One contact card")
@@ -260,9 +260,9 @@ def patch_contact(request: HttpRequest, contact_id: int, payload: ContactIn) -> 
 
 
 @router.delete("/contacts/{contact_id}", response={204: None}, summary="Move a contact to the trash")
-def delete_contact(request: HttpRequest, contact_id: int) -> tuple[int, None]:
+def delete_contact(request: HttpRequest, contact_id: int) -> Status[None]:
     services.contact_delete(actor=request.user, contact_id=contact_id, source=_source(request))
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
@@ -385,11 +385,11 @@ def list_companies(request: HttpRequest, params: Query[CompanyListParams]) -> di
 @company_router.post(
     "/companies", response={201: CompanyOut}, summary="Create a company (409 if its INN is taken)"
 )
-def create_company(request: HttpRequest, payload: CompanyIn) -> tuple[int, dict[str, Any]]:
+def create_company(request: HttpRequest, payload: CompanyIn) -> Status[dict[str, Any]]:
     company = services.company_create(
         actor=request.user, data=CompanyInput(**payload.dict()), source=_source(request)
     )
-    return 201, company_out(selectors.company_get(user=request.user, pk=company.pk))
+    return Status(201, company_out(selectors.company_get(user=request.user, pk=company.pk)))
 
 
 @company_router.get("/companies/{company_id}", response=CompanyOut, summary="One company card")
@@ -420,9 +420,9 @@ def patch_company(request: HttpRequest, company_id: int, payload: CompanyIn) -> 
 
 
 @company_router.delete("/companies/{company_id}", response={204: None}, summary="Move a company to the trash")
-def delete_company(request: HttpRequest, company_id: int) -> tuple[int, None]:
+def delete_company(request: HttpRequest, company_id: int) -> Status[None]:
     services.company_delete(actor=request.user, company_id=company_id, source=_source(request))
-    return 204, None
+    return Status(204, None)
 
 
 @company_router.post("/companies/{company_id}/restore", response=CompanyOut, summary="Restore a company")

@@ -38,7 +38,6 @@ class NormalizationError(ValueError):
 
 
 # ---------------------------------------------------------------------------------------------- phones
-
 _MSG_PHONE_SHORT = _("Enter a phone number with at least 10 digits, e.g. +7 912 345-67-89.")
 _MSG_PHONE_LONG = _("This phone number has too many digits. Enter one number per field.")
 _MSG_PHONE_MANY = _("Enter one phone number per field.")
@@ -46,7 +45,6 @@ _MSG_PHONE_CHARS = _("A phone number may contain only digits, spaces, brackets, 
 _MSG_PHONE_EXCEL = _("Excel turned this phone into a number like 3.75E+11, losing digits. Enter it again.")
 _MSG_PHONE_COUNTRY = _("Unknown country code. Write an international number as + and the country code.")
 _MSG_PHONE_IMPOSSIBLE = _("This phone number cannot exist: check the country code and the number of digits.")
-
 
 _PNF = phonenumbers.PhoneNumberFormat
 _VR = phonenumbers.ValidationResult
@@ -190,7 +188,6 @@ def phone_tail(e164: str, length: int = 7) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- e-mails
-
 _MSG_EMAIL_INVALID = _("Enter a valid e-mail address, e.g. name@company.ru.")
 _MSG_EMAIL_NO_ZONE = _('The e-mail domain has no zone, e.g. "yandex" instead of "yandex.ru".')
 _MSG_EMAIL_X500 = _("This is an internal Exchange (X.500) address, not an e-mail address.")
@@ -247,7 +244,6 @@ def is_role_email(email: str) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------- names
-
 # Kept lower-case when not the first word: Turkic patronymic parts can also end a "Surname Name Patronymic"
 # line, while Western particles always precede a surname ("Anna Le" must stay capitalised).
 _PATRONYMIC_PARTICLES = frozenset({"оглы", "кызы", "улы", "уулу", "гызы"})
@@ -303,7 +299,6 @@ def name_key(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- dates
-
 _MSG_DATE_FORMAT = _("Enter a date as DD.MM.YYYY, e.g. 14.03.1985.")
 _MSG_DATE_IMPOSSIBLE = _("This date does not exist, e.g. 31 February.")
 
@@ -390,7 +385,6 @@ def parse_date(raw: str) -> PartialDate:
 
 
 # ---------------------------------------------------------------------------------------------- amounts
-
 _MSG_NUMBER = _("Enter a number, e.g. 1 234,56.")
 _MSG_NUMBER_CURRENCY = _("Enter the amount in roubles: other currencies are not converted here.")
 
@@ -435,9 +429,7 @@ def parse_decimal(raw: str) -> decimal.Decimal:
 
 
 # ---------------------------------------------------------------------------------------------- requisites
-
-_MSG_INN_CHARS = _("An INN contains digits only.")
-_MSG_INN_LENGTH = _("An INN has 10 digits (organisation) or 12 digits (individual).")
+_MSG_INN_LENGTH = _("An INN has 10 digits (organisation) or 12 digits (individual), digits only.")
 _MSG_INN_REGION = _("An INN cannot start with 00.")
 _MSG_INN_CHECKSUM = _("The INN check digits do not match: there is a typo in the number.")
 _MSG_KPP = _("A KPP has 9 characters: 4 digits, 2 digits or capital Latin letters, 3 digits.")
@@ -457,9 +449,7 @@ def _inn_check(digits: str, weights: tuple[int, ...]) -> str:
 
 def normalize_inn(raw: str) -> str:
     inn = "".join(raw.split())
-    if not inn.isascii() or not inn.isdigit():
-        raise NormalizationError("invalid_inn", _MSG_INN_CHARS)
-    if len(inn) not in (10, 12):
+    if not inn.isascii() or not inn.isdigit() or len(inn) not in (10, 12):
         raise NormalizationError("invalid_inn", _MSG_INN_LENGTH)
     if inn.startswith("00"):  # no such region; "0000000000" is the usual placeholder
         raise NormalizationError("invalid_inn", _MSG_INN_REGION)

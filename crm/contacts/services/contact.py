@@ -440,7 +440,7 @@ def contact_comment(*, actor: User, contact_id: int, text: str, source: ChangeSo
 
 
 def _locked(contact_id: int) -> Contact:
-    contact = Contact.objects.select_for_update().select_related("owner").filter(pk=contact_id).first()
+    contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
     if contact is None:
         raise NotFound
     return contact

@@ -1,7 +1,7 @@
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html_join
 
 register = template.Library()
 
@@ -19,8 +19,8 @@ def get(mapping: dict[str, Any] | None, key: Any) -> Any:
 @register.simple_tag
 def field_errors(errors: dict[str, list[str]] | None, field: str) -> str:
     messages = (errors or {}).get(field, [])
-    return format_html(
-        "".join(f'<div class="field-error" data-error-for="{field}">{{}}</div>' for _ in messages), *messages
+    return format_html_join(
+        "", '<div class="field-error" data-error-for="{}">{}</div>', ((field, m) for m in messages)
     )
 
 

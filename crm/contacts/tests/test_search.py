@@ -1,0 +1,69 @@
+"""Global search (Ctrl+K) and the list's search box, on either database's index."""
+
+import pytest
+
+from crm.contacts.selectors import ContactFilters, contact_list, global_search
+from crm.contacts.testing import make_company, make_contact
+
+
+@pytest.fixture
+def olga(manager_a):
+    return make_contact(
+        manager_a,
+        last_name="Семёнова",
+        first_name="Ольга",
+        phone="+79123456789",
+        email="olga.semenova@stroy.ru",
+    )
+
+
+def titles(user, query):
+    return [h.title for h in global_search(user=user, query=query)]
+
+
+@pytest.mark.parametrize(
+    "query", ["8 (912) 345-67-89", "+79123456789", "89123456789", "912 345 67 89", "3456789", "345-67-89"]
+)
+def test_a_phone_in_any_writing_finds_the_card(manager_a, olga, query):
+    assert titles(manager_a, query) == ["Семёнова Ольга"]
+
+
+@pytest.mark.parametrize("query", ["olga.semenova@stroy.ru", "OLGA.SEMENOVA@stroy.ru", "olga.sem"])
+def test_an_email_or_its_start_finds_the_card(manager_a, olga, query):
+    assert titles(manager_a, query) == ["Семёнова Ольга"]
+
+
+@pytest.mark.parametrize("query", ["Сем", "семенова", "Ольга Сем", "ольг"])
+def test_a_name_prefix_finds_the_card_whatever_the_case_or_yo(manager_a, olga, query):
+    assert titles(manager_a, query) == ["Семёнова Ольга"]
+
+
+@pytest.mark.parametrize("query", ["Семинова", "Семёнава", "Семенова Ольго"])
+def test_a_misspelled_name_still_finds_the_card(manager_a, olga, query):
+    assert "Семёнова Ольга" in titles(manager_a, query)
+
+
+def test_a_company_is_found_by_name_and_inn(manager_a):
+    make_company(manager_a, name="Строймонтаж", inn="7707083893")
+    assert titles(manager_a, "Строймон") == ["Строймонтаж"]
+    assert titles(manager_a, "7707083893") == ["Строймонтаж"]
+
+
+def test_search_never_shows_other_managers_cards(manager_a, manager_b, olga):
+    assert titles(manager_b, "Семёнова") == []
+    assert titles(manager_b, "3456789") == []
+
+
+def test_trashed_cards_are_not_found(manager_a, olga):
+    from crm.contacts.services import contact_delete
+    from crm.core.audit import SYSTEM
+
+    contact_delete(actor=manager_a, contact_id=olga.pk, source=SYSTEM)
+    assert titles(manager_a, "Семёнова") == []
+
+
+def test_the_list_search_box_filters_by_name_phone_and_email(manager_a, olga):
+    make_contact(manager_a, last_name="Петров", phone="+79001112233")
+    for query in ("Семён", "3456789", "olga.sem"):
+        page = contact_list(user=manager_a, filters=ContactFilters(q=query))
+        assert [c.last_name for c in page.items] == ["Семёнова"], query

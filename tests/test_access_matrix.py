@@ -1,0 +1,322 @@
+"""Invariant 2: every URL and every API endpoint, walked with every persona.
+
+Each persona must see exactly the records of their scope; missing and forbidden both answer 404;
+an inactive user gets nothing. A URL or endpoint added without an entry here fails the test, so
+later apps must add theirs.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from crm.accounts.services import api_token_create
+from crm.api.urls import api
+from crm.contacts.models import Company, Contact
+from crm.contacts.services import contact_delete
+from crm.contacts.testing import make_company, make_contact
+from crm.core.audit import SYSTEM
+
+PERSONAS = ["manager_a", "manager_b", "head_a", "support", "admin", "inactive"]
+
+# Which persona may view which record (by record key), per the role table.
+VISIBLE = {
+    "manager_a": {"c_a", "co_a", "trash_a"},
+    "manager_b": {"c_b", "co_b"},
+    "head_a": {"c_a", "c_a2", "co_a", "trash_a"},
+    "support": {"c_a", "c_a2", "c_b", "co_a", "co_b", "trash_a"},
+    "admin": {"c_a", "c_a2", "c_b", "co_a", "co_b", "trash_a"},
+    "inactive": set(),
+}
+CAN = {  # (kind, action) the role allows at all
+    "manager_a": {"contact": "view create edit delete", "company": "view create edit delete"},
+    "manager_b": {"contact": "view create edit delete", "company": "view create edit delete"},
+    "head_a": {"contact": "view create edit delete export", "company": "view create edit delete export"},
+    "support": {"contact": "view create edit", "company": "view"},
+    "admin": {"contact": "view create edit delete export", "company": "view create edit delete export"},
+    "inactive": {"contact": "", "company": ""},
+}
+NAMES = {
+    "c_a": "Альфов",
+    "c_a2": "Бетов",
+    "c_b": "Гаммов",
+    "trash_a": "Дельтов",
+    "co_a": "Альфа-Трейд",
+    "co_b": "Гамма-Строй",
+}
+
+
+def may(persona: str, kind: str, action: str, key: str) -> bool:
+    return key in VISIBLE[persona] and action in CAN[persona][kind].split()
+
+
+@pytest.fixture
+def world(personas, manager_a2):
+    m = personas
+    records = {
+        "c_a": make_contact(m["manager_a"], last_name="Альфов", phone="+79160000001"),
+        "c_a2": make_contact(manager_a2, last_name="Бетов", phone="+79160000002"),
+        "c_b": make_contact(m["manager_b"], last_name="Гаммов", phone="+79160000003"),
+        "trash_a": make_contact(m["manager_a"], last_name="Дельтов", phone="+79160000004"),
+        "co_a": make_company(m["manager_a"], name="Альфа-Трейд"),
+        "co_b": make_company(m["manager_b"], name="Гамма-Строй"),
+    }
+    contact_delete(actor=m["manager_a"], contact_id=records["trash_a"].pk, source=SYSTEM)
+    return records
+
+
+def _all_url_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns, namespace=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, f"{namespace}{p.namespace}:" if p.namespace else namespace)
+            elif isinstance(p, URLPattern) and p.name:
+                names.add(namespace + p.name)
+
+    walk(get_resolver().url_patterns)
+    return {n for n in names if not n.startswith("api:")}
+
+
+ADMIN_PAGES = [
+    "accounts:user_list",
+    "accounts:user_create",
+    "accounts:department_list",
+    "accounts:role_list",
+    "accounts:role_create",
+    "accounts:journal",
+]
+RECORD_PAGES = {  # url name -> (kind, action needed, record keys to try)
+    "contacts:contact_detail": ("contact", "view", ["c_a", "c_a2", "c_b", "trash_a"]),
+    "contacts:contact_edit": ("contact", "edit", ["c_a", "c_a2", "c_b"]),
+    "contacts:company_detail": ("company", "view", ["co_a", "co_b"]),
+    "contacts:company_edit": ("company", "edit", ["co_a", "co_b"]),
+}
+POST_ONLY = [
+    "contacts:contact_delete",
+    "contacts:contact_restore",
+    "contacts:contact_comment",
+    "contacts:company_delete",
+    "contacts:company_restore",
+    "contacts:company_comment",
+    "accounts:language",
+]
+PLAIN_PAGES = {  # url name -> kind and action a persona needs for a 200 ("" = any active user)
+    "contacts:contact_list": ("contact", "view"),
+    "contacts:contact_create": ("contact", "create"),
+    "contacts:company_list": ("company", "view"),
+    "contacts:company_create": ("company", "create"),
+    "contacts:company_choices": ("", ""),
+    "contacts:search": ("", ""),
+    "contacts:trash": ("", ""),
+    "accounts:profile": ("", ""),
+}
+SPECIAL = {"home", "accounts:login", "accounts:logout", "accounts:user_edit", "accounts:role_edit"}
+
+
+def test_every_url_is_in_the_matrix():
+    covered = set(ADMIN_PAGES) | set(RECORD_PAGES) | set(POST_ONLY) | set(PLAIN_PAGES) | SPECIAL
+    assert _all_url_names() - covered == set(), "add the new URL to tests/test_access_matrix.py"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_page_answers_each_persona_by_their_rights(client, personas, world, persona):
+    user = personas[persona]
+    client.force_login(user)
+    active = user.is_active
+    expect_login = 302  # an inactive user's session is refused: back to the login page
+
+    def check(url, expected):
+        response = client.get(url)
+        assert response.status_code == (expected if active else expect_login), f"{persona} GET {url}"
+        return response
+
+    for name in ADMIN_PAGES:
+        check(reverse(name), 200 if persona == "admin" else 404)
+    check(reverse("accounts:user_edit", args=[user.pk]), 200 if persona == "admin" else 404)
+    check(reverse("accounts:role_edit", args=[user.role_id]), 200 if persona == "admin" else 404)
+    for name, (kind, action, keys) in RECORD_PAGES.items():
+        for key in keys:
+            allowed = may(persona, kind, action, key) and key != "trash_a"
+            check(reverse(name, args=[world[key].pk]), 200 if allowed else 404)
+    for name, (kind, action) in PLAIN_PAGES.items():
+        allowed = not kind or action in CAN[persona][kind].split()
+        check(reverse(name), 200 if allowed else 404)
+    for name in POST_ONLY:
+        args = [world["c_a"].pk] if "contact_" in name else [world["co_a"].pk] if "company_" in name else []
+        check(reverse(name, args=args), 405)
+    check(reverse("home"), 302)
+    assert client.get(reverse("accounts:logout")).status_code == 405  # logging out is a POST, for anyone
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_lists_search_and_trash_show_exactly_the_personas_records(client, personas, world, persona):
+    user = personas[persona]
+    if not user.is_active:
+        return
+    client.force_login(user)
+    pages = {
+        "contact": client.get(reverse("contacts:contact_list")).content.decode(),
+        "company": client.get(reverse("contacts:company_list")).content.decode(),
+    }
+    search = client.get(reverse("contacts:search"), {"q": "Иван"}).content.decode()
+    trash = client.get(reverse("contacts:trash")).content.decode()
+    for key, name in NAMES.items():
+        kind = "company" if key.startswith("co_") else "contact"
+        on_list = key in VISIBLE[persona] and key != "trash_a" and "view" in CAN[persona][kind].split()
+        assert (name in pages[kind]) == on_list, f"{persona} list {key}"
+        if kind == "contact":
+            assert (name in search) == on_list, f"{persona} search {key}"
+    assert ("Дельтов" in trash) == may(persona, "contact", "delete", "trash_a")
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_forbidden_posts_answer_404_and_change_nothing(client, personas, world, persona):
+    user = personas[persona]
+    client.force_login(user)
+    for key in ("c_a", "c_a2", "c_b"):
+        pk = world[key].pk
+        response = client.post(reverse("contacts:contact_delete", args=[pk]))
+        if user.is_active and may(persona, "contact", "delete", key):
+            assert response.status_code == 302
+            assert Contact.objects.get(pk=pk).deleted_at is not None
+        else:
+            assert response.status_code in (302, 404) if not user.is_active else response.status_code == 404
+            assert Contact.objects.get(pk=pk).deleted_at is None
+    pk = world["trash_a"].pk
+    response = client.post(reverse("contacts:contact_restore", args=[pk]))
+    restored = Contact.objects.get(pk=pk).deleted_at is None
+    assert restored == (user.is_active and may(persona, "contact", "delete", "trash_a"))
+    for key in ("co_a", "co_b"):
+        pk = world[key].pk
+        client.post(reverse("contacts:company_comment", args=[pk]), {"text": "проверка"})
+        commented = Company.objects.get(pk=pk).comments.exists()
+        assert commented == (user.is_active and may(persona, "company", "view", key))
+
+
+# The API: the same rights, by token.
+
+API_ENDPOINTS = {
+    ("GET", "/api/v1/contacts"),
+    ("POST", "/api/v1/contacts"),
+    ("GET", "/api/v1/contacts/{contact_id}"),
+    ("PUT", "/api/v1/contacts/{contact_id}"),
+    ("PATCH", "/api/v1/contacts/{contact_id}"),
+    ("DELETE", "/api/v1/contacts/{contact_id}"),
+    ("POST", "/api/v1/contacts/{contact_id}/restore"),
+    ("GET", "/api/v1/search"),
+    ("GET", "/api/v1/companies"),
+    ("POST", "/api/v1/companies"),
+    ("GET", "/api/v1/companies/{company_id}"),
+    ("PUT", "/api/v1/companies/{company_id}"),
+    ("PATCH", "/api/v1/companies/{company_id}"),
+    ("DELETE", "/api/v1/companies/{company_id}"),
+    ("POST", "/api/v1/companies/{company_id}/restore"),
+}
+
+
+def test_every_api_endpoint_is_in_the_matrix():
+    schema = api.get_openapi_schema()
+    found = {(method.upper(), path) for path, methods in schema["paths"].items() for method in methods}
+    assert found == API_ENDPOINTS, "add the new endpoint to tests/test_access_matrix.py"
+
+
+def _token(user):
+    from django.contrib.auth import get_user_model
+
+    # Tokens are created while active; a leaver's token must stop working once they are deactivated.
+    was_active = user.is_active
+    get_user_model().objects.filter(pk=user.pk).update(is_active=True)
+    user.is_active = True
+    _, raw = api_token_create(actor=user, name="matrix", source=SYSTEM)
+    get_user_model().objects.filter(pk=user.pk).update(is_active=was_active)
+    user.is_active = was_active
+    return raw
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_api_endpoint_answers_each_persona_by_their_rights(client, personas, world, persona):
+    user = personas[persona]
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {_token(user)}"}
+    active = user.is_active
+
+    def call(method, url, body=None, expected=200):
+        response = getattr(client, method.lower())(
+            url,
+            data=json.dumps(body) if body is not None else None,
+            content_type="application/json",
+            **headers,
+        )
+        assert response.status_code == (expected if active else 401), f"{persona} {method} {url}"
+        return response
+
+    listed = call("GET", "/api/v1/contacts").json() if active else {"items": []}
+    visible_contacts = {world[k].pk for k in VISIBLE[persona] if k.startswith("c_")}
+    if "view" not in CAN[persona]["contact"].split():
+        visible_contacts = set()
+    assert {item["id"] for item in listed["items"]} == visible_contacts
+    companies = call("GET", "/api/v1/companies").json() if active else {"items": []}
+    assert {item["id"] for item in companies["items"]} == {
+        world[k].pk for k in VISIBLE[persona] if k.startswith("co_")
+    }
+    hits = call("GET", "/api/v1/search?q=Иван").json() if active else []
+    assert {h["id"] for h in hits if h["kind"] == "contact"} == visible_contacts
+
+    for key in ("c_a", "c_a2", "c_b", "trash_a"):
+        pk = world[key].pk
+        seen = key in VISIBLE[persona] and key != "trash_a"
+        call("GET", f"/api/v1/contacts/{pk}", expected=200 if seen else 404)
+        edit = 200 if seen and may(persona, "contact", "edit", key) else (403 if seen else 404)
+        call("PATCH", f"/api/v1/contacts/{pk}", {"city": "Тверь"}, expected=edit)
+        call(
+            "PUT",
+            f"/api/v1/contacts/{pk}",
+            {
+                "last_name": NAMES[key],
+                "city": "Тверь",
+                "phones": [{"value": str(Contact.objects.get(pk=pk).phones.get())}],
+            },
+            expected=edit,
+        )
+        assert (Contact.objects.get(pk=pk).city == "Тверь") == (active and edit == 200)
+    restore = 200 if may(persona, "contact", "delete", "trash_a") else 404
+    call("POST", f"/api/v1/contacts/{world['trash_a'].pk}/restore", expected=restore)
+    delete = 204 if may(persona, "contact", "delete", "c_a") else (403 if "c_a" in VISIBLE[persona] else 404)
+    call("DELETE", f"/api/v1/contacts/{world['c_a'].pk}", expected=delete)
+    created = call(
+        "POST",
+        "/api/v1/contacts",
+        {"last_name": "Новиков", "phones": [{"value": "+79160000099"}]},
+        expected=201 if "create" in CAN[persona]["contact"].split() else 403,
+    )
+
+    for key in ("co_a", "co_b"):
+        pk = world[key].pk
+        seen = key in VISIBLE[persona]
+        call("GET", f"/api/v1/companies/{pk}", expected=200 if seen else 404)
+        edit = 200 if may(persona, "company", "edit", key) else (403 if seen else 404)
+        call("PATCH", f"/api/v1/companies/{pk}", {"city": "Тверь"}, expected=edit)
+        call("PUT", f"/api/v1/companies/{pk}", {"name": NAMES[key], "city": "Тверь"}, expected=edit)
+    delete = (
+        204 if may(persona, "company", "delete", "co_a") else (403 if "co_a" in VISIBLE[persona] else 404)
+    )
+    call("DELETE", f"/api/v1/companies/{world['co_a'].pk}", expected=delete)
+    restore = 200 if delete == 204 else 404
+    call("POST", f"/api/v1/companies/{world['co_a'].pk}/restore", expected=restore)
+    call(
+        "POST",
+        "/api/v1/companies",
+        {"name": "ООО Новая"},
+        expected=201 if "create" in CAN[persona]["company"].split() else 403,
+    )
+    del created
+
+
+def test_the_openapi_description_is_public_and_stable(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert response.json()["info"]["title"] == "CRM API"
+    assert client.get("/api/v1/docs").status_code == 200
