@@ -5,3 +5,7 @@ class ContactsConfig(AppConfig):
     name = "crm.contacts"
     label = "contacts"
     verbose_name = "Contacts"
+
+    def ready(self) -> None:
+        # Huey's consumer discovers "tasks" modules; ours are called jobs.py (house style), so register them.
+        from crm.contacts import jobs  # noqa: F401

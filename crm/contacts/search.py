@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import connection
+from django.db.models import Q
 from rapidfuzz import fuzz, process
 
 from crm.contacts.models import Company, Contact
@@ -67,26 +68,19 @@ def unindex_companies(pks: list[int]) -> None:
     _unindex("company", pks)
 
 
-def words(query: str) -> list[str]:
-    return [w for w in name_key(query).replace("-", " ").split() if w][:4]
+def prefix_q(field: str, value: str) -> Q:
+    """``field`` starts with ``value``, as an index range on either database.
+
+    SQLite's LIKE ignores case and so cannot use a B-tree; a BINARY range can. PostgreSQL's range bound
+    would depend on the collation, so it uses LIKE, served by the varchar_pattern_ops indexes.
+    """
+    if is_sqlite():
+        return Q(**{f"{field}__gte": value, f"{field}__lt": value + "\U0010ffff"})
+    return Q(**{f"{field}__startswith": value})
 
 
-def prefix_ids(kind: str, query: str, limit: int) -> list[int] | None:
-    """Ids of records with a word starting with each query word (best first). None on PostgreSQL."""
-    terms = words(query)
-    if not terms or not is_sqlite():
-        return None
-    match = " AND ".join('"' + t.replace('"', "") + '"*' for t in terms)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT rowid FROM {TABLES[kind]} WHERE {TABLES[kind]} MATCH %s ORDER BY rank LIMIT %s",
-            [match, limit],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def fuzzy_ids(kind: str, query: str, limit: int) -> list[int] | None:
-    """Typo-tolerant ids on SQLite: each query word is replaced by its closest indexed words."""
+def fuzzy_match(kind: str, query: str) -> str | None:
+    """SQLite: an FTS MATCH expression with each query word replaced by its closest indexed words."""
     terms = words(query)
     if not terms or not is_sqlite():
         return None
@@ -103,10 +97,15 @@ def fuzzy_ids(kind: str, query: str, limit: int) -> list[int] | None:
                 candidates.extend(row[0] for row in cursor.fetchall())
             close = process.extract(term, candidates, scorer=fuzz.ratio, limit=5, score_cutoff=70)
             if not close:
-                return []
+                return None
             groups.append("(" + " OR ".join(f'"{word}"' for word, _score, _i in close) + ")")
-        cursor.execute(
-            f"SELECT rowid FROM {TABLES[kind]} WHERE {TABLES[kind]} MATCH %s ORDER BY rank LIMIT %s",
-            [" AND ".join(groups), limit],
-        )
-        return [row[0] for row in cursor.fetchall()]
+    return " AND ".join(groups)
+
+
+def prefix_match(query: str) -> str:
+    """SQLite: an FTS MATCH expression where every query word is a word prefix."""
+    return " AND ".join('"' + t.replace('"', "") + '"*' for t in words(query))
+
+
+def words(query: str) -> list[str]:
+    return [w for w in name_key(query).replace("-", " ").split() if w][:4]

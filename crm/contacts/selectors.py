@@ -74,11 +74,7 @@ def _text_filter(kind: str, query: str) -> Q:
         return Q(pk__in=_phone_contact_ids(digits))
     if kind == "contact" and _looks_like_email(query):
         address = query.lower()
-        return Q(
-            pk__in=ContactEmail.objects.filter(
-                address__gte=address, address__lt=address + "\U0010ffff"
-            ).values("contact_id")
-        )
+        return Q(pk__in=ContactEmail.objects.filter(search.prefix_q("address", address)).values("contact_id"))
     if kind == "company" and query.isdigit():
         return Q(inn__startswith=query)
     terms = search.words(query)
@@ -86,8 +82,9 @@ def _text_filter(kind: str, query: str) -> Q:
         return Q()
     table = search.TABLES[kind]
     if search.is_sqlite():
-        match = " AND ".join('"' + t.replace('"', "") + '"*' for t in terms)
-        return Q(pk__in=RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match]))
+        return Q(
+            pk__in=RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [search.prefix_match(query)])
+        )
     condition = Q()
     for term in terms:
         condition &= Q(name_key__regex=r"(^|[\s-])" + _regex_escape(term))
@@ -287,9 +284,7 @@ def global_search(*, user: User, query: str, limit: int = 8) -> list[SearchHit]:
             companies = list(visible_companies.filter(Q(inn__startswith=digits) | Q(ogrn=digits))[:limit])
     elif _looks_like_email(query):
         address = query.lower()
-        ids = ContactEmail.objects.filter(address__gte=address, address__lt=address + "\U0010ffff").values(
-            "contact_id"
-        )
+        ids = ContactEmail.objects.filter(search.prefix_q("address", address)).values("contact_id")
         contacts = list(visible_contacts.filter(pk__in=ids)[:limit])
         companies = list(visible_companies.filter(email=address)[:limit])
     else:
@@ -323,17 +318,25 @@ def _contact_subtitle(contact: Contact) -> str:
 
 
 def _name_search(qs: QuerySet[Any], kind: str, query: str, limit: int) -> list[Any]:
+    """Cards whose name starts with the query first (surname first), then any word starting with it,
+    then, if nothing matched, the closest spellings."""
     terms = search.words(query)
     if not terms:
         return []
-    if search.is_sqlite():
-        ids = search.prefix_ids(kind, query, limit * 4) or search.fuzzy_ids(kind, query, limit * 4) or []
-        rows = {r.pk: r for r in qs.filter(pk__in=ids)}
-        return [rows[i] for i in ids if i in rows][:limit]
     key = " ".join(terms)
-    prefix = list(qs.filter(_text_filter(kind, query)).order_by("name_key")[:limit])
-    if prefix:
-        return prefix
+    found = list(qs.filter(search.prefix_q("name_key", key)).order_by("name_key", "id")[:limit])
+    if len(found) < limit:
+        others = qs.filter(_text_filter(kind, query)).exclude(pk__in=[r.pk for r in found])
+        found += list(others.order_by("name_key", "id")[: limit - len(found)])
+    if found:
+        return found
+    if search.is_sqlite():
+        match = search.fuzzy_match(kind, query)
+        if match is None:
+            return []
+        table = search.TABLES[kind]
+        fuzzy = qs.filter(pk__in=RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match]))
+        return list(fuzzy.order_by("name_key", "id")[:limit])
     # Typo tolerance: pg_trgm word similarity, served by the GIN trigram index. The default threshold (0.6)
     # misses one wrong letter in an eight-letter Russian surname; 0.45 catches it.
     with transaction.atomic(), connection.cursor() as cursor:

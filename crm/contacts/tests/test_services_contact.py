@@ -221,3 +221,13 @@ def test_purge_removes_only_expired_trash_and_journals_it(manager_a, settings):
         "system",
         ["Старый", None],
     )
+
+
+def test_the_nightly_job_purges_expired_trash(manager_a, settings):
+    from crm.contacts.jobs import purge_trash
+
+    contact = make_contact(manager_a, phone="+79120000008")
+    contact_delete(actor=manager_a, contact_id=contact.pk, source=UI)
+    Contact.objects.filter(pk=contact.pk).update(deleted_at=timezone.now() - datetime.timedelta(days=400))
+    purge_trash.call_local()
+    assert not Contact.objects.filter(pk=contact.pk).exists()
