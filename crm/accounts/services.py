@@ -175,7 +175,8 @@ def department_create(*, actor: User, name: str, source: ChangeSource) -> Depart
     name = " ".join((name or "").split())
     if not name:
         raise ValidationFailed([FieldError("name", "required", _("Enter the department's name."))])
-    if Department.objects.filter(name__iexact=name).exists():
+    # Compared in Python: SQLite's case-insensitive comparison folds only ASCII, and departments are few.
+    if any(d.casefold() == name.casefold() for d in Department.objects.values_list("name", flat=True)):
         raise ValidationFailed([FieldError("name", "taken", _("A department with this name exists."))])
     with transaction.atomic():
         department = Department.objects.create(name=name)
