@@ -69,6 +69,11 @@ def _match(actor: User, record: Any, kind: str, field: str, value: str) -> Dupli
     )
 
 
+def _without(queryset: Any, field: str, value: int | None) -> Any:
+    """The queryset without the record being edited, if any."""
+    return queryset.exclude(**{field: value}) if value is not None else queryset
+
+
 def contact_duplicates(
     actor: User, phones: list[dict[str, Any]], emails: list[dict[str, Any]], exclude_id: int | None
 ) -> tuple[list[FieldError], list[DuplicateMatch]]:
@@ -77,11 +82,9 @@ def contact_duplicates(
     matches: list[DuplicateMatch] = []
     numbers = {p["number"] for p in phones}
     if numbers:
-        rows = (
-            ContactPhone.objects.filter(number__in=numbers)
-            .exclude(contact_id=exclude_id)
-            .select_related("contact", "contact__owner")
-        )
+        rows = _without(
+            ContactPhone.objects.filter(number__in=numbers), "contact_id", exclude_id
+        ).select_related("contact", "contact__owner")
         wanted = {(p["number"], p["extension"]): i for i, p in enumerate(phones)}
         for row in rows:
             index = wanted.get((row.number, row.extension))
@@ -92,11 +95,9 @@ def contact_duplicates(
             errors.append(FieldError(f"phones.{index}", "duplicate", _duplicate_message(match)))
     addresses = {e["address"]: i for i, e in enumerate(emails)}
     if addresses:
-        rows_e = (
-            ContactEmail.objects.filter(address__in=list(addresses))
-            .exclude(contact_id=exclude_id)
-            .select_related("contact", "contact__owner")
-        )
+        rows_e = _without(
+            ContactEmail.objects.filter(address__in=list(addresses)), "contact_id", exclude_id
+        ).select_related("contact", "contact__owner")
         for row_e in rows_e:
             index = addresses[row_e.address]
             match = _match(actor, row_e.contact, "contact", f"emails.{index}", row_e.address)
@@ -111,7 +112,7 @@ def company_duplicates(
     """A company is one card per INN; branches share the INN but differ by KPP."""
     if not inn:
         return [], []
-    rows = Company.objects.filter(inn=inn).exclude(pk=exclude_id).select_related("owner")
+    rows = _without(Company.objects.filter(inn=inn), "pk", exclude_id).select_related("owner")
     matches = [_match(actor, c, "company", "inn", inn) for c in rows if not (kpp and c.kpp and kpp != c.kpp)]
     return [FieldError("inn", "duplicate", _duplicate_message(m)) for m in matches], matches
 
