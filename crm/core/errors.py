@@ -62,3 +62,10 @@ class PermissionDenied(DomainError):
 
 class NotFound(DomainError):
     """Missing and not visible are the same answer, so existence never leaks."""
+
+
+def too_long(field: str, limit: int) -> FieldError:
+    from django.utils.translation import ngettext_lazy
+
+    message = ngettext_lazy("At most %(limit)d character.", "At most %(limit)d characters.", "limit")
+    return FieldError(field, "too_long", message % {"limit": limit})

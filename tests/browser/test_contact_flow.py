@@ -7,11 +7,13 @@ import pytest
 from playwright.sync_api import expect
 
 from crm.contacts.models import Contact
+from crm.contacts.testing import make_company
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_contact_lifecycle_in_the_browser(live_server, login, manager_a):
+    make_company(manager_a, name="Строймонтаж")
     page = login(manager_a)
 
     # A bad phone is refused at the field and nothing is stored.
@@ -26,9 +28,13 @@ def test_contact_lifecycle_in_the_browser(live_server, login, manager_a):
     # Corrected, it is created and the card opens.
     page.locator("input[name=phone_value]").first.fill("8 (912) 345-67-89")
     page.locator("input[name=email_value]").first.fill("E.Vorontsova@Firm.RU")
+    page.fill("#f-company-q", "Строй")
+    page.locator(".company-choices button", has_text="Строймонтаж").click()
+    page.fill("#f-position", "Главный инженер")
     page.click("[data-testid=save]")
     expect(page.locator("[data-testid=card-title]")).to_have_text("Воронцова Елена")
     expect(page.locator("[data-testid=phones]")).to_contain_text("8 (912) 345-67-89")
+    expect(page.locator("body")).to_contain_text("Строймонтаж, Главный инженер")
     contact = Contact.objects.get()
     assert contact.emails.get().address == "e.vorontsova@firm.ru"
 

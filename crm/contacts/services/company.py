@@ -19,7 +19,7 @@ from crm.contacts.inputs import CompanyInput
 from crm.contacts.models import Comment, Company
 from crm.contacts.services.common import clean_tags, company_duplicates, resolve_owner, tags_for
 from crm.core.audit import ChangeSource, audit_record, diff
-from crm.core.errors import DuplicateFound, FieldError, NotFound, PermissionDenied, ValidationFailed
+from crm.core.errors import DuplicateFound, FieldError, NotFound, PermissionDenied, ValidationFailed, too_long
 from crm.core.models import AuditAction
 
 TEXT_FIELDS = {"legal_form": 32, "industry": 100, "size": 32, "city": 100, "address": 255, "source": 100}
@@ -31,11 +31,11 @@ def _clean(actor: User, data: CompanyInput, current: Company | None) -> dict[str
     if not clean["name"]:
         errors.append(FieldError("name", "required", _("Enter the company's name.")))
     elif len(clean["name"]) > 255:
-        errors.append(FieldError("name", "too_long", _("At most %(limit)d characters.") % {"limit": 255}))
+        errors.append(too_long("name", 255))
     for name, limit in TEXT_FIELDS.items():
         clean[name] = " ".join((getattr(data, name) or "").split())
         if len(clean[name]) > limit:
-            errors.append(FieldError(name, "too_long", _("At most %(limit)d characters.") % {"limit": limit}))
+            errors.append(too_long(name, limit))
     for name, check in (
         ("inn", norm.normalize_inn),
         ("kpp", norm.normalize_kpp),

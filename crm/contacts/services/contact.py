@@ -38,7 +38,7 @@ from crm.contacts.services.common import (
     tags_for,
 )
 from crm.core.audit import ChangeSource, audit_record, diff
-from crm.core.errors import DuplicateFound, FieldError, NotFound, ValidationFailed
+from crm.core.errors import DuplicateFound, FieldError, NotFound, ValidationFailed, too_long
 from crm.core.models import AuditAction
 
 MAX_TEXT = {"city": 100, "address": 255, "source": 100, "position": 150}
@@ -139,7 +139,7 @@ def _clean(actor: User, data: ContactInput, current: Contact | None) -> dict[str
     for name, limit in MAX_TEXT.items():
         value = " ".join((getattr(data, name) or "").split())
         if len(value) > limit:
-            errors.append(FieldError(name, "too_long", _("At most %(limit)d characters.") % {"limit": limit}))
+            errors.append(too_long(name, limit))
         clean[name] = value
     clean["city"] = norm.normalize_name(clean["city"]) if clean["city"].islower() else clean["city"]
     clean["phones"] = _clean_phones(data, errors)

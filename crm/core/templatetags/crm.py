@@ -2,6 +2,7 @@ from typing import Any
 
 from django import template
 from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
@@ -46,3 +47,80 @@ def journal_value(value: Any) -> str:
 def rowkey(prefix: str, row: Any) -> str:
     """The error key of a repeated row: "phones" and 0 give "phones.0"."""
     return f"{prefix}.{row}"
+
+
+FIELD_LABELS = {
+    "last_name": _("Last name"),
+    "first_name": _("First name"),
+    "middle_name": _("Middle name"),
+    "phones": _("Phones"),
+    "emails": _("E-mails"),
+    "messengers": _("Messengers"),
+    "city": _("City"),
+    "address": _("Address"),
+    "birthday": _("Birthday"),
+    "source": _("Source"),
+    "owner": _("Responsible manager"),
+    "base_type": _("Base type"),
+    "status": _("Status"),
+    "is_key": _("Key client"),
+    "tags": _("Tags"),
+    "notes": _("Notes"),
+    "company": _("Company"),
+    "position": _("Position"),
+    "comment": _("Comment"),
+    "name": _("Name"),
+    "legal_form": _("Legal form"),
+    "inn": _("INN"),
+    "kpp": _("KPP"),
+    "ogrn": _("OGRN"),
+    "industry": _("Industry"),
+    "website": _("Website"),
+    "size": _("Size"),
+    "phone": _("Phone"),
+    "phone_ext": _("Extension"),
+    "email": _("E-mail"),
+    "username": _("Login"),
+    "department": _("Department"),
+    "role": _("Role"),
+    "is_active": _("Active"),
+    "language": _("Language"),
+    "password": _("Password"),
+    "code": _("Code"),
+    "name_ru": _("Name (Russian)"),
+    "name_en": _("Name (English)"),
+    "scope": _("Scope"),
+    "permissions": _("Rights"),
+    "is_admin": _("Administrator"),
+}
+ACTION_LABELS = {
+    "view": _("view"),
+    "create": _("create"),
+    "edit": _("edit"),
+    "delete": _("delete"),
+    "export": _("export"),
+}
+OBJECT_TYPE_LABELS = {
+    "contacts.contact": _("Contact"),
+    "contacts.company": _("Company"),
+    "accounts.user": _("User"),
+    "accounts.role": _("Role"),
+    "accounts.department": _("Department"),
+    "accounts.apitoken": _("API token"),
+}
+
+
+@register.filter
+def field_label(name: str) -> str:
+    """The journal's field keys in the reader's language."""
+    return str(FIELD_LABELS.get(name, name))
+
+
+@register.filter
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+@register.filter
+def object_type_label(label: str) -> str:
+    return str(OBJECT_TYPE_LABELS.get(label, label))
