@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
 from crm.accounts import access
@@ -117,6 +117,10 @@ def _phone_contact_ids(digits: str) -> QuerySet[Any]:
     return rows.values("contact_id")
 
 
+def _primary(model: Any, field: str) -> Subquery:
+    return Subquery(model.objects.filter(contact=OuterRef("pk"), is_primary=True).values(field)[:1])
+
+
 def contact_list(
     *, user: User, filters: ContactFilters, sort: str = "name", cursor: str | None = None, limit: int = 50
 ) -> Page[Contact]:
@@ -141,15 +145,17 @@ def contact_list(
         qs = qs.filter(created_at__date__gte=f.created_from)
     if f.created_to:
         qs = qs.filter(created_at__date__lte=f.created_to)
-    qs = qs.select_related("owner", "status").prefetch_related(
-        Prefetch("phones", queryset=ContactPhone.objects.filter(is_primary=True), to_attr="primary_phones"),
-        Prefetch("emails", queryset=ContactEmail.objects.filter(is_primary=True), to_attr="primary_emails"),
-        Prefetch(
-            "employments",
-            queryset=Employment.objects.filter(is_primary=True).select_related("company"),
-            to_attr="primary_employments",
-        ),
-        "tags",
+    # The row's primary phone, e-mail and company come as correlated subqueries on indexed foreign keys:
+    # one query for the page instead of a prefetch (and 150 model instances) per column.
+    qs = (
+        qs.select_related("owner", "status")
+        .annotate(
+            phone_number=_primary(ContactPhone, "number"),
+            phone_extension=_primary(ContactPhone, "extension"),
+            email_address=_primary(ContactEmail, "address"),
+            company_name=_primary(Employment, "company__name"),
+        )
+        .prefetch_related("tags")
     )
     return paginate(qs, CONTACT_SORTS.get(sort, CONTACT_SORTS["name"]), cursor, limit)
 

@@ -103,7 +103,7 @@ def paginate(queryset: models.QuerySet[M], key: SortKey, cursor: str | None, lim
 def count(queryset: models.QuerySet[Any]) -> tuple[int, bool]:
     """Exact below the threshold; past it, the planner's estimate on PostgreSQL or the threshold itself."""
     limit = settings.CRM_EXACT_COUNT_LIMIT
-    exact = queryset.order_by()[: limit + 1].count()
+    exact = queryset.order_by().values("pk")[: limit + 1].count()  # no annotations, no joins for display
     if exact <= limit:
         return exact, False
     if connection.vendor == "postgresql":
