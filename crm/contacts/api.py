@@ -69,6 +69,7 @@ class ContactIn(Schema):
     tags: list[str] = []
     notes: str = ""
     company_id: int | None = None
+    company_name: str = Field("", description="Without company_id: the company of that name, created if new")
     position: str = ""
 
 

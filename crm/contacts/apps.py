@@ -9,3 +9,7 @@ class ContactsConfig(AppConfig):
     def ready(self) -> None:
         # Huey's consumer discovers "tasks" modules; ours are called jobs.py (house style), so register them.
         from crm.contacts import jobs  # noqa: F401
+        from crm.contacts.models import BaseType
+        from crm.core.templatetags.crm import register_value_labels
+
+        register_value_labels("base_type", dict(BaseType.choices))

@@ -88,6 +88,7 @@ def contact_input(post: QueryDict) -> ContactInput:
         tags=[t for t in post.get("tags", "").split(",") if t.strip()],
         notes=post.get("notes", ""),
         company_id=_int(post.get("company_id")),
+        company_name=post.get("company_q", "") if not _int(post.get("company_id")) else "",
         position=post.get("position", ""),
     )
 

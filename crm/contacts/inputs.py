@@ -53,6 +53,7 @@ class ContactInput:
     tags: list[str] = field(default_factory=list)
     notes: str = ""
     company_id: int | None = None
+    company_name: str = ""  # used when no company_id: an existing company of that name, or a new one
     position: str = ""
 
 

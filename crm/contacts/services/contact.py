@@ -13,7 +13,7 @@ from crm.accounts import access
 from crm.accounts.models import User
 from crm.contacts import normalize as norm
 from crm.contacts import search
-from crm.contacts.inputs import ContactInput
+from crm.contacts.inputs import CompanyInput, ContactInput
 from crm.contacts.models import (
     BaseType,
     Comment,
@@ -189,6 +189,20 @@ def _clean(actor: User, data: ContactInput, current: Contact | None) -> dict[str
         if company is None:
             errors.append(FieldError("company_id", "invalid_company", _("Choose a company you can see.")))
         clean["company"] = company
+    elif (data.company_name or "").strip():
+        name = " ".join(data.company_name.split())
+        clean["company"] = (
+            access.visible(Company.objects.filter(deleted_at=None), actor, "company")
+            .filter(name_key=norm.name_key(name))
+            .first()
+        )
+        if clean["company"] is None and not access.has_perm(actor, "company", "create"):
+            errors.append(
+                FieldError(
+                    "company_id", "cannot_create_company", _("Choose an existing company from the list.")
+                )
+            )
+        clean["new_company_name"] = name if clean["company"] is None else ""
     if not (clean["last_name"] or clean["first_name"] or clean["phones"] or clean["emails"]) and not any(
         e.field.startswith(("phones", "emails")) for e in errors
     ):
@@ -250,8 +264,17 @@ def snapshot(contact: Contact) -> dict[str, Any]:
     }
 
 
-def _write(actor: User, contact: Contact, clean: dict[str, Any], data: ContactInput) -> None:
+def _write(
+    actor: User, contact: Contact, clean: dict[str, Any], data: ContactInput, source: ChangeSource
+) -> None:
     """Save the card and replace its child rows; verification marks survive for unchanged values."""
+    if clean.get("new_company_name"):
+        # Typed a company that does not exist yet: it is created (and journaled) with the same owner.
+        from crm.contacts.services.company import company_create
+
+        owner_id = clean["owner"].pk if clean["owner"] else None
+        company_data = CompanyInput(name=clean["new_company_name"], owner_id=owner_id)
+        clean["company"] = company_create(actor=actor, data=company_data, source=source)
     now = timezone.now()
     previous_status_id = contact.status_id if contact.pk else None
     for name in (
@@ -318,8 +341,7 @@ def _write(actor: User, contact: Contact, clean: dict[str, Any], data: ContactIn
     )
     contact.tags.set(tags_for(clean["tags"]))
     company = clean["company"]
-    if data.company_id is not None or company is None:
-        contact.employments.exclude(company=company).filter(is_primary=True).delete()
+    contact.employments.filter(is_primary=True).exclude(company=company).delete()
     if company is not None:
         Employment.objects.update_or_create(
             contact=contact, company=company, defaults={"position": clean["position"], "is_primary": True}
@@ -353,7 +375,7 @@ def contact_create(*, actor: User, data: ContactInput, source: ChangeSource) -> 
     clean = _clean(actor, data, None)
     with transaction.atomic():
         contact = Contact(created_by=actor)
-        _write(actor, contact, clean, data)
+        _write(actor, contact, clean, data, source)
         audit_record(
             actor=actor,
             source=source,
@@ -371,7 +393,7 @@ def contact_update(*, actor: User, contact_id: int, data: ContactInput, source: 
         ensure_visible_contact(actor, contact, "edit")
         clean = _clean(actor, data, contact)
         before = snapshot(contact)
-        _write(actor, contact, clean, data)
+        _write(actor, contact, clean, data, source)
         changes = diff(before, snapshot(contact))
         if changes:
             audit_record(actor=actor, source=source, action=AuditAction.UPDATE, obj=contact, changes=changes)

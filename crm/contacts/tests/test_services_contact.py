@@ -231,3 +231,38 @@ def test_the_nightly_job_purges_expired_trash(manager_a, settings):
     Contact.objects.filter(pk=contact.pk).update(deleted_at=timezone.now() - datetime.timedelta(days=400))
     purge_trash.call_local()
     assert not Contact.objects.filter(pk=contact.pk).exists()
+
+
+def test_a_typed_new_company_is_created_and_linked_with_the_position(manager_a):
+    from crm.contacts.models import Company
+
+    contact = make_contact(manager_a, company_name="  Вектор  Плюс ", position="Директор")
+    company = Company.objects.get()
+    assert (company.name, company.owner) == ("Вектор Плюс", manager_a)
+    assert list(contact.employments.values_list("company_id", "position")) == [(company.pk, "Директор")]
+    assert AuditEntry.objects.filter(object_type="contacts.company", action="create").count() == 1
+
+
+def test_a_typed_existing_company_is_reused_not_duplicated(manager_a):
+    from crm.contacts.models import Company
+    from crm.contacts.testing import make_company
+
+    existing = make_company(manager_a, name="Вектор Плюс")
+    make_contact(manager_a, company_name="вектор плюс")
+    assert list(Company.objects.values_list("pk", flat=True)) == [existing.pk]
+
+
+def test_a_role_without_company_rights_must_choose_an_existing_company(support):
+    from crm.contacts.models import Company
+
+    with pytest.raises(ValidationFailed) as exc:
+        contact_create(actor=support, data=ContactInput(last_name="Иванов", company_name="Новая"), source=UI)
+    assert [e.field for e in exc.value.errors] == ["company_id"]
+    assert (Contact.objects.count(), Company.objects.count()) == (0, 0)
+
+
+def test_clearing_the_company_removes_the_link(manager_a):
+    contact = make_contact(manager_a, company_name="Вектор")
+    data = ContactInput(last_name="Иванов", first_name="Иван")
+    contact_update(actor=manager_a, contact_id=contact.pk, data=data, source=UI)
+    assert contact.employments.count() == 0

@@ -30,8 +30,9 @@ def invalid(errors: dict[str, list[str]] | None, field: Any) -> str:
     return " is-invalid" if (errors or {}).get(str(field)) else ""
 
 
-@register.filter
-def journal_value(value: Any) -> str:
+@register.simple_tag
+def journal_value(field: str, value: Any) -> str:
+    """A journal value as the reader should see it: choice codes as their labels, lists joined."""
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, list):
@@ -40,7 +41,7 @@ def journal_value(value: Any) -> str:
         return "✓"
     if value is False:
         return "✗"
-    return str(value)
+    return str(VALUE_LABELS.get(field, {}).get(value, value))
 
 
 @register.filter
@@ -93,6 +94,15 @@ FIELD_LABELS = {
     "permissions": _("Rights"),
     "is_admin": _("Administrator"),
 }
+# Choice fields register their labels here (AppConfig.ready), so the journal keeps stable codes
+# while people read words in their own language.
+VALUE_LABELS: dict[str, dict[str, Any]] = {}
+
+
+def register_value_labels(field: str, labels: dict[str, Any]) -> None:
+    VALUE_LABELS[field] = labels
+
+
 ACTION_LABELS = {
     "view": _("view"),
     "create": _("create"),
