@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -122,6 +123,22 @@ def _contact_form(
     return render(request, template, context)
 
 
+def _act(
+    request: HttpRequest, call: Callable[[ChangeSource], object], message: str | None, url: str
+) -> HttpResponse:
+    """A POST that runs one service: 404 when missing or forbidden, refused input as a message."""
+    try:
+        call(ChangeSource.from_request(request))
+    except (NotFound, PermissionDenied):
+        raise Http404 from None
+    except ValidationFailed as exc:
+        messages.error(request, "; ".join(str(e.message) for e in exc.errors))
+    else:
+        if message:
+            messages.success(request, message)
+    return _done(request, url)
+
+
 def _done(request: HttpRequest, url: str) -> HttpResponse:
     return hx_redirect(url) if is_htmx(request) else redirect(url)
 
@@ -150,40 +167,30 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        services.contact_delete(actor=request.user, contact_id=pk, source=ChangeSource.from_request(request))
-    except (NotFound, PermissionDenied):
-        raise Http404 from None
-    messages.success(request, _("The card is in the trash. You can restore it from there."))
-    return _done(request, reverse("contacts:contact_list"))
+    def call(source: ChangeSource) -> object:
+        return services.contact_delete(actor=request.user, contact_id=pk, source=source)
+
+    message = _("The card is in the trash. You can restore it from there.")
+    return _act(request, call, message, reverse("contacts:contact_list"))
 
 
 @login_required
 @require_POST
 def contact_restore(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        services.contact_restore(actor=request.user, contact_id=pk, source=ChangeSource.from_request(request))
-    except (NotFound, PermissionDenied):
-        raise Http404 from None
-    messages.success(request, _("The card is restored."))
-    return _done(request, reverse("contacts:contact_detail", args=[pk]))
+    def call(source: ChangeSource) -> object:
+        return services.contact_restore(actor=request.user, contact_id=pk, source=source)
+
+    return _act(request, call, _("The card is restored."), reverse("contacts:contact_detail", args=[pk]))
 
 
 @login_required
 @require_POST
 def contact_comment(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        services.contact_comment(
-            actor=request.user,
-            contact_id=pk,
-            text=request.POST.get("text", ""),
-            source=ChangeSource.from_request(request),
-        )
-    except (NotFound, PermissionDenied):
-        raise Http404 from None
-    except ValidationFailed as exc:
-        messages.error(request, "; ".join(str(e.message) for e in exc.errors))
-    return _done(request, reverse("contacts:contact_detail", args=[pk]) + "#comments")
+    def call(source: ChangeSource) -> object:
+        text = request.POST.get("text", "")
+        return services.contact_comment(actor=request.user, contact_id=pk, text=text, source=source)
+
+    return _act(request, call, None, reverse("contacts:contact_detail", args=[pk]) + "#comments")
 
 
 # Companies
@@ -289,40 +296,30 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def company_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        services.company_delete(actor=request.user, company_id=pk, source=ChangeSource.from_request(request))
-    except (NotFound, PermissionDenied):
-        raise Http404 from None
-    messages.success(request, _("The company is in the trash. You can restore it from there."))
-    return _done(request, reverse("contacts:company_list"))
+    def call(source: ChangeSource) -> object:
+        return services.company_delete(actor=request.user, company_id=pk, source=source)
+
+    message = _("The company is in the trash. You can restore it from there.")
+    return _act(request, call, message, reverse("contacts:company_list"))
 
 
 @login_required
 @require_POST
 def company_restore(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        services.company_restore(actor=request.user, company_id=pk, source=ChangeSource.from_request(request))
-    except (NotFound, PermissionDenied):
-        raise Http404 from None
-    messages.success(request, _("The company is restored."))
-    return _done(request, reverse("contacts:company_detail", args=[pk]))
+    def call(source: ChangeSource) -> object:
+        return services.company_restore(actor=request.user, company_id=pk, source=source)
+
+    return _act(request, call, _("The company is restored."), reverse("contacts:company_detail", args=[pk]))
 
 
 @login_required
 @require_POST
 def company_comment(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        services.company_comment(
-            actor=request.user,
-            company_id=pk,
-            text=request.POST.get("text", ""),
-            source=ChangeSource.from_request(request),
-        )
-    except (NotFound, PermissionDenied):
-        raise Http404 from None
-    except ValidationFailed as exc:
-        messages.error(request, "; ".join(str(e.message) for e in exc.errors))
-    return _done(request, reverse("contacts:company_detail", args=[pk]) + "#comments")
+    def call(source: ChangeSource) -> object:
+        text = request.POST.get("text", "")
+        return services.company_comment(actor=request.user, company_id=pk, text=text, source=source)
+
+    return _act(request, call, None, reverse("contacts:company_detail", args=[pk]) + "#comments")
 
 
 @login_required
