@@ -137,7 +137,11 @@ class Company(OwnedRecord):
             models.Index(fields=["name_key", "id"], name="company_name_idx"),
             models.Index(fields=["owner", "id"], name="company_owner_idx"),
             models.Index(fields=["department", "id"], name="company_dept_idx"),
-            models.Index(fields=["deleted_at"], name="company_deleted_idx"),
+            models.Index(
+                fields=["deleted_at"], name="company_trash_idx", condition=models.Q(deleted_at__isnull=False)
+            ),
+            models.Index(fields=["email"], name="company_email_idx"),
+            models.Index(fields=["ogrn"], name="company_ogrn_idx"),
             models.Index(fields=["-created_at", "-id"], name="company_created_idx"),
         ]
 
@@ -182,7 +186,10 @@ class Contact(OwnedRecord):
             models.Index(fields=["status", "name_key", "id"], name="contact_status_name_idx"),
             models.Index(fields=["city", "name_key", "id"], name="contact_city_name_idx"),
             models.Index(fields=["source", "name_key", "id"], name="contact_source_name_idx"),
-            models.Index(fields=["deleted_at"], name="contact_deleted_idx"),
+            # Partial: only the trash uses it, so no planner picks it for "deleted_at IS NULL" lists.
+            models.Index(
+                fields=["deleted_at"], name="contact_trash_idx", condition=models.Q(deleted_at__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -198,6 +205,20 @@ class Contact(OwnedRecord):
             return ""
         text = f"{self.birth_day:02d}.{self.birth_month:02d}"
         return f"{text}.{self.birth_year}" if self.birth_year else text
+
+
+class SearchWord(models.Model):
+    """Every word that occurs in a contact's or company's name: the vocabulary typo-tolerant search
+    corrects a query against (a few thousand rows, not a million). Kept by the services."""
+
+    kind = models.CharField(max_length=16)
+    word = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "word"], name="search_word_unique")]
+
+    def __str__(self) -> str:
+        return self.word
 
 
 class ContactPhone(models.Model):

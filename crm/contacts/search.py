@@ -1,57 +1,75 @@
 """Name search behind one interface, using each database's own strength.
 
-PostgreSQL: a GIN trigram index (pg_trgm) on ``name_key`` serves prefix and typo-tolerant matches
-(``<%`` word similarity). SQLite: an FTS5 table per kind serves word prefixes, and its vocabulary
-(fts5vocab) gives the candidate words for typo tolerance, ranked with rapidfuzz.
-Phones, e-mails and INNs are exact index lookups on their own columns (see selectors).
+- A name prefix (the usual case: the start of a surname) is a range on the B-tree over ``name_key``.
+- The start of any other word: FTS5 on SQLite, the pg_trgm GIN index on ``name_key`` on PostgreSQL.
+- Typos: each query word is corrected against the vocabulary of words that occur in names
+  (``SearchWord``, a few thousand rows) — by trigram similarity on PostgreSQL (GIN index), by rapidfuzz
+  over the words sharing the first letter on SQLite — and the corrected queries are searched as above.
+
+Phones, e-mails and INNs are exact or prefix lookups on their own indexed columns (see selectors).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from rapidfuzz import fuzz, process
 
-from crm.contacts.models import Company, Contact
+from crm.contacts.models import Company, Contact, SearchWord
 from crm.contacts.normalize import name_key
 
 TABLES = {"contact": "contacts_contact_fts", "company": "contacts_company_fts"}
-# Similar-sounding letters that are often confused at the start of a Russian word.
+# Letters often confused at the start of a Russian word (SQLite looks those up too).
 FIRST_LETTER_VARIANTS = {
     "е": "еэ",
     "э": "эе",
     "и": "иы",
-    "ы": "ыи",
+    "ы": "иы",
     "о": "оа",
     "а": "ао",
     "ш": "шщ",
     "щ": "щш",
 }
+MIN_SIMILARITY = 70  # rapidfuzz ratio; one wrong letter in a 6-letter word scores 83
+TRIGRAM_THRESHOLD = 0.3  # pg_trgm similarity for candidate words
 
 
 def is_sqlite() -> bool:
     return connection.vendor == "sqlite"
 
 
-def _reindex(kind: str, rows: Iterable[tuple[int, str]]) -> None:
-    if not is_sqlite():
-        return  # PostgreSQL indexes the column itself
-    rows = list(rows)
+def words(query: str) -> list[str]:
+    return [w for w in name_key(query).replace("-", " ").split() if w][:4]
+
+
+def _remember_words(kind: str, keys: Iterable[str]) -> None:
+    vocabulary = {w[:100] for key in keys for w in key.replace("-", " ").split() if len(w) > 1}
+    if vocabulary:
+        SearchWord.objects.bulk_create(
+            [SearchWord(kind=kind, word=w) for w in vocabulary], ignore_conflicts=True, batch_size=1000
+        )
+
+
+def _reindex(kind: str, rows: list[tuple[int, str]]) -> None:
     if not rows:
         return
+    _remember_words(kind, (key for _pk, key in rows))
+    if not is_sqlite():
+        return  # PostgreSQL indexes the column itself
     with connection.cursor() as cursor:
         cursor.executemany(f"DELETE FROM {TABLES[kind]} WHERE rowid = %s", [(pk,) for pk, _ in rows])
         cursor.executemany(f"INSERT INTO {TABLES[kind]} (rowid, name) VALUES (%s, %s)", rows)
 
 
 def index_contacts(contacts: Iterable[Contact]) -> None:
-    _reindex("contact", ((c.pk, c.name_key) for c in contacts))
+    _reindex("contact", [(c.pk, c.name_key) for c in contacts])
 
 
 def index_companies(companies: Iterable[Company]) -> None:
-    _reindex("company", ((c.pk, c.name_key) for c in companies))
+    _reindex("company", [(c.pk, c.name_key) for c in companies])
 
 
 def _unindex(kind: str, pks: list[int]) -> None:
@@ -71,35 +89,17 @@ def unindex_companies(pks: list[int]) -> None:
 def prefix_q(field: str, value: str) -> Q:
     """``field`` starts with ``value``, as an index range on either database.
 
-    SQLite's LIKE ignores case and so cannot use a B-tree; a BINARY range can. PostgreSQL's range bound
-    would depend on the collation, so it uses LIKE, served by the varchar_pattern_ops indexes.
+    The range ``value <= field < value-with-its-last-letter-incremented`` lets a plain B-tree serve it
+    (SQLite's case-insensitive LIKE cannot; PostgreSQL's LIKE uses a B-tree only under the C collation).
+    On PostgreSQL the LIKE stays as well, so the answer is exact whatever the collation.
     """
-    if is_sqlite():
-        return Q(**{f"{field}__gte": value, f"{field}__lt": value + "\U0010ffff"})
-    return Q(**{f"{field}__startswith": value})
-
-
-def fuzzy_match(kind: str, query: str) -> str | None:
-    """SQLite: an FTS MATCH expression with each query word replaced by its closest indexed words."""
-    terms = words(query)
-    if not terms or not is_sqlite():
-        return None
-    vocab = TABLES[kind] + "_vocab"
-    groups = []
-    with connection.cursor() as cursor:
-        for term in terms:
-            candidates: list[str] = []
-            for letter in FIRST_LETTER_VARIANTS.get(term[0], term[0]):
-                cursor.execute(
-                    f"SELECT term FROM {vocab} WHERE term >= %s AND term < %s",
-                    [letter, letter + "\U0010ffff"],
-                )
-                candidates.extend(row[0] for row in cursor.fetchall())
-            close = process.extract(term, candidates, scorer=fuzz.ratio, limit=5, score_cutoff=70)
-            if not close:
-                return None
-            groups.append("(" + " OR ".join(f'"{word}"' for word, _score, _i in close) + ")")
-    return " AND ".join(groups)
+    if not value:
+        return Q()
+    upper = value[:-1] + chr(ord(value[-1]) + 1)
+    condition = Q(**{f"{field}__gte": value, f"{field}__lt": upper})
+    if not is_sqlite():
+        condition &= Q(**{f"{field}__startswith": value})
+    return condition
 
 
 def prefix_match(query: str) -> str:
@@ -107,5 +107,53 @@ def prefix_match(query: str) -> str:
     return " AND ".join('"' + t.replace('"', "") + '"*' for t in words(query))
 
 
-def words(query: str) -> list[str]:
-    return [w for w in name_key(query).replace("-", " ").split() if w][:4]
+def _candidates(kind: str, term: str, limit: int) -> list[str]:
+    """The vocabulary words closest to ``term``, best first."""
+    if is_sqlite():
+        pool: list[str] = []
+        for letter in FIRST_LETTER_VARIANTS.get(term[0], term[0]):
+            pool += SearchWord.objects.filter(prefix_q("word", letter), kind=kind).values_list(
+                "word", flat=True
+            )
+        found = process.extract(term, pool, scorer=fuzz.ratio, limit=limit, score_cutoff=MIN_SIMILARITY)
+        return [word for word, _score, _index in found]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [TRIGRAM_THRESHOLD])
+        cursor.execute(
+            "SELECT word FROM contacts_searchword WHERE kind = %s AND word %% %s "
+            "ORDER BY word <-> %s, word LIMIT %s",
+            [kind, term, term, limit * 3],
+        )
+        pool = [row[0] for row in cursor.fetchall()]
+    found = process.extract(term, pool, scorer=fuzz.ratio, limit=limit, score_cutoff=MIN_SIMILARITY)
+    return [word for word, _score, _index in found]
+
+
+def corrections(kind: str, query: str, limit: int = 5) -> list[str]:
+    """Queries with each word replaced by a close vocabulary word: the first word's best few
+    alternatives, the others' best one, most likely first."""
+    terms = words(query)
+    if not terms:
+        return []
+    options = []
+    for position, term in enumerate(terms):
+        found = _candidates(kind, term, limit if position == 0 else 1)
+        if not found:
+            return []
+        options.append(found)
+    fixed = [" ".join(combo) for combo in itertools.product(*options)]
+    return [q for q in fixed if q != " ".join(terms)][:limit]
+
+
+def rebuild_vocabulary() -> int:
+    """Refill the typo vocabulary from every stored name (after a bulk load that bypassed services)."""
+    for kind, model in (("contact", Contact), ("company", Company)):
+        keys = model.objects.values_list("name_key", flat=True).iterator(chunk_size=20000)
+        batch: list[str] = []
+        for key in keys:
+            batch.append(key)
+            if len(batch) == 20000:
+                _remember_words(kind, batch)
+                batch = []
+        _remember_words(kind, batch)
+    return SearchWord.objects.count()

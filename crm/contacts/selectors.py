@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
@@ -30,7 +30,6 @@ from crm.core.errors import NotFound
 from crm.core.models import AuditEntry
 from crm.core.pagination import Page, SortKey, paginate
 
-TYPO_THRESHOLD = 0.45
 EMAIL_START = re.compile(r"[A-Za-z0-9._%+@-]+")
 CONTACT_SORTS = {
     "name": SortKey("name_key"),
@@ -76,7 +75,7 @@ def _text_filter(kind: str, query: str) -> Q:
         address = query.lower()
         return Q(pk__in=ContactEmail.objects.filter(search.prefix_q("address", address)).values("contact_id"))
     if kind == "company" and query.isdigit():
-        return Q(inn__startswith=query)
+        return search.prefix_q("inn", query)
     terms = search.words(query)
     if not terms:
         return Q()
@@ -287,7 +286,8 @@ def global_search(*, user: User, query: str, limit: int = 8) -> list[SearchHit]:
     if digits:
         contacts = list(visible_contacts.filter(pk__in=_phone_contact_ids(digits))[:limit])
         if len(digits) in (10, 12) or not contacts:
-            companies = list(visible_companies.filter(Q(inn__startswith=digits) | Q(ogrn=digits))[:limit])
+            by_inn = search.prefix_q("inn", digits)
+            companies = list(visible_companies.filter(by_inn | Q(ogrn=digits))[:limit])
     elif _looks_like_email(query):
         address = query.lower()
         ids = ContactEmail.objects.filter(search.prefix_q("address", address)).values("contact_id")
@@ -324,34 +324,30 @@ def _contact_subtitle(contact: Contact) -> str:
 
 
 def _name_search(qs: QuerySet[Any], kind: str, query: str, limit: int) -> list[Any]:
-    """Cards whose name starts with the query first (surname first), then any word starting with it,
-    then, if nothing matched, the closest spellings."""
+    """Names starting with the query first (surname first), then any word starting with it; if nothing
+    matched, the same for the query's closest spellings."""
+    found = _name_prefix_search(qs, kind, query, limit)
+    if found:
+        return found
+    for corrected in search.corrections(kind, query):
+        known = {r.pk for r in found}
+        found += [
+            r for r in _name_prefix_search(qs, kind, corrected, limit - len(found)) if r.pk not in known
+        ]
+        if len(found) >= limit:
+            break
+    return found
+
+
+def _name_prefix_search(qs: QuerySet[Any], kind: str, query: str, limit: int) -> list[Any]:
     terms = search.words(query)
-    if not terms:
+    if not terms or limit <= 0:
         return []
-    key = " ".join(terms)
-    found = list(qs.filter(search.prefix_q("name_key", key)).order_by("name_key", "id")[:limit])
+    found = list(qs.filter(search.prefix_q("name_key", " ".join(terms))).order_by("name_key", "id")[:limit])
     if len(found) < limit:
         others = qs.filter(_text_filter(kind, query)).exclude(pk__in=[r.pk for r in found])
         found += list(others.order_by("name_key", "id")[: limit - len(found)])
-    if found:
-        return found
-    if search.is_sqlite():
-        match = search.fuzzy_match(kind, query)
-        if match is None:
-            return []
-        table = search.TABLES[kind]
-        fuzzy = qs.filter(pk__in=RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match]))
-        return list(fuzzy.order_by("name_key", "id")[:limit])
-    # Typo tolerance: pg_trgm word similarity, served by the GIN trigram index. The default threshold (0.6)
-    # misses one wrong letter in an eight-letter Russian surname; 0.45 catches it.
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [TYPO_THRESHOLD])
-        return list(
-            qs.extra(where=["%s <%% name_key"], params=[key])
-            .annotate(distance=RawSQL("%s <<-> name_key", [key]))
-            .order_by("distance")[:limit]
-        )
+    return found
 
 
 def trash_list(*, user: User, limit: int = 200) -> tuple[list[Contact], list[Company]]:

@@ -67,3 +67,17 @@ def test_the_list_search_box_filters_by_name_phone_and_email(manager_a, olga):
     for query in ("Семён", "3456789", "olga.sem"):
         page = contact_list(user=manager_a, filters=ContactFilters(q=query))
         assert [c.last_name for c in page.items] == ["Семёнова"], query
+
+
+def test_the_vocabulary_is_kept_by_the_services_and_can_be_rebuilt(manager_a, olga):
+    from crm.contacts.models import SearchWord
+    from crm.contacts.search import rebuild_vocabulary
+
+    assert set(SearchWord.objects.filter(kind="contact").values_list("word", flat=True)) == {"семенова", "ольга"}
+    SearchWord.objects.all().delete()
+    assert rebuild_vocabulary() == 2
+
+
+def test_a_misspelled_first_name_after_a_correct_surname_is_corrected(manager_a, olga):
+    make_contact(manager_a, last_name="Семёнова", first_name="Анна", phone="+79001112234")
+    assert titles(manager_a, "Семенова Ольго") == ["Семёнова Ольга"]
