@@ -73,7 +73,8 @@ def test_the_vocabulary_is_kept_by_the_services_and_can_be_rebuilt(manager_a, ol
     from crm.contacts.models import SearchWord
     from crm.contacts.search import rebuild_vocabulary
 
-    assert set(SearchWord.objects.filter(kind="contact").values_list("word", flat=True)) == {"семенова", "ольга"}
+    words = set(SearchWord.objects.filter(kind="contact").values_list("word", flat=True))
+    assert words == {"семенова", "ольга"}
     SearchWord.objects.all().delete()
     assert rebuild_vocabulary() == 2
 
