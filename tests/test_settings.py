@@ -1,4 +1,4 @@
-"""Settings come from the environment: SQLite and the SQLite queue by default, PostgreSQL and Redis on demand."""
+"""Settings come from the environment: SQLite and its queue by default, PostgreSQL and Redis on demand."""
 
 import json
 import os
@@ -6,7 +6,8 @@ import subprocess
 import sys
 
 PROBE = (
-    "import django, json; django.setup(); from django.conf import settings; from huey.contrib.djhuey import HUEY;"
+    "import django, json; django.setup(); from django.conf import settings;"
+    "from huey.contrib.djhuey import HUEY;"
     "print(json.dumps([settings.DATABASES['default']['ENGINE'], type(HUEY.storage).__name__]))"
 )
 

@@ -304,9 +304,7 @@ def _write(
         contact.status_changed_at = now
     contact.save()
 
-    old_phones = (
-        {(p.number, p.extension): p for p in contact.phones.all()} if not contact._state.adding else {}
-    )
+    old_phones = {(p.number, p.extension): p for p in contact.phones.all()}
     old_emails = {e.address: e for e in contact.emails.all()}
     contact.phones.all().delete()
     contact.emails.all().delete()
