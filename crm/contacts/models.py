@@ -180,6 +180,7 @@ class Contact(OwnedRecord):
             models.Index(fields=["-updated_at", "-id"], name="contact_updated_idx"),
             models.Index(fields=["owner", "name_key", "id"], name="contact_owner_name_idx"),
             models.Index(fields=["owner", "-created_at", "-id"], name="contact_owner_created_idx"),
+            models.Index(fields=["owner", "base_type", "name_key", "id"], name="contact_owner_type_name_idx"),
             models.Index(fields=["department", "name_key", "id"], name="contact_dept_name_idx"),
             models.Index(fields=["department", "-created_at", "-id"], name="contact_dept_created_idx"),
             models.Index(fields=["base_type", "name_key", "id"], name="contact_type_name_idx"),

@@ -87,19 +87,21 @@ def unindex_companies(pks: list[int]) -> None:
 
 
 def prefix_q(field: str, value: str) -> Q:
-    """``field`` starts with ``value``, as an index range on either database.
-
-    The range ``value <= field < value-with-its-last-letter-incremented`` lets a plain B-tree serve it
-    (SQLite's case-insensitive LIKE cannot; PostgreSQL's LIKE uses a B-tree only under the C collation).
-    On PostgreSQL the LIKE stays as well, so the answer is exact whatever the collation.
-    """
+    """``field`` starts with ``value``: the range ``value <= field < value-with-its-last-letter+1``,
+    which a plain B-tree serves. Exact on SQLite (binary order) and on PostgreSQL, where the columns
+    searched this way use the "C" collation (migration 0005)."""
     if not value:
         return Q()
     upper = value[:-1] + chr(ord(value[-1]) + 1)
-    condition = Q(**{f"{field}__gte": value, f"{field}__lt": upper})
-    if not is_sqlite():
-        condition &= Q(**{f"{field}__startswith": value})
-    return condition
+    return Q(**{f"{field}__gte": value, f"{field}__lt": upper})
+
+
+def has_words_starting(kind: str, query: str) -> bool:
+    """Whether every query word starts some word of some name (a lookup in the small vocabulary)."""
+    terms = words(query)
+    return bool(terms) and all(
+        SearchWord.objects.filter(prefix_q("word", term), kind=kind).exists() for term in terms
+    )
 
 
 def prefix_match(query: str) -> str:

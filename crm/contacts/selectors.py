@@ -344,7 +344,9 @@ def _name_prefix_search(qs: QuerySet[Any], kind: str, query: str, limit: int) ->
     if not terms or limit <= 0:
         return []
     found = list(qs.filter(search.prefix_q("name_key", " ".join(terms))).order_by("name_key", "id")[:limit])
-    if len(found) < limit:
+    # Any word starting with the query: only when such words exist at all, which the vocabulary answers
+    # at once (otherwise the trigram index would recheck thousands of rows to find nothing).
+    if len(found) < limit and search.has_words_starting(kind, query):
         others = qs.filter(_text_filter(kind, query)).exclude(pk__in=[r.pk for r in found])
         found += list(others.order_by("name_key", "id")[: limit - len(found)])
     return found
