@@ -72,6 +72,7 @@ test: setup lint typecheck test-sqlite test-postgres ## Lint, type checks and th
 
 bench: setup ## Benchmarks (see docs/performance.md)
 	$(PY) -m bench --help
+	@echo "See docs/performance.md: python -m bench fill, then python -m bench measure."
 
 clean: ## Remove built and installed files (keeps var/, your data)
 	rm -rf $(VENV) $(TOOLS) node_modules crm/static/dist

@@ -1,0 +1,43 @@
+"""Entry point: ``python -m bench fill|measure`` against the database the settings point at."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    fill = commands.add_parser("fill", help="load a realistic Russian client base (migrate first)")
+    fill.add_argument("--contacts", type=int, default=1_000_000)
+    fill.add_argument("--companies", type=int, default=100_000)
+    fill.add_argument("--seed", type=int, default=20261123)
+    fill.add_argument("--append", action="store_true", help="add to a database that already has contacts")
+    measure = commands.add_parser("measure", help="time search, lists and the card in-process")
+    measure.add_argument("--runs", type=int, default=200)
+    measure.add_argument("--warmup", type=int, default=5)
+    measure.add_argument(
+        "--explain", action="store_true", help="also write the plan of each case's slowest query"
+    )
+    args = parser.parse_args()
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
+    import django
+
+    django.setup()
+    started = time.perf_counter()
+    if args.command == "fill":
+        from bench import fill as command
+
+        command.run(contacts=args.contacts, companies=args.companies, seed=args.seed, append=args.append)
+    else:
+        from bench import measure as command
+
+        command.run(runs=args.runs, warmup=args.warmup, explain=args.explain)
+    print(f"{args.command}: {time.perf_counter() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
