@@ -9,6 +9,7 @@ import secrets
 from faker import Faker
 
 from crm.accounts.models import Department, Role, User
+from crm.accounts.services import UserInput, department_create, user_create
 from crm.contacts.inputs import CompanyInput, ContactInput, EmailInput, MessengerInput, PhoneInput
 from crm.contacts.models import ContactStatus
 from crm.contacts.services import company_create, contact_create
@@ -111,14 +112,18 @@ USERS = [
 
 
 def inn_for_legal_entity(rng: random.Random) -> str:
-    digits = [rng.randint(0, 9) for _ in range(9)]
+    digits = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(8)]  # a region code never starts 00
     weights = [2, 4, 10, 3, 5, 9, 4, 6, 8]
     digits.append(sum(d * w for d, w in zip(digits, weights, strict=True)) % 11 % 10)
     return "".join(map(str, digits))
 
 
 def ensure_admin(password: str | None = None) -> tuple[User, str | None]:
-    """The administrator account; returns a new password only when one was set now."""
+    """The administrator account; returns a new password only when one was set now.
+
+    The one account made without a service: there is no actor yet to make it. Everything after it,
+    demo users and departments included, goes through the services with this account as the actor.
+    """
     admin = User.objects.filter(username="admin").first()
     if admin is not None:
         return admin, None
@@ -135,23 +140,27 @@ def create_demo(
     rng = random.Random(seed)
     fake = Faker("ru_RU")
     fake.seed_instance(seed)
-    _admin, _ = ensure_admin()
+    admin, _ = ensure_admin()
     departments = [
-        Department.objects.get_or_create(name=n)[0] for n in ("Отдел продаж Москва", "Отдел продаж Регионы")
+        Department.objects.filter(name=name).first()
+        or department_create(actor=admin, name=name, source=SYSTEM)
+        for name in ("Отдел продаж Москва", "Отдел продаж Регионы")
     ]
     users = []
     for username, first, last, role, dept in USERS:
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            user = User.objects.create_user(
+        user = User.objects.filter(username=username).first() or user_create(
+            actor=admin,
+            data=UserInput(
                 username=username,
-                password=password,
                 first_name=first,
                 last_name=last,
-                role=Role.objects.get(code=role),
-                department=departments[dept],
                 email=f"{username}@example.ru",
-            )
+                role_id=Role.objects.get(code=role).pk,
+                department_id=departments[dept].pk,
+                password=password,
+            ),
+            source=SYSTEM,
+        )
         users.append(user)
     statuses = list(ContactStatus.objects.all())
 
