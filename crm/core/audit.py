@@ -45,12 +45,16 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _empty(value: Any) -> bool:
+    return value in (None, "", [], {}) or value is False
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """Fields whose value changed, as {field: [old, new]}."""
     changes: dict[str, list[Any]] = {}
     for key in sorted(set(before) | set(after)):
         old, new = jsonable(before.get(key)), jsonable(after.get(key))
-        if old != new:
+        if old != new and not (_empty(old) and _empty(new)):  # "nothing" → "blank" is no change
             changes[key] = [old, new]
     return changes
 
