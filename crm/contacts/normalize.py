@@ -162,7 +162,11 @@ def normalize_phone(raw: str, default_region: str = "RU") -> Phone:
 
 
 def format_phone(e164: str, extension: str = "") -> str:
-    suffix = f" доб. {extension}" if extension else ""
+    from django.utils.translation import gettext
+
+    # Translators: the extension of a phone number, as in "8 (495) 555-20-00 доб. 134".
+    label = gettext("ext.")
+    suffix = f" {label} {extension}" if extension else ""
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext
 
 from crm.accounts import access
 from crm.accounts.models import User
@@ -311,7 +312,7 @@ def global_search(*, user: User, query: str, limit: int = 8) -> list[SearchHit]:
             "company",
             c.pk,
             c.name,
-            " · ".join(x for x in (c.inn and f"ИНН {c.inn}", c.city) if x),
+            " · ".join(x for x in (c.inn and f"{gettext('INN')} {c.inn}", c.city) if x),
             reverse("contacts:company_detail", args=[c.pk]),
         )
         for c in companies

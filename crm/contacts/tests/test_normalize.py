@@ -225,7 +225,17 @@ def test_default_region_reads_national_numbers_of_that_country() -> None:
 def test_format_phone_is_national_for_russia_and_international_elsewhere(
     e164: str, extension: str, display: str
 ) -> None:
-    assert format_phone(e164, extension) == display
+    from django.utils import translation
+
+    with translation.override("ru"):
+        assert format_phone(e164, extension) == display
+
+
+def test_the_extension_label_follows_the_readers_language() -> None:
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert format_phone("+74955552000", "134") == "8 (495) 555-20-00 ext. 134"
 
 
 @pytest.mark.parametrize(
