@@ -82,3 +82,20 @@ def test_the_vocabulary_is_kept_by_the_services_and_can_be_rebuilt(manager_a, ol
 def test_a_misspelled_first_name_after_a_correct_surname_is_corrected(manager_a, olga):
     make_contact(manager_a, last_name="Семёнова", first_name="Анна", phone="+79001112234")
     assert titles(manager_a, "Семенова Ольго") == ["Семёнова Ольга"]
+
+
+def test_prefix_searched_columns_keep_the_c_collation_on_postgresql(db):
+    """Migration 0005: a later AlterField must not silently drop it (prefix search would get slow)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name, collation_name FROM information_schema.columns "
+            "WHERE (table_name, column_name) IN (('contacts_contact', 'name_key'), ('contacts_company', 'name_key'),"
+            " ('contacts_contactemail', 'address'), ('contacts_company', 'inn'), ('contacts_searchword', 'word'))"
+        )
+        collations = {(table, column): collation for table, column, collation in cursor.fetchall()}
+    assert set(collations.values()) == {"C"}
+    assert len(collations) == 5
