@@ -91,10 +91,17 @@ def test_prefix_searched_columns_keep_the_c_collation_on_postgresql(db):
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
+        columns = [
+            ("contacts_contact", "name_key"),
+            ("contacts_company", "name_key"),
+            ("contacts_contactemail", "address"),
+            ("contacts_company", "inn"),
+            ("contacts_searchword", "word"),
+        ]
+        wanted = ", ".join(f"('{table}', '{column}')" for table, column in columns)
         cursor.execute(
-            "SELECT table_name, column_name, collation_name FROM information_schema.columns WHERE "
-            "(table_name, column_name) IN (('contacts_contact', 'name_key'), ('contacts_company', 'name_key'), "
-            "('contacts_contactemail', 'address'), ('contacts_company', 'inn'), ('contacts_searchword', 'word'))"
+            "SELECT table_name, column_name, collation_name FROM information_schema.columns "
+            f"WHERE (table_name, column_name) IN ({wanted})"
         )
         collations = {(table, column): collation for table, column, collation in cursor.fetchall()}
     assert set(collations.values()) == {"C"}
