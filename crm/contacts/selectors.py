@@ -326,28 +326,36 @@ def _contact_subtitle(contact: Contact) -> str:
 
 def _name_search(qs: QuerySet[Any], kind: str, query: str, limit: int) -> list[Any]:
     """Names starting with the query first (surname first), then any word starting with it; if nothing
-    matched, the same for the query's closest spellings."""
+    matched, the names starting with the query's closest spellings, and only then any word of the best one
+    (the any-word search is the expensive part, so it runs once, not once per spelling)."""
     found = _name_prefix_search(qs, kind, query, limit)
     if found:
         return found
-    for corrected in search.corrections(kind, query):
+    spellings = search.corrections(kind, query)
+    for corrected in spellings:
         known = {r.pk for r in found}
         found += [
-            r for r in _name_prefix_search(qs, kind, corrected, limit - len(found)) if r.pk not in known
+            r
+            for r in _name_prefix_search(qs, kind, corrected, limit - len(found), any_word=False)
+            if r.pk not in known
         ]
         if len(found) >= limit:
-            break
+            return found
+    if spellings and not found:
+        found = _name_prefix_search(qs, kind, spellings[0], limit)
     return found
 
 
-def _name_prefix_search(qs: QuerySet[Any], kind: str, query: str, limit: int) -> list[Any]:
+def _name_prefix_search(
+    qs: QuerySet[Any], kind: str, query: str, limit: int, any_word: bool = True
+) -> list[Any]:
     terms = search.words(query)
     if not terms or limit <= 0:
         return []
     found = list(qs.filter(search.prefix_q("name_key", " ".join(terms))).order_by("name_key", "id")[:limit])
     # Any word starting with the query: only when such words exist at all, which the vocabulary answers
     # at once (otherwise the trigram index would recheck thousands of rows to find nothing).
-    if len(found) < limit and search.has_words_starting(kind, query):
+    if any_word and len(found) < limit and search.has_words_starting(kind, query):
         others = qs.filter(_text_filter(kind, query)).exclude(pk__in=[r.pk for r in found])
         found += list(others.order_by("name_key", "id")[: limit - len(found)])
     return found
