@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from faker.providers.person.ru_RU import Provider as RuPerson
 
+# The demo data's lists, extended where a million rows want more variety.
+from crm.contacts import demo
+
 # Faker's 250 surnames (most frequent first, with their female forms) plus more common ones.
 EXTRA_LAST_NAMES = """
 Абрамов Агафонов Акимов Аксенов Александров Алексеев Андреев Анисимов Антонов Артемьев Архипов Афанасьев
@@ -124,33 +127,9 @@ TAGS = [
     "Проблемный",
     "Госзаказ",
 ]
-BASE_TYPES = ["lead"] * 4 + ["active"] * 3 + ["sleeping"] * 2 + ["partner", "blacklist", "archive"]
-POSITIONS = [
-    "Генеральный директор",
-    "Коммерческий директор",
-    "Менеджер по закупкам",
-    "Главный бухгалтер",
-    "Начальник отдела снабжения",
-    "ИТ-директор",
-    "Офис-менеджер",
-    "Руководитель проекта",
-    "Инженер",
-    "Специалист по продажам",
-]
-INDUSTRIES = [
-    "Строительство",
-    "Розничная торговля",
-    "ИТ",
-    "Логистика",
-    "Производство",
-    "Медицина",
-    "Образование",
-    "Общепит",
-    "Финансы",
-    "Недвижимость",
-    "Сельское хозяйство",
-    "Энергетика",
-]
+BASE_TYPES = demo.BASE_TYPES
+POSITIONS = [*demo.POSITIONS, "Инженер", "Специалист по продажам"]
+INDUSTRIES = [*demo.INDUSTRIES, "Сельское хозяйство", "Энергетика"]
 COMPANY_ROOTS = words("""
 Техно Строй Агро Пром Инвест Снаб Транс Энерго Мед Фарм Нефте Газ Лес Мет Хим Электро Авто Про Гео Эко
 Вектор Альфа Бета Гранд Нова Профи Мега Сибирь Урал Волга Север Юг Восток Форт Старт Ресурс
@@ -169,6 +148,4 @@ NOTES = [
     "Предпочитает связь в мессенджере.",
     "",
 ]
-CYRILLIC = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
-LATIN = words("a b v g d e e zh z i y k l m n o p r s t u f h ts ch sh sch - y - e yu ya")
-TRANSLIT = str.maketrans({c: "" if lat == "-" else lat for c, lat in zip(CYRILLIC, LATIN, strict=True)})
+TRANSLIT = demo.TRANSLIT
