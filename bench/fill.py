@@ -40,8 +40,8 @@ from crm.contacts.models import (
     StatusChange,
     Tag,
 )
-from crm.contacts.normalize import name_key
 from crm.core.models import AuditEntry
+from crm.core.normalize import name_key
 
 OUT_DIR = Path(settings.BASE_DIR) / "var" / "bench"
 CHUNK = 20_000

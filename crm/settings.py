@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "ninja",
     "crm.core",
     "crm.accounts",
+    "crm.fields",
     "crm.contacts",
 ]
 
@@ -62,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "crm.accounts.middleware.UserLanguageMiddleware",
+    "crm.fields.middleware.SchemaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -20,9 +20,9 @@ from crm.contacts.inputs import (
     contact_input_from,
 )
 from crm.contacts.models import Company, Contact
-from crm.contacts.normalize import format_phone
 from crm.core.audit import ChangeSource
 from crm.core.models import ChangeChannel
+from crm.core.normalize import format_phone
 
 router = Router(tags=["contacts"])
 company_router = Router(tags=["companies"])

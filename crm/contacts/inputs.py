@@ -6,7 +6,7 @@ Values are raw text as a person typed them; services normalise and validate them
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from crm.contacts.models import Company, Contact
@@ -55,6 +55,9 @@ class ContactInput:
     company_id: int | None = None
     company_name: str = ""  # used when no company_id: an existing company of that name, or a new one
     position: str = ""
+    record_type_id: int | None = None  # None: the card's type (a new card: the first active type)
+    # Custom values by key; a key not given keeps the card's value (a new card: the field's default).
+    custom: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -76,12 +79,14 @@ class CompanyInput:
     is_key: bool = False
     tags: list[str] = field(default_factory=list)
     notes: str = ""
+    record_type_id: int | None = None
+    custom: dict[str, Any] = field(default_factory=dict)
 
 
 def contact_input_from(contact: Contact) -> ContactInput:
     """The current values of a card, as the edit form shows them."""
     employment = next((e for e in contact.employments.all() if e.is_primary), None)
-    from crm.contacts.normalize import format_phone
+    from crm.core.normalize import format_phone
 
     return ContactInput(
         last_name=contact.last_name,
@@ -115,11 +120,13 @@ def contact_input_from(contact: Contact) -> ContactInput:
         notes=contact.notes,
         company_id=employment.company_id if employment else None,
         position=employment.position if employment else "",
+        record_type_id=contact.record_type_id,
+        custom={},  # keys not given keep the stored values
     )
 
 
 def company_input_from(company: Company) -> CompanyInput:
-    from crm.contacts.normalize import format_phone
+    from crm.core.normalize import format_phone
 
     return CompanyInput(
         **{
@@ -144,4 +151,6 @@ def company_input_from(company: Company) -> CompanyInput:
         },
         phone=format_phone(company.phone, company.phone_ext) if company.phone else "",
         tags=[t.name for t in company.tags.all()],
+        record_type_id=company.record_type_id,
+        custom={},
     )

@@ -106,6 +106,18 @@ class OwnedRecord(models.Model):
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    record_type = models.ForeignKey(
+        "fields.RecordType",
+        verbose_name=_("type"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Custom field values by key, validated by the field registry (decision 0003); no migration per field.
+    custom = models.JSONField(default=dict, blank=True)
+    # Percent of the type's required and recommended fields that are filled; kept by the services.
+    completeness = models.PositiveSmallIntegerField(_("completeness"), default=100)
 
     class Meta:
         abstract = True
@@ -143,6 +155,7 @@ class Company(OwnedRecord):
             models.Index(fields=["email"], name="company_email_idx"),
             models.Index(fields=["ogrn"], name="company_ogrn_idx"),
             models.Index(fields=["-created_at", "-id"], name="company_created_idx"),
+            models.Index(fields=["completeness", "id"], name="company_completeness_idx"),
         ]
 
     def __str__(self) -> str:
@@ -187,6 +200,8 @@ class Contact(OwnedRecord):
             models.Index(fields=["status", "name_key", "id"], name="contact_status_name_idx"),
             models.Index(fields=["city", "name_key", "id"], name="contact_city_name_idx"),
             models.Index(fields=["source", "name_key", "id"], name="contact_source_name_idx"),
+            models.Index(fields=["completeness", "id"], name="contact_completeness_idx"),
+            models.Index(fields=["owner", "completeness", "id"], name="contact_owner_complete_idx"),
             # Partial: only the trash uses it, so no planner picks it for "deleted_at IS NULL" lists.
             models.Index(
                 fields=["deleted_at"], name="contact_trash_idx", condition=models.Q(deleted_at__isnull=False)

@@ -19,7 +19,7 @@ from django.db.models import Q
 from rapidfuzz import fuzz, process
 
 from crm.contacts.models import Company, Contact, SearchWord
-from crm.contacts.normalize import name_key
+from crm.core.normalize import name_key
 
 TABLES = {"contact": "contacts_contact_fts", "company": "contacts_company_fts"}
 # Letters often confused at the start of a Russian word (SQLite looks those up too).

@@ -14,7 +14,6 @@ from django.utils.translation import gettext
 
 from crm.accounts import access
 from crm.accounts.models import User
-from crm.contacts import normalize as norm
 from crm.contacts import search
 from crm.contacts.models import (
     Comment,
@@ -27,6 +26,7 @@ from crm.contacts.models import (
     StatusChange,
     Tag,
 )
+from crm.core import normalize as norm
 from crm.core.errors import NotFound
 from crm.core.models import AuditEntry
 from crm.core.pagination import Page, SortKey, paginate

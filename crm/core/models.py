@@ -19,6 +19,7 @@ class AuditAction(models.TextChoices):
     DELETE = "delete", _("Moved to trash")
     RESTORE = "restore", _("Restored from trash")
     PURGE = "purge", _("Deleted for good")
+    MERGE = "merge", _("Merged")
 
 
 class AuditEntry(models.Model):

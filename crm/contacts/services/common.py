@@ -11,6 +11,60 @@ from crm.accounts import access
 from crm.accounts.models import Scope, User
 from crm.contacts.models import Company, Contact, ContactEmail, ContactPhone, Tag
 from crm.core.errors import DuplicateMatch, FieldError
+from crm.fields.models import Requirement
+from crm.fields.schema import Schema
+
+# The input attributes behind each configurable standard field.
+CONTACT_INPUTS = {
+    "phones": ("phones",),
+    "emails": ("emails",),
+    "messengers": ("messengers",),
+    "company": ("company_id", "company_name", "position"),
+    "status": ("status_id",),
+    "city": ("city",),
+    "address": ("address",),
+    "birthday": ("birthday",),
+    "source": ("source",),
+    "tags": ("tags",),
+    "notes": ("notes",),
+    "is_key": ("is_key",),
+}
+COMPANY_INPUTS: dict[str, tuple[str, ...]] = {
+    key: (key,)
+    for key in (
+        "legal_form",
+        "inn",
+        "kpp",
+        "ogrn",
+        "industry",
+        "website",
+        "size",
+        "phone",
+        "email",
+        "city",
+        "address",
+        "source",
+        "tags",
+        "notes",
+        "is_key",
+    )
+}
+
+
+def keep_locked_fields(
+    actor: User, schema: Schema, type_id: int | None, inputs: dict[str, tuple[str, ...]], data: Any, kept: Any
+) -> None:
+    """Standard fields the actor may not change (read-only or hidden for their role, switched off, or not on
+    the card's type) keep the card's values (``kept``: the current values, or the defaults of a new card)
+    whatever the request carried: a form that does not show a field must not blank it."""
+    for key, attributes in inputs.items():
+        spec = schema.fields.get(key)
+        if spec is None:
+            continue
+        if schema.can_edit(actor, key) and schema.requirement(spec, type_id) != Requirement.HIDDEN:
+            continue
+        for attribute in attributes:
+            setattr(data, attribute, getattr(kept, attribute))
 
 
 def resolve_owner(actor: User, owner_id: int | None, errors: list[FieldError]) -> User | None:

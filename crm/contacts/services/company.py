@@ -13,20 +13,36 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.accounts import access
 from crm.accounts.models import User
-from crm.contacts import normalize as norm
 from crm.contacts import search
-from crm.contacts.inputs import CompanyInput
+from crm.contacts.inputs import CompanyInput, company_input_from
 from crm.contacts.models import Comment, Company
-from crm.contacts.services.common import clean_tags, company_duplicates, resolve_owner, tags_for
+from crm.contacts.services.common import (
+    COMPANY_INPUTS,
+    clean_tags,
+    company_duplicates,
+    keep_locked_fields,
+    resolve_owner,
+    tags_for,
+)
+from crm.contacts.standard_fields import company_filled
+from crm.core import normalize as norm
 from crm.core.audit import ChangeSource, audit_record, diff
 from crm.core.errors import DuplicateFound, FieldError, NotFound, PermissionDenied, ValidationFailed, too_long
 from crm.core.models import AuditAction
+from crm.fields import values as custom_values
+from crm.fields.schema import schema_for
 
 TEXT_FIELDS = {"legal_form": 32, "industry": 100, "size": 32, "city": 100, "address": 255, "source": 100}
 
 
 def _clean(actor: User, data: CompanyInput, current: Company | None) -> dict[str, Any]:
     errors: list[FieldError] = []
+    schema = schema_for("company")
+    type_id = custom_values.clean_type(
+        schema, data.record_type_id, current.record_type_id if current else None, errors
+    )
+    kept = company_input_from(current) if current is not None else CompanyInput()
+    keep_locked_fields(actor, schema, type_id, COMPANY_INPUTS, data, kept)
     clean: dict[str, Any] = {"name": " ".join((data.name or "").split()), "notes": (data.notes or "").strip()}
     if not clean["name"]:
         errors.append(FieldError("name", "required", _("Enter the company's name.")))
@@ -78,6 +94,22 @@ def _clean(actor: User, data: CompanyInput, current: Company | None) -> dict[str
     )
     clean["tags"] = clean_tags(data.tags)
     clean["is_key"] = bool(data.is_key)
+    clean["record_type_id"] = type_id
+    clean["custom"] = custom_values.clean_custom(
+        schema=schema,
+        actor=actor,
+        type_id=type_id,
+        raw=data.custom,
+        current=current.custom if current else None,
+        creating=current is None,
+        errors=errors,
+    )
+    custom_values.required_standard_errors(
+        schema=schema, actor=actor, type_id=type_id, filled=company_filled(clean), errors=errors
+    )
+    clean["completeness"], _missing = custom_values.completeness(
+        schema, type_id, company_filled(clean), clean["custom"]
+    )
     if errors:
         raise ValidationFailed(errors)
     dup_errors, matches = company_duplicates(
@@ -112,7 +144,11 @@ def snapshot(company: Company) -> dict[str, Any]:
     }
     values["owner"] = str(company.owner) if company.owner_id else None
     values["tags"] = sorted(t.name for t in company.tags.all())
-    return values
+    schema = schema_for("company")
+    record_type = schema.types.get(company.record_type_id) if company.record_type_id else None
+    values["record_type"] = record_type.name_ru if record_type else None
+    names = custom_values.user_names(schema, [company.custom])
+    return values | custom_values.journal_values(schema, company.custom, names)
 
 
 def _write(company: Company, clean: dict[str, Any]) -> None:

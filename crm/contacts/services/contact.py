@@ -11,9 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.accounts import access
 from crm.accounts.models import User
-from crm.contacts import normalize as norm
 from crm.contacts import search
-from crm.contacts.inputs import CompanyInput, ContactInput
+from crm.contacts.inputs import CompanyInput, ContactInput, contact_input_from
 from crm.contacts.models import (
     BaseType,
     Comment,
@@ -31,15 +30,21 @@ from crm.contacts.models import (
     VerificationMethod,
 )
 from crm.contacts.services.common import (
+    CONTACT_INPUTS,
     clean_tags,
     contact_duplicates,
     ensure_visible_contact,
+    keep_locked_fields,
     resolve_owner,
     tags_for,
 )
+from crm.contacts.standard_fields import contact_filled
+from crm.core import normalize as norm
 from crm.core.audit import ChangeSource, audit_record, diff
 from crm.core.errors import DuplicateFound, FieldError, NotFound, ValidationFailed, too_long
 from crm.core.models import AuditAction
+from crm.fields import values as custom_values
+from crm.fields.schema import schema_for
 
 MAX_TEXT = {"city": 100, "address": 255, "source": 100, "position": 150}
 
@@ -129,6 +134,12 @@ def _one_primary(rows: list[dict[str, Any]]) -> None:
 def _clean(actor: User, data: ContactInput, current: Contact | None) -> dict[str, Any]:
     """Normalise and validate everything; raise ValidationFailed naming each bad field."""
     errors: list[FieldError] = []
+    schema = schema_for("contact")
+    type_id = custom_values.clean_type(
+        schema, data.record_type_id, current.record_type_id if current else None, errors
+    )
+    kept = contact_input_from(current) if current is not None else ContactInput()
+    keep_locked_fields(actor, schema, type_id, CONTACT_INPUTS, data, kept)
     clean: dict[str, Any] = {
         "last_name": norm.normalize_name(data.last_name)[:100],
         "first_name": norm.normalize_name(data.first_name)[:100],
@@ -213,6 +224,22 @@ def _clean(actor: User, data: ContactInput, current: Contact | None) -> dict[str
                 _("Enter a name, a phone or an e-mail: a card needs at least one."),
             )
         )
+    clean["record_type_id"] = type_id
+    clean["custom"] = custom_values.clean_custom(
+        schema=schema,
+        actor=actor,
+        type_id=type_id,
+        raw=data.custom,
+        current=current.custom if current else None,
+        creating=current is None,
+        errors=errors,
+    )
+    custom_values.required_standard_errors(
+        schema=schema, actor=actor, type_id=type_id, filled=contact_filled(clean), errors=errors
+    )
+    clean["completeness"], _missing = custom_values.completeness(
+        schema, type_id, contact_filled(clean), clean["custom"]
+    )
     if errors:
         raise ValidationFailed(errors)
     dup_errors, matches = contact_duplicates(
@@ -228,9 +255,14 @@ def _owner_id(current: Contact | None, actor: User) -> int | None:
 
 
 def snapshot(contact: Contact) -> dict[str, Any]:
-    """What the journal compares: plain values, child rows as readable text."""
+    """What the journal compares: plain values, child rows and custom values as readable text."""
     employment = contact.employments.select_related("company").first()
+    schema = schema_for("contact")
+    names = custom_values.user_names(schema, [contact.custom])
+    record_type = schema.types.get(contact.record_type_id) if contact.record_type_id else None
     return {
+        "record_type": record_type.name_ru if record_type else None,
+        **custom_values.journal_values(schema, contact.custom, names),
         "last_name": contact.last_name,
         "first_name": contact.first_name,
         "middle_name": contact.middle_name,
@@ -290,6 +322,9 @@ def _write(
         "birth_month",
         "birth_year",
         "base_type",
+        "record_type_id",
+        "custom",
+        "completeness",
     ):
         setattr(contact, name, clean[name])
     contact.status = clean["status"]

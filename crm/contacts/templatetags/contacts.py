@@ -1,6 +1,6 @@
 from django import template
 
-from crm.contacts.normalize import format_phone
+from crm.core.normalize import format_phone
 
 register = template.Library()
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from crm.contacts.normalize import (
+from crm.core.normalize import (
     NormalizationError,
     PartialDate,
     Phone,
