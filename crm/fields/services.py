@@ -350,7 +350,7 @@ def option_save(
                 raise NotFound
         clash = (
             ChoiceOption.objects.filter(choice_list=choice_list, merged_into=None, label_ru__iexact=label_ru)
-            .exclude(pk=option_id)
+            .exclude(pk=option_id or 0)
             .exists()
         )
         if label_ru and clash:
