@@ -13,5 +13,6 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("crm.accounts.urls")),
     path("", include("crm.contacts.urls")),
+    path("", include("crm.fields.urls")),
     path("api/v1/", api.urls),
 ]

@@ -23,6 +23,10 @@ from crm.contacts.models import Company, Contact
 from crm.core.audit import ChangeSource
 from crm.core.models import ChangeChannel
 from crm.core.normalize import format_phone
+from crm.fields.forms import filters_from_query
+from crm.fields.schema import Schema as FieldSchema
+from crm.fields.schema import schema_for
+from crm.fields.types import type_of
 
 router = Router(tags=["contacts"])
 company_router = Router(tags=["companies"])
@@ -71,6 +75,10 @@ class ContactIn(Schema):
     company_id: int | None = None
     company_name: str = Field("", description="Without company_id: the company of that name, created if new")
     position: str = ""
+    record_type_id: int | None = Field(None, description="Without it: the card's type (new card: the first)")
+    custom: dict[str, Any] = Field(
+        {}, description="Custom fields by key; a key not sent keeps its value, null clears it"
+    )
 
 
 class PhoneOut(Schema):
@@ -92,26 +100,31 @@ class EmailOut(Schema):
 
 
 class ContactOut(Schema):
+    """A contact card. Fields hidden from the token's role are absent (not null)."""
+
     id: int
     last_name: str
     first_name: str
     middle_name: str
     full_name: str
-    phones: list[PhoneOut]
-    emails: list[EmailOut]
-    messengers: list[MessengerSchema]
-    city: str
-    address: str
-    birthday: str
-    source: str
+    phones: list[PhoneOut] = []
+    emails: list[EmailOut] = []
+    messengers: list[MessengerSchema] = []
+    city: str = ""
+    address: str = ""
+    birthday: str = ""
+    source: str = ""
     owner_id: int | None
     base_type: str
-    status_id: int | None
-    is_key: bool
-    tags: list[str]
-    notes: str
-    company_id: int | None
-    position: str
+    status_id: int | None = None
+    is_key: bool = False
+    tags: list[str] = []
+    notes: str = ""
+    company_id: int | None = None
+    position: str = ""
+    record_type_id: int | None
+    completeness: int
+    custom: dict[str, Any] = Field(description="Custom fields by key")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -123,8 +136,70 @@ class ContactPage(Schema):
     total_is_estimate: bool
 
 
-def contact_out(contact: Contact) -> dict[str, Any]:
+# Output keys of each configurable standard field (absent from a response when hidden for the role).
+CONTACT_OUT_KEYS = {
+    "phones": ("phones",),
+    "emails": ("emails",),
+    "messengers": ("messengers",),
+    "company": ("company_id", "position"),
+    "status": ("status_id",),
+    "city": ("city",),
+    "address": ("address",),
+    "birthday": ("birthday",),
+    "source": ("source",),
+    "tags": ("tags",),
+    "notes": ("notes",),
+    "is_key": ("is_key",),
+}
+COMPANY_OUT_KEYS = {
+    "phone": ("phone", "phone_extension"),
+    **{
+        key: (key,)
+        for key in (
+            "legal_form",
+            "inn",
+            "kpp",
+            "ogrn",
+            "industry",
+            "website",
+            "size",
+            "email",
+            "city",
+            "address",
+            "source",
+            "tags",
+            "notes",
+            "is_key",
+        )
+    },
+}
+
+
+def _custom_out(schema: FieldSchema, user: Any, values: dict[str, Any]) -> dict[str, Any]:
+    result = {}
+    for spec in schema.visible_custom(user):
+        if spec.key in values:
+            result[spec.key] = type_of(spec).api_out(values[spec.key], spec, schema)
+    return result
+
+
+def _without_hidden(
+    data: dict[str, Any], schema: FieldSchema, user: Any, keys: dict[str, tuple[str, ...]]
+) -> dict[str, Any]:
+    hidden = schema.hidden_keys(user)
+    for key in hidden:
+        for name in keys.get(key, ()):
+            data.pop(name, None)
+    return data
+
+
+def contact_out(contact: Contact, user: Any = None) -> dict[str, Any]:
     employment = next((e for e in contact.employments.all() if e.is_primary), None)
+    schema = schema_for("contact")
+    return _without_hidden(_contact_values(contact, employment, schema, user), schema, user, CONTACT_OUT_KEYS)
+
+
+def _contact_values(contact: Contact, employment: Any, schema: FieldSchema, user: Any) -> dict[str, Any]:
     return {
         "id": contact.pk,
         "last_name": contact.last_name,
@@ -166,6 +241,9 @@ def contact_out(contact: Contact) -> dict[str, Any]:
         "notes": contact.notes,
         "company_id": employment.company_id if employment else None,
         "position": employment.position if employment else "",
+        "record_type_id": contact.record_type_id,
+        "completeness": contact.completeness,
+        "custom": _custom_out(schema, user, contact.custom or {}),
         "created_at": contact.created_at,
         "updated_at": contact.updated_at,
     }
@@ -185,7 +263,7 @@ def _contact_input(payload: dict[str, Any], base: ContactInput | None = None) ->
 
 
 def _full(contact_id: int, request: HttpRequest) -> dict[str, Any]:
-    return contact_out(selectors.contact_get(user=request.user, pk=contact_id))
+    return contact_out(selectors.contact_get(user=request.user, pk=contact_id), request.user)
 
 
 class ContactListParams(Schema):
@@ -197,12 +275,32 @@ class ContactListParams(Schema):
     city: str = ""
     source: str = ""
     company: int | None = None
-    sort: str = Field("name", description="name, -name, created, -created, -updated")
+    type: int | None = Field(None, description="A record type's id")
+    complete_below: int | None = Field(
+        None, ge=1, le=100, description="Cards less complete than this percent"
+    )
+    sort: str = Field(
+        "name",
+        description="name, -name, created, -created, -updated, completeness, -completeness, "
+        "cf_<key> or -cf_<key> for a filterable custom field",
+    )
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=200)
 
 
-@router.get("/contacts", response=ContactPage, summary="List contacts (cursor pagination)")
+CUSTOM_FILTERS = (
+    "Custom fields marked filterable filter as cf_<key>=<option or user id> (choices, users, yes/no as 1/0), "
+    "cf_<key>__from / cf_<key>__to (numbers, money, dates) or cf_<key>=<text> (text contains)."
+)
+
+
+@router.get(
+    "/contacts",
+    response=ContactPage,
+    summary="List contacts (cursor pagination)",
+    description=CUSTOM_FILTERS,
+    exclude_unset=True,
+)
 def list_contacts(request: HttpRequest, params: Query[ContactListParams]) -> dict[str, Any]:
     filters = selectors.ContactFilters(
         q=params.q,
@@ -213,13 +311,16 @@ def list_contacts(request: HttpRequest, params: Query[ContactListParams]) -> dic
         city=params.city,
         source=params.source,
         company_id=params.company,
+        record_type_id=params.type,
+        completeness_below=params.complete_below,
+        custom=filters_from_query(request.GET, schema_for("contact"), request.user),
     )
     page = selectors.contact_list(
         user=request.user, filters=filters, sort=params.sort, cursor=params.cursor, limit=params.limit
     )
     prefetch_related_objects(page.items, "phones", "emails", "messengers", "employments")
     return {
-        "items": [contact_out(c) for c in page.items],
+        "items": [contact_out(c, request.user) for c in page.items],
         "next_cursor": page.next_cursor,
         "total": page.total,
         "total_is_estimate": page.total_is_estimate,
@@ -227,7 +328,10 @@ def list_contacts(request: HttpRequest, params: Query[ContactListParams]) -> dic
 
 
 @router.post(
-    "/contacts", response={201: ContactOut}, summary="Create a contact (409 if its phone or e-mail is taken)"
+    "/contacts",
+    response={201: ContactOut},
+    summary="Create a contact (409 if its phone or e-mail is taken)",
+    exclude_unset=True,
 )
 def create_contact(request: HttpRequest, payload: ContactIn) -> Status[dict[str, Any]]:
     contact = services.contact_create(
@@ -236,12 +340,14 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> Status[dict[str,
     return Status(201, _full(contact.pk, request))
 
 
-@router.get("/contacts/{contact_id}", response=ContactOut, summary="One contact card")
+@router.get("/contacts/{contact_id}", response=ContactOut, summary="One contact card", exclude_unset=True)
 def get_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
     return _full(contact_id, request)
 
 
-@router.put("/contacts/{contact_id}", response=ContactOut, summary="Replace a contact's values")
+@router.put(
+    "/contacts/{contact_id}", response=ContactOut, summary="Replace a contact's values", exclude_unset=True
+)
 def replace_contact(request: HttpRequest, contact_id: int, payload: ContactIn) -> dict[str, Any]:
     services.contact_update(
         actor=request.user,
@@ -252,10 +358,17 @@ def replace_contact(request: HttpRequest, contact_id: int, payload: ContactIn) -
     return _full(contact_id, request)
 
 
-@router.patch("/contacts/{contact_id}", response=ContactOut, summary="Change some of a contact's values")
+@router.patch(
+    "/contacts/{contact_id}",
+    response=ContactOut,
+    summary="Change some of a contact's values",
+    exclude_unset=True,
+)
 def patch_contact(request: HttpRequest, contact_id: int, payload: ContactIn) -> dict[str, Any]:
     current = selectors.contact_get(user=request.user, pk=contact_id)
-    data = _contact_input(payload.dict(exclude_unset=True), contact_input_from(current))
+    data = _contact_input(
+        payload.dict(exclude_unset=True), contact_input_from(current)
+    )  # custom: sent keys only
     services.contact_update(actor=request.user, contact_id=contact_id, data=data, source=_source(request))
     return _full(contact_id, request)
 
@@ -267,7 +380,10 @@ def delete_contact(request: HttpRequest, contact_id: int) -> Status[None]:
 
 
 @router.post(
-    "/contacts/{contact_id}/restore", response=ContactOut, summary="Restore a contact from the trash"
+    "/contacts/{contact_id}/restore",
+    response=ContactOut,
+    summary="Restore a contact from the trash",
+    exclude_unset=True,
 )
 def restore_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
     services.contact_restore(actor=request.user, contact_id=contact_id, source=_source(request))
@@ -292,28 +408,37 @@ class CompanyIn(Schema):
     is_key: bool = False
     tags: list[str] = []
     notes: str = ""
+    record_type_id: int | None = None
+    custom: dict[str, Any] = Field(
+        {}, description="Custom fields by key; a key not sent keeps its value, null clears it"
+    )
 
 
 class CompanyOut(Schema):
+    """A company card. Fields hidden from the token's role are absent (not null)."""
+
     id: int
     name: str
-    legal_form: str
-    inn: str
-    kpp: str
-    ogrn: str
-    industry: str
-    website: str
-    size: str
-    phone: str
-    phone_extension: str
-    email: str
-    city: str
-    address: str
-    source: str
+    legal_form: str = ""
+    inn: str = ""
+    kpp: str = ""
+    ogrn: str = ""
+    industry: str = ""
+    website: str = ""
+    size: str = ""
+    phone: str = ""
+    phone_extension: str = ""
+    email: str = ""
+    city: str = ""
+    address: str = ""
+    source: str = ""
     owner_id: int | None
-    is_key: bool
-    tags: list[str]
-    notes: str
+    is_key: bool = False
+    tags: list[str] = []
+    notes: str = ""
+    record_type_id: int | None
+    completeness: int
+    custom: dict[str, Any] = Field(description="Custom fields by key")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -325,7 +450,7 @@ class CompanyPage(Schema):
     total_is_estimate: bool
 
 
-def company_out(company: Company) -> dict[str, Any]:
+def company_out(company: Company, user: Any = None) -> dict[str, Any]:
     values = {
         name: getattr(company, name)
         for name in (
@@ -349,11 +474,16 @@ def company_out(company: Company) -> dict[str, Any]:
             "updated_at",
         )
     }
-    return values | {
+    schema = schema_for("company")
+    values |= {
         "id": company.pk,
         "phone_extension": company.phone_ext,
         "tags": [t.name for t in company.tags.all()],
+        "record_type_id": company.record_type_id,
+        "completeness": company.completeness,
+        "custom": _custom_out(schema, user, company.custom or {}),
     }
+    return _without_hidden(values, schema, user, COMPANY_OUT_KEYS)
 
 
 class CompanyListParams(Schema):
@@ -362,21 +492,36 @@ class CompanyListParams(Schema):
     tag: int | None = None
     city: str = ""
     industry: str = ""
+    type: int | None = None
+    complete_below: int | None = Field(None, ge=1, le=100)
     sort: str = "name"
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=200)
 
 
-@company_router.get("/companies", response=CompanyPage, summary="List companies (cursor pagination)")
+@company_router.get(
+    "/companies",
+    response=CompanyPage,
+    summary="List companies (cursor pagination)",
+    description=CUSTOM_FILTERS,
+    exclude_unset=True,
+)
 def list_companies(request: HttpRequest, params: Query[CompanyListParams]) -> dict[str, Any]:
     filters = selectors.CompanyFilters(
-        q=params.q, owner_id=params.owner, tag_id=params.tag, city=params.city, industry=params.industry
+        q=params.q,
+        owner_id=params.owner,
+        tag_id=params.tag,
+        city=params.city,
+        industry=params.industry,
+        record_type_id=params.type,
+        completeness_below=params.complete_below,
+        custom=filters_from_query(request.GET, schema_for("company"), request.user),
     )
     page = selectors.company_list(
         user=request.user, filters=filters, sort=params.sort, cursor=params.cursor, limit=params.limit
     )
     return {
-        "items": [company_out(c) for c in page.items],
+        "items": [company_out(c, request.user) for c in page.items],
         "next_cursor": page.next_cursor,
         "total": page.total,
         "total_is_estimate": page.total_is_estimate,
@@ -384,21 +529,28 @@ def list_companies(request: HttpRequest, params: Query[CompanyListParams]) -> di
 
 
 @company_router.post(
-    "/companies", response={201: CompanyOut}, summary="Create a company (409 if its INN is taken)"
+    "/companies",
+    response={201: CompanyOut},
+    summary="Create a company (409 if its INN is taken)",
+    exclude_unset=True,
 )
 def create_company(request: HttpRequest, payload: CompanyIn) -> Status[dict[str, Any]]:
     company = services.company_create(
         actor=request.user, data=CompanyInput(**payload.dict()), source=_source(request)
     )
-    return Status(201, company_out(selectors.company_get(user=request.user, pk=company.pk)))
+    return Status(201, company_out(selectors.company_get(user=request.user, pk=company.pk), request.user))
 
 
-@company_router.get("/companies/{company_id}", response=CompanyOut, summary="One company card")
+@company_router.get(
+    "/companies/{company_id}", response=CompanyOut, summary="One company card", exclude_unset=True
+)
 def get_company(request: HttpRequest, company_id: int) -> dict[str, Any]:
-    return company_out(selectors.company_get(user=request.user, pk=company_id))
+    return company_out(selectors.company_get(user=request.user, pk=company_id), request.user)
 
 
-@company_router.put("/companies/{company_id}", response=CompanyOut, summary="Replace a company's values")
+@company_router.put(
+    "/companies/{company_id}", response=CompanyOut, summary="Replace a company's values", exclude_unset=True
+)
 def replace_company(request: HttpRequest, company_id: int, payload: CompanyIn) -> dict[str, Any]:
     services.company_update(
         actor=request.user,
@@ -406,18 +558,21 @@ def replace_company(request: HttpRequest, company_id: int, payload: CompanyIn) -
         data=CompanyInput(**payload.dict()),
         source=_source(request),
     )
-    return company_out(selectors.company_get(user=request.user, pk=company_id))
+    return company_out(selectors.company_get(user=request.user, pk=company_id), request.user)
 
 
 @company_router.patch(
-    "/companies/{company_id}", response=CompanyOut, summary="Change some of a company's values"
+    "/companies/{company_id}",
+    response=CompanyOut,
+    summary="Change some of a company's values",
+    exclude_unset=True,
 )
 def patch_company(request: HttpRequest, company_id: int, payload: CompanyIn) -> dict[str, Any]:
     data = company_input_from(selectors.company_get(user=request.user, pk=company_id))
     for name, value in payload.dict(exclude_unset=True).items():
         setattr(data, name, value)
     services.company_update(actor=request.user, company_id=company_id, data=data, source=_source(request))
-    return company_out(selectors.company_get(user=request.user, pk=company_id))
+    return company_out(selectors.company_get(user=request.user, pk=company_id), request.user)
 
 
 @company_router.delete("/companies/{company_id}", response={204: None}, summary="Move a company to the trash")
@@ -426,10 +581,12 @@ def delete_company(request: HttpRequest, company_id: int) -> Status[None]:
     return Status(204, None)
 
 
-@company_router.post("/companies/{company_id}/restore", response=CompanyOut, summary="Restore a company")
+@company_router.post(
+    "/companies/{company_id}/restore", response=CompanyOut, summary="Restore a company", exclude_unset=True
+)
 def restore_company(request: HttpRequest, company_id: int) -> dict[str, Any]:
     services.company_restore(actor=request.user, company_id=company_id, source=_source(request))
-    return company_out(selectors.company_get(user=request.user, pk=company_id))
+    return company_out(selectors.company_get(user=request.user, pk=company_id), request.user)
 
 
 class SearchHitOut(Schema):

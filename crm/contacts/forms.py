@@ -17,6 +17,8 @@ from crm.contacts.inputs import (
     contact_input_from,
 )
 from crm.contacts.selectors import CompanyFilters, ContactFilters
+from crm.fields.forms import custom_from_post, filters_from_query
+from crm.fields.schema import schema_for
 
 
 def _int(value: Any) -> int | None:
@@ -90,6 +92,8 @@ def contact_input(post: QueryDict) -> ContactInput:
         company_id=_int(post.get("company_id")),
         company_name=post.get("company_q", "") if not _int(post.get("company_id")) else "",
         position=post.get("position", ""),
+        record_type_id=_int(post.get("record_type_id")),
+        custom=custom_from_post(post),
     )
 
 
@@ -117,10 +121,17 @@ def company_input(post: QueryDict) -> CompanyInput:
         owner_id=_int(post.get("owner_id")),
         is_key=post.get("is_key") == "1",
         tags=[t for t in post.get("tags", "").split(",") if t.strip()],
+        record_type_id=_int(post.get("record_type_id")),
+        custom=custom_from_post(post),
     )
 
 
-def contact_filters(params: QueryDict) -> ContactFilters:
+def _below(value: Any) -> int | None:
+    number = _int(value)
+    return number if number is not None and 0 < number <= 100 else None
+
+
+def contact_filters(params: QueryDict, user: Any = None) -> ContactFilters:
     return ContactFilters(
         q=params.get("q", "").strip()[:100],
         owner_id=_int(params.get("owner")),
@@ -133,10 +144,13 @@ def contact_filters(params: QueryDict) -> ContactFilters:
         is_key=_bool(params.get("key")),
         created_from=_date(params.get("created_from")),
         created_to=_date(params.get("created_to")),
+        record_type_id=_int(params.get("type")),
+        completeness_below=_below(params.get("complete_below")),
+        custom=filters_from_query(params, schema_for("contact"), user) if user is not None else [],
     )
 
 
-def company_filters(params: QueryDict) -> CompanyFilters:
+def company_filters(params: QueryDict, user: Any = None) -> CompanyFilters:
     return CompanyFilters(
         q=params.get("q", "").strip()[:100],
         owner_id=_int(params.get("owner")),
@@ -147,6 +161,9 @@ def company_filters(params: QueryDict) -> CompanyFilters:
         is_key=_bool(params.get("key")),
         created_from=_date(params.get("created_from")),
         created_to=_date(params.get("created_to")),
+        record_type_id=_int(params.get("type")),
+        completeness_below=_below(params.get("complete_below")),
+        custom=filters_from_query(params, schema_for("company"), user) if user is not None else [],
     )
 
 

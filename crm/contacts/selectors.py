@@ -30,6 +30,12 @@ from crm.core import normalize as norm
 from crm.core.errors import NotFound
 from crm.core.models import AuditEntry
 from crm.core.pagination import Page, SortKey, paginate
+from crm.fields import queries as custom_queries
+from crm.fields import values as custom_values
+from crm.fields.forms import CustomFilter
+from crm.fields.models import AccessLevel
+from crm.fields.schema import FieldSpec, Schema, schema_for
+from crm.fields.values import ShownGroup, ShownValue
 
 EMAIL_START = re.compile(r"[A-Za-z0-9._%+@-]+")
 CONTACT_SORTS = {
@@ -39,7 +45,10 @@ CONTACT_SORTS = {
     "created": SortKey("created_at"),
     "-updated": SortKey("updated_at", descending=True),
 }
+CONTACT_SORTS["completeness"] = SortKey("completeness")
+CONTACT_SORTS["-completeness"] = SortKey("completeness", descending=True)
 COMPANY_SORTS = dict(CONTACT_SORTS.items())
+TABLES = {"contact": "contacts_contact", "company": "contacts_company"}
 
 
 def contacts_visible(user: User) -> QuerySet[Contact]:
@@ -63,20 +72,25 @@ class ContactFilters:
     is_key: bool | None = None
     created_from: datetime.date | None = None
     created_to: datetime.date | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    record_type_id: int | None = None
+    completeness_below: int | None = None
+    custom: list[CustomFilter] = field(default_factory=list)
 
 
-def _text_filter(kind: str, query: str) -> Q:
-    """The list's search box: a phone, an e-mail or the start of any word of the name."""
+def _text_filter(kind: str, query: str, hidden: set[str] | frozenset[str] = frozenset()) -> Q:
+    """The list's search box: a phone, an e-mail or the start of any word of the name (never a field the
+    user cannot see: a hidden phone neither matches nor tells that it exists)."""
     query = query.strip()
     digits = norm.phone_digits_query(query)
     if kind == "contact" and digits:
-        return Q(pk__in=_phone_contact_ids(digits))
+        return Q(pk__in=_phone_contact_ids(digits)) if "phones" not in hidden else Q(pk__in=[])
     if kind == "contact" and _looks_like_email(query):
+        if "emails" in hidden:
+            return Q(pk__in=[])
         address = query.lower()
         return Q(pk__in=ContactEmail.objects.filter(search.prefix_q("address", address)).values("contact_id"))
     if kind == "company" and query.isdigit():
-        return search.prefix_q("inn", query)
+        return search.prefix_q("inn", query) if "inn" not in hidden else Q(pk__in=[])
     terms = search.words(query)
     if not terms:
         return Q()
@@ -126,21 +140,26 @@ def contact_list(
 ) -> Page[Contact]:
     qs = contacts_visible(user)
     f = filters
+    schema = schema_for("contact")
+    hidden = schema.hidden_keys(user)
     if f.q:
-        qs = qs.filter(_text_filter("contact", f.q))
+        qs = qs.filter(_text_filter("contact", f.q, hidden))
+    # No filtering on what the user cannot see (R10.3): filters on hidden fields are ignored.
     simple = {
         "owner_id": f.owner_id,
         "base_type": f.base_type,
-        "status_id": f.status_id,
-        "city": f.city,
-        "source": f.source,
-        "is_key": f.is_key,
+        "status_id": f.status_id if "status" not in hidden else None,
+        "city": f.city if "city" not in hidden else "",
+        "source": f.source if "source" not in hidden else "",
+        "is_key": f.is_key if "is_key" not in hidden else None,
+        "record_type_id": f.record_type_id,
     }
     qs = qs.filter(**{k: v for k, v in simple.items() if v not in (None, "")})
-    if f.tag_id:
+    if f.tag_id and "tags" not in hidden:
         qs = qs.filter(tags__id=f.tag_id)
-    if f.company_id:
+    if f.company_id and "company" not in hidden:
         qs = qs.filter(employments__company_id=f.company_id)
+    qs = _completeness_and_custom(qs, f.completeness_below, f.custom, schema, user, "contact")
     if f.created_from:
         qs = qs.filter(created_at__date__gte=f.created_from)
     if f.created_to:
@@ -157,7 +176,43 @@ def contact_list(
         )
         .prefetch_related("tags")
     )
-    return paginate(qs, CONTACT_SORTS.get(sort, CONTACT_SORTS["name"]), cursor, limit)
+    qs, key = _sort_key(qs, sort, CONTACT_SORTS, schema, user, "contact")
+    return paginate(qs, key, cursor, limit)
+
+
+def _completeness_and_custom(
+    qs: QuerySet[Any], below: int | None, custom: list[CustomFilter], schema: Schema, user: User, kind: str
+) -> QuerySet[Any]:
+    if below is not None:
+        qs = qs.filter(completeness__lt=below)
+    for item in custom:
+        spec = schema.fields.get(item.spec.key)
+        if spec is None or spec.standard or not spec.filterable or not schema.can_see(user, spec.key):
+            continue
+        qs = qs.filter(custom_queries.filter_q(spec, TABLES[kind], item.op, item.value, schema))
+    return qs
+
+
+def sortable_fields(schema: Schema, user: User) -> list[FieldSpec]:
+    """Custom fields a list can be sorted by for this user: filterable (indexed) and visible."""
+    return [
+        s
+        for s in schema.visible_custom(user)
+        if s.filterable and s.field_type not in ("multi_choice", "long_text")
+    ]
+
+
+def _sort_key(
+    qs: QuerySet[Any], sort: str, sorts: dict[str, SortKey], schema: Schema, user: User, kind: str
+) -> tuple[QuerySet[Any], SortKey]:
+    """A standard sort, or ``cf_<key>`` / ``-cf_<key>`` by a sortable custom field (empty values first)."""
+    key = sort.lstrip("-")
+    if key.startswith("cf_"):
+        spec = next((s for s in sortable_fields(schema, user) if s.key == key[3:]), None)
+        if spec is not None:
+            qs = qs.annotate(cf_sort=custom_queries.sort_expression(spec, TABLES[kind]))
+            return qs, SortKey("cf_sort", descending=sort.startswith("-"), nullable=True)
+    return qs, sorts.get(sort, sorts["name"])
 
 
 @dataclass
@@ -171,6 +226,9 @@ class CompanyFilters:
     is_key: bool | None = None
     created_from: datetime.date | None = None
     created_to: datetime.date | None = None
+    record_type_id: int | None = None
+    completeness_below: int | None = None
+    custom: list[CustomFilter] = field(default_factory=list)
 
 
 def company_list(
@@ -178,24 +236,29 @@ def company_list(
 ) -> Page[Company]:
     qs = companies_visible(user)
     f = filters
+    schema = schema_for("company")
+    hidden = schema.hidden_keys(user)
     if f.q:
-        qs = qs.filter(_text_filter("company", f.q))
+        qs = qs.filter(_text_filter("company", f.q, hidden))
     simple = {
         "owner_id": f.owner_id,
-        "city": f.city,
-        "industry": f.industry,
-        "source": f.source,
-        "is_key": f.is_key,
+        "city": f.city if "city" not in hidden else "",
+        "industry": f.industry if "industry" not in hidden else "",
+        "source": f.source if "source" not in hidden else "",
+        "is_key": f.is_key if "is_key" not in hidden else None,
+        "record_type_id": f.record_type_id,
     }
     qs = qs.filter(**{k: v for k, v in simple.items() if v not in (None, "")})
-    if f.tag_id:
+    if f.tag_id and "tags" not in hidden:
         qs = qs.filter(tags__id=f.tag_id)
+    qs = _completeness_and_custom(qs, f.completeness_below, f.custom, schema, user, "company")
     if f.created_from:
         qs = qs.filter(created_at__date__gte=f.created_from)
     if f.created_to:
         qs = qs.filter(created_at__date__lte=f.created_to)
     qs = qs.select_related("owner").prefetch_related("tags")
-    return paginate(qs, COMPANY_SORTS.get(sort, COMPANY_SORTS["name"]), cursor, limit)
+    qs, key = _sort_key(qs, sort, COMPANY_SORTS, schema, user, "company")
+    return paginate(qs, key, cursor, limit)
 
 
 def contact_get(*, user: User, pk: int) -> Contact:
@@ -281,19 +344,32 @@ def global_search(*, user: User, query: str, limit: int = 8) -> list[SearchHit]:
         return []
     contacts: list[Contact] = []
     companies: list[Company] = []
+    hidden_c = schema_for("contact").hidden_keys(user)
+    hidden_co = schema_for("company").hidden_keys(user)
     digits = norm.phone_digits_query(query)
     visible_contacts = contacts_visible(user).select_related("owner")
     visible_companies = companies_visible(user)
     if digits:
-        contacts = list(visible_contacts.filter(pk__in=_phone_contact_ids(digits))[:limit])
+        # Only by what the user can see: a hidden phone or INN must not find (and so reveal) a card.
+        if "phones" not in hidden_c:
+            contacts = list(visible_contacts.filter(pk__in=_phone_contact_ids(digits))[:limit])
         if len(digits) in (10, 12) or not contacts:
-            by_inn = search.prefix_q("inn", digits)
-            companies = list(visible_companies.filter(by_inn | Q(ogrn=digits))[:limit])
+            by_number = Q(pk__in=[])
+            if "inn" not in hidden_co:
+                by_number |= search.prefix_q("inn", digits)
+            if "ogrn" not in hidden_co:
+                by_number |= Q(ogrn=digits)
+            if "phone" not in hidden_co and len(digits) >= 10:
+                with_plus = "+" + digits if not digits.startswith("8") else "+7" + digits[1:]
+                by_number |= Q(phone=with_plus)
+            companies = list(visible_companies.filter(by_number)[:limit])
     elif _looks_like_email(query):
         address = query.lower()
-        ids = ContactEmail.objects.filter(search.prefix_q("address", address)).values("contact_id")
-        contacts = list(visible_contacts.filter(pk__in=ids)[:limit])
-        companies = list(visible_companies.filter(email=address)[:limit])
+        if "emails" not in hidden_c:
+            ids = ContactEmail.objects.filter(search.prefix_q("address", address)).values("contact_id")
+            contacts = list(visible_contacts.filter(pk__in=ids)[:limit])
+        if "email" not in hidden_co:
+            companies = list(visible_companies.filter(email=address)[:limit])
     else:
         contacts = _name_search(visible_contacts, "contact", query, limit)
         companies = _name_search(visible_companies, "company", query, limit)
@@ -302,7 +378,7 @@ def global_search(*, user: User, query: str, limit: int = 8) -> list[SearchHit]:
             "contact",
             c.pk,
             c.full_name,
-            _contact_subtitle(c),
+            _contact_subtitle(c, hidden_c),
             reverse("contacts:contact_detail", args=[c.pk]),
         )
         for c in contacts
@@ -312,7 +388,14 @@ def global_search(*, user: User, query: str, limit: int = 8) -> list[SearchHit]:
             "company",
             c.pk,
             c.name,
-            " · ".join(x for x in (c.inn and f"{gettext('INN')} {c.inn}", c.city) if x),
+            " · ".join(
+                x
+                for x in (
+                    c.inn and "inn" not in hidden_co and f"{gettext('INN')} {c.inn}",
+                    c.city if "city" not in hidden_co else "",
+                )
+                if x
+            ),
             reverse("contacts:company_detail", args=[c.pk]),
         )
         for c in companies
@@ -320,8 +403,9 @@ def global_search(*, user: User, query: str, limit: int = 8) -> list[SearchHit]:
     return hits[: limit * 2]
 
 
-def _contact_subtitle(contact: Contact) -> str:
-    return " · ".join(x for x in (contact.city, str(contact.owner) if contact.owner_id else "") if x)
+def _contact_subtitle(contact: Contact, hidden: set[str]) -> str:
+    city = contact.city if "city" not in hidden else ""
+    return " · ".join(x for x in (city, str(contact.owner) if contact.owner_id else "") if x)
 
 
 def _name_search(qs: QuerySet[Any], kind: str, query: str, limit: int) -> list[Any]:
@@ -380,13 +464,83 @@ def trash_list(*, user: User, limit: int = 200) -> tuple[list[Contact], list[Com
     return contacts, companies
 
 
-def journal_for(*, record: Contact | Company, limit: int = 100) -> list[AuditEntry]:
-    """A card's journal; the caller has already fetched the card through the read guard."""
-    return list(
+def journal_for(*, record: Contact | Company, limit: int = 100, user: User | None = None) -> list[AuditEntry]:
+    """A card's journal; the caller has already fetched the card through the read guard. Values of fields
+    hidden from ``user`` are taken out of each entry (and an entry left with nothing is not shown)."""
+    entries = list(
         AuditEntry.objects.filter(object_type=record._meta.label_lower, object_id=record.pk).select_related(
             "actor"
         )[:limit]
     )
+    if user is None:
+        return entries
+    hidden = _hidden_journal_keys(schema_for(record._meta.model_name or "contact"), user)
+    shown = []
+    for entry in entries:
+        if hidden and entry.changes:
+            entry.changes = {k: v for k, v in entry.changes.items() if k not in hidden}
+            if not entry.changes and entry.action == "update":
+                continue
+        shown.append(entry)
+    return shown
+
+
+def _hidden_journal_keys(schema: Schema, user: User) -> set[str]:
+    from crm.contacts.standard_fields import JOURNAL_ALIASES
+
+    hidden = {schema.fields[k].journal_key for k in schema.hidden_keys(user)}
+    return hidden | {alias for alias, key in JOURNAL_ALIASES.items() if key in hidden}
+
+
+@dataclass
+class CardFields:
+    """What a card shows of its configured fields to one user."""
+
+    schema: Schema
+    type_id: int | None
+    type_name: str
+    show: dict[str, bool]  # standard field → shown (in use, on this type, not hidden for the role)
+    groups: list[ShownGroup]
+    off_type: list[ShownValue]
+    completeness: int
+    missing: list[FieldSpec]
+
+
+def card_fields(*, user: User, kind: str, record: Contact | Company, filled: dict[str, bool]) -> CardFields:
+    schema = schema_for(kind)
+    names = custom_values.user_names(schema, [record.custom])
+    type_id = record.record_type_id
+    on_type = {s.key for s in schema.on_type(type_id)}
+    show = {k: k in on_type and schema.can_see(user, k) for k, s in schema.fields.items() if s.standard}
+    percent, missing = custom_values.completeness(schema, type_id, filled, record.custom or {})
+    record_type = schema.types.get(type_id) if type_id else None
+    return CardFields(
+        schema=schema,
+        type_id=type_id,
+        type_name=record_type.name if record_type else "",
+        show=show,
+        groups=custom_values.shown_groups(schema, user, type_id, record.custom or {}, names),
+        off_type=custom_values.off_type_values(schema, user, type_id, record.custom or {}, names),
+        completeness=percent,
+        missing=[m for m in missing if schema.can_see(user, m.key)],
+    )
+
+
+def standard_shown(*, user: User, kind: str, type_id: int | None = None) -> dict[str, bool]:
+    """Standard fields shown to the user (for a type, or anywhere when no type is given)."""
+    schema = schema_for(kind)
+    keys = {s.key for s in schema.on_type(type_id)} if type_id else {s.key for s in schema.active()}
+    return {k: k in keys and schema.can_see(user, k) for k, s in schema.fields.items() if s.standard}
+
+
+def field_editable(*, user: User, kind: str) -> dict[str, bool]:
+    schema = schema_for(kind)
+    return {k: schema.level(user, k) == AccessLevel.EDIT for k in schema.fields}
+
+
+def field_users() -> list[User]:
+    """People a "user" field can point at."""
+    return list(User.objects.filter(is_active=True).order_by("last_name", "first_name"))
 
 
 def statuses() -> list[ContactStatus]:

@@ -72,3 +72,26 @@ def contact_filled(clean: dict[str, Any]) -> dict[str, bool]:
 def company_filled(clean: dict[str, Any]) -> dict[str, bool]:
     keys = [f.key for f in COMPANY_FIELDS]
     return {key: bool(clean.get(key)) for key in keys} | {"is_key": True}
+
+
+def contact_filled_from(contact: Any) -> dict[str, bool]:
+    """The same as ``contact_filled`` for a saved card (uses the card's prefetched rows)."""
+    return {
+        "phones": bool(contact.phones.all()),
+        "emails": bool(contact.emails.all()),
+        "messengers": bool(contact.messengers.all()),
+        "company": any(e.is_primary for e in contact.employments.all()),
+        "status": contact.status_id is not None,
+        "city": bool(contact.city),
+        "address": bool(contact.address),
+        "birthday": bool(contact.birth_day),
+        "source": bool(contact.source),
+        "tags": bool(contact.tags.all()),
+        "notes": bool(contact.notes),
+        "is_key": True,
+    }
+
+
+def company_filled_from(company: Any) -> dict[str, bool]:
+    values = {f.key: bool(getattr(company, f.key, "")) for f in COMPANY_FIELDS if f.key != "tags"}
+    return values | {"tags": bool(company.tags.all()), "is_key": True}

@@ -17,9 +17,14 @@ from django.views.decorators.http import require_GET, require_POST
 from crm.accounts import access
 from crm.contacts import forms, selectors, services
 from crm.contacts.models import BaseType, EmailKind, MessengerKind, PhoneKind, VerificationMethod
+from crm.contacts.standard_fields import company_filled_from, contact_filled_from
 from crm.core.audit import ChangeSource
 from crm.core.errors import DuplicateFound, NotFound, PermissionDenied, ValidationFailed
 from crm.core.htmx import hx_redirect, is_htmx
+from crm.fields import values as custom_values
+from crm.fields.forms import form_fields
+from crm.fields.models import FieldType, Requirement
+from crm.fields.schema import schema_for
 
 
 def _choices(user: Any) -> dict[str, Any]:
@@ -35,6 +40,65 @@ def _choices(user: Any) -> dict[str, Any]:
     }
 
 
+def _list_fields(request: HttpRequest, kind: str, items: list[Any]) -> dict[str, Any]:
+    """Columns, filters and sorts a list offers this user: standard ones in use and not hidden, and the
+    custom ones marked for lists (a hidden field is neither shown, nor filtered, nor sorted by)."""
+    user = request.user
+    schema = schema_for(kind)
+    visible = schema.visible_custom(user)
+    filter_fields = [s for s in visible if s.filterable]
+    columns = [s for s in visible if s.in_list]
+    names = custom_values.user_names(schema, [i.custom for i in items]) if columns else {}
+    for item in items:
+        item.custom_cells = [
+            custom_values.display(s, (item.custom or {}).get(s.key), schema, names) for s in columns
+        ]
+    uses_users = any(s.field_type == FieldType.USER for s in filter_fields)
+    return {
+        "show": selectors.standard_shown(user=user, kind=kind),
+        "filter_fields": filter_fields,
+        "spec_options": {s.key: schema.choices(s) for s in filter_fields if s.choice_list_id},
+        "list_columns": columns,
+        "sort_fields": selectors.sortable_fields(schema, user),
+        "record_types": schema.active_types(),
+        "filter_values": request.GET.dict(),
+        "field_users": selectors.field_users() if uses_users else [],
+    }
+
+
+def _form_fields(request: HttpRequest, kind: str, data: Any, record: Any) -> dict[str, Any]:
+    """The configured part of a card's form: the type, the custom inputs and the standard fields' state."""
+    user = request.user
+    schema = schema_for(kind)
+    types = [t for t in schema.types.values() if t.is_active or (record and t.pk == record.record_type_id)]
+    type_id = data.record_type_id or (record.record_type_id if record else None)
+    if type_id is None and types:
+        type_id = types[0].pk
+    stored = record.custom if record is not None else None
+    names = custom_values.user_names(schema, [stored or {}])
+    custom = form_fields(schema, user, type_id, data.custom, stored, record is None, names)
+    shown = selectors.standard_shown(user=user, kind=kind, type_id=type_id)
+    levels = {s.key: schema.requirement(s, type_id) for s in schema.fields.values() if s.standard}
+    wanted = (Requirement.REQUIRED, Requirement.RECOMMENDED)
+    return {
+        "record_types": types,
+        "type_id": type_id,
+        "custom_main": [f for f in custom if f.requirement in wanted],
+        "custom_more": [f for f in custom if f.requirement not in wanted],
+        "show": shown,
+        "editable": selectors.field_editable(user=user, kind=kind),
+        "required": {k: v == Requirement.REQUIRED for k, v in levels.items()},
+        "more_wanted": any(v in wanted for k, v in levels.items() if k in MORE_FIELDS and shown.get(k)),
+        "field_users": selectors.field_users()
+        if any(f.spec.field_type == FieldType.USER for f in custom)
+        else [],
+    }
+
+
+# Standard contact fields under "More fields": opened at once when the card's type asks for one of them.
+MORE_FIELDS = {"status", "city", "address", "birthday", "tags", "messengers", "notes", "is_key"}
+
+
 def _query_without(request: HttpRequest, *names: str) -> str:
     params = request.GET.copy()
     for name in names:
@@ -47,7 +111,7 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 def contact_list(request: HttpRequest) -> HttpResponse:
     if not access.has_perm(request.user, "contact", "view"):
         raise Http404
-    filters = forms.contact_filters(request.GET)
+    filters = forms.contact_filters(request.GET, request.user)
     sort = request.GET.get("sort", "name")
     page = selectors.contact_list(
         user=request.user,
@@ -63,6 +127,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         "sort_query": _query_without(request, "after", "before", "sort"),
         "can_create": access.has_perm(request.user, "contact", "create"),
         **_choices(request.user),
+        **_list_fields(request, "contact", page.items),
     }
     template = "contacts/_contact_rows.html" if is_htmx(request) else "contacts/contact_list.html"
     return render(request, template, context)
@@ -74,6 +139,8 @@ def contact_create(request: HttpRequest) -> HttpResponse:
         raise Http404
     if request.method == "POST":
         data = forms.contact_input(request.POST)
+        if request.POST.get("_refresh"):  # the type changed: show its fields, save nothing
+            return _contact_form(request, data, None, None)
         try:
             contact = services.contact_create(
                 actor=request.user, data=data, source=ChangeSource.from_request(request)
@@ -93,6 +160,8 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     if request.method == "POST":
         data = forms.contact_input(request.POST)
+        if request.POST.get("_refresh"):
+            return _contact_form(request, data, None, contact)
         try:
             services.contact_update(
                 actor=request.user, contact_id=pk, data=data, source=ChangeSource.from_request(request)
@@ -116,9 +185,10 @@ def _contact_form(
         "company": company,
         "errors": error.by_field() if error else {},
         "duplicates": error.matches if isinstance(error, DuplicateFound) else [],
-        "show_all": contact is not None or bool(error),
         **_choices(request.user),
+        **_form_fields(request, "contact", data, contact),
     }
+    context["show_all"] = contact is not None or bool(error) or context["more_wanted"]
     template = "contacts/_contact_form.html" if is_htmx(request) else "contacts/contact_form.html"
     return render(request, template, context)
 
@@ -157,7 +227,10 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "contact": contact,
         "employments": list(contact.employments.all()),
-        "journal": selectors.journal_for(record=contact, limit=50),
+        "card": selectors.card_fields(
+            user=request.user, kind="contact", record=contact, filled=contact_filled_from(contact)
+        ),
+        "journal": selectors.journal_for(record=contact, limit=50, user=request.user),
         "can_edit": access.may_touch(request.user, contact, "contact", "edit"),
         "can_delete": access.may_touch(request.user, contact, "contact", "delete"),
     }
@@ -201,7 +274,7 @@ def contact_comment(request: HttpRequest, pk: int) -> HttpResponse:
 def company_list(request: HttpRequest) -> HttpResponse:
     if not access.has_perm(request.user, "company", "view"):
         raise Http404
-    filters = forms.company_filters(request.GET)
+    filters = forms.company_filters(request.GET, request.user)
     sort = request.GET.get("sort", "name")
     page = selectors.company_list(
         user=request.user,
@@ -217,6 +290,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
         "sort_query": _query_without(request, "after", "before", "sort"),
         "can_create": access.has_perm(request.user, "company", "create"),
         **_choices(request.user),
+        **_list_fields(request, "company", page.items),
     }
     template = "contacts/_company_rows.html" if is_htmx(request) else "contacts/company_list.html"
     return render(request, template, context)
@@ -228,6 +302,8 @@ def company_create(request: HttpRequest) -> HttpResponse:
         raise Http404
     if request.method == "POST":
         data = forms.company_input(request.POST)
+        if request.POST.get("_refresh"):
+            return _company_form(request, data, None, None)
         try:
             company = services.company_create(
                 actor=request.user, data=data, source=ChangeSource.from_request(request)
@@ -246,6 +322,8 @@ def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     if request.method == "POST":
         data = forms.company_input(request.POST)
+        if request.POST.get("_refresh"):
+            return _company_form(request, data, None, company)
         try:
             services.company_update(
                 actor=request.user, company_id=pk, data=data, source=ChangeSource.from_request(request)
@@ -266,6 +344,7 @@ def _company_form(
         "errors": error.by_field() if error else {},
         "duplicates": error.matches if isinstance(error, DuplicateFound) else [],
         **_choices(request.user),
+        **_form_fields(request, "company", data, company),
     }
     template = "contacts/_company_form.html" if is_htmx(request) else "contacts/company_form.html"
     return render(request, template, context)
@@ -285,7 +364,10 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "company": company,
         "people": selectors.company_people(user=request.user, company=company),
-        "journal": selectors.journal_for(record=company, limit=50),
+        "card": selectors.card_fields(
+            user=request.user, kind="company", record=company, filled=company_filled_from(company)
+        ),
+        "journal": selectors.journal_for(record=company, limit=50, user=request.user),
         "can_edit": access.may_touch(request.user, company, "company", "edit"),
         "can_delete": access.may_touch(request.user, company, "company", "delete"),
         "can_add_person": access.has_perm(request.user, "contact", "create"),

@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 from django.conf import settings
 from django.core import signing
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import F, Q
 
 M = TypeVar("M", bound=models.Model)
 _signer = signing.Signer(salt="crm.cursor")
@@ -27,10 +27,17 @@ class SortKey:
 
     field: str
     descending: bool = False
+    nullable: bool = False  # empty values first going up, last going down (both databases agree then)
 
     @property
-    def ordering(self) -> list[str]:
-        sign = "-" if self.descending else ""
+    def ordering(self) -> list[Any]:
+        return self.ordered(self.descending)
+
+    def ordered(self, descending: bool) -> list[Any]:
+        if self.nullable:
+            value = F(self.field).desc(nulls_last=True) if descending else F(self.field).asc(nulls_first=True)
+            return [value, "-id" if descending else "id"]
+        sign = "-" if descending else ""
         return [f"{sign}{self.field}", f"{sign}id"]
 
 
@@ -67,6 +74,14 @@ def _after(key: SortKey, value: Any, pk: int, forward: bool) -> Q:
     """Rows strictly after (value, pk) in the sort order (or before it when going back)."""
     greater = key.descending != forward  # descending forward means "smaller"
     op = "gt" if greater else "lt"
+    if key.nullable:
+        # Empty values sit before every value going up: after an empty one come the remaining empty ones
+        # (by id) and then all values; after a value, only values.
+        if value is None:
+            rest = Q(**{f"{key.field}__isnull": True, f"id__{op}": pk})
+            return rest | Q(**{f"{key.field}__isnull": False}) if greater else rest
+        after = Q(**{f"{key.field}__{op}": value}) | Q(**{key.field: value, f"id__{op}": pk})
+        return after if greater else after | Q(**{f"{key.field}__isnull": True})
     if isinstance(value, str) and key.field.endswith("_at"):
         value = datetime.datetime.fromisoformat(value)
     # The leading ">=" gives both databases an index range to start from; the rest breaks ties.
@@ -80,7 +95,7 @@ def paginate(queryset: models.QuerySet[M], key: SortKey, cursor: str | None, lim
     if decoded:
         (value, pk), _ = decoded
         qs = qs.filter(_after(key, value, pk, forward=not backwards))
-    order = key.ordering if not backwards else [o[1:] if o.startswith("-") else f"-{o}" for o in key.ordering]
+    order = key.ordered(key.descending != backwards)
     rows = list(qs.order_by(*order)[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]

@@ -35,6 +35,7 @@ from crm.fields.models import (
     SchemaVersion,
 )
 from crm.fields.queries import KEY
+from crm.fields.signals import schema_changed
 from crm.fields.standard import standard_fields
 from crm.fields.types import Context, FieldValueError, type_of
 
@@ -46,14 +47,17 @@ def _require_admin(actor: User) -> None:
         raise PermissionDenied("administer fields")
 
 
-def _changed(actor: User | None) -> None:
-    """A new schema token; other processes reload on their next request, this one at once."""
+def _changed(actor: User | None, kind: str | None = None) -> None:
+    """A new schema token; other processes reload on their next request, this one at once. With ``kind``,
+    the apps owning its records are told once the change is committed (completeness recounts)."""
     token = uuid.uuid4().hex
     SchemaVersion.objects.update_or_create(
         pk=1, defaults={"token": token, "changed_at": timezone.now(), "changed_by": actor}
     )
     transaction.on_commit(lambda: schema_module.forget())
     schema_module.forget()
+    if kind is not None:
+        transaction.on_commit(lambda: schema_changed.send(sender=FieldDefinition, kind=kind))
 
 
 def _label_errors(label_ru: str, label_en: str, errors: list[FieldError], name: str = "label_ru") -> None:
@@ -167,7 +171,7 @@ def field_save(
         if changes:
             action = AuditAction.UPDATE if current else AuditAction.CREATE
             audit_record(actor=actor, source=source, action=action, obj=definition, changes=changes)
-        _changed(actor)
+        _changed(actor, kind)
         if current is None or before.get("filterable") != definition.filterable or not definition.is_active:
             _sync_indexes_later(kind)
     return definition
@@ -224,7 +228,7 @@ def standard_field_save(
             audit_record(
                 actor=actor, source=source, action=AuditAction.UPDATE, obj=definition, changes=changes
             )
-        _changed(actor)
+        _changed(actor, kind)
     return definition
 
 
@@ -496,7 +500,7 @@ def record_type_save(
         if changes:
             action = AuditAction.UPDATE if current else AuditAction.CREATE
             audit_record(actor=actor, source=source, action=action, obj=record_type, changes=changes)
-        _changed(actor)
+        _changed(actor, kind)
     return record_type
 
 

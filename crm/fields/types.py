@@ -163,16 +163,17 @@ def _parse_boolean(raw: Any, spec: FieldSpec, ctx: Context) -> Any:
 
 
 def _option_id(raw: Any, spec: FieldSpec, ctx: Context) -> int:
-    """An option's id (or, from the API, its exact label), checked against the field's list."""
+    """An option's id (forms send ids; the API may send an id or the option's exact label)."""
     offered = ctx.schema.choices(spec, keep=ctx.current)
-    if isinstance(raw, str) and not raw.strip().isdigit():
+    ids = {o.pk for o in offered}
+    if isinstance(raw, str) and not (raw.strip().isdigit() and int(raw.strip()) in ids):
         wanted = raw.strip().casefold()
         match = next((o for o in offered if wanted in (o.label_ru.casefold(), o.label_en.casefold())), None)
         if match is None:
             raise FieldValueError("invalid_choice", _("Choose a value from the list."))
         return match.pk
     option = ctx.schema.option(raw)
-    if option is None or option.pk not in {o.pk for o in offered}:
+    if option is None or option.pk not in ids:
         raise FieldValueError("invalid_choice", _("Choose a value from the list."))
     return option.pk
 
