@@ -2,6 +2,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import include, path
 
+from crm.api.openapi import openapi_json
 from crm.api.urls import api
 
 
@@ -14,5 +15,7 @@ urlpatterns = [
     path("", include("crm.accounts.urls")),
     path("", include("crm.contacts.urls")),
     path("", include("crm.fields.urls")),
+    # Before the API's own: the description is tailored to the caller's role (hidden fields are absent).
+    path("api/v1/openapi.json", openapi_json, name="openapi"),
     path("api/v1/", api.urls),
 ]

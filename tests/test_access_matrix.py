@@ -64,6 +64,12 @@ def world(personas, manager_a2):
         "co_b": make_company(m["manager_b"], name="Гамма-Строй"),
     }
     contact_delete(actor=m["manager_a"], contact_id=records["trash_a"].pk, source=SYSTEM)
+    from crm.fields.models import ChoiceList, FieldDefinition, RecordType
+
+    records["list"] = ChoiceList.objects.get(key="industry")
+    records["option"] = records["list"].options.first()
+    records["field"] = FieldDefinition.objects.filter(kind="contact", is_standard=False).first()
+    records["type"] = RecordType.objects.filter(kind="contact").first()
     return records
 
 
@@ -88,7 +94,19 @@ ADMIN_PAGES = [
     "accounts:role_list",
     "accounts:role_create",
     "accounts:journal",
+    "fields:choice_list_index",
 ]
+# Administrator pages that take arguments: url name -> arguments (built from the world's records).
+ADMIN_PAGES_WITH_ARGS = {
+    "fields:field_list": lambda w: ["contact"],
+    "fields:field_create": lambda w: ["company"],
+    "fields:field_edit": lambda w: ["contact", w["field"].pk],
+    "fields:standard_field_edit": lambda w: ["contact", "phones"],
+    "fields:choice_list": lambda w: [w["list"].pk],
+    "fields:type_list": lambda w: ["contact"],
+    "fields:type_create": lambda w: ["contact"],
+    "fields:type_edit": lambda w: ["contact", w["type"].pk],
+}
 RECORD_PAGES = {  # url name -> (kind, action needed, record keys to try)
     "contacts:contact_detail": ("contact", "view", ["c_a", "c_a2", "c_b", "trash_a"]),
     "contacts:contact_edit": ("contact", "edit", ["c_a", "c_a2", "c_b"]),
@@ -104,6 +122,13 @@ POST_ONLY = [
     "contacts:company_comment",
     "accounts:language",
 ]
+POST_ONLY_WITH_ARGS = {
+    "fields:field_access": lambda w: ["contact", "city"],
+    "fields:option_create": lambda w: [w["list"].pk],
+    "fields:option_edit": lambda w: [w["list"].pk, w["option"].pk],
+    "fields:option_merge": lambda w: [w["list"].pk, w["option"].pk],
+    "fields:options_reorder": lambda w: [w["list"].pk],
+}
 PLAIN_PAGES = {  # url name -> kind and action a persona needs for a 200 ("" = any active user)
     "contacts:contact_list": ("contact", "view"),
     "contacts:contact_create": ("contact", "create"),
@@ -114,11 +139,12 @@ PLAIN_PAGES = {  # url name -> kind and action a persona needs for a 200 ("" = a
     "contacts:trash": ("", ""),
     "accounts:profile": ("", ""),
 }
-SPECIAL = {"home", "accounts:login", "accounts:logout", "accounts:user_edit", "accounts:role_edit"}
+SPECIAL = {"home", "openapi", "accounts:login", "accounts:logout", "accounts:user_edit", "accounts:role_edit"}
 
 
 def test_every_url_is_in_the_matrix():
     covered = set(ADMIN_PAGES) | set(RECORD_PAGES) | set(POST_ONLY) | set(PLAIN_PAGES) | SPECIAL
+    covered |= set(ADMIN_PAGES_WITH_ARGS) | set(POST_ONLY_WITH_ARGS)
     assert _all_url_names() - covered == set(), "add the new URL to tests/test_access_matrix.py"
 
 
@@ -136,6 +162,10 @@ def test_every_page_answers_each_persona_by_their_rights(client, personas, world
 
     for name in ADMIN_PAGES:
         check(reverse(name), 200 if persona == "admin" else 404)
+    for name, args in ADMIN_PAGES_WITH_ARGS.items():
+        check(reverse(name, args=args(world)), 200 if persona == "admin" else 404)
+    for name, args in POST_ONLY_WITH_ARGS.items():
+        check(reverse(name, args=args(world)), 405)
     check(reverse("accounts:user_edit", args=[user.pk]), 200 if persona == "admin" else 404)
     check(reverse("accounts:role_edit", args=[user.role_id]), 200 if persona == "admin" else 404)
     for name, (kind, action, keys) in RECORD_PAGES.items():

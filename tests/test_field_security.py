@@ -1,0 +1,218 @@
+"""Field-level security (R10.3): a field hidden from a role is absent everywhere that role can reach.
+
+For every role and every configurable field, the field is hidden from that role and every page and API
+response the role can reach for a card holding a recognisable value is searched for that value: card,
+edit form, list, filtered and sorted list, global search, journal, REST API and its OpenAPI description.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from crm.accounts.models import Role
+from crm.accounts.services import api_token_create
+from crm.contacts.inputs import ContactInput, EmailInput, MessengerInput, PhoneInput
+from crm.contacts.models import Contact, ContactStatus
+from crm.contacts.services import contact_create, contact_update
+from crm.core.audit import SYSTEM
+from crm.fields import services as field_services
+from crm.fields.models import ChoiceList, FieldType
+from crm.fields.services import FieldInput
+
+# Every configurable field with the strings that betray its value in HTML or JSON.
+STANDARD_SECRETS = {
+    "phones": ["79165557733", "555-77-33"],
+    "emails": ["tainaya.pochta@sekret.ru"],
+    "messengers": ["taynyi_nik"],
+    "company": ["Тайна-Холдинг", "Тайный директор"],
+    "status": ["Секретный статус"],
+    "city": ["Секретоград"],
+    "address": ["Тайная улица"],
+    "birthday": ["23.04"],
+    "source": ["Тайный источник"],
+    "tags": ["секреттег"],
+    "notes": ["секретная заметка"],
+}
+CUSTOM_SECRETS = {
+    "discount": ["13,77", "13.77"],
+    "cost_price": ["987 654,32", "987654.32", "987\xa0654,32"],
+    "secret_choice": ["Опция-тайна"],
+    "secret_text": ["скрытый-текст"],
+    "secret_date": ["2031-05-17", "17.05.2031"],
+}
+ROLES = ["manager", "head", "support"]
+
+
+@pytest.fixture
+def card(manager_a, admin):
+    """A card of manager_a with a recognisable value in every configurable field."""
+    source = SYSTEM
+    secret_list = field_services.choice_list_save(
+        actor=admin, key="secret", name_ru="Тайный список", source=source
+    )
+    option = field_services.option_save(
+        actor=admin, list_id=secret_list.pk, label_ru="Опция-тайна", source=source
+    )
+    field_services.option_save(actor=admin, list_id=secret_list.pk, label_ru="Открытая опция", source=source)
+    for key, field_type, extra in (
+        ("discount", FieldType.NUMBER, {}),
+        ("cost_price", FieldType.MONEY, {}),
+        ("secret_choice", FieldType.CHOICE, {"choice_list_id": secret_list.pk}),
+        ("secret_text", FieldType.TEXT, {}),
+        ("secret_date", FieldType.DATE, {}),
+    ):
+        field_services.field_save(
+            actor=admin,
+            kind="contact",
+            data=FieldInput(
+                key=key, field_type=field_type, label_ru=key, filterable=True, in_list=True, **extra
+            ),
+            source=source,
+        )
+    status = ContactStatus.objects.create(name="Секретный статус")
+    data = ContactInput(
+        last_name="Открытов",
+        first_name="Пётр",
+        owner_id=manager_a.pk,
+        phones=[PhoneInput(value="+7 916 555-77-33")],
+        emails=[EmailInput(value="tainaya.pochta@sekret.ru")],
+        messengers=[MessengerInput(kind="telegram", handle="taynyi_nik")],
+        company_name="Тайна-Холдинг",
+        position="Тайный директор",
+        status_id=status.pk,
+        city="Секретоград",
+        address="Тайная улица, 5",
+        birthday="23.04.1979",
+        source="Тайный источник",
+        tags=["секреттег"],
+        notes="секретная заметка",
+        custom={
+            "discount": "13,77",
+            "cost_price": "987654,32",
+            "secret_choice": str(option.pk),
+            "secret_text": "скрытый-текст",
+            "secret_date": "17.05.2031",
+        },
+    )
+    contact = contact_create(actor=manager_a, data=data, source=source)
+    # A change, so the journal holds old → new values too.
+    contact_update(
+        actor=manager_a,
+        contact_id=contact.pk,
+        data=ContactInput(**{**data.__dict__, "custom": {"secret_text": "скрытый-текст!"}}),
+        source=source,
+    )
+    return contact
+
+
+def _pages(client, contact: Contact, headers: dict[str, str], key: str) -> dict[str, str]:
+    """Everything a role can reach about the card, including a list filtered and sorted by the field."""
+    detail = reverse("contacts:contact_detail", args=[contact.pk])
+    pages = {
+        "card": client.get(detail),
+        "form": client.get(reverse("contacts:contact_edit", args=[contact.pk])),
+        "list": client.get(reverse("contacts:contact_list")),
+        "list sorted": client.get(reverse("contacts:contact_list"), {"sort": f"cf_{key}"}),
+        "search": client.get(reverse("contacts:search"), {"q": "Открытов"}),
+        "api card": client.get(f"/api/v1/contacts/{contact.pk}", **headers),
+        "api list": client.get("/api/v1/contacts", **headers),
+        "openapi": client.get("/api/v1/openapi.json", **headers),
+    }
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+    # JSON escapes Cyrillic: compare API answers in plain text.
+    return {
+        name: json.dumps(r.json(), ensure_ascii=False)
+        if name.startswith(("api", "openapi"))
+        else r.content.decode()
+        for name, r in pages.items()
+    }
+
+
+def _hide(admin, key: str, role: Role) -> None:
+    field_services.field_access_set(
+        actor=admin, kind="contact", key=key, levels={role.pk: "hidden"}, source=SYSTEM
+    )
+
+
+@pytest.mark.parametrize("role_code", ROLES)
+@pytest.mark.parametrize("key", [*STANDARD_SECRETS, *CUSTOM_SECRETS])
+def test_a_hidden_field_is_in_no_response_the_role_can_reach(
+    client, card, admin, manager_a, head_a, support, role_code, key
+):
+    user = {"manager": manager_a, "head": head_a, "support": support}[role_code]
+    _, token = api_token_create(actor=user, name="fls", source=SYSTEM)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    client.force_login(user)
+    secrets = {**STANDARD_SECRETS, **CUSTOM_SECRETS}[key]
+
+    before = _pages(client, card, headers, key)
+    assert any(secret in text for text in before.values() for secret in secrets), (
+        "the value shows when visible"
+    )
+
+    _hide(admin, key, Role.objects.get(code=role_code))
+    after = _pages(client, card, headers, key)
+    for name, text in after.items():
+        for secret in secrets:
+            assert secret not in text, f"{role_code} sees hidden {key} in {name}"
+    assert "Открытов" in after["card"]
+    assert "Открытов" in after["api card"]
+    if key in CUSTOM_SECRETS:
+        assert f'"{key}"' not in after["openapi"]
+
+
+def test_an_administrator_still_sees_a_field_hidden_from_other_roles(client, card, admin):
+    _hide(admin, "city", Role.objects.get(code="manager"))
+    client.force_login(admin)
+    assert "Секретоград" in client.get(reverse("contacts:contact_detail", args=[card.pk])).content.decode()
+
+
+def test_filters_on_a_hidden_field_are_ignored_and_search_does_not_match_it(client, card, admin, manager_a):
+    from crm.contacts.testing import make_contact
+
+    make_contact(manager_a, last_name="Другой", city="Москва")
+    option = ChoiceList.objects.get(key="secret").options.get(label_ru="Опция-тайна")
+    client.force_login(manager_a)
+    url = reverse("contacts:contact_list")
+    assert "Другой" not in client.get(url, {"city": "Секретоград"}).content.decode()
+    assert "Другой" not in client.get(url, {"cf_secret_choice": option.pk}).content.decode()
+    _hide(admin, "city", manager_a.role)
+    _hide(admin, "secret_choice", manager_a.role)
+    _hide(admin, "phones", manager_a.role)
+    assert "Другой" in client.get(url, {"city": "Секретоград"}).content.decode()  # no filtering on it
+    assert "Другой" in client.get(url, {"cf_secret_choice": option.pk}).content.decode()
+    assert "Открытов" not in client.get(reverse("contacts:search"), {"q": "9165557733"}).content.decode()
+    assert "Открытов" not in client.get(url, {"q": "5557733"}).content.decode()
+
+
+def test_a_hidden_or_read_only_field_keeps_its_value_when_the_role_saves_the_card(
+    client, card, admin, manager_a
+):
+    _hide(admin, "city", manager_a.role)
+    field_services.field_access_set(
+        actor=admin, kind="contact", key="secret_text", levels={manager_a.role.pk: "read"}, source=SYSTEM
+    )
+    client.force_login(manager_a)
+    form = client.get(reverse("contacts:contact_edit", args=[card.pk])).content.decode()
+    assert 'name="city"' not in form
+    assert 'name="cf_secret_text"' not in form
+    assert "скрытый-текст!" in form  # read-only: shown, not editable
+    response = client.post(
+        reverse("contacts:contact_edit", args=[card.pk]),
+        {
+            "last_name": "Открытов",
+            "first_name": "Пётр",
+            "phone_row": ["0"],
+            "phone_value": ["+79165557733"],
+            "cf__keys": ["secret_text"],
+            "cf_secret_text": "подмена",
+        },
+    )
+    assert response.status_code == 302
+    card.refresh_from_db()
+    assert card.city == "Секретоград"
+    assert card.custom["secret_text"] == "скрытый-текст!"
