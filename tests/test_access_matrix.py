@@ -345,7 +345,7 @@ def test_every_api_endpoint_answers_each_persona_by_their_rights(client, persona
     del created
 
 
-def test_the_openapi_description_is_public_and_stable(client):
+def test_the_openapi_description_is_public_and_stable(client, db):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "CRM API"

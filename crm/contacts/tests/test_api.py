@@ -145,7 +145,7 @@ def test_company_with_bad_inn_answers_422_naming_inn(api_client):
     assert [e["field"] for e in response.json()["errors"]] == ["inn"]
 
 
-def test_openapi_lists_contacts_and_companies(client):
+def test_openapi_lists_contacts_and_companies(client, db):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert {
         "/api/v1/contacts",
