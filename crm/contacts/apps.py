@@ -8,10 +8,13 @@ class ContactsConfig(AppConfig):
 
     def ready(self) -> None:
         # Huey's consumer discovers "tasks" modules; ours are called jobs.py (house style), so register them.
-        from crm.contacts import jobs  # noqa: F401
+        from crm.contacts import jobs
         from crm.contacts.models import BaseType
         from crm.contacts.standard_fields import register_all
         from crm.core.templatetags.crm import register_value_labels
 
         register_value_labels("base_type", dict(BaseType.choices))
         register_all()
+        from crm.fields.signals import schema_changed
+
+        schema_changed.connect(jobs.on_schema_changed, dispatch_uid="contacts.recount_completeness")

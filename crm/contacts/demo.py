@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import datetime
 import random
 import secrets
 
+from django.utils import timezone
 from faker import Faker
 
 from crm.accounts.models import Department, Role, User
@@ -15,6 +17,7 @@ from crm.contacts.models import ContactStatus
 from crm.contacts.services import company_create, contact_create
 from crm.core.audit import SYSTEM
 from crm.core.errors import ValidationFailed
+from crm.fields.schema import schema_for
 
 CITIES = [
     "Москва",
@@ -231,10 +234,36 @@ def create_demo(
             position=rng.choice(POSITIONS) if company_id else "",
             notes=fake.sentence() if rng.random() < 0.2 else "",
         )
+        data.record_type_id, data.custom = _starter_values(rng, data.base_type, users)
         try:
             contact_create(actor=owner, data=data, source=SYSTEM)
         except ValidationFailed:
             continue  # a random phone collided: one client, one card
+
+
+def _starter_values(
+    rng: random.Random, base_type: str, users: list[User]
+) -> tuple[int | None, dict[str, str]]:
+    """The record type (a lead or a client, by the base type) and some of the starter fields filled."""
+    schema = schema_for("contact")
+    types = {t.key: t.pk for t in schema.active_types()}
+    key = "lead" if base_type == "lead" else "client"
+    values: dict[str, str] = {}
+    for spec in schema.on_type(types.get(key)):
+        if spec.standard or rng.random() < 0.35:
+            continue
+        options = schema.choices(spec) if spec.choice_list_id else []
+        if options:
+            values[spec.key] = str(rng.choice(options).pk)
+        elif spec.field_type == "date":
+            values[spec.key] = (
+                timezone.localdate() + datetime.timedelta(days=rng.randint(-10, 40))
+            ).isoformat()
+        elif spec.field_type == "money":
+            values[spec.key] = str(rng.randint(10, 5000) * 1000)
+        elif spec.field_type == "user":
+            values[spec.key] = str(rng.choice(users).pk)
+    return types.get(key), values
 
 
 def _slug(name: str) -> str:

@@ -8,6 +8,7 @@ from crm.contacts.services.company import (
     company_restore,
     company_update,
 )
+from crm.contacts.services.completeness import completeness_recount
 from crm.contacts.services.contact import (
     contact_comment,
     contact_create,
@@ -25,6 +26,7 @@ __all__ = [
     "company_purge",
     "company_restore",
     "company_update",
+    "completeness_recount",
     "contact_comment",
     "contact_create",
     "contact_delete",

@@ -272,3 +272,23 @@ def test_a_filterable_field_gets_an_expression_index_the_list_query_uses(admin):
             cursor.execute(sql)
             plan = " ".join(str(row) for row in cursor.fetchall())
         assert "cf_contact_renewal" in plan
+
+
+def test_changing_a_types_fields_recounts_the_stored_completeness_of_its_cards(
+    admin, manager_a, django_capture_on_commit_callbacks
+):
+    lead = RecordType.objects.get(kind="contact", key="lead")
+    contact = _contact(
+        manager_a, record_type_id=lead.pk, source="Сайт", phones=[PhoneInput(value="+79161112244")]
+    )
+    assert contact.completeness == 50
+    with django_capture_on_commit_callbacks(execute=True):
+        fs.record_type_save(
+            actor=admin,
+            kind="contact",
+            type_id=lead.pk,
+            data=RecordTypeInput(name_ru="Лид", levels={"source": "required", "phones": "recommended"}),
+            source=SYSTEM,
+        )
+    contact.refresh_from_db()
+    assert contact.completeness == 100
