@@ -3,6 +3,7 @@ fields, a field switched on or off). Derived data, not journaled; runs in the wo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -18,6 +19,8 @@ BATCH = 2000
 def completeness_recount(kind: str) -> int:
     """Returns how many cards changed. A batch is a few queries (the rows and their child rows)."""
     schema = schema_for(kind)
+    related: tuple[str, ...]
+    filled: Callable[[Any], dict[str, bool]]
     if kind == "contact":
         model: Any = Contact
         related = ("phones", "emails", "messengers", "employments", "tags")
