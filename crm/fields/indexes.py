@@ -22,13 +22,17 @@ def ensure_index(spec: FieldSpec) -> None:
     table = TABLES.get(spec.kind)
     if table is None:
         return
+    # CONCURRENTLY (no write lock on a big table) is impossible inside a transaction, e.g. in tests.
+    concurrently = not connection.in_atomic_block
     with connection.cursor() as cursor:
-        cursor.execute(index_sql(spec, table, index_name(spec)))
+        cursor.execute(index_sql(spec, table, index_name(spec), concurrently))
         cursor.execute(f'ANALYZE "{table}"')  # statistics on the new expression, for the planner
 
 
 def drop_index(name: str) -> None:
-    concurrently = "CONCURRENTLY " if connection.vendor == "postgresql" else ""
+    concurrently = (
+        "CONCURRENTLY " if connection.vendor == "postgresql" and not connection.in_atomic_block else ""
+    )
     with connection.cursor() as cursor:
         cursor.execute(f'DROP INDEX {concurrently}IF EXISTS "{name}"')
 

@@ -36,12 +36,13 @@ def value_sql(spec: FieldSpec, table: str, column: str = "custom") -> str:
     return f'json_extract("{table}"."{column}", \'$.{spec.key}\')'
 
 
-def index_sql(spec: FieldSpec, table: str, name: str) -> str:
+def index_sql(spec: FieldSpec, table: str, name: str, concurrently: bool = True) -> str:
     """The partial expression index a filterable field gets (live cards only, like every list)."""
     expression = value_sql(spec, table).replace(f'"{table}".', "")
     if _pg():
+        how = "CONCURRENTLY " if concurrently else ""
         return (
-            f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}" ON "{table}" '
+            f'CREATE INDEX {how}IF NOT EXISTS "{name}" ON "{table}" '
             f"(({expression}) ASC NULLS FIRST, id) WHERE deleted_at IS NULL"
         )
     return f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({expression}, id) WHERE deleted_at IS NULL'

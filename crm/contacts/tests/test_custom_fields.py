@@ -219,7 +219,9 @@ def test_definition_changes_and_custom_values_are_journaled(admin, manager_a):
         data=ContactInput(last_name="Полев", custom={"budget": "250,50"}),
         source=SYSTEM,
     )
-    change = AuditEntry.objects.filter(object_id=contact.pk, action="update").get()
+    change = AuditEntry.objects.filter(
+        object_type="contacts.contact", object_id=contact.pk, action="update"
+    ).get()
     assert list(change.changes) == ["custom.budget"]
     assert change.changes["custom.budget"][0].startswith("100")
 
