@@ -62,6 +62,7 @@ def _list_fields(request: HttpRequest, kind: str, items: list[Any]) -> dict[str,
         "sort_fields": selectors.sortable_fields(schema, user),
         "record_types": schema.active_types(),
         "filter_values": request.GET.dict(),
+        "custom_filters_active": any(k.startswith("cf_") and v for k, v in request.GET.items()),
         "field_users": selectors.field_users() if uses_users else [],
     }
 

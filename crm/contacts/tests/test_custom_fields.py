@@ -294,3 +294,57 @@ def test_changing_a_types_fields_recounts_the_stored_completeness_of_its_cards(
         )
     contact.refresh_from_db()
     assert contact.completeness == 100
+
+
+def test_a_card_with_twenty_custom_fields_keeps_within_fifteen_queries(
+    client, admin, manager_a, tariff, django_assert_max_num_queries
+):
+    from django.urls import reverse
+
+    kinds = [
+        FieldType.TEXT,
+        FieldType.LONG_TEXT,
+        FieldType.NUMBER,
+        FieldType.MONEY,
+        FieldType.DATE,
+        FieldType.DATETIME,
+        FieldType.BOOLEAN,
+        FieldType.URL,
+        FieldType.EMAIL,
+        FieldType.PHONE,
+        FieldType.USER,
+        FieldType.CHOICE,
+        FieldType.MULTI_CHOICE,
+    ]
+    raw = {
+        FieldType.TEXT: "текст",
+        FieldType.LONG_TEXT: "строка 1\nстрока 2",
+        FieldType.NUMBER: "42",
+        FieldType.MONEY: "1 500,50",
+        FieldType.DATE: "01.02.2026",
+        FieldType.DATETIME: "01.02.2026 10:30",
+        FieldType.BOOLEAN: "1",
+        FieldType.URL: "firma.ru",
+        FieldType.EMAIL: "a@firma.ru",
+        FieldType.PHONE: "+7 495 123-45-67",
+        FieldType.USER: str(manager_a.pk),
+        FieldType.CHOICE: str(tariff.options.first().pk),
+        FieldType.MULTI_CHOICE: [str(o.pk) for o in tariff.options.all()[:2]],
+    }
+    values = {}
+    for i in range(20):
+        field_type = kinds[i % len(kinds)]
+        extra = (
+            {"choice_list_id": tariff.pk} if field_type in (FieldType.CHOICE, FieldType.MULTI_CHOICE) else {}
+        )
+        _field(admin, f"f{i}", field_type, group=f"Группа {i % 3}", in_list=True, filterable=True, **extra)
+        values[f"f{i}"] = raw[field_type]
+    full = _contact(manager_a, values)
+    assert len(full.custom) == 20
+    client.force_login(manager_a)
+    with django_assert_max_num_queries(15):
+        page = client.get(reverse("contacts:contact_detail", args=[full.pk]))
+    assert page.status_code == 200
+    assert "1 500,50" in page.content.decode().replace("\xa0", " ")
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("contacts:contact_list")).status_code == 200
