@@ -337,3 +337,28 @@ def _load_all() -> dict[str, Schema]:
             access=access.get(kind, {}),
         )
     return schemas
+
+
+def journal_label(name: str) -> str | None:
+    """Labels of the journal keys the definitions own: "custom.<key>", "level.<key>", "access.<role>"."""
+    prefix, _dot, key = name.partition(".")
+    if prefix in ("custom", "level") and key:
+        for kind in ("contact", "company"):
+            spec = schema_for(kind).fields.get(key)
+            if spec is not None:
+                return spec.label if prefix == "custom" else f"{spec.label} ({_level_word()})"
+    if prefix == "access" and key:
+        return f"{_access_word()}: {key}"
+    return None
+
+
+def _level_word() -> str:
+    from django.utils.translation import gettext
+
+    return gettext("on this type")
+
+
+def _access_word() -> str:
+    from django.utils.translation import gettext
+
+    return gettext("Access")

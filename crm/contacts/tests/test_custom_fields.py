@@ -348,3 +348,20 @@ def test_a_card_with_twenty_custom_fields_keeps_within_fifteen_queries(
     assert "1 500,50" in page.content.decode().replace("\xa0", " ")
     with django_assert_max_num_queries(20):
         assert client.get(reverse("contacts:contact_list")).status_code == 200
+
+
+def test_the_journal_names_custom_fields_by_their_label(client, admin, manager_a):
+    from django.urls import reverse
+
+    _field(admin, "budget", FieldType.MONEY)
+    contact = _contact(manager_a, {"budget": "100"})
+    contact_update(
+        actor=manager_a,
+        contact_id=contact.pk,
+        data=ContactInput(last_name="Полев", custom={"budget": "250,50"}),
+        source=SYSTEM,
+    )
+    client.force_login(manager_a)
+    journal = client.get(reverse("contacts:contact_detail", args=[contact.pk])).content.decode()
+    assert "Budget: <del>100,00" in journal.replace("\xa0", " ")
+    assert "custom.budget" not in journal

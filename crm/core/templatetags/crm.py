@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from typing import Any
 
 from django import template
@@ -120,10 +121,32 @@ OBJECT_TYPE_LABELS = {
 }
 
 
+# Apps whose journal keys are configured at run time (custom fields) answer for them here.
+LABEL_RESOLVERS: list[Callable[[str], str | None]] = []
+
+
+def register_field_labels(labels: dict[str, Any]) -> None:
+    FIELD_LABELS.update(labels)
+
+
+def register_object_type(label: str, name: Any) -> None:
+    OBJECT_TYPE_LABELS[label] = name
+
+
+def register_label_resolver(resolver: Callable[[str], str | None]) -> None:
+    LABEL_RESOLVERS.append(resolver)
+
+
 @register.filter
 def field_label(name: str) -> str:
     """The journal's field keys in the reader's language."""
-    return str(FIELD_LABELS.get(name, name))
+    if name in FIELD_LABELS:
+        return str(FIELD_LABELS[name])
+    for resolver in LABEL_RESOLVERS:
+        found = resolver(name)
+        if found:
+            return found
+    return name
 
 
 @register.filter
