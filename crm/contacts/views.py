@@ -37,6 +37,9 @@ def _choices(user: Any) -> dict[str, Any]:
         "statuses": selectors.statuses(),
         "owners": selectors.owners_for_filter(user=user),
         "all_tags": selectors.tags(),
+        # One spelling for everyone: the text fields suggest the central lists' options.
+        "source_options": schema_for("contact").list_labels("source"),
+        "industry_options": schema_for("company").list_labels("industry"),
     }
 
 

@@ -200,6 +200,12 @@ class Schema:
             if o.merged_into_id is None and (o.is_active or o.pk in kept)
         ]
 
+    def list_labels(self, list_key: str) -> list[str]:
+        """The active options of a central list by its key (suggestions for standard text fields)."""
+        list_id = next((pk for pk, (key, _ru, _en) in self.lists.items() if key == list_key), None)
+        options = self.list_options.get(list_id or 0, [])
+        return [o.label for o in options if o.is_active and o.merged_into_id is None]
+
     def ids_meaning(self, option_id: int) -> list[int]:
         """The stored ids that read as this option: itself and every option merged into it."""
         return [pk for pk in self.options if getattr(self.option(pk), "pk", None) == option_id]

@@ -190,3 +190,9 @@ def ensure_visible_contact(actor: User, contact: Contact, action: str) -> None:
         raise NotFound
     if not access.may_touch(actor, contact, "contact", action):
         raise PermissionDenied(action)
+
+
+def canonical(value: str, labels: list[str]) -> str:
+    """A typed value that matches an option of the central list (any case) takes the option's spelling."""
+    folded = value.casefold()
+    return next((label for label in labels if label.casefold() == folded), value)

@@ -18,6 +18,7 @@ from crm.contacts.inputs import CompanyInput, company_input_from
 from crm.contacts.models import Comment, Company
 from crm.contacts.services.common import (
     COMPANY_INPUTS,
+    canonical,
     clean_tags,
     company_duplicates,
     keep_locked_fields,
@@ -52,6 +53,8 @@ def _clean(actor: User, data: CompanyInput, current: Company | None) -> dict[str
         clean[name] = " ".join((getattr(data, name) or "").split())
         if len(clean[name]) > limit:
             errors.append(too_long(name, limit))
+    clean["source"] = canonical(clean["source"], schema.list_labels("source"))
+    clean["industry"] = canonical(clean["industry"], schema.list_labels("industry"))
     for name, check in (
         ("inn", norm.normalize_inn),
         ("kpp", norm.normalize_kpp),

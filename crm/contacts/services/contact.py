@@ -31,6 +31,7 @@ from crm.contacts.models import (
 )
 from crm.contacts.services.common import (
     CONTACT_INPUTS,
+    canonical,
     clean_tags,
     contact_duplicates,
     ensure_visible_contact,
@@ -153,6 +154,7 @@ def _clean(actor: User, data: ContactInput, current: Contact | None) -> dict[str
             errors.append(too_long(name, limit))
         clean[name] = value
     clean["city"] = norm.normalize_name(clean["city"]) if clean["city"].islower() else clean["city"]
+    clean["source"] = canonical(clean["source"], schema.list_labels("source"))
     clean["phones"] = _clean_phones(data, errors)
     clean["emails"] = _clean_emails(data, errors)
     messengers = []

@@ -365,3 +365,10 @@ def test_the_journal_names_custom_fields_by_their_label(client, admin, manager_a
     journal = client.get(reverse("contacts:contact_detail", args=[contact.pk])).content.decode()
     assert "Budget: <del>100,00" in journal.replace("\xa0", " ")
     assert "custom.budget" not in journal
+
+
+def test_a_typed_source_takes_the_central_lists_spelling(manager_a):
+    contact = _contact(manager_a, source="сайт")
+    assert contact.source == "Сайт"
+    other = _contact(manager_a, source="Партнёрская сеть")
+    assert other.source == "Партнёрская сеть"  # not in the list: kept as typed
