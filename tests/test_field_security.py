@@ -216,3 +216,56 @@ def test_a_hidden_or_read_only_field_keeps_its_value_when_the_role_saves_the_car
     card.refresh_from_db()
     assert card.city == "Секретоград"
     assert card.custom["secret_text"] == "скрытый-текст!"
+
+
+COMPANY_SECRETS = {
+    "inn": ["7707083893"],
+    "phone": ["4959990011", "999-00-11"],
+    "industry": ["Тайная отрасль"],
+    "margin": ["31,5", "31.5"],
+}
+
+
+@pytest.mark.parametrize("key", list(COMPANY_SECRETS))
+def test_a_hidden_company_field_is_in_no_response_the_manager_can_reach(client, admin, manager_a, key):
+    from crm.contacts.testing import make_company
+
+    field_services.field_save(
+        actor=admin,
+        kind="company",
+        data=FieldInput(
+            key="margin", field_type=FieldType.NUMBER, label_ru="Маржа", in_list=True, filterable=True
+        ),
+        source=SYSTEM,
+    )
+    company = make_company(
+        manager_a,
+        name="ООО Открытая",
+        inn="7707083893",
+        phone="+7 495 999-00-11",
+        industry="Тайная отрасль",
+        custom={"margin": "31,5"},
+    )
+    _, token = api_token_create(actor=manager_a, name="fls", source=SYSTEM)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    client.force_login(manager_a)
+    field_services.field_access_set(
+        actor=admin, kind="company", key=key, levels={manager_a.role_id: "hidden"}, source=SYSTEM
+    )
+    pages = {
+        "card": client.get(reverse("contacts:company_detail", args=[company.pk])).content.decode(),
+        "form": client.get(reverse("contacts:company_edit", args=[company.pk])).content.decode(),
+        "list": client.get(reverse("contacts:company_list")).content.decode(),
+        "api": json.dumps(
+            client.get(f"/api/v1/companies/{company.pk}", **headers).json(), ensure_ascii=False
+        ),
+        "api list": json.dumps(client.get("/api/v1/companies", **headers).json(), ensure_ascii=False),
+    }
+    for name, text in pages.items():
+        for secret in COMPANY_SECRETS[key]:
+            assert secret not in text, f"hidden company {key} in {name}"
+    assert "ООО Открытая" in pages["card"]
+    found_by_inn = (
+        "ООО Открытая" in client.get(reverse("contacts:search"), {"q": "7707083893"}).content.decode()
+    )
+    assert found_by_inn == (key != "inn")  # a hidden INN does not find (and so reveal) the company
