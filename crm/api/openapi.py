@@ -14,14 +14,13 @@ from django.http import HttpRequest, JsonResponse
 
 from crm.accounts import access
 from crm.accounts.services import api_token_authenticate
-from crm.contacts.api import COMPANY_OUT_KEYS, CONTACT_OUT_KEYS
-from crm.contacts.services.common import COMPANY_INPUTS, CONTACT_INPUTS
+from crm.contacts.standard_fields import COMPANY_INPUTS, COMPANY_OUTPUTS, CONTACT_INPUTS, CONTACT_OUTPUTS
 from crm.fields.schema import schema_for
 from crm.fields.types import type_of
 
 COMPONENTS = {
-    "contact": ("ContactIn", "ContactOut", CONTACT_INPUTS, CONTACT_OUT_KEYS, "ContactCustomFields"),
-    "company": ("CompanyIn", "CompanyOut", COMPANY_INPUTS, COMPANY_OUT_KEYS, "CompanyCustomFields"),
+    "contact": ("ContactIn", "ContactOut", CONTACT_INPUTS, CONTACT_OUTPUTS, "ContactCustomFields"),
+    "company": ("CompanyIn", "CompanyOut", COMPANY_INPUTS, COMPANY_OUTPUTS, "CompanyCustomFields"),
 }
 
 

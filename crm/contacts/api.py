@@ -20,6 +20,7 @@ from crm.contacts.inputs import (
     contact_input_from,
 )
 from crm.contacts.models import Company, Contact
+from crm.contacts.standard_fields import COMPANY_OUTPUTS, CONTACT_OUTPUTS
 from crm.core.audit import ChangeSource
 from crm.core.models import ChangeChannel
 from crm.core.normalize import format_phone
@@ -136,45 +137,6 @@ class ContactPage(Schema):
     total_is_estimate: bool
 
 
-# Output keys of each configurable standard field (absent from a response when hidden for the role).
-CONTACT_OUT_KEYS = {
-    "phones": ("phones",),
-    "emails": ("emails",),
-    "messengers": ("messengers",),
-    "company": ("company_id", "position"),
-    "status": ("status_id",),
-    "city": ("city",),
-    "address": ("address",),
-    "birthday": ("birthday",),
-    "source": ("source",),
-    "tags": ("tags",),
-    "notes": ("notes",),
-    "is_key": ("is_key",),
-}
-COMPANY_OUT_KEYS = {
-    "phone": ("phone", "phone_extension"),
-    **{
-        key: (key,)
-        for key in (
-            "legal_form",
-            "inn",
-            "kpp",
-            "ogrn",
-            "industry",
-            "website",
-            "size",
-            "email",
-            "city",
-            "address",
-            "source",
-            "tags",
-            "notes",
-            "is_key",
-        )
-    },
-}
-
-
 def _custom_out(schema: FieldSchema, user: Any, values: dict[str, Any]) -> dict[str, Any]:
     result = {}
     for spec in schema.visible_custom(user):
@@ -196,7 +158,7 @@ def _without_hidden(
 def contact_out(contact: Contact, user: Any = None) -> dict[str, Any]:
     employment = next((e for e in contact.employments.all() if e.is_primary), None)
     schema = schema_for("contact")
-    return _without_hidden(_contact_values(contact, employment, schema, user), schema, user, CONTACT_OUT_KEYS)
+    return _without_hidden(_contact_values(contact, employment, schema, user), schema, user, CONTACT_OUTPUTS)
 
 
 def _contact_values(contact: Contact, employment: Any, schema: FieldSchema, user: Any) -> dict[str, Any]:
@@ -483,7 +445,7 @@ def company_out(company: Company, user: Any = None) -> dict[str, Any]:
         "completeness": company.completeness,
         "custom": _custom_out(schema, user, company.custom or {}),
     }
-    return _without_hidden(values, schema, user, COMPANY_OUT_KEYS)
+    return _without_hidden(values, schema, user, COMPANY_OUTPUTS)
 
 
 class CompanyListParams(Schema):

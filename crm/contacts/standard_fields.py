@@ -42,6 +42,27 @@ COMPANY_FIELDS = [
     StandardField("notes", _("Notes")),
     StandardField("is_key", _("Key client"), can_require=False),
 ]
+# The input attributes behind each configurable standard field (what a form or the API writes).
+CONTACT_INPUTS: dict[str, tuple[str, ...]] = {
+    "phones": ("phones",),
+    "emails": ("emails",),
+    "messengers": ("messengers",),
+    "company": ("company_id", "company_name", "position"),
+    "status": ("status_id",),
+    "city": ("city",),
+    "address": ("address",),
+    "birthday": ("birthday",),
+    "source": ("source",),
+    "tags": ("tags",),
+    "notes": ("notes",),
+    "is_key": ("is_key",),
+}
+COMPANY_INPUTS: dict[str, tuple[str, ...]] = {f.key: (f.key,) for f in COMPANY_FIELDS}
+# The API's output keys of the same fields (absent from a response when hidden for the role).
+CONTACT_OUTPUTS = {
+    key: tuple(a for a in names if a != "company_name") for key, names in CONTACT_INPUTS.items()
+}
+COMPANY_OUTPUTS = COMPANY_INPUTS | {"phone": ("phone", "phone_extension")}
 # Journal keys that belong to a standard field of another name (hidden together with it).
 JOURNAL_ALIASES = {"position": "company"}
 

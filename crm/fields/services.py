@@ -60,6 +60,12 @@ def _changed(actor: User | None, kind: str | None = None) -> None:
         transaction.on_commit(lambda: schema_changed.send(sender=FieldDefinition, kind=kind))
 
 
+def _invalid_key() -> FieldError:
+    return FieldError(
+        "key", "invalid_key", _("A key is Latin lower-case letters, digits and _, starting with a letter.")
+    )
+
+
 def _label_errors(label_ru: str, label_en: str, errors: list[FieldError], name: str = "label_ru") -> None:
     if not (label_ru or "").strip():
         errors.append(FieldError(name, "required", _("Enter the name in Russian.")))
@@ -123,13 +129,7 @@ def field_save(
         field_type = current.field_type if current else data.field_type
         if current is None:
             if not KEY.match(key):
-                errors.append(
-                    FieldError(
-                        "key",
-                        "invalid_key",
-                        _("A key is Latin lower-case letters, digits and _, starting with a letter."),
-                    )
-                )
+                errors.append(_invalid_key())
             elif key in {s.key for s in standard_fields(kind)} or key in ("custom", "id"):
                 errors.append(FieldError("key", "reserved_key", _("This key belongs to a standard field.")))
             elif FieldDefinition.objects.filter(kind=kind, key=key).exists():
@@ -305,13 +305,7 @@ def choice_list_save(
         key = current.key if current else (key or "").strip().lower()
         if current is None:
             if not KEY.match(key):
-                errors.append(
-                    FieldError(
-                        "key",
-                        "invalid_key",
-                        _("A key is Latin lower-case letters, digits and _, starting with a letter."),
-                    )
-                )
+                errors.append(_invalid_key())
             elif ChoiceList.objects.filter(key=key).exists():
                 errors.append(FieldError("key", "duplicate", _("A list with this key already exists.")))
         if errors:
@@ -474,13 +468,7 @@ def record_type_save(
         key = current.key if current else (data.key or "").strip().lower()
         if current is None:
             if not KEY.match(key):
-                errors.append(
-                    FieldError(
-                        "key",
-                        "invalid_key",
-                        _("A key is Latin lower-case letters, digits and _, starting with a letter."),
-                    )
-                )
+                errors.append(_invalid_key())
             elif RecordType.objects.filter(kind=kind, key=key).exists():
                 errors.append(FieldError("key", "duplicate", _("A type with this key already exists.")))
         if errors:

@@ -6,7 +6,7 @@ are the same wherever a card is written: through the UI, the API, an import or a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,6 +123,34 @@ def completeness(
         s for s in wanted if not (filled.get(s.key, False) if s.standard else not is_empty(custom.get(s.key)))
     ]
     return round(100 * (len(wanted) - len(missing)) / len(wanted)), missing
+
+
+def clean_configured(
+    *,
+    schema: Schema,
+    actor: Any,
+    type_id: int | None,
+    raw: dict[str, Any] | None,
+    current: Any,
+    filled: Callable[[dict[str, Any]], dict[str, bool]],
+    clean: dict[str, Any],
+    errors: list[FieldError],
+) -> None:
+    """The configured part of a record's write, added to ``clean``: its type, custom values (validated),
+    the required standard fields of its type, and its completeness. ``filled`` says which standard fields
+    the cleaned values fill."""
+    clean["record_type_id"] = type_id
+    clean["custom"] = clean_custom(
+        schema=schema,
+        actor=actor,
+        type_id=type_id,
+        raw=raw,
+        current=current.custom if current is not None else None,
+        creating=current is None,
+        errors=errors,
+    )
+    required_standard_errors(schema=schema, actor=actor, type_id=type_id, filled=filled(clean), errors=errors)
+    clean["completeness"], _missing = completeness(schema, type_id, filled(clean), clean["custom"])
 
 
 # ---------------------------------------------------------------------------------------------- display

@@ -14,42 +14,6 @@ from crm.core.errors import DuplicateMatch, FieldError
 from crm.fields.models import Requirement
 from crm.fields.schema import Schema
 
-# The input attributes behind each configurable standard field.
-CONTACT_INPUTS = {
-    "phones": ("phones",),
-    "emails": ("emails",),
-    "messengers": ("messengers",),
-    "company": ("company_id", "company_name", "position"),
-    "status": ("status_id",),
-    "city": ("city",),
-    "address": ("address",),
-    "birthday": ("birthday",),
-    "source": ("source",),
-    "tags": ("tags",),
-    "notes": ("notes",),
-    "is_key": ("is_key",),
-}
-COMPANY_INPUTS: dict[str, tuple[str, ...]] = {
-    key: (key,)
-    for key in (
-        "legal_form",
-        "inn",
-        "kpp",
-        "ogrn",
-        "industry",
-        "website",
-        "size",
-        "phone",
-        "email",
-        "city",
-        "address",
-        "source",
-        "tags",
-        "notes",
-        "is_key",
-    )
-}
-
 
 def keep_locked_fields(
     actor: User, schema: Schema, type_id: int | None, inputs: dict[str, tuple[str, ...]], data: Any, kept: Any

@@ -17,7 +17,6 @@ from crm.contacts import search
 from crm.contacts.inputs import CompanyInput, company_input_from
 from crm.contacts.models import Comment, Company
 from crm.contacts.services.common import (
-    COMPANY_INPUTS,
     canonical,
     clean_tags,
     company_duplicates,
@@ -25,7 +24,7 @@ from crm.contacts.services.common import (
     resolve_owner,
     tags_for,
 )
-from crm.contacts.standard_fields import company_filled
+from crm.contacts.standard_fields import COMPANY_INPUTS, company_filled
 from crm.core import normalize as norm
 from crm.core.audit import ChangeSource, audit_record, diff
 from crm.core.errors import DuplicateFound, FieldError, NotFound, PermissionDenied, ValidationFailed, too_long
@@ -97,21 +96,15 @@ def _clean(actor: User, data: CompanyInput, current: Company | None) -> dict[str
     )
     clean["tags"] = clean_tags(data.tags)
     clean["is_key"] = bool(data.is_key)
-    clean["record_type_id"] = type_id
-    clean["custom"] = custom_values.clean_custom(
+    custom_values.clean_configured(
         schema=schema,
         actor=actor,
         type_id=type_id,
         raw=data.custom,
-        current=current.custom if current else None,
-        creating=current is None,
+        current=current,
+        filled=company_filled,
+        clean=clean,
         errors=errors,
-    )
-    custom_values.required_standard_errors(
-        schema=schema, actor=actor, type_id=type_id, filled=company_filled(clean), errors=errors
-    )
-    clean["completeness"], _missing = custom_values.completeness(
-        schema, type_id, company_filled(clean), clean["custom"]
     )
     if errors:
         raise ValidationFailed(errors)

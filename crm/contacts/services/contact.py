@@ -30,7 +30,6 @@ from crm.contacts.models import (
     VerificationMethod,
 )
 from crm.contacts.services.common import (
-    CONTACT_INPUTS,
     canonical,
     clean_tags,
     contact_duplicates,
@@ -39,7 +38,7 @@ from crm.contacts.services.common import (
     resolve_owner,
     tags_for,
 )
-from crm.contacts.standard_fields import contact_filled
+from crm.contacts.standard_fields import CONTACT_INPUTS, contact_filled
 from crm.core import normalize as norm
 from crm.core.audit import ChangeSource, audit_record, diff
 from crm.core.errors import DuplicateFound, FieldError, NotFound, ValidationFailed, too_long
@@ -226,21 +225,15 @@ def _clean(actor: User, data: ContactInput, current: Contact | None) -> dict[str
                 _("Enter a name, a phone or an e-mail: a card needs at least one."),
             )
         )
-    clean["record_type_id"] = type_id
-    clean["custom"] = custom_values.clean_custom(
+    custom_values.clean_configured(
         schema=schema,
         actor=actor,
         type_id=type_id,
         raw=data.custom,
-        current=current.custom if current else None,
-        creating=current is None,
+        current=current,
+        filled=contact_filled,
+        clean=clean,
         errors=errors,
-    )
-    custom_values.required_standard_errors(
-        schema=schema, actor=actor, type_id=type_id, filled=contact_filled(clean), errors=errors
-    )
-    clean["completeness"], _missing = custom_values.completeness(
-        schema, type_id, contact_filled(clean), clean["custom"]
     )
     if errors:
         raise ValidationFailed(errors)
