@@ -88,7 +88,15 @@ def _after(key: SortKey, value: Any, pk: int, forward: bool) -> Q:
     return Q(**{f"{key.field}__{op}e": value}) & (Q(**{f"{key.field}__{op}": value}) | Q(**{f"id__{op}": pk}))
 
 
-def paginate(queryset: models.QuerySet[M], key: SortKey, cursor: str | None, limit: int) -> Page[M]:
+def paginate(
+    queryset: models.QuerySet[M], key: SortKey, cursor: str | None, limit: int, narrow: bool = False
+) -> Page[M]:
+    """One page after (or before) the cursor.
+
+    ``narrow``: the page's ids are found first with only the sort key selected, then its rows are read by
+    id. For an order the database must sort itself (no index gives it), this keeps the wide row, its JSON
+    and its correlated subqueries out of the sort: they are computed for one page, not for every match.
+    """
     decoded = decode_cursor(cursor) if cursor else None
     backwards = bool(decoded and decoded[1])
     qs = queryset
@@ -96,7 +104,12 @@ def paginate(queryset: models.QuerySet[M], key: SortKey, cursor: str | None, lim
         (value, pk), _ = decoded
         qs = qs.filter(_after(key, value, pk, forward=not backwards))
     order = key.ordered(key.descending != backwards)
-    rows = list(qs.order_by(*order)[: limit + 1])
+    if narrow:
+        ids = list(qs.order_by(*order).values_list("pk", flat=True)[: limit + 1])
+        by_id = {row.pk: row for row in queryset.filter(pk__in=ids)}
+        rows = [by_id[pk] for pk in ids if pk in by_id]
+    else:
+        rows = list(qs.order_by(*order)[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     if backwards:

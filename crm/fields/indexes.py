@@ -14,8 +14,17 @@ from crm.fields.schema import FieldSpec
 TABLES = {"contact": "contacts_contact", "company": "contacts_company"}
 
 
-def index_name(spec: FieldSpec) -> str:
-    return f"cf_{spec.kind}_{spec.key}"[:63]
+# Each filterable field is indexed three times: alone (the whole base), and led by the owner and by the
+# department, so a manager's or a head's list filtered or sorted by it reads only their own cards.
+SCOPES = {"": "", "_o": "owner_id", "_d": "department_id"}
+
+
+def index_name(spec: FieldSpec, suffix: str = "") -> str:
+    return f"cf_{spec.kind}_{spec.key}{suffix}"[:63]
+
+
+def index_names(spec: FieldSpec) -> list[str]:
+    return [index_name(spec, suffix) for suffix in SCOPES]
 
 
 def ensure_index(spec: FieldSpec) -> None:
@@ -25,8 +34,9 @@ def ensure_index(spec: FieldSpec) -> None:
     # CONCURRENTLY (no write lock on a big table) is impossible inside a transaction, e.g. in tests.
     concurrently = not connection.in_atomic_block
     with connection.cursor() as cursor:
-        cursor.execute(index_sql(spec, table, index_name(spec), concurrently))
-        cursor.execute(f'ANALYZE "{table}"')  # statistics on the new expression, for the planner
+        for suffix, scope in SCOPES.items():
+            cursor.execute(index_sql(spec, table, index_name(spec, suffix), concurrently, scope))
+        cursor.execute(f'ANALYZE "{table}"')  # statistics on the new expressions, for the planner
 
 
 def drop_index(name: str) -> None:

@@ -12,8 +12,9 @@ from crm.fields.schema import schema_for
 def sync_indexes(kind: str) -> None:
     """Give every filterable field its index and drop the indexes of fields no longer filterable."""
     schema = schema_for(kind)
-    wanted = {indexes.index_name(f): f for f in schema.custom(active_only=False) if f.filterable and f.active}
-    for spec in wanted.values():
+    specs = [f for f in schema.custom(active_only=False) if f.filterable and f.active]
+    for spec in specs:
         indexes.ensure_index(spec)
-    for name in indexes.existing_indexes(kind) - set(wanted):
+    wanted = {name for spec in specs for name in indexes.index_names(spec)}
+    for name in indexes.existing_indexes(kind) - wanted:
         indexes.drop_index(name)

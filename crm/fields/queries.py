@@ -36,16 +36,20 @@ def value_sql(spec: FieldSpec, table: str, column: str = "custom") -> str:
     return f'json_extract("{table}"."{column}", \'$.{spec.key}\')'
 
 
-def index_sql(spec: FieldSpec, table: str, name: str, concurrently: bool = True) -> str:
-    """The partial expression index a filterable field gets (live cards only, like every list)."""
+def index_sql(spec: FieldSpec, table: str, name: str, concurrently: bool = True, scope: str = "") -> str:
+    """The partial expression index a filterable field gets (live cards only, like every list); with
+    ``scope`` ("owner_id", "department_id") led by that column, for the lists of a manager or a head."""
     expression = value_sql(spec, table).replace(f'"{table}".', "")
+    lead = f"{scope}, " if scope else ""
     if _pg():
         how = "CONCURRENTLY " if concurrently else ""
         return (
             f'CREATE INDEX {how}IF NOT EXISTS "{name}" ON "{table}" '
-            f"(({expression}) ASC NULLS FIRST, id) WHERE deleted_at IS NULL"
+            f"({lead}({expression}) ASC NULLS FIRST, id) WHERE deleted_at IS NULL"
         )
-    return f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({expression}, id) WHERE deleted_at IS NULL'
+    return (
+        f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({lead}{expression}, id) WHERE deleted_at IS NULL'
+    )
 
 
 def sort_expression(spec: FieldSpec, table: str) -> RawSQL:
@@ -66,9 +70,16 @@ def _compare(spec: FieldSpec, value: Any) -> Any:
     return value
 
 
-def filter_q(spec: FieldSpec, table: str, op: str, value: Any, schema: Any = None) -> Q:
-    """A condition on one custom field: equals, any of, a range (from, to) or contains."""
+def filter_q(spec: FieldSpec, table: str, op: str, value: Any, schema: Any = None, indexed: bool = True) -> Q:
+    """A condition on one custom field: equals, any of, a range (from, to) or contains.
+
+    ``indexed=False`` keeps SQLite's planner off this field's index (a unary "+" makes the expression
+    differ from the index's): for a filter matching many cards under a sort by another field, walking
+    the sort's index and checking the filter row by row stops after a page, where the filter's index
+    would fetch and sort every match."""
     sql = value_sql(spec, table)
+    if not indexed and not _pg():
+        sql = f"+{sql}"
     if op == "eq":
         ids = schema.ids_meaning(int(value)) if schema is not None and spec.field_type == "choice" else None
         if ids and len(ids) > 1:  # options merged into this one are stored under their old ids
