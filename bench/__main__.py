@@ -1,10 +1,12 @@
-"""Entry point: ``python -m bench fill|measure`` against the database the settings point at."""
+"""Entry point: ``python -m bench fill|measure|experiment`` against the database the settings point at."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import time
+
+from bench.experiment import EXPERIMENTS
 
 
 def main() -> None:
@@ -21,6 +23,10 @@ def main() -> None:
     measure.add_argument(
         "--explain", action="store_true", help="also write the plan of each case's slowest query"
     )
+    measure.add_argument("--only", default="", help="run only the cases whose name matches this regex")
+    experiment = commands.add_parser("experiment", help="add or drop an index a finding suggests")
+    experiment.add_argument("action", choices=("on", "off"))
+    experiment.add_argument("names", nargs="+", choices=EXPERIMENTS)
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
@@ -32,10 +38,14 @@ def main() -> None:
         from bench import fill as command
 
         command.run(contacts=args.contacts, companies=args.companies, seed=args.seed, append=args.append)
+    elif args.command == "experiment":
+        from bench import experiment as command
+
+        command.run(action=args.action, names=args.names)
     else:
         from bench import measure as command
 
-        command.run(runs=args.runs, warmup=args.warmup, explain=args.explain)
+        command.run(runs=args.runs, warmup=args.warmup, explain=args.explain, only=args.only)
     print(f"{args.command}: {time.perf_counter() - started:.1f} s")
 
 

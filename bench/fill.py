@@ -26,6 +26,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
 from bench import data
+from bench.custom import CustomValues, ensure_fields, filterable_specs
 from bench.data import words
 from crm.accounts.models import Department, Role, User
 from crm.contacts import search
@@ -42,6 +43,7 @@ from crm.contacts.models import (
 )
 from crm.core.models import AuditEntry
 from crm.core.normalize import name_key
+from crm.fields import indexes
 
 OUT_DIR = Path(settings.BASE_DIR) / "var" / "bench"
 CHUNK = 20_000
@@ -60,13 +62,13 @@ COLUMNS: dict[Any, tuple[str, ...]] = {
     Company: words(
         "id owner_id department_id notes source city address is_key created_at updated_at created_by_id "
         "deleted_at deleted_by_id name legal_form inn kpp ogrn industry website size phone phone_ext email "
-        "name_key"
+        "name_key record_type_id custom completeness"
     ),
     Company.tags.through: ("id", "company_id", "tag_id"),
     Contact: words(
         "id owner_id department_id notes source city address is_key created_at updated_at created_by_id "
         "deleted_at deleted_by_id last_name first_name middle_name birth_day birth_month birth_year "
-        "base_type status_id status_changed_at name_key"
+        "base_type status_id status_changed_at name_key record_type_id custom completeness"
     ),
     Contact.tags.through: ("id", "contact_id", "tag_id"),
     ContactPhone: words(
@@ -148,8 +150,9 @@ class Loader:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL session_replication_role = replica")
 
-    def drop_indexes(self, tables: Iterable[str]) -> list[str]:
-        """Drop the non-constraint indexes of ``tables``; return the statements rebuilding them."""
+    def drop_indexes(self, tables: Iterable[str]) -> list[tuple[str, str]]:
+        """Drop the non-constraint indexes of ``tables``; return their names and the statements rebuilding
+        them."""
         statements = []
         with connection.cursor() as cursor:
             for table in tables:
@@ -168,7 +171,7 @@ class Loader:
                     )
                 for name, sql in cursor.fetchall():
                     cursor.execute(f'DROP INDEX "{name}"' if not self.pg else f"DROP INDEX {name}")
-                    statements.append(sql)
+                    statements.append((name, sql))
         return statements
 
     def write(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
@@ -220,6 +223,9 @@ class Generator:
 
     def __init__(self, loader: Loader, seed: int, users: dict[str, Any], first_ids: dict[str, int]) -> None:
         self.rng = random.Random(seed)
+        self.end = time.time()
+        # A stream of its own, so the standard columns stay what they were before custom fields existed.
+        self.custom = CustomValues(seed * 7 + 3, users["user_ids"], self.end)
         self.loader = loader
         self.owners = users["owners"]  # [(id, department_id, full name)]
         self.manager_id = users["manager_id"]
@@ -227,7 +233,6 @@ class Generator:
         self.tags = list(Tag.objects.filter(name__in=data.TAGS).values_list("pk", "name"))
         self.ids = dict(first_ids)
         self.rows: dict[str, list[tuple[Any, ...]]] = {table: [] for table in first_ids}
-        self.end = time.time()
         self.start = self.end - YEARS * 365 * 86400
         self.phones: set[str] = set()
         self.emails: set[str] = set()
@@ -349,6 +354,9 @@ class Generator:
             None,
             *(row[k] for k in COLUMNS[Company][13:24]),
             name_key(name),
+            None,  # no record types of companies yet, so no custom values and a complete card
+            "{}",
+            100,
         )
         tags = rng.sample(self.tags, rng.choice((1, 1, 2))) if rng.random() < 0.2 else []
         for tag_id, _name in tags:
@@ -390,8 +398,11 @@ class Generator:
         source = rng.choices(data.SOURCES, data.SOURCE_WEIGHTS)[0]
         notes = rng.choice(data.NOTES) if rng.random() < 0.2 else ""
         is_key = rng.random() < 0.05
-        self.add(
-            Contact,
+        mine = owner[0] == self.manager_id
+        sampled = deleted is None and (
+            sample or (mine and len(self.sample["manager_contacts"]) < 100 and pk % 7 == 0)
+        )
+        row = (
             owner[0],
             owner[1],
             notes,
@@ -470,7 +481,15 @@ class Generator:
         for tag_id, _name in tags:
             self.add(Contact.tags.through, pk, tag_id)
 
-        snap = {
+        # Custom values (every bench field on the sampled cards, which `measure` opens) and completeness.
+        person = {"pk": pk, "latin_first": latin_first, "latin_last": latin_last}
+        person["city_code"] = data.CITY_CODES.get(city, "495")
+        type_id, custom = self.custom.card(base_type, sampled, person)
+        filled = {"phones": True, "emails": bool(emails), "company": company is not None, "source": True}
+        completeness = self.custom.completeness(type_id, filled, custom)
+        self.add(Contact, *row, type_id, json.dumps(custom), completeness)
+
+        snap = self.custom.journal(type_id, custom) | {
             "last_name": last,
             "first_name": first,
             "middle_name": middle,
@@ -496,12 +515,10 @@ class Generator:
         }
         self.journal(created, owner, "contact", pk, full, snap)
 
-        mine = owner[0] == self.manager_id
-        if deleted is None and (
-            sample or (mine and len(self.sample["manager_contacts"]) < 100 and pk % 7 == 0)
-        ):
+        if sampled:
             entry = {"id": pk, "owner_id": owner[0], "last_name": last, "phone": phones[0][0]}
             entry["email"] = emails[0][0] if emails else None
+            entry["custom_values"] = len(custom)
             self.sample["manager_contacts" if mine and not sample else "contacts"].append(entry)
 
 
@@ -539,7 +556,9 @@ def ensure_users(seed: int) -> dict[str, Any]:
     manager_id = User.objects.get(username=MANAGER).pk
     for name in data.TAGS:
         Tag.objects.get_or_create(key=name.casefold(), defaults={"name": name})
-    return {"owners": owners, "manager_id": manager_id}
+    bench_users = User.objects.filter(username__startswith="bench_").order_by("pk")
+    user_ids = list(bench_users.values_list("pk", flat=True))
+    return {"owners": owners, "manager_id": manager_id, "user_ids": user_ids}
 
 
 def misspell(rng: random.Random, word: str, known: set[str]) -> str:
@@ -576,6 +595,8 @@ def run(*, contacts: int, companies: int, seed: int, append: bool) -> Path:
         raise SystemExit(f"The database already has {existing} contacts: pass --append to add more.")
     started = time.perf_counter()
     users = ensure_users(seed)
+    if ensure_fields(User.objects.select_related("role").get(username=ADMIN)):
+        print("20 custom fields created through crm.fields.services")
     tables = [model._meta.db_table for model in COLUMNS]
     first_ids = {}
     with connection.cursor() as cursor:
@@ -595,8 +616,10 @@ def run(*, contacts: int, companies: int, seed: int, append: bool) -> Path:
     loader.prepare()
     with transaction.atomic():
         loader.begin_load()
-        rebuild = loader.drop_indexes(tables)
-        print(f"{loader.vendor}: dropped {len(rebuild)} secondary indexes for the load")
+        dropped = loader.drop_indexes(tables)
+        # The custom fields' expression indexes are built by the product's own code after the load.
+        rebuild = [sql for name, sql in dropped if not name.startswith("cf_")]
+        print(f"{loader.vendor}: dropped {len(dropped)} secondary indexes for the load")
         stride = max(companies // 100, 1)
         for i in range(companies):
             gen.company(i / companies, sample=i % stride == stride // 2)
@@ -615,6 +638,11 @@ def run(*, contacts: int, companies: int, seed: int, append: bool) -> Path:
         loader.finish(tables, rebuild, first_ids)
         done = "indexes rebuilt" if loader.pg else "indexes rebuilt and FTS5 filled"
         print(f"{done} in {time.perf_counter() - loaded:.0f} s")
+    finished = time.perf_counter()
+    specs = filterable_specs()
+    for spec in specs:  # outside the transaction: CREATE INDEX CONCURRENTLY on PostgreSQL, then ANALYZE
+        indexes.ensure_index(spec)
+    print(f"{len(specs)} custom field indexes (ensure_index) in {time.perf_counter() - finished:.0f} s")
     finished = time.perf_counter()
     vocabulary = search.rebuild_vocabulary()  # the typo vocabulary the services keep, from the loaded names
     loader.analyze(tables)
@@ -635,6 +663,7 @@ def write_sample(gen: Generator, seed: int) -> Path:
         "contact_count": Contact.objects.count(),
         "admin": ADMIN,
         "manager": MANAGER,
+        "segment": gen.custom.segment(),
         **gen.sample,
     }
     OUT_DIR.mkdir(parents=True, exist_ok=True)

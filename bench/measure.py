@@ -2,9 +2,10 @@
 
 Each case is a real GET through ``django.test.Client`` (middleware, view, selectors, template) in this
 process, timed with ``time.perf_counter`` around the request, for an administrator (scope "all") and a
-manager (scope "own"). A few warm-up requests run first; one more request per case is made under
-``CaptureQueriesContext`` (the url that was slowest, once more) to count its queries and, with
-``--explain``, to plan its slowest query.
+manager (scope "own"). A few cases call the product's code directly instead (the card's selectors, an
+option rename through ``crm.fields.services``). A few warm-up runs go first; one more run per case is
+made under ``CaptureQueriesContext`` (the url or argument that was slowest, once more) to count its
+queries and, with ``--explain``, to plan its slowest query (and, for a list, its page query).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import re
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db import connection
+from django.http import QueryDict
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
@@ -27,17 +29,37 @@ from bench import data
 from bench.fill import OUT_DIR, national, sample_path
 from crm.accounts.models import User
 from crm.contacts import selectors
+from crm.contacts.forms import contact_filters
+from crm.contacts.standard_fields import contact_filled_from
+from crm.core.audit import ChangeSource
+from crm.core.models import ChangeChannel
 from crm.core.pagination import encode_cursor
+from crm.fields import services as field_services
+from crm.fields.models import ChoiceOption
+from crm.fields.queries import filter_q
+from crm.fields.schema import schema_for
+from crm.fields.types import is_empty
 
-TARGETS = {"search": 30.0, "list": 100.0, "card": 50.0}  # p95 ms; the card also at most 15 queries
-CARD_QUERIES = 15
+TARGETS = {"search": 30.0, "list": 100.0, "card": 50.0, "rename": 1000.0}  # p95 ms
+CARD_QUERIES = 15  # the card also at most 15 queries
+DEEP_PAGE = 5  # "a few cursors deep": the page reached after following "next" four times
 HTMX = {"HX-Request": "true"}
 ROW = re.compile(rb'href="/contacts/\d+/"')
+CARD_WRITE = re.compile(r'^\s*(UPDATE|INSERT INTO|DELETE FROM)\s+"contacts_contact"\s', re.IGNORECASE)
 # Static files are served by whitenoise from a manifest that a benchmark data directory does not have.
 PLAIN_STATIC = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+
+@dataclass
+class Case:
+    name: str
+    urls: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    call: Callable[[int], str] | None = None  # instead of a request: run number → what it found
+    done: Callable[[], None] | None = None  # puts back what the calls changed
 
 
 @dataclass
@@ -48,7 +70,7 @@ class Result:
     p95: float
     queries: int
     found: str
-    slowest_sql: str
+    plans: list[str]  # the SQL to explain: the slowest SELECT, and a list's page query
 
     @property
     def target(self) -> float:
@@ -69,7 +91,35 @@ def deep_cursor(user: User, **filters: Any) -> tuple[str, int]:
     return encode_cursor([key, pk]), total
 
 
-def cases(user: User, sample: dict[str, Any], own: bool) -> list[tuple[str, list[str], dict[str, str]]]:
+def cursor_of_page(user: User, query: str, page: int) -> tuple[str, int]:
+    """The cursor the list's "next" link carries to page ``page`` of ``/contacts/?<query>`` (or to its last
+    page, when it has fewer), and the number of that page."""
+    params = QueryDict(query)
+    filters = contact_filters(params, user)
+    cursor, reached = "", 1
+    while reached < page:
+        found = selectors.contact_list(
+            user=user, filters=filters, sort=params.get("sort", "name"), cursor=cursor or None
+        )
+        if found.next_cursor is None:
+            break
+        cursor, reached = found.next_cursor, reached + 1
+    return cursor, reached
+
+
+def matching(user: User, query: str) -> int:
+    """How many cards the user's list filtered by ``query`` holds (exact, unlike the page's estimate)."""
+    filters = contact_filters(QueryDict(query), user)
+    qs = selectors.contacts_visible(user)
+    if filters.completeness_below is not None:
+        qs = qs.filter(completeness__lt=filters.completeness_below)
+    schema = schema_for("contact")
+    for item in filters.custom:
+        qs = qs.filter(filter_q(item.spec, "contacts_contact", item.op, item.value, schema))
+    return qs.count()
+
+
+def cases(user: User, sample: dict[str, Any], own: bool) -> list[Case]:
     contacts = sample["manager_contacts" if own else "contacts"]
 
     def search(values: list[str]) -> list[str]:
@@ -77,54 +127,137 @@ def cases(user: User, sample: dict[str, Any], own: bool) -> list[tuple[str, list
 
     deep, total = deep_cursor(user)
     deep_active, total_active = deep_cursor(user, base_type="active")
-    return [
-        ("search: phone 8 (9xx) xxx-xx-xx", search([national(c["phone"]) for c in contacts]), HTMX),
-        ("search: phone, last 7 digits", search([c["phone"][-7:] for c in contacts]), HTMX),
-        ("search: e-mail", search([c["email"] for c in contacts if c["email"]]), HTMX),
-        ("search: name prefix (3–4 letters)", search([c["name_prefix"] for c in contacts]), HTMX),
-        ("search: misspelled last name", search([c["misspelled"] for c in contacts]), HTMX),
+    found = [
+        Case("search: phone 8 (9xx) xxx-xx-xx", search([national(c["phone"]) for c in contacts]), HTMX),
+        Case("search: phone, last 7 digits", search([c["phone"][-7:] for c in contacts]), HTMX),
+        Case("search: e-mail", search([c["email"] for c in contacts if c["email"]]), HTMX),
+        Case("search: name prefix (3–4 letters)", search([c["name_prefix"] for c in contacts]), HTMX),
+        Case("search: misspelled last name", search([c["misspelled"] for c in contacts]), HTMX),
         # Not one of the issue's cases: a first name alone takes the slower any-word path; for the record.
-        ("search: first name alone", search(data.MALE_FIRST[:25] + data.FEMALE_FIRST[:25]), HTMX),
-        ("search: INN", search(sample["inns"]), HTMX),
-        ("list: page 1, ?base_type=active&sort=name", ["/contacts/?base_type=active&sort=name"], {}),
-        (
+        Case("search: first name alone", search(data.MALE_FIRST[:25] + data.FEMALE_FIRST[:25]), HTMX),
+        Case("search: INN", search(sample["inns"]), HTMX),
+        Case("list: page 1, ?base_type=active&sort=name", ["/contacts/?base_type=active&sort=name"]),
+        Case(
             f"list: deep page, sort=name (row {total - 50:,} of {total:,})",
             [f"/contacts/?sort=name&after={deep}"],
-            {},
         ),
-        (
+        Case(
             f"list: deep page, base_type=active (row {total_active - 50:,} of {total_active:,})",
             [f"/contacts/?base_type=active&sort=name&after={deep_active}"],
-            {},
         ),
-        ("card: /contacts/<id>/", [f"/contacts/{c['id']}/" for c in contacts], {}),
+        Case("card: /contacts/<id>/", [f"/contacts/{c['id']}/" for c in contacts]),
     ]
+    if "segment" in sample:  # a fill with custom fields (issue 4)
+        found += custom_cases(user, sample, contacts, own)
+    return found
 
 
-def found(case: str, body: bytes) -> str:
-    if case.startswith("search"):
-        return f"{body.count(b'data-hit')} hits"
-    if case.startswith("list"):
-        return f"{len(ROW.findall(body))} rows"
+def custom_cases(user: User, sample: dict[str, Any], contacts: list[dict[str, Any]], own: bool) -> list[Case]:
+    """Issue 4: lists filtered and sorted by custom fields and by completeness, the card's configured
+    fields, and (for the administrator) renaming the option most cards hold."""
+    segment, key = sample["segment"], sample["segment"]["sort_key"]
+    lists = []  # (case name, query)
+    for option, label in (
+        (segment["common"], segment["common_label"]),
+        (segment["rare"], segment["rare_label"]),
+    ):
+        rows = matching(user, f"cf_segment={option}")
+        for sign in ("", "-"):
+            lists.append(
+                (f"segment={label} ({rows:,}), sort={sign}{key}", f"cf_segment={option}&sort={sign}cf_{key}")
+            )
+    query = "complete_below=80&sort=completeness"
+    lists.append((f"completeness < 80 % ({matching(user, query):,}), sort=completeness", query))
+    found = []
+    for name, query in lists:
+        found.append(Case(f"list: {name}, page 1", [f"/contacts/?{query}"]))
+        after, page = cursor_of_page(user, query, DEEP_PAGE)
+        if page > 1:  # the manager's rare segment may fit on one page
+            found.append(Case(f"list: {name}, page {page}", [f"/contacts/?{query}&after={after}"]))
+    full = [c for c in contacts if c.get("custom_values", 0) >= 20]
+    counts = sorted(c["custom_values"] for c in full)
+    found.append(
+        Case(f"card: contact_get + card_fields ({counts[0]}–{counts[-1]} values)", call=card_call(user, full))
+    )
+    if not own:  # only an administrator may rename an option
+        found.append(rename_case(user, segment, matching(user, f"cf_segment={segment['common']}")))
+    return found
+
+
+def card_call(user: User, contacts: list[dict[str, Any]]) -> Callable[[int], str]:
+    """What the card's view asks of the selectors: the card with its rows, and its configured fields."""
+
+    def call(i: int) -> str:
+        contact = selectors.contact_get(user=user, pk=contacts[i % len(contacts)]["id"])
+        card = selectors.card_fields(
+            user=user, kind="contact", record=contact, filled=contact_filled_from(contact)
+        )
+        values = sum(1 for group in card.groups for shown in group.values if not is_empty(shown.value))
+        return f"{values} values shown"
+
+    return call
+
+
+def rename_case(admin: User, segment: dict[str, Any], holders: int) -> Case:
+    """Renaming the option most cards hold, back and forth; the last run puts the original name back."""
+    option = ChoiceOption.objects.get(pk=segment["common"])
+    original = option.label_ru
+    source = ChangeSource(channel=ChangeChannel.UI)
+
+    def rename(i: int) -> str:
+        label = original if i % 2 else f"{original} (переименован)"
+        field_services.option_save(
+            actor=admin,
+            list_id=option.choice_list_id,
+            option_id=option.pk,
+            label_ru=label,
+            label_en=option.label_en,
+            is_active=option.is_active,
+            source=source,
+        )
+        return "renamed"
+
+    def done() -> None:
+        if ChoiceOption.objects.get(pk=option.pk).label_ru != original:
+            rename(1)
+
+    return Case(f"rename: option held by {holders:,} cards (option_save)", call=rename, done=done)
+
+
+def found(case: Case, outcome: Any, queries: list[dict[str, Any]]) -> str:
+    if case.name.startswith("rename"):
+        writes = [q for q in queries if CARD_WRITE.match(q["sql"])]
+        return f"{len(writes)} card writes"
+    if case.call is not None:
+        return str(outcome)
+    if case.name.startswith("search"):
+        return f"{outcome.count(b'data-hit')} hits"
+    if case.name.startswith("list"):
+        return f"{len(ROW.findall(outcome))} rows"
     return "ok"
 
 
-def measure_case(
-    client: Client, urls: list[str], headers: dict[str, str], runs: int, warmup: int
-) -> tuple[list[float], str]:
-    """Times in ms of ``runs`` requests cycling through ``urls``, and the url of the slowest one."""
+def run_once(client: Client, case: Case, i: int) -> Any:
+    if case.call is not None:
+        return case.call(i)
+    url = case.urls[i % len(case.urls)]
+    response = client.get(url, headers=case.headers)
+    if response.status_code != 200:
+        raise RuntimeError(f"{url}: HTTP {response.status_code}")
+    return response.content
+
+
+def measure_case(client: Client, case: Case, runs: int, warmup: int) -> tuple[list[float], int]:
+    """Times in ms of ``runs`` runs cycling through the case's urls (or arguments), and the slowest run."""
     for i in range(warmup):
-        client.get(urls[i % len(urls)], headers=headers)
+        run_once(client, case, i)
     times: list[float] = []
-    slowest = (0.0, urls[0])
+    slowest = (0.0, 0)
     for i in range(runs):
-        url = urls[i % len(urls)]
         started = time.perf_counter()
-        response = client.get(url, headers=headers)
+        run_once(client, case, i)
         times.append((time.perf_counter() - started) * 1000)
-        slowest = max(slowest, (times[-1], url))
-        if response.status_code != 200:
-            raise RuntimeError(f"{url}: HTTP {response.status_code}")
+        slowest = max(slowest, (times[-1], i))
     return times, slowest[1]
 
 
@@ -132,9 +265,23 @@ def p95(times: list[float]) -> float:
     return statistics.quantiles(times, n=20, method="inclusive")[-1]
 
 
-def run(*, runs: int, warmup: int, explain: bool) -> Path:
+def to_explain(case: Case, queries: list[dict[str, Any]]) -> list[str]:
+    """The slowest SELECT and, for a list, its page query (the one fetching a page and one row more)."""
+    selects = [q for q in queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    if not selects:
+        return []
+    chosen = [max(selects, key=lambda q: float(q["time"]))["sql"]]
+    if case.name.startswith("list"):
+        page = next((q["sql"] for q in selects if "LIMIT 51" in q["sql"]), None)
+        if page and page not in chosen:
+            chosen.append(page)
+    return chosen
+
+
+def run(*, runs: int, warmup: int, explain: bool, only: str = "") -> Path:
     vendor = connection.vendor
     sample = json.loads(sample_path().read_text())
+    wanted = re.compile(only) if only else None
     results: list[Result] = []
     with override_settings(STORAGES=PLAIN_STATIC):
         for username, own in ((sample["admin"], False), (sample["manager"], True)):
@@ -142,31 +289,36 @@ def run(*, runs: int, warmup: int, explain: bool) -> Path:
             client = Client()
             client.force_login(user)
             label = f"{user.role.code} ({'own' if own else 'all'})"
-            for case, urls, headers in cases(user, sample, own):
+            for case in cases(user, sample, own):
+                if wanted is not None and not wanted.search(case.name):
+                    continue
                 try:
-                    times, worst_url = measure_case(client, urls, headers, runs, warmup)
-                    with CaptureQueriesContext(connection) as queries:  # the slowest request, once more
-                        body = client.get(worst_url, headers=headers).content
+                    times, worst = measure_case(client, case, runs, warmup)
+                    with CaptureQueriesContext(connection) as queries:  # the slowest run, once more
+                        outcome = run_once(client, case, worst)
                 except Exception as exc:  # a broken page is a result too; the other cases still run
-                    print(f"{label:<14} {case:<60} ERROR {exc!r:.200}", flush=True)
+                    print(f"{label:<14} {case.name:<72} ERROR {exc!r:.200}", flush=True)
                     results.append(
-                        Result(case, label, float("nan"), float("nan"), 0, f"error: {exc!r:.80}", "")
+                        Result(case.name, label, float("nan"), float("nan"), 0, f"error: {exc!r:.80}", [])
                     )
                     continue
-                plain = [q for q in queries.captured_queries if not q["sql"].startswith("EXPLAIN")]
-                slowest = max(plain, key=lambda q: float(q["time"]))["sql"]
+                finally:
+                    if case.done is not None:
+                        case.done()
+                captured = [q for q in queries.captured_queries if not q["sql"].startswith("EXPLAIN")]
                 result = Result(
-                    case,
+                    case.name,
                     label,
                     statistics.median(times),
                     p95(times),
                     len(queries),
-                    found(case, body),
-                    slowest,
+                    found(case, outcome, captured),
+                    to_explain(case, captured),
                 )
                 results.append(result)
                 print(
-                    f"{label:<14} {case:<60} {result.median:8.1f} {result.p95:8.1f} {result.queries:3d}",
+                    f"{label:<14} {case.name:<72} {result.median:8.1f} {result.p95:8.1f} {result.queries:3d} "
+                    f"{result.found}",
                     flush=True,
                 )
     table = markdown(results, vendor, sample["contact_count"], runs)
@@ -203,13 +355,12 @@ def explain_all(results: list[Result], vendor: str) -> str:
     parts = []
     plan: Callable[[str], str] = explain_pg if vendor == "postgresql" else explain_sqlite
     for r in results:
-        if not r.slowest_sql:
-            continue
-        try:
-            text = plan(r.slowest_sql)
-        except Exception as exc:  # one unplannable query must not lose the others
-            text = f"cannot explain: {exc!r}"
-        parts.append(f"## {r.user}: {r.case}\n\n```sql\n{r.slowest_sql}\n```\n\n```\n{text}\n```\n")
+        for sql in r.plans:
+            try:
+                text = plan(sql)
+            except Exception as exc:  # one unplannable query must not lose the others
+                text = f"cannot explain: {exc!r}"
+            parts.append(f"## {r.user}: {r.case}\n\n```sql\n{sql}\n```\n\n```\n{text}\n```\n")
     return "\n".join(parts)
 
 

@@ -377,15 +377,11 @@ def global_search(*, user: User, query: str, limit: int = 8) -> list[SearchHit]:
         if "phones" not in hidden_c:
             contacts = list(visible_contacts.filter(pk__in=_phone_contact_ids(digits))[:limit])
         if len(digits) in (10, 12) or not contacts:
-            by_number = Q(pk__in=[])
-            if "inn" not in hidden_co:
-                by_number |= search.prefix_q("inn", digits)
-            if "ogrn" not in hidden_co:
-                by_number |= Q(ogrn=digits)
-            if "phone" not in hidden_co and len(digits) >= 10:
-                with_plus = "+" + digits if not digits.startswith("8") else "+7" + digits[1:]
-                by_number |= Q(phone=with_plus)
-            companies = list(visible_companies.filter(by_number)[:limit])
+            conditions = [search.prefix_q("inn", digits)] if "inn" not in hidden_co else []
+            conditions += [Q(ogrn=digits)] if "ogrn" not in hidden_co else []
+            if conditions:
+                by_number = conditions[0] if len(conditions) == 1 else conditions[0] | conditions[1]
+                companies = list(visible_companies.filter(by_number)[:limit])
     elif _looks_like_email(query):
         address = query.lower()
         if "emails" not in hidden_c:
