@@ -8,6 +8,11 @@ look exactly like what the services write: E.164 phones with their 7-digit tail,
 phone / e-mail / employment, a status history row for each status set, a "create" journal entry per
 card, the FTS5 tables filled on SQLite and the typo vocabulary (``SearchWord``) rebuilt. Values are
 sampled from lists with ``random.Random(seed)``.
+
+Custom fields (``bench/custom.py``): 20 contact fields are defined through ``crm.fields.services`` before
+the load; every card gets its record type, custom values in the stored formats and its completeness in
+the same rows, and the filterable fields' expression indexes are built after the load by the product's
+``crm.fields.indexes.ensure_index``, outside the load's transaction.
 """
 
 from __future__ import annotations
