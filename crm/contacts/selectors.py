@@ -160,7 +160,7 @@ def contact_list(
         qs = qs.filter(tags__id=f.tag_id)
     if f.company_id and "company" not in hidden:
         qs = qs.filter(employments__company_id=f.company_id)
-    qs = _completeness_and_custom(qs, f.completeness_below, f.custom, schema, user, "contact", sort)
+    qs, few = _completeness_and_custom(qs, f.completeness_below, f.custom, schema, user, "contact", sort)
     if f.created_from:
         qs = qs.filter(created_at__date__gte=f.created_from)
     if f.created_to:
@@ -177,7 +177,7 @@ def contact_list(
         )
         .prefetch_related("tags")
     )
-    qs, key = _sort_key(qs, sort, CONTACT_SORTS, schema, user, "contact")
+    qs, key = _sort_key(qs, sort, CONTACT_SORTS, schema, user, "contact", few)
     return paginate(qs, key, cursor, limit, narrow=key.nullable)
 
 
@@ -189,7 +189,9 @@ def _completeness_and_custom(
     user: User,
     kind: str,
     sort: str = "",
-) -> QuerySet[Any]:
+) -> tuple[QuerySet[Any], bool]:
+    """The list narrowed by completeness and custom filters, and whether it is known to hold few cards
+    (at most ``CRM_EXACT_COUNT_LIMIT``): then a custom sort is done on the matches, not by its index."""
     if below is not None:
         qs = qs.filter(completeness__lt=below)
     usable = []
@@ -208,12 +210,13 @@ def _completeness_and_custom(
         return result
 
     filtered = narrowed(indexed=True)
-    if usable and sort.lstrip("-").startswith("cf_") and db_vendor() == "sqlite":
-        # Many matches under a sort by a custom field: walk the sort's index instead (see filter_q).
+    if usable and sort.lstrip("-").startswith("cf_"):
         limit = settings.CRM_EXACT_COUNT_LIMIT
         if filtered.order_by().values("pk")[: limit + 1].count() > limit:
-            return narrowed(indexed=False)
-    return filtered
+            # Many matches: walk the sort's index and check the filter row by row (see filter_q).
+            return (narrowed(indexed=False) if db_vendor() == "sqlite" else filtered), False
+        return filtered, True
+    return filtered, False
 
 
 def sortable_fields(schema: Schema, user: User) -> list[FieldSpec]:
@@ -226,14 +229,21 @@ def sortable_fields(schema: Schema, user: User) -> list[FieldSpec]:
 
 
 def _sort_key(
-    qs: QuerySet[Any], sort: str, sorts: dict[str, SortKey], schema: Schema, user: User, kind: str
+    qs: QuerySet[Any],
+    sort: str,
+    sorts: dict[str, SortKey],
+    schema: Schema,
+    user: User,
+    kind: str,
+    few: bool = False,
 ) -> tuple[QuerySet[Any], SortKey]:
     """A standard sort, or ``cf_<key>`` / ``-cf_<key>`` by a sortable custom field (empty values first)."""
     key = sort.lstrip("-")
     if key.startswith("cf_"):
         spec = next((s for s in sortable_fields(schema, user) if s.key == key[3:]), None)
         if spec is not None:
-            qs = qs.annotate(cf_sort=custom_queries.sort_expression(spec, TABLES[kind]))
+            expression = custom_queries.sort_expression(spec, TABLES[kind], indexed=not few)
+            qs = qs.annotate(cf_sort=expression)
             return qs, SortKey("cf_sort", descending=sort.startswith("-"), nullable=True)
     return qs, sorts.get(sort, sorts["name"])
 
@@ -274,13 +284,13 @@ def company_list(
     qs = qs.filter(**{k: v for k, v in simple.items() if v not in (None, "")})
     if f.tag_id and "tags" not in hidden:
         qs = qs.filter(tags__id=f.tag_id)
-    qs = _completeness_and_custom(qs, f.completeness_below, f.custom, schema, user, "company", sort)
+    qs, few = _completeness_and_custom(qs, f.completeness_below, f.custom, schema, user, "company", sort)
     if f.created_from:
         qs = qs.filter(created_at__date__gte=f.created_from)
     if f.created_to:
         qs = qs.filter(created_at__date__lte=f.created_to)
     qs = qs.select_related("owner").prefetch_related("tags")
-    qs, key = _sort_key(qs, sort, COMPANY_SORTS, schema, user, "company")
+    qs, key = _sort_key(qs, sort, COMPANY_SORTS, schema, user, "company", few)
     return paginate(qs, key, cursor, limit, narrow=key.nullable)
 
 

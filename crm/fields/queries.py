@@ -52,10 +52,15 @@ def index_sql(spec: FieldSpec, table: str, name: str, concurrently: bool = True,
     )
 
 
-def sort_expression(spec: FieldSpec, table: str) -> RawSQL:
+def sort_expression(spec: FieldSpec, table: str, indexed: bool = True) -> RawSQL:
+    """The field's value to order by. ``indexed=False`` (PostgreSQL) writes it so that no index matches: for
+    a filter with few matches, fetching them by the filter's index and sorting beats walking the sort's."""
     kind = type_of(spec).sql
     output = FloatField() if kind in ("real", "int") else TextField()
-    return RawSQL(value_sql(spec, table), [], output_field=output)
+    sql = value_sql(spec, table)
+    if not indexed and _pg():
+        sql = f"({sql} + 0)" if kind in ("real", "int") else f"({sql} || '')"
+    return RawSQL(sql, [], output_field=output)
 
 
 def _compare(spec: FieldSpec, value: Any) -> Any:
