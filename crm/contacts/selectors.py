@@ -160,11 +160,11 @@ def contact_list(
         qs = qs.filter(tags__id=f.tag_id)
     if f.company_id and "company" not in hidden:
         qs = qs.filter(employments__company_id=f.company_id)
-    qs, few = _completeness_and_custom(qs, f.completeness_below, f.custom, schema, user, "contact", sort)
     if f.created_from:
         qs = qs.filter(created_at__date__gte=f.created_from)
     if f.created_to:
         qs = qs.filter(created_at__date__lte=f.created_to)
+    qs, counted = _completeness_and_custom(qs, f.completeness_below, f.custom, schema, user, "contact", sort)
     # The row's primary phone, e-mail and company come as correlated subqueries on indexed foreign keys:
     # one query for the page instead of a prefetch (and 150 model instances) per column.
     qs = (
@@ -177,8 +177,9 @@ def contact_list(
         )
         .prefetch_related("tags")
     )
+    few = counted is not None and counted <= settings.CRM_EXACT_COUNT_LIMIT
     qs, key = _sort_key(qs, sort, CONTACT_SORTS, schema, user, "contact", few)
-    return paginate(qs, key, cursor, limit, narrow=key.nullable)
+    return paginate(qs, key, cursor, limit, narrow=key.nullable, counted=counted)
 
 
 def _completeness_and_custom(
@@ -189,9 +190,9 @@ def _completeness_and_custom(
     user: User,
     kind: str,
     sort: str = "",
-) -> tuple[QuerySet[Any], bool]:
-    """The list narrowed by completeness and custom filters, and whether it is known to hold few cards
-    (at most ``CRM_EXACT_COUNT_LIMIT``): then a custom sort is done on the matches, not by its index."""
+) -> tuple[QuerySet[Any], int | None]:
+    """The list narrowed by completeness and custom filters and, under a custom sort, its count up to
+    ``CRM_EXACT_COUNT_LIMIT + 1`` (which chooses the plan, and which the page's total reuses)."""
     if below is not None:
         qs = qs.filter(completeness__lt=below)
     usable = []
@@ -212,11 +213,12 @@ def _completeness_and_custom(
     filtered = narrowed(indexed=True)
     if usable and sort.lstrip("-").startswith("cf_"):
         limit = settings.CRM_EXACT_COUNT_LIMIT
-        if filtered.order_by().values("pk")[: limit + 1].count() > limit:
+        counted = filtered.order_by().values("pk")[: limit + 1].count()
+        if counted > limit and db_vendor() == "sqlite":
             # Many matches: walk the sort's index and check the filter row by row (see filter_q).
-            return (narrowed(indexed=False) if db_vendor() == "sqlite" else filtered), False
-        return filtered, True
-    return filtered, False
+            return narrowed(indexed=False), counted
+        return filtered, counted
+    return filtered, None
 
 
 def sortable_fields(schema: Schema, user: User) -> list[FieldSpec]:
@@ -284,14 +286,15 @@ def company_list(
     qs = qs.filter(**{k: v for k, v in simple.items() if v not in (None, "")})
     if f.tag_id and "tags" not in hidden:
         qs = qs.filter(tags__id=f.tag_id)
-    qs, few = _completeness_and_custom(qs, f.completeness_below, f.custom, schema, user, "company", sort)
     if f.created_from:
         qs = qs.filter(created_at__date__gte=f.created_from)
     if f.created_to:
         qs = qs.filter(created_at__date__lte=f.created_to)
+    qs, counted = _completeness_and_custom(qs, f.completeness_below, f.custom, schema, user, "company", sort)
     qs = qs.select_related("owner").prefetch_related("tags")
+    few = counted is not None and counted <= settings.CRM_EXACT_COUNT_LIMIT
     qs, key = _sort_key(qs, sort, COMPANY_SORTS, schema, user, "company", few)
-    return paginate(qs, key, cursor, limit, narrow=key.nullable)
+    return paginate(qs, key, cursor, limit, narrow=key.nullable, counted=counted)
 
 
 def contact_get(*, user: User, pk: int) -> Contact:

@@ -97,22 +97,22 @@ def company_filled(clean: dict[str, Any]) -> dict[str, bool]:
 
 def contact_filled_from(contact: Any) -> dict[str, bool]:
     """The same as ``contact_filled`` for a saved card (uses the card's prefetched rows)."""
-    return {
-        "phones": bool(contact.phones.all()),
-        "emails": bool(contact.emails.all()),
-        "messengers": bool(contact.messengers.all()),
-        "company": any(e.is_primary for e in contact.employments.all()),
-        "status": contact.status_id is not None,
-        "city": bool(contact.city),
-        "address": bool(contact.address),
-        "birthday": bool(contact.birth_day),
-        "source": bool(contact.source),
-        "tags": bool(contact.tags.all()),
-        "notes": bool(contact.notes),
-        "is_key": True,
-    }
+    primary = next((e for e in contact.employments.all() if e.is_primary), None)
+    values = {name: getattr(contact, name) for name in ("city", "address", "birth_day", "source", "notes")}
+    return contact_filled(
+        values
+        | {
+            "phones": list(contact.phones.all()),
+            "emails": list(contact.emails.all()),
+            "messengers": list(contact.messengers.all()),
+            "company": primary,
+            "status": contact.status_id,
+            "tags": list(contact.tags.all()),
+        }
+    )
 
 
 def company_filled_from(company: Any) -> dict[str, bool]:
-    values = {f.key: bool(getattr(company, f.key, "")) for f in COMPANY_FIELDS if f.key != "tags"}
-    return values | {"tags": bool(company.tags.all()), "is_key": True}
+    """The same as ``company_filled`` for a saved card."""
+    values = {f.key: getattr(company, f.key, "") for f in COMPANY_FIELDS if f.key != "tags"}
+    return company_filled(values | {"tags": list(company.tags.all())})

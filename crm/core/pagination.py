@@ -89,13 +89,20 @@ def _after(key: SortKey, value: Any, pk: int, forward: bool) -> Q:
 
 
 def paginate(
-    queryset: models.QuerySet[M], key: SortKey, cursor: str | None, limit: int, narrow: bool = False
+    queryset: models.QuerySet[M],
+    key: SortKey,
+    cursor: str | None,
+    limit: int,
+    narrow: bool = False,
+    counted: int | None = None,
 ) -> Page[M]:
     """One page after (or before) the cursor.
 
     ``narrow``: the page's ids are found first with only the sort key selected, then its rows are read by
     id. For an order the database must sort itself (no index gives it), this keeps the wide row, its JSON
     and its correlated subqueries out of the sort: they are computed for one page, not for every match.
+
+    ``counted``: the caller already counted the rows up to the threshold (``count`` then reuses it).
     """
     decoded = decode_cursor(cursor) if cursor else None
     backwards = bool(decoded and decoded[1])
@@ -116,7 +123,7 @@ def paginate(
         rows.reverse()
     has_next = more if not backwards else True
     has_prev = bool(decoded) and (more if backwards else True)
-    total, estimated = count(queryset)
+    total, estimated = count(queryset, counted)
     return Page(
         items=rows,
         next_cursor=encode_cursor([getattr(rows[-1], key.field), rows[-1].pk]) if rows and has_next else None,
@@ -128,10 +135,12 @@ def paginate(
     )
 
 
-def count(queryset: models.QuerySet[Any]) -> tuple[int, bool]:
+def count(queryset: models.QuerySet[Any], counted: int | None = None) -> tuple[int, bool]:
     """Exact below the threshold; past it, the planner's estimate on PostgreSQL or the threshold itself."""
     limit = settings.CRM_EXACT_COUNT_LIMIT
-    exact = queryset.order_by().values("pk")[: limit + 1].count()  # no annotations, no joins for display
+    exact = counted
+    if exact is None:
+        exact = queryset.order_by().values("pk")[: limit + 1].count()  # no annotations, no joins for display
     if exact <= limit:
         return exact, False
     if connection.vendor == "postgresql":

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, FloatField, Q, QuerySet, TextField
+from django.db.models import BooleanField, FloatField, Q, TextField
 from django.db.models.expressions import RawSQL
 
 from crm.fields.schema import FieldSpec
@@ -119,12 +119,3 @@ def filter_q(spec: FieldSpec, table: str, op: str, value: Any, schema: Any = Non
         like = "ILIKE" if _pg() else "LIKE"
         return Q(RawSQL(f"{sql} {like} %s ESCAPE '\\'", [f"%{escaped}%"], output_field=BooleanField()))
     raise ValueError(op)
-
-
-def filled_q(spec: FieldSpec, table: str, filled: bool) -> Q:
-    sql = value_sql(spec, table)
-    return Q(RawSQL(f"{sql} IS {'NOT ' if filled else ''}NULL", [], output_field=BooleanField()))
-
-
-def sorted_by(qs: QuerySet[Any], spec: FieldSpec, table: str) -> QuerySet[Any]:
-    return qs.annotate(cf_sort=sort_expression(spec, table))
