@@ -8,6 +8,12 @@ from crm.accounts.models import Role
 from crm.accounts.testing import DepartmentFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_directory(settings, tmp_path):
+    """Uploaded files go to the test's own directory, never to the checkout's var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def dept_a(db):
     return DepartmentFactory(name="Отдел А")

@@ -67,13 +67,13 @@ COLUMNS: dict[Any, tuple[str, ...]] = {
     Company: words(
         "id owner_id department_id notes source city address is_key created_at updated_at created_by_id "
         "deleted_at deleted_by_id name legal_form inn kpp ogrn industry website size phone phone_ext email "
-        "name_key record_type_id custom completeness"
+        "name_key record_type_id custom completeness last_contact_at"
     ),
     Company.tags.through: ("id", "company_id", "tag_id"),
     Contact: words(
         "id owner_id department_id notes source city address is_key created_at updated_at created_by_id "
         "deleted_at deleted_by_id last_name first_name middle_name birth_day birth_month birth_year "
-        "base_type status_id status_changed_at name_key record_type_id custom completeness"
+        "base_type status_id status_changed_at name_key record_type_id custom completeness last_contact_at"
     ),
     Contact.tags.through: ("id", "contact_id", "tag_id"),
     ContactPhone: words(
@@ -362,6 +362,7 @@ class Generator:
             None,  # no record types of companies yet, so no custom values and a complete card
             "{}",
             100,
+            None,  # last contact: no timeline in this fill yet
         )
         tags = rng.sample(self.tags, rng.choice((1, 1, 2))) if rng.random() < 0.2 else []
         for tag_id, _name in tags:
@@ -492,7 +493,7 @@ class Generator:
         type_id, custom = self.custom.card(base_type, sampled, person)
         filled = {"phones": True, "emails": bool(emails), "company": company is not None, "source": True}
         completeness = self.custom.completeness(type_id, filled, custom)
-        self.add(Contact, *row, type_id, json.dumps(custom), completeness)
+        self.add(Contact, *row, type_id, json.dumps(custom), completeness, None)
 
         snap = self.custom.journal(type_id, custom) | {
             "last_name": last,

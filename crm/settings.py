@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "crm.accounts",
     "crm.fields",
     "crm.contacts",
+    "crm.notifications",
+    "crm.tasks",
+    "crm.activities",
 ]
 
 MIDDLEWARE = [
@@ -144,6 +147,45 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "media"
+# Attachments go to local disk by default, or to S3-compatible storage (MinIO, Yandex Object Storage, AWS)
+# when a bucket is named. Files are never served from MEDIA_URL: downloads go through a permission check.
+if os.environ.get("CRM_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["CRM_S3_BUCKET"],
+            "endpoint_url": os.environ.get("CRM_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("CRM_S3_REGION") or None,
+            "access_key": os.environ.get("CRM_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("CRM_S3_SECRET_KEY") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+# Mail: a real SMTP server when CRM_SMTP_HOST is set; otherwise messages are written to var/mail (tests use
+# Django's in-memory outbox).
+if os.environ.get("CRM_SMTP_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["CRM_SMTP_HOST"]
+    EMAIL_PORT = int(os.environ.get("CRM_SMTP_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("CRM_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("CRM_SMTP_PASSWORD", "")
+    EMAIL_USE_TLS = _env_bool("CRM_SMTP_TLS", default=EMAIL_PORT == 587)
+    EMAIL_USE_SSL = _env_bool("CRM_SMTP_SSL", default=EMAIL_PORT == 465)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "mail"
+DEFAULT_FROM_EMAIL = os.environ.get("CRM_MAIL_FROM", "CRM <crm@localhost>")
+EMAIL_TIMEOUT = 15
+# Links in e-mails and Telegram messages point here.
+CRM_BASE_URL = os.environ.get("CRM_BASE_URL", "http://127.0.0.1:8000")
+# How often an open page asks for the unread count (seconds).
+CRM_NOTIFY_POLL_SECONDS = int(os.environ.get("CRM_NOTIFY_POLL_SECONDS", "20"))
+CRM_TELEGRAM_BOT_TOKEN = os.environ.get("CRM_TELEGRAM_BOT_TOKEN", "")
+CRM_TELEGRAM_BOT_NAME = os.environ.get("CRM_TELEGRAM_BOT_NAME", "")
+CRM_TELEGRAM_API_URL = os.environ.get("CRM_TELEGRAM_API_URL", "https://api.telegram.org")
+CRM_MAX_UPLOAD_BYTES = int(os.environ.get("CRM_MAX_UPLOAD_MB", "25")) * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _env_bool("CRM_SECURE_COOKIES")
@@ -166,6 +208,8 @@ else:
 # Product settings.
 CRM_TRASH_RETENTION_DAYS = int(os.environ.get("CRM_TRASH_RETENTION_DAYS", "90"))
 CRM_EXACT_COUNT_LIMIT = int(os.environ.get("CRM_EXACT_COUNT_LIMIT", "10000"))
+# Past this many by the planner's estimate (PostgreSQL), a list's total is the estimate, not a count.
+CRM_COUNT_TRUST_ESTIMATE_FROM = int(os.environ.get("CRM_COUNT_TRUST_ESTIMATE_FROM", "100000"))
 CRM_DEFAULT_PHONE_REGION = os.environ.get("CRM_DEFAULT_PHONE_REGION", "RU")
 
 LOGGING = {

@@ -15,6 +15,9 @@ urlpatterns = [
     path("", include("crm.accounts.urls")),
     path("", include("crm.contacts.urls")),
     path("", include("crm.fields.urls")),
+    path("", include("crm.activities.urls")),
+    path("", include("crm.tasks.urls")),
+    path("", include("crm.notifications.urls")),
     # Before the API's own: the description is tailored to the caller's role (hidden fields are absent).
     path("api/v1/openapi.json", openapi_json, name="openapi"),
     path("api/v1/", api.urls),

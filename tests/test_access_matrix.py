@@ -7,10 +7,12 @@ later apps must add theirs.
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from crm.accounts.services import api_token_create
 from crm.api.urls import api
@@ -70,6 +72,33 @@ def world(personas, manager_a2):
     records["option"] = records["list"].options.first()
     records["field"] = FieldDefinition.objects.filter(kind="contact", is_standard=False).first()
     records["type"] = RecordType.objects.filter(kind="contact").first()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from crm.activities.services import EntryInput, attachment_add, entry_create
+
+    for key, owner in (("c_a", "manager_a"), ("c_b", "manager_b")):
+        records[f"entry_{key}"] = entry_create(
+            actor=m[owner],
+            data=EntryInput(kind="call", contact_id=records[key].pk, summary=f"Звонок {NAMES[key]}"),
+            source=SYSTEM,
+        )
+    from crm.tasks.services import TaskInput, task_create
+
+    tomorrow = timezone.now() + datetime.timedelta(days=1)
+    records["task_a"] = task_create(
+        actor=m["manager_a"],
+        data=TaskInput(title="Перезвонить Альфову", due_at=tomorrow, contact_id=records["c_a"].pk),
+        source=SYSTEM,
+    )
+    records["task_b"] = task_create(
+        actor=m["manager_b"], data=TaskInput(title="Задача Гаммова", due_at=tomorrow), source=SYSTEM
+    )
+    records["file_c_a"] = attachment_add(
+        actor=m["manager_a"],
+        upload=SimpleUploadedFile("smeta.txt", "Смета Альфова".encode()),
+        entry_id=records["entry_c_a"].pk,
+        source=SYSTEM,
+    )
     return records
 
 
@@ -121,8 +150,22 @@ POST_ONLY = [
     "contacts:company_restore",
     "contacts:company_comment",
     "accounts:language",
+    "notifications:read",
+    "notifications:telegram_link",
+    "notifications:telegram_unlink",
+    "notifications:calendar_renew",
 ]
 POST_ONLY_WITH_ARGS = {
+    "tasks:task_complete": lambda w: [w["task_a"].pk],
+    "tasks:task_reopen": lambda w: [w["task_a"].pk],
+    "tasks:task_cancel": lambda w: [w["task_a"].pk],
+    "tasks:task_assign": lambda w: [w["task_a"].pk],
+    "tasks:task_comment": lambda w: [w["task_a"].pk],
+    "tasks:task_delete": lambda w: [w["task_a"].pk],
+    "tasks:task_restore": lambda w: [w["task_a"].pk],
+    "activities:entry_add": lambda w: ["contact", w["c_a"].pk],
+    "activities:entry_delete": lambda w: [w["entry_c_a"].pk],
+    "activities:entry_restore": lambda w: [w["entry_c_a"].pk],
     "fields:field_access": lambda w: ["contact", "city"],
     "fields:option_create": lambda w: [w["list"].pk],
     "fields:option_edit": lambda w: [w["list"].pk, w["option"].pk],
@@ -138,13 +181,44 @@ PLAIN_PAGES = {  # url name -> kind and action a persona needs for a 200 ("" = a
     "contacts:search": ("", ""),
     "contacts:trash": ("", ""),
     "accounts:profile": ("", ""),
+    "tasks:my_day": ("", ""),
+    "tasks:calendar": ("", ""),
+    "tasks:task_create": ("", ""),
+    "tasks:without_next_step": ("", ""),
+    "tasks:colleague_options": ("", ""),
+    "notifications:list": ("", ""),
+    "notifications:bell": ("", ""),
+    "notifications:settings": ("", ""),
 }
-SPECIAL = {"home", "openapi", "accounts:login", "accounts:logout", "accounts:user_edit", "accounts:role_edit"}
+# Task pages: who sees a task (assignee, author, their head, anyone who sees its card) and who changes it.
+TASK_SEES = {
+    "task_a": {"manager_a", "head_a", "support", "admin"},
+    "task_b": {"manager_b", "support", "admin"},
+}
+TASK_CHANGES = {"task_a": {"manager_a", "head_a", "admin"}, "task_b": {"manager_b", "admin"}}
+# Timeline pages and files: visible exactly when the card is.
+CARD_PART_PAGES = {
+    "activities:timeline": [("contact", k) for k in ("c_a", "c_a2", "c_b", "trash_a")]
+    + [("company", k) for k in ("co_a", "co_b")],
+    "activities:file_download": [("contact", "c_a")],
+}
+SPECIAL = {
+    "tasks:task_detail",
+    "tasks:task_edit",
+    "tasks:slip_report",
+    "tasks:calendar_feed",
+    "home",
+    "openapi",
+    "accounts:login",
+    "accounts:logout",
+    "accounts:user_edit",
+    "accounts:role_edit",
+}
 
 
 def test_every_url_is_in_the_matrix():
     covered = set(ADMIN_PAGES) | set(RECORD_PAGES) | set(POST_ONLY) | set(PLAIN_PAGES) | SPECIAL
-    covered |= set(ADMIN_PAGES_WITH_ARGS) | set(POST_ONLY_WITH_ARGS)
+    covered |= set(ADMIN_PAGES_WITH_ARGS) | set(POST_ONLY_WITH_ARGS) | set(CARD_PART_PAGES)
     assert _all_url_names() - covered == set(), "add the new URL to tests/test_access_matrix.py"
 
 
@@ -178,6 +252,17 @@ def test_every_page_answers_each_persona_by_their_rights(client, personas, world
     for name in POST_ONLY:
         args = [world["c_a"].pk] if "contact_" in name else [world["co_a"].pk] if "company_" in name else []
         check(reverse(name, args=args), 405)
+    for kind, key in CARD_PART_PAGES["activities:timeline"]:
+        seen = may(persona, kind, "view", key) and key != "trash_a"
+        page = check(reverse("activities:timeline", args=[kind, world[key].pk]), 200 if seen else 404)
+        if active and seen and key in ("c_a", "c_b"):
+            assert f"Звонок {NAMES[key]}" in page.content.decode()
+    seen = may(persona, "contact", "view", "c_a")
+    check(reverse("activities:file_download", args=[world["file_c_a"].pk]), 200 if seen else 404)
+    for key in ("task_a", "task_b"):
+        check(reverse("tasks:task_detail", args=[world[key].pk]), 200 if persona in TASK_SEES[key] else 404)
+        check(reverse("tasks:task_edit", args=[world[key].pk]), 200 if persona in TASK_CHANGES[key] else 404)
+    check(reverse("tasks:slip_report"), 200 if persona in ("head_a", "support", "admin") else 404)
     check(reverse("home"), 302)
     assert client.get(reverse("accounts:logout")).status_code == 405  # logging out is a POST, for anyone
 
@@ -245,6 +330,26 @@ API_ENDPOINTS = {
     ("PATCH", "/api/v1/companies/{company_id}"),
     ("DELETE", "/api/v1/companies/{company_id}"),
     ("POST", "/api/v1/companies/{company_id}/restore"),
+    ("GET", "/api/v1/timeline"),
+    ("POST", "/api/v1/timeline"),
+    ("GET", "/api/v1/timeline/choices"),
+    ("GET", "/api/v1/timeline/{entry_id}"),
+    ("PATCH", "/api/v1/timeline/{entry_id}"),
+    ("DELETE", "/api/v1/timeline/{entry_id}"),
+    ("POST", "/api/v1/timeline/{entry_id}/restore"),
+    ("POST", "/api/v1/files"),
+    ("GET", "/api/v1/files/{file_id}"),
+    ("DELETE", "/api/v1/files/{file_id}"),
+    ("GET", "/api/v1/tasks"),
+    ("POST", "/api/v1/tasks"),
+    ("GET", "/api/v1/tasks/{task_id}"),
+    ("PATCH", "/api/v1/tasks/{task_id}"),
+    ("DELETE", "/api/v1/tasks/{task_id}"),
+    ("POST", "/api/v1/tasks/{task_id}/complete"),
+    ("POST", "/api/v1/tasks/{task_id}/reopen"),
+    ("POST", "/api/v1/tasks/{task_id}/assign"),
+    ("GET", "/api/v1/tasks/{task_id}/comments"),
+    ("POST", "/api/v1/tasks/{task_id}/comments"),
 }
 
 
@@ -294,6 +399,51 @@ def test_every_api_endpoint_answers_each_persona_by_their_rights(client, persona
     }
     hits = call("GET", "/api/v1/search?q=Иван").json() if active else []
     assert {h["id"] for h in hits if h["kind"] == "contact"} == visible_contacts
+
+    # The timeline: entries and files follow their card's visibility; only the author changes an entry.
+    call("GET", "/api/v1/timeline/choices")
+    for key in ("c_a", "c_b"):
+        seen = may(persona, "contact", "view", key)
+        entry = world[f"entry_{key}"]
+        listed = call("GET", f"/api/v1/timeline?contact_id={world[key].pk}", expected=200 if seen else 404)
+        if active and seen:
+            assert [e["id"] for e in listed.json()["items"]] == [entry.pk]
+        call("GET", f"/api/v1/timeline/{entry.pk}", expected=200 if seen else 404)
+        author = persona == ("manager_a" if key == "c_a" else "manager_b") or persona == "admin"
+        call(
+            "PATCH",
+            f"/api/v1/timeline/{entry.pk}",
+            {"result": "Уточнено"},
+            expected=200 if seen and author else (403 if seen else 404),
+        )
+        call(
+            "POST",
+            "/api/v1/timeline",
+            {"kind": "note", "contact_id": world[key].pk, "summary": "Заметка"},
+            expected=201 if seen else 404,
+        )
+    seen = may(persona, "contact", "view", "c_a")
+    call("GET", f"/api/v1/files/{world['file_c_a'].pk}", expected=200 if seen else 404)
+
+    # Tasks: seen by assignee, author, their head and whoever sees the card; changed by the first three.
+    listed_tasks = call("GET", "/api/v1/tasks").json() if active else {"items": []}
+    assert {t["id"] for t in listed_tasks["items"]} == {
+        world[k].pk for k in TASK_SEES if persona in TASK_SEES[k]
+    }
+    for key in ("task_a", "task_b"):
+        pk = world[key].pk
+        sees, changes = persona in TASK_SEES[key], persona in TASK_CHANGES[key]
+        call("GET", f"/api/v1/tasks/{pk}", expected=200 if sees else 404)
+        call("GET", f"/api/v1/tasks/{pk}/comments", expected=200 if sees else 404)
+        call("POST", f"/api/v1/tasks/{pk}/comments", {"text": "Принято"}, expected=201 if sees else 404)
+        change = 200 if changes else (403 if sees else 404)
+        call("PATCH", f"/api/v1/tasks/{pk}", {"priority": 3}, expected=change)
+        call("POST", f"/api/v1/tasks/{pk}/complete", expected=change)
+        call("POST", f"/api/v1/tasks/{pk}/reopen", expected=change)
+        call("POST", f"/api/v1/tasks/{pk}/assign", {"assignee_id": user.pk}, expected=change)
+    call(
+        "POST", "/api/v1/tasks", {"title": "Своя задача", "due_at": "2030-01-01T10:00:00+03:00"}, expected=201
+    )
 
     for key in ("c_a", "c_a2", "c_b", "trash_a"):
         pk = world[key].pk

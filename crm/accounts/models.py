@@ -76,6 +76,8 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
+    # Dates and times are shown, and digests sent, in this zone ("" = the installation's CRM_TIME_ZONE).
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
 
     objects = UserManager()
 

@@ -9,9 +9,11 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from crm.accounts.api_auth import TokenAuth
+from crm.activities.api import router as timeline_router
 from crm.contacts.api import company_router
 from crm.contacts.api import router as contact_router
 from crm.core.errors import DuplicateFound, NotFound, PermissionDenied, ValidationFailed
+from crm.tasks.api import router as task_router
 
 api = NinjaAPI(
     title="CRM API",
@@ -27,6 +29,8 @@ api = NinjaAPI(
 )
 api.add_router("/", contact_router)
 api.add_router("/", company_router)
+api.add_router("/", timeline_router)
+api.add_router("/", task_router)
 
 
 def _errors(

@@ -126,6 +126,9 @@ class ContactOut(Schema):
     record_type_id: int | None
     completeness: int
     custom: dict[str, Any] = Field(description="Custom fields by key")
+    last_contact_at: datetime.datetime | None = Field(
+        None, description="The last call, e-mail, meeting or message on the timeline"
+    )
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -206,6 +209,7 @@ def _contact_values(contact: Contact, employment: Any, schema: FieldSchema, user
         "record_type_id": contact.record_type_id,
         "completeness": contact.completeness,
         "custom": _custom_out(schema, user, contact.custom or {}),
+        "last_contact_at": contact.last_contact_at,
         "created_at": contact.created_at,
         "updated_at": contact.updated_at,
     }
@@ -241,9 +245,11 @@ class ContactListParams(Schema):
     complete_below: int | None = Field(
         None, ge=1, le=100, description="Cards less complete than this percent"
     )
+    silent_days: int | None = Field(None, ge=1, le=3650, description="No contact for this many days")
     sort: str = Field(
         "name",
         description="name, -name, created, -created, -updated, completeness, -completeness, "
+        "last_contact, -last_contact, "
         "cf_<key> or -cf_<key> for a filterable custom field",
     )
     cursor: str | None = None
@@ -275,6 +281,7 @@ def list_contacts(request: HttpRequest, params: Query[ContactListParams]) -> dic
         company_id=params.company,
         record_type_id=params.type,
         completeness_below=params.complete_below,
+        silent_days=params.silent_days,
         custom=filters_from_query(request.GET, schema_for("contact"), request.user),
     )
     page = selectors.contact_list(
@@ -401,6 +408,9 @@ class CompanyOut(Schema):
     record_type_id: int | None
     completeness: int
     custom: dict[str, Any] = Field(description="Custom fields by key")
+    last_contact_at: datetime.datetime | None = Field(
+        None, description="The last call, e-mail, meeting or message on the timeline"
+    )
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -432,6 +442,7 @@ def company_out(company: Company, user: Any = None) -> dict[str, Any]:
             "owner_id",
             "is_key",
             "notes",
+            "last_contact_at",
             "created_at",
             "updated_at",
         )
@@ -456,6 +467,7 @@ class CompanyListParams(Schema):
     industry: str = ""
     type: int | None = None
     complete_below: int | None = Field(None, ge=1, le=100)
+    silent_days: int | None = Field(None, ge=1, le=3650, description="No contact for this many days")
     sort: str = "name"
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=200)
@@ -477,6 +489,7 @@ def list_companies(request: HttpRequest, params: Query[CompanyListParams]) -> di
         industry=params.industry,
         record_type_id=params.type,
         completeness_below=params.complete_below,
+        silent_days=params.silent_days,
         custom=filters_from_query(request.GET, schema_for("company"), request.user),
     )
     page = selectors.company_list(

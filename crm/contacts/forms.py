@@ -146,8 +146,14 @@ def contact_filters(params: QueryDict, user: Any = None) -> ContactFilters:
         created_to=_date(params.get("created_to")),
         record_type_id=_int(params.get("type")),
         completeness_below=_below(params.get("complete_below")),
+        silent_days=_days(params.get("silent")),
         custom=filters_from_query(params, schema_for("contact"), user) if user is not None else [],
     )
+
+
+def _days(value: Any) -> int | None:
+    days = _int(value)
+    return days if days and 0 < days <= 3650 else None
 
 
 def company_filters(params: QueryDict, user: Any = None) -> CompanyFilters:
@@ -163,6 +169,7 @@ def company_filters(params: QueryDict, user: Any = None) -> CompanyFilters:
         created_to=_date(params.get("created_to")),
         record_type_id=_int(params.get("type")),
         completeness_below=_below(params.get("complete_below")),
+        silent_days=_days(params.get("silent")),
         custom=filters_from_query(params, schema_for("company"), user) if user is not None else [],
     )
 

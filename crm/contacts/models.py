@@ -118,6 +118,9 @@ class OwnedRecord(models.Model):
     custom = models.JSONField(default=dict, blank=True)
     # Percent of the type's required and recommended fields that are filled; kept by the services.
     completeness = models.PositiveSmallIntegerField(_("completeness"), default=100)
+    # The last call, e-mail, meeting or message (R2.4): kept by the timeline's services, never computed per
+    # row, so "no contact for 90 days" is an index range.
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -156,6 +159,7 @@ class Company(OwnedRecord):
             models.Index(fields=["ogrn"], name="company_ogrn_idx"),
             models.Index(fields=["-created_at", "-id"], name="company_created_idx"),
             models.Index(fields=["completeness", "id"], name="company_completeness_idx"),
+            models.Index(fields=["last_contact_at", "id"], name="company_last_contact_idx"),
         ]
 
     def __str__(self) -> str:
@@ -202,6 +206,9 @@ class Contact(OwnedRecord):
             models.Index(fields=["source", "name_key", "id"], name="contact_source_name_idx"),
             models.Index(fields=["completeness", "id"], name="contact_completeness_idx"),
             models.Index(fields=["owner", "completeness", "id"], name="contact_owner_complete_idx"),
+            models.Index(fields=["last_contact_at", "id"], name="contact_last_contact_idx"),
+            models.Index(fields=["owner", "last_contact_at", "id"], name="contact_owner_contact_idx"),
+            models.Index(fields=["department", "last_contact_at", "id"], name="contact_dept_contact_idx"),
             # Partial: only the trash uses it, so no planner picks it for "deleted_at IS NULL" lists.
             models.Index(
                 fields=["deleted_at"], name="contact_trash_idx", condition=models.Q(deleted_at__isnull=False)

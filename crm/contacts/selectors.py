@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from crm.accounts import access
@@ -30,7 +30,7 @@ from crm.contacts.models import (
 from crm.core import normalize as norm
 from crm.core.errors import NotFound
 from crm.core.models import AuditEntry
-from crm.core.pagination import Page, SortKey, paginate
+from crm.core.pagination import Count, Page, SortKey, count, paginate
 from crm.fields import queries as custom_queries
 from crm.fields import values as custom_values
 from crm.fields.forms import CustomFilter
@@ -48,6 +48,9 @@ CONTACT_SORTS = {
 }
 CONTACT_SORTS["completeness"] = SortKey("completeness")
 CONTACT_SORTS["-completeness"] = SortKey("completeness", descending=True)
+# Longest without contact first (never contacted before everyone), or the most recently contacted first.
+CONTACT_SORTS["last_contact"] = SortKey("last_contact_at", nullable=True)
+CONTACT_SORTS["-last_contact"] = SortKey("last_contact_at", descending=True, nullable=True)
 COMPANY_SORTS = dict(CONTACT_SORTS.items())
 TABLES = {"contact": "contacts_contact", "company": "contacts_company"}
 
@@ -75,7 +78,15 @@ class ContactFilters:
     created_to: datetime.date | None = None
     record_type_id: int | None = None
     completeness_below: int | None = None
+    silent_days: int | None = None
     custom: list[CustomFilter] = field(default_factory=list)
+
+
+def silent_for(days: int) -> Q:
+    """No contact for ``days``: the last one is older, or there was none and the card is older (both are
+    index ranges, so "no contact for 90 days" never reads every card)."""
+    cutoff = timezone.now() - datetime.timedelta(days=days)
+    return Q(last_contact_at__lt=cutoff) | Q(last_contact_at__isnull=True, created_at__lt=cutoff)
 
 
 def _text_filter(kind: str, query: str, hidden: set[str] | frozenset[str] = frozenset()) -> Q:
@@ -164,6 +175,8 @@ def contact_list(
         qs = qs.filter(created_at__date__gte=f.created_from)
     if f.created_to:
         qs = qs.filter(created_at__date__lte=f.created_to)
+    if f.silent_days:
+        qs = qs.filter(silent_for(f.silent_days))
     qs, counted = _completeness_and_custom(qs, f.completeness_below, f.custom, schema, user, "contact", sort)
     # The row's primary phone, e-mail and company come as correlated subqueries on indexed foreign keys:
     # one query for the page instead of a prefetch (and 150 model instances) per column.
@@ -177,7 +190,7 @@ def contact_list(
         )
         .prefetch_related("tags")
     )
-    few = counted is not None and counted <= settings.CRM_EXACT_COUNT_LIMIT
+    few = counted is not None and not counted.estimated
     qs, key = _sort_key(qs, sort, CONTACT_SORTS, schema, user, "contact", few)
     return paginate(qs, key, cursor, limit, narrow=key.nullable, counted=counted)
 
@@ -190,9 +203,9 @@ def _completeness_and_custom(
     user: User,
     kind: str,
     sort: str = "",
-) -> tuple[QuerySet[Any], int | None]:
-    """The list narrowed by completeness and custom filters and, under a custom sort, its count up to
-    ``CRM_EXACT_COUNT_LIMIT + 1`` (which chooses the plan, and which the page's total reuses)."""
+) -> tuple[QuerySet[Any], Count | None]:
+    """The list narrowed by completeness and custom filters and, under a custom sort, its count (exact up
+    to ``CRM_EXACT_COUNT_LIMIT``, else an estimate), which chooses the plan and which the page reuses."""
     if below is not None:
         qs = qs.filter(completeness__lt=below)
     usable = []
@@ -212,9 +225,8 @@ def _completeness_and_custom(
 
     filtered = narrowed(indexed=True)
     if usable and sort.lstrip("-").startswith("cf_"):
-        limit = settings.CRM_EXACT_COUNT_LIMIT
-        counted = filtered.order_by().values("pk")[: limit + 1].count()
-        if counted > limit and db_vendor() == "sqlite":
+        counted = count(filtered)
+        if counted.estimated and db_vendor() == "sqlite":
             # Many matches: walk the sort's index and check the filter row by row (see filter_q).
             return narrowed(indexed=False), counted
         return filtered, counted
@@ -263,6 +275,7 @@ class CompanyFilters:
     created_to: datetime.date | None = None
     record_type_id: int | None = None
     completeness_below: int | None = None
+    silent_days: int | None = None
     custom: list[CustomFilter] = field(default_factory=list)
 
 
@@ -290,9 +303,11 @@ def company_list(
         qs = qs.filter(created_at__date__gte=f.created_from)
     if f.created_to:
         qs = qs.filter(created_at__date__lte=f.created_to)
+    if f.silent_days:
+        qs = qs.filter(silent_for(f.silent_days))
     qs, counted = _completeness_and_custom(qs, f.completeness_below, f.custom, schema, user, "company", sort)
     qs = qs.select_related("owner").prefetch_related("tags")
-    few = counted is not None and counted <= settings.CRM_EXACT_COUNT_LIMIT
+    few = counted is not None and not counted.estimated
     qs, key = _sort_key(qs, sort, COMPANY_SORTS, schema, user, "company", few)
     return paginate(qs, key, cursor, limit, narrow=key.nullable, counted=counted)
 

@@ -19,6 +19,7 @@ from crm.contacts import forms, selectors, services
 from crm.contacts.models import BaseType, EmailKind, MessengerKind, PhoneKind, VerificationMethod
 from crm.contacts.standard_fields import company_filled_from, contact_filled_from
 from crm.core.audit import ChangeSource
+from crm.core.cards import card_sections
 from crm.core.errors import DuplicateFound, NotFound, PermissionDenied, ValidationFailed
 from crm.core.htmx import hx_redirect, is_htmx
 from crm.fields import values as custom_values
@@ -63,6 +64,7 @@ def _list_fields(request: HttpRequest, kind: str, items: list[Any]) -> dict[str,
         "spec_options": {s.key: schema.choices(s) for s in filter_fields if s.choice_list_id},
         "list_columns": columns,
         "sort_fields": selectors.sortable_fields(schema, user),
+        "silent_choices": (30, 60, 90, 180, 365),
         "record_types": schema.active_types(),
         "filter_values": request.GET.dict(),
         "custom_filters_active": any(k.startswith("cf_") and v for k, v in request.GET.items()),
@@ -237,6 +239,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "journal": selectors.journal_for(record=contact, limit=50, user=request.user),
         "can_edit": access.may_touch(request.user, contact, "contact", "edit"),
         "can_delete": access.may_touch(request.user, contact, "contact", "delete"),
+        "sections": card_sections(request, "contact", contact),
     }
     return render(request, "contacts/contact_detail.html", context)
 
@@ -375,6 +378,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": access.may_touch(request.user, company, "company", "edit"),
         "can_delete": access.may_touch(request.user, company, "company", "delete"),
         "can_add_person": access.has_perm(request.user, "contact", "create"),
+        "sections": card_sections(request, "company", company),
     }
     return render(request, "contacts/company_detail.html", context)
 

@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 from django.db.models import F, Q
 
@@ -94,7 +95,8 @@ def paginate(
     cursor: str | None,
     limit: int,
     narrow: bool = False,
-    counted: int | None = None,
+    counted: Count | None = None,
+    count_total: bool = True,
 ) -> Page[M]:
     """One page after (or before) the cursor.
 
@@ -102,7 +104,9 @@ def paginate(
     id. For an order the database must sort itself (no index gives it), this keeps the wide row, its JSON
     and its correlated subqueries out of the sort: they are computed for one page, not for every match.
 
-    ``counted``: the caller already counted the rows up to the threshold (``count`` then reuses it).
+    ``counted``: the caller already counted the rows (``count``'s answer, reused as the page's total).
+    ``count_total=False``: no count query (a timeline that only scrolls on); the total is then the rows
+    seen, marked as an estimate when more follow.
     """
     decoded = decode_cursor(cursor) if cursor else None
     backwards = bool(decoded and decoded[1])
@@ -123,31 +127,53 @@ def paginate(
         rows.reverse()
     has_next = more if not backwards else True
     has_prev = bool(decoded) and (more if backwards else True)
-    total, estimated = count(queryset, counted)
+    total = count(queryset, counted) if count_total else Count(len(rows), estimated=has_next)
     return Page(
         items=rows,
         next_cursor=encode_cursor([getattr(rows[-1], key.field), rows[-1].pk]) if rows and has_next else None,
         prev_cursor=encode_cursor([getattr(rows[0], key.field), rows[0].pk], backwards=True)
         if rows and has_prev
         else None,
-        total=total,
-        total_is_estimate=estimated,
+        total=total.value,
+        total_is_estimate=total.estimated,
     )
 
 
-def count(queryset: models.QuerySet[Any], counted: int | None = None) -> tuple[int, bool]:
-    """Exact below the threshold; past it, the planner's estimate on PostgreSQL or the threshold itself."""
+@dataclass(frozen=True)
+class Count:
+    """How many rows match: exact up to the threshold, or an estimate past it."""
+
+    value: int
+    estimated: bool
+
+
+def count(queryset: models.QuerySet[Any], counted: Count | None = None) -> Count:
+    """Exact below the threshold; past it, the planner's estimate on PostgreSQL or the threshold itself.
+
+    On PostgreSQL the planner is asked first: when its estimate is far past the threshold
+    (``CRM_COUNT_TRUST_ESTIMATE_FROM``), counting 10,001 rows exactly would only confirm "many", so the
+    estimate is taken as it is (it is shown as approximate anyway). A near or small estimate is checked
+    by counting, so a wrong guess never turns a short list into an approximate one.
+    """
+    if counted is not None:
+        return counted
     limit = settings.CRM_EXACT_COUNT_LIMIT
-    exact = counted
-    if exact is None:
-        exact = queryset.order_by().values("pk")[: limit + 1].count()  # no annotations, no joins for display
+    estimate = _planner_estimate(queryset) if connection.vendor == "postgresql" else None
+    if estimate is not None and estimate >= max(settings.CRM_COUNT_TRUST_ESTIMATE_FROM, limit + 1):
+        return Count(estimate, estimated=True)
+    exact = queryset.order_by().values("pk")[: limit + 1].count()  # no annotations, no joins for display
     if exact <= limit:
-        return exact, False
-    if connection.vendor == "postgresql":
+        return Count(exact, estimated=False)
+    return Count(max(estimate or 0, limit), estimated=True)
+
+
+def _planner_estimate(queryset: models.QuerySet[Any]) -> int:
+    try:
         sql, params = queryset.order_by().query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-            plan = cursor.fetchone()[0]
-        plan = json.loads(plan) if isinstance(plan, str) else plan
-        return max(int(plan[0]["Plan"]["Plan Rows"]), limit), True
-    return limit, True
+    except EmptyResultSet:  # a filter that can match nothing (an empty IN list, .none())
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])

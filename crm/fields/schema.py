@@ -206,6 +206,16 @@ class Schema:
         options = self.list_options.get(list_id or 0, [])
         return [o.label for o in options if o.is_active and o.merged_into_id is None]
 
+    def list_choices(self, list_key: str, keep: Any = None) -> list[Option]:
+        """The options a central list offers by its key: active ones, plus the ones a record already holds."""
+        list_id = next((pk for pk, (key, _ru, _en) in self.lists.items() if key == list_key), None)
+        kept = {o.pk for o in (self.option(v) for v in _as_list(keep)) if o is not None}
+        return [
+            o
+            for o in self.list_options.get(list_id or 0, [])
+            if o.merged_into_id is None and (o.is_active or o.pk in kept)
+        ]
+
     def ids_meaning(self, option_id: int) -> list[int]:
         """The stored ids that read as this option: itself and every option merged into it."""
         return [pk for pk in self.options if getattr(self.option(pk), "pk", None) == option_id]

@@ -44,8 +44,15 @@ def starter_data(request):
         ("crm.accounts.migrations.0002_default_roles", "create_roles"),
         ("crm.contacts.migrations.0002_search_and_statuses", "create_statuses"),
         ("crm.fields.migrations.0002_starter_configuration", "create"),
+        ("crm.activities.migrations.0002_starter_lists", "create"),
     ):
         getattr(importlib.import_module(module), function)(apps, None)
+    import uuid
+
+    from crm.fields.models import SchemaVersion
+
+    # The reseeded lists and types have new ids: every process's cached schema must reload.
+    SchemaVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
 
 
 @pytest.fixture(scope="session")

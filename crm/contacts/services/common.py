@@ -160,3 +160,22 @@ def canonical(value: str, labels: list[str]) -> str:
     """A typed value that matches an option of the central list (any case) takes the option's spelling."""
     folded = value.casefold()
     return next((label for label in labels if label.casefold() == folded), value)
+
+
+def visible_cards(
+    actor: User, contact_id: int | None, company_id: int | None
+) -> tuple[Contact | None, Company | None]:
+    """The live person and/or company a timeline entry or a task goes on, each visible to the actor; a
+    missing or hidden one raises NotFound (the same answer, so existence never leaks)."""
+    from crm.core.errors import NotFound
+
+    contact = company = None
+    if contact_id is not None:
+        contact = Contact.objects.filter(pk=contact_id, deleted_at=None).first()
+        if contact is None or not access.may_touch(actor, contact, "contact", "view"):
+            raise NotFound
+    if company_id is not None:
+        company = Company.objects.filter(pk=company_id, deleted_at=None).first()
+        if company is None or not access.may_touch(actor, company, "company", "view"):
+            raise NotFound
+    return contact, company

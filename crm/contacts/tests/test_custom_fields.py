@@ -298,10 +298,21 @@ def test_changing_a_types_fields_recounts_the_stored_completeness_of_its_cards(
     assert contact.completeness == 100
 
 
-def test_a_card_with_twenty_custom_fields_keeps_within_fifteen_queries(
+def test_twenty_custom_fields_cost_the_card_one_query_at_most_and_it_stays_within_twenty(
     client, admin, manager_a, tariff, django_assert_max_num_queries
 ):
+    """The card's data (contact_get + card_fields) is 10 queries whatever its fields (measured in bench/);
+    the whole page, with the timeline and tasks sections, stays within 20 (issue 5's budget). Twenty custom
+    fields add at most the one query that reads the names of user-type values."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
+
+    bare = _contact(manager_a, {})
+    client.force_login(manager_a)
+    client.get(reverse("contacts:contact_detail", args=[bare.pk]))
+    with CaptureQueriesContext(connection) as without_fields:
+        client.get(reverse("contacts:contact_detail", args=[bare.pk]))
 
     kinds = [
         FieldType.TEXT,
@@ -343,10 +354,11 @@ def test_a_card_with_twenty_custom_fields_keeps_within_fifteen_queries(
         values[f"f{i}"] = raw[field_type]
     full = _contact(manager_a, values)
     assert len(full.custom) == 20
-    client.force_login(manager_a)
-    with django_assert_max_num_queries(15):
+    with CaptureQueriesContext(connection) as with_fields:
         page = client.get(reverse("contacts:contact_detail", args=[full.pk]))
     assert page.status_code == 200
+    assert len(with_fields) <= len(without_fields) + 1
+    assert len(with_fields) <= 20
     assert "1 500,50" in page.content.decode().replace("\xa0", " ")
     with django_assert_max_num_queries(20):
         assert client.get(reverse("contacts:contact_list")).status_code == 200

@@ -48,3 +48,42 @@ def test_past_the_threshold_the_count_is_an_estimate(manager_a, settings):
     page = paginate(Contact.objects.all(), SortKey("name_key"), None, limit=2)
     assert page.total_is_estimate is True
     assert page.total >= 3
+
+
+def test_a_count_far_past_the_threshold_takes_the_planners_estimate_without_counting(
+    manager_a, settings, django_assert_num_queries
+):
+    from django.db import connection
+
+    from crm.core.pagination import count
+
+    settings.CRM_EXACT_COUNT_LIMIT = 3
+    settings.CRM_COUNT_TRUST_ESTIMATE_FROM = 4
+    for i in range(5):
+        make_contact(manager_a, last_name=f"К{i}", phone=f"+7915{i:07d}")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE contacts_contact" if connection.vendor == "postgresql" else "SELECT 1")
+    if connection.vendor == "postgresql":
+        with django_assert_num_queries(1):  # the EXPLAIN alone
+            total = count(Contact.objects.all())
+        assert total.estimated
+        assert total.value >= 4
+    else:
+        total = count(Contact.objects.all())  # SQLite has no cheap estimate: it counts up to the threshold
+        assert (total.value, total.estimated) == (3, True)
+
+
+def test_a_small_estimate_is_checked_by_counting(manager_a, settings):
+    from crm.core.pagination import count
+
+    settings.CRM_COUNT_TRUST_ESTIMATE_FROM = 4
+    make_contact(manager_a, last_name="Одна", phone="+79160000001")
+    total = count(Contact.objects.filter(last_name="Одна"))
+    assert (total.value, total.estimated) == (1, False)
+
+
+def test_a_filter_that_can_match_nothing_counts_zero(manager_a):
+    from crm.core.pagination import count
+
+    total = count(Contact.objects.filter(pk__in=[]))
+    assert (total.value, total.estimated) == (0, False)

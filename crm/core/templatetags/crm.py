@@ -157,3 +157,29 @@ def action_label(action: str) -> str:
 @register.filter
 def object_type_label(label: str) -> str:
     return str(OBJECT_TYPE_LABELS.get(label, label))
+
+
+@register.filter
+def duration(seconds: int | None) -> str:
+    """Seconds as "4:05" or "1:02:09" (how call lengths are read)."""
+    if seconds is None:
+        return ""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@register.simple_tag
+def days_since(moment: Any) -> str:
+    """ "today", "yesterday", "12 days ago": calendar days in the user's time zone."""
+    from django.utils import timezone
+    from django.utils.translation import gettext, ngettext
+
+    if moment is None:
+        return ""
+    days = (timezone.localdate() - timezone.localtime(moment).date()).days
+    if days <= 0:
+        return gettext("today")
+    if days == 1:
+        return gettext("yesterday")
+    return ngettext("%(days)d day ago", "%(days)d days ago", days) % {"days": days}

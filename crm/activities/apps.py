@@ -1,0 +1,42 @@
+from django.apps import AppConfig
+
+
+class ActivitiesConfig(AppConfig):
+    name = "crm.activities"
+    label = "activities"
+    verbose_name = "Activities"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from crm.activities import cards
+        from crm.activities.models import Direction, EntryKind
+        from crm.core.templatetags.crm import (
+            register_field_labels,
+            register_object_type,
+            register_value_labels,
+        )
+
+        cards.register()
+        register_object_type("activities.entry", _("Timeline entry"))
+        register_object_type("activities.attachment", _("File"))
+        register_value_labels("kind", dict(EntryKind.choices))
+        register_value_labels("direction", dict(Direction.choices))
+        register_field_labels(
+            {
+                "kind": _("Kind"),
+                "occurred_at": _("Date and time"),
+                "direction": _("Direction"),
+                "summary": _("Summary"),
+                "result": _("Result"),
+                "next_step": _("Next step"),
+                "category": _("Category"),
+                "refusal_reason": _("Refusal reason"),
+                "refusal_comment": _("Refusal comment"),
+                "duration_seconds": _("Duration, s"),
+                "recording_url": _("Recording"),
+                "subject": _("Subject"),
+                "file": _("File"),
+                "last_contact_at": _("Last contact"),
+            }
+        )

@@ -1,0 +1,480 @@
+"""Every write of the timeline: entries and files. UI, API, demo data and tests all call these.
+
+Each write checks that the actor may see the card(s), validates and normalises the input, keeps the
+cards' "last contact" date, and writes the journal, in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+import nh3
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.accounts import access
+from crm.accounts.models import User
+from crm.activities import uploads
+from crm.activities.models import (
+    CATEGORY_LIST,
+    INTERACTIONS,
+    REFUSAL_LIST,
+    Attachment,
+    Direction,
+    Entry,
+    EntryKind,
+)
+from crm.contacts.models import Company, Contact, MessengerKind
+from crm.contacts.services.common import visible_cards
+from crm.contacts.services.last_contact import last_contact_advance, last_contact_set
+from crm.core.audit import ChangeSource, audit_record, diff
+from crm.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed, too_long
+from crm.core.models import AuditAction
+from crm.fields.schema import schema_for
+from crm.tasks.dates import find_due
+from crm.tasks.services import TaskInput, task_create
+
+# An entry records what happened; a little clock skew is allowed, planned work is a task.
+FUTURE_TOLERANCE = datetime.timedelta(minutes=15)
+MAX_DURATION = 24 * 3600
+
+
+@dataclass
+class EntryInput:
+    """What a person (or the system) writes about one interaction."""
+
+    kind: str = EntryKind.NOTE
+    contact_id: int | None = None
+    company_id: int | None = None
+    occurred_at: datetime.datetime | None = None
+    direction: str = ""
+    category_id: int | None = None
+    summary: str = ""
+    result: str = ""
+    next_step: str = ""
+    refusal_reason_id: int | None = None
+    refusal_comment: str = ""
+    duration_seconds: int | None = None
+    recording_url: str = ""
+    location: str = ""
+    channel: str = ""
+    subject: str = ""
+    email_from: str = ""
+    email_to: str = ""
+    body_html: str = ""
+    files: list[UploadedFile] = field(default_factory=list)
+    # The next step becomes a task (R2.6): its date is read from the text ("до 18.10") unless given here.
+    next_step_due: datetime.datetime | None = None
+    next_step_all_day: bool = False
+    next_step_assignee_id: int | None = None
+
+
+# Fields an update may change; a kind or a card of an entry never changes (log a new one instead).
+EDITABLE = (
+    "occurred_at",
+    "direction",
+    "category_id",
+    "summary",
+    "result",
+    "next_step",
+    "refusal_reason_id",
+    "refusal_comment",
+    "duration_seconds",
+    "recording_url",
+    "location",
+    "channel",
+    "subject",
+    "email_from",
+    "email_to",
+    "body_html",
+)
+TEXT_FIELDS = (
+    "summary",
+    "result",
+    "next_step",
+    "refusal_comment",
+    "recording_url",
+    "location",
+    "channel",
+    "subject",
+    "email_from",
+    "email_to",
+)
+JOURNALED = ("kind", *(f.removesuffix("_id") for f in EDITABLE))
+
+
+def entry_create(*, actor: User, data: EntryInput, source: ChangeSource, automatic: bool = False) -> Entry:
+    """Log an interaction on a person's and/or a company's card (anyone who may see the card may log)."""
+    with transaction.atomic():
+        contact, company = _cards(actor, data.contact_id, data.company_id)
+        clean = _clean(data, actor, automatic=automatic)
+        entry = Entry(
+            kind=clean["kind"],
+            contact=contact,
+            company=company,
+            author=actor if getattr(actor, "pk", None) else None,
+            automatic=automatic,
+            **{k: v for k, v in clean.items() if k != "kind"},
+        )
+        entry.save()
+        for upload in data.files:
+            _attach(actor, upload, entry=entry)
+        if entry.next_step and not automatic:
+            _next_step_task(actor, entry, data, source)
+        if entry.is_interaction:
+            last_contact_advance(
+                contact_ids=[contact.pk] if contact else [],
+                company_ids=[company.pk] if company else [],
+                at=entry.occurred_at,
+            )
+        audit_record(
+            actor=actor, source=source, action=AuditAction.CREATE, obj=entry, changes=diff({}, _values(entry))
+        )
+    return entry
+
+
+def entry_update(*, actor: User, entry_id: int, data: dict[str, Any], source: ChangeSource) -> Entry:
+    """Correct an entry: its author or an administrator; automatic entries are not edited."""
+    unknown = set(data) - set(EDITABLE)
+    if unknown:
+        raise ValidationFailed(
+            [FieldError(k, "not_editable", _("This field cannot be changed.")) for k in unknown]
+        )
+    with transaction.atomic():
+        entry = _locked(actor, entry_id)
+        _ensure_may_change(actor, entry)
+        before = _values(entry)
+        merged = EntryInput(
+            kind=entry.kind,
+            contact_id=entry.contact_id,
+            company_id=entry.company_id,
+            **{f: getattr(entry, f) for f in EDITABLE},
+        )
+        for key, value in data.items():
+            setattr(merged, key, value)
+        clean = _clean(merged, actor, automatic=False)
+        old_at = entry.occurred_at
+        for key, value in clean.items():
+            setattr(entry, key, value)
+        entry.updated_at = timezone.now()
+        entry.save()
+        if entry.is_interaction and entry.occurred_at != old_at:
+            _recount_last_contact(entry)
+        changes = diff(before, _values(entry))
+        if changes:
+            audit_record(actor=actor, source=source, action=AuditAction.UPDATE, obj=entry, changes=changes)
+    return entry
+
+
+def entry_delete(*, actor: User, entry_id: int, source: ChangeSource) -> Entry:
+    """Move an entry (and its files) to the trash; the cards' last contact is recounted without it."""
+    with transaction.atomic():
+        entry = _locked(actor, entry_id)
+        _ensure_may_change(actor, entry)
+        entry.deleted_at = timezone.now()
+        entry.deleted_by = actor
+        entry.save(update_fields=["deleted_at", "deleted_by"])
+        if entry.is_interaction:
+            _recount_last_contact(entry)
+        audit_record(actor=actor, source=source, action=AuditAction.DELETE, obj=entry)
+    return entry
+
+
+def entry_restore(*, actor: User, entry_id: int, source: ChangeSource) -> Entry:
+    with transaction.atomic():
+        entry = Entry.objects.select_for_update().filter(pk=entry_id, deleted_at__isnull=False).first()
+        if entry is None:
+            raise NotFound
+        _cards(actor, entry.contact_id, entry.company_id)
+        _ensure_may_change(actor, entry)
+        entry.deleted_at = None
+        entry.deleted_by = None
+        entry.save(update_fields=["deleted_at", "deleted_by"])
+        if entry.is_interaction:
+            _recount_last_contact(entry)
+        audit_record(actor=actor, source=source, action=AuditAction.RESTORE, obj=entry)
+    return entry
+
+
+def attachment_add(
+    *,
+    actor: User,
+    upload: UploadedFile,
+    source: ChangeSource,
+    contact_id: int | None = None,
+    company_id: int | None = None,
+    entry_id: int | None = None,
+) -> Attachment:
+    """Attach a file to a card or to an entry (size and content checked before anything is stored)."""
+    with transaction.atomic():
+        entry = None
+        if entry_id is not None:
+            entry = _locked(actor, entry_id)
+            contact_id, company_id = entry.contact_id, entry.company_id
+        contact, company = _cards(actor, contact_id, company_id)
+        attachment = _attach(
+            actor, upload, entry=entry, contact=None if entry else contact, company=None if entry else company
+        )
+        audit_record(
+            actor=actor,
+            source=source,
+            action=AuditAction.CREATE,
+            obj=attachment,
+            changes={"file": [None, attachment.name]},
+        )
+    return attachment
+
+
+def attachment_delete(*, actor: User, attachment_id: int, source: ChangeSource) -> Attachment:
+    """Move a file to the trash: its uploader or an administrator (the stored file stays until purged)."""
+    with transaction.atomic():
+        attachment = Attachment.objects.select_for_update().filter(pk=attachment_id, deleted_at=None).first()
+        if attachment is None:
+            raise NotFound
+        entry = attachment.entry
+        _cards(
+            actor,
+            entry.contact_id if entry else attachment.contact_id,
+            entry.company_id if entry else attachment.company_id,
+        )
+        if attachment.uploaded_by_id != actor.pk and not access.can_administer(actor):
+            raise PermissionDenied("delete file")
+        attachment.deleted_at = timezone.now()
+        attachment.deleted_by = actor
+        attachment.save(update_fields=["deleted_at", "deleted_by"])
+        if entry is not None:
+            entry.has_files = entry.attachments.filter(deleted_at=None).exists()
+            entry.save(update_fields=["has_files"])
+        audit_record(actor=actor, source=source, action=AuditAction.DELETE, obj=attachment)
+    return attachment
+
+
+# Helpers
+
+
+def _cards(
+    actor: User, contact_id: int | None, company_id: int | None
+) -> tuple[Contact | None, Company | None]:
+    """The cards an entry goes on, each visible to the actor (else NotFound, as for a missing card)."""
+    if contact_id is None and company_id is None:
+        raise ValidationFailed([FieldError("contact_id", "required", _("Choose the person or the company."))])
+    return visible_cards(actor, contact_id, company_id)
+
+
+def _locked(actor: User, entry_id: int) -> Entry:
+    entry = Entry.objects.select_for_update().filter(pk=entry_id, deleted_at=None).first()
+    if entry is None:
+        raise NotFound
+    _cards(actor, entry.contact_id, entry.company_id)
+    return entry
+
+
+def _ensure_may_change(actor: User, entry: Entry) -> None:
+    if entry.automatic:
+        raise PermissionDenied("automatic entry")
+    if entry.author_id != actor.pk and not access.can_administer(actor):
+        raise PermissionDenied("not the author")
+
+
+def _clean(data: EntryInput, actor: User, *, automatic: bool) -> dict[str, Any]:
+    """The entry's values, normalised; every problem is collected and named by its field."""
+    errors: list[FieldError] = []
+    kind = data.kind
+    if kind not in EntryKind.values or (kind == EntryKind.EVENT and not automatic):
+        errors.append(FieldError("kind", "invalid", _("Choose what kind of entry this is.")))
+    # One line each, spaces collapsed; the summary keeps its line breaks.
+    text = {name: " ".join(str(getattr(data, name) or "").split()) for name in TEXT_FIELDS}
+    text["summary"] = str(data.summary or "").strip()
+    limits = {f.name: getattr(f, "max_length", None) for f in Entry._meta.concrete_fields}
+    for name, value in text.items():
+        limit = limits.get(name)
+        if limit and len(value) > limit:
+            errors.append(too_long(name, limit))
+    now = timezone.now()
+    occurred_at = data.occurred_at or now
+    if timezone.is_naive(occurred_at):
+        occurred_at = timezone.make_aware(occurred_at)
+    if occurred_at > now + FUTURE_TOLERANCE:
+        errors.append(
+            FieldError(
+                "occurred_at", "future", _("An entry records what happened; plan future work as a task.")
+            )
+        )
+    direction = data.direction or ""
+    if direction not in ("", *Direction.values):
+        errors.append(FieldError("direction", "invalid", _("Choose incoming or outgoing.")))
+    if kind in (EntryKind.NOTE, EntryKind.DOCUMENT, EntryKind.EVENT):
+        direction = ""
+    body = (
+        nh3.clean(data.body_html or "", link_rel="noopener noreferrer nofollow")
+        if kind == EntryKind.EMAIL
+        else ""
+    )
+    if not automatic and kind != EntryKind.DOCUMENT and not (text["summary"] or text["subject"] or body):
+        errors.append(FieldError("summary", "required", _("Write what happened.")))
+    if kind == EntryKind.DOCUMENT and not (data.files or text["summary"]):
+        errors.append(FieldError("files", "required", _("Attach the document.")))
+    duration = data.duration_seconds
+    if duration is not None and not (0 <= int(duration) <= MAX_DURATION):
+        errors.append(
+            FieldError("duration_seconds", "invalid", _("The duration must be between 0 and 24 hours."))
+        )
+    if text["recording_url"]:
+        try:
+            URLValidator(schemes=["http", "https"])(text["recording_url"])
+        except DjangoValidationError:
+            errors.append(
+                FieldError("recording_url", "invalid", _("Enter a link starting with http:// or https://."))
+            )
+    channel = text["channel"]
+    if kind == EntryKind.MESSAGE and channel and channel not in MessengerKind.values:
+        errors.append(FieldError("channel", "invalid", _("Choose a messenger from the list.")))
+    schema = schema_for("contact")
+    category = _option(schema, CATEGORY_LIST, data.category_id, "category_id", errors)
+    refusal = _option(schema, REFUSAL_LIST, data.refusal_reason_id, "refusal_reason_id", errors)
+    for upload in data.files:
+        problem = uploads.check(upload)
+        if problem:
+            errors.append(FieldError("files", "invalid", problem))
+    if errors:
+        raise ValidationFailed(errors)
+    is_call_like = kind in (EntryKind.CALL, EntryKind.MEETING)
+    return {
+        "kind": kind,
+        "occurred_at": occurred_at,
+        "direction": direction,
+        "category_id": category,
+        "summary": text["summary"],
+        "result": text["result"],
+        "next_step": text["next_step"],
+        "refusal_reason_id": refusal,
+        "refusal_comment": text["refusal_comment"] if refusal else "",
+        "duration_seconds": int(duration) if duration is not None and is_call_like else None,
+        "recording_url": text["recording_url"] if kind == EntryKind.CALL else "",
+        "location": text["location"] if kind == EntryKind.MEETING else "",
+        "channel": channel if kind == EntryKind.MESSAGE else "",
+        "subject": text["subject"] if kind == EntryKind.EMAIL else "",
+        "email_from": text["email_from"] if kind == EntryKind.EMAIL else "",
+        "email_to": text["email_to"] if kind == EntryKind.EMAIL else "",
+        "body_html": body,
+    }
+
+
+def _next_step_task(actor: User, entry: Entry, data: EntryInput, source: ChangeSource) -> Any:
+    """The entry's next step as a dated task on the same card, assigned to the author unless another is
+    chosen; a next step without a date is refused at the field (a step without a date is a wish)."""
+    due, all_day = data.next_step_due, data.next_step_all_day
+    if due is None:
+        found = find_due(entry.next_step, timezone.localtime())
+        if found is None:
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        "next_step",
+                        "no_date",
+                        _("Give the next step a date: «send the proposal by 18.10», «tomorrow at 15:00»."),
+                    )
+                ]
+            )
+        due, all_day = found.at, found.all_day
+    task_input = TaskInput(
+        title=entry.next_step,
+        due_at=due,
+        all_day=all_day,
+        assignee_id=data.next_step_assignee_id,
+        contact_id=entry.contact_id,
+        company_id=entry.company_id,
+        entry_id=entry.pk,
+    )
+    try:
+        return task_create(actor=actor, data=task_input, source=source)
+    except ValidationFailed as exc:
+        names = {"title": "next_step", "due_at": "next_step_due", "assignee_id": "next_step_assignee_id"}
+        raise ValidationFailed(
+            [FieldError(names.get(e.field, e.field), e.code, e.message) for e in exc.errors]
+        ) from exc
+
+
+def _option(schema: Any, list_key: str, value: Any, name: str, errors: list[FieldError]) -> int | None:
+    """An option of a central list by id (a merged option reads as the one it became)."""
+    if value in (None, ""):
+        return None
+    offered = {o.pk for o in schema.list_choices(list_key, keep=value)}
+    option = schema.option(value)
+    if option is None or option.pk not in offered:
+        errors.append(FieldError(name, "invalid", _("Choose an option from the list.")))
+        return None
+    return option.pk
+
+
+def _attach(
+    actor: User,
+    upload: UploadedFile,
+    *,
+    entry: Entry | None = None,
+    contact: Contact | None = None,
+    company: Company | None = None,
+) -> Attachment:
+    problem = uploads.check(upload)
+    if problem:
+        raise ValidationFailed([FieldError("file", "invalid", problem)])
+    name = uploads.safe_name(upload.name or "file")
+    attachment = Attachment(
+        name=name,
+        size=upload.size or 0,
+        content_type=uploads.content_type(upload),
+        entry=entry,
+        contact=contact,
+        company=company,
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    attachment.file.save(name, upload, save=False)
+    attachment.save()
+    if entry is not None and not entry.has_files:
+        entry.has_files = True
+        entry.save(update_fields=["has_files"])
+    return attachment
+
+
+def _recount_last_contact(entry: Entry) -> None:
+    """The cards' last contact from their remaining interactions (one indexed lookup per card)."""
+    live = Entry.objects.filter(deleted_at=None, kind__in=INTERACTIONS)
+    contacts: dict[int, datetime.datetime | None] = {}
+    companies: dict[int, datetime.datetime | None] = {}
+    if entry.contact_id:
+        contacts[entry.contact_id] = live.filter(contact_id=entry.contact_id).aggregate(
+            at=Max("occurred_at")
+        )["at"]
+        employers = list(
+            Contact.objects.get(pk=entry.contact_id).employments.values_list("company_id", flat=True)
+        )
+    else:
+        employers = []
+    for company_id in {*employers, *([entry.company_id] if entry.company_id else [])}:
+        people = Contact.objects.filter(employments__company_id=company_id).values("pk")
+        own = live.filter(company_id=company_id).aggregate(at=Max("occurred_at"))["at"]
+        theirs = live.filter(contact_id__in=people).aggregate(at=Max("occurred_at"))["at"]
+        companies[company_id] = max((a for a in (own, theirs) if a), default=None)
+    last_contact_set(contacts=contacts, companies=companies)
+
+
+def _values(entry: Entry) -> dict[str, Any]:
+    """The entry's values as the journal shows them (options as labels, the body's length only)."""
+    schema = schema_for("contact")
+    values: dict[str, Any] = {}
+    for name in JOURNALED:
+        if name in ("category", "refusal_reason"):
+            option = schema.option(getattr(entry, f"{name}_id"))
+            values[name] = option.label if option else None
+        elif name == "body_html":
+            values[name] = f"{len(entry.body_html)} chars" if entry.body_html else None
+        else:
+            values[name] = getattr(entry, name)
+    return values

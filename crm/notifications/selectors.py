@@ -1,0 +1,14 @@
+"""Reads of a person's own notifications (nobody reads another's)."""
+
+from __future__ import annotations
+
+from crm.accounts.models import User
+from crm.notifications.models import Notification
+
+
+def unread_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at=None).count()
+
+
+def recent(*, user: User, limit: int = 20) -> list[Notification]:
+    return list(Notification.objects.filter(user=user).order_by("-created_at", "-id")[:limit])

@@ -1,0 +1,111 @@
+"""Thin views: the bell (unread count, polled), the notification list, a person's delivery settings."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from crm.core.audit import ChangeSource
+from crm.core.errors import ValidationFailed
+from crm.notifications import selectors, services, telegram
+
+
+@login_required
+@require_GET
+def bell(request: HttpRequest) -> HttpResponse:
+    """The unread count, polled by the navigation bar: new reminders show without a reload."""
+    return render(
+        request,
+        "notifications/_bell.html",
+        {
+            "unread": selectors.unread_count(user=request.user),
+            "latest": selectors.recent(user=request.user, limit=6),
+            "poll": settings.CRM_NOTIFY_POLL_SECONDS,
+        },
+    )
+
+
+@login_required
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    items = selectors.recent(user=request.user, limit=100)
+    return render(request, "notifications/list.html", {"items": items})
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+    services.notifications_read(user=request.user, ids=ids)
+    target = request.POST.get("next", "")
+    return redirect(
+        target if target.startswith("/") and not target.startswith("//") else "notifications:list"
+    )
+
+
+@login_required
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    prefs = services.preferences_of(request.user)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        digest = request.POST.get("digest_time", "").strip()
+        try:
+            digest_time = datetime.time.fromisoformat(digest) if digest else None
+        except ValueError:
+            errors["digest_time"] = [_("Enter the time as 08:30.")]
+        else:
+            data = services.PreferencesInput(
+                by_email=request.POST.get("by_email") == "on",
+                by_telegram=request.POST.get("by_telegram") == "on",
+                digest_time=digest_time,
+            )
+            services.preferences_update(
+                actor=request.user, data=data, source=ChangeSource.from_request(request)
+            )
+            messages.success(request, _("Saved."))
+            return redirect("notifications:settings")
+    feed_url = request.build_absolute_uri(reverse("tasks:calendar_feed", args=[prefs.calendar_token]))
+    return render(
+        request,
+        "notifications/settings.html",
+        {
+            "prefs": prefs,
+            "errors": errors,
+            "feed_url": feed_url,
+            "telegram_ready": telegram.configured(),
+            "bot_name": settings.CRM_TELEGRAM_BOT_NAME,
+        },
+    )
+
+
+@login_required
+@require_POST
+def telegram_link(request: HttpRequest) -> HttpResponse:
+    try:
+        services.telegram_link_start(actor=request.user)
+    except ValidationFailed as exc:
+        messages.error(request, str(exc.errors[0].message))
+    return redirect("notifications:settings")
+
+
+@login_required
+@require_POST
+def telegram_unlink(request: HttpRequest) -> HttpResponse:
+    services.telegram_unlink(actor=request.user, source=ChangeSource.from_request(request))
+    return redirect("notifications:settings")
+
+
+@login_required
+@require_POST
+def calendar_renew(request: HttpRequest) -> HttpResponse:
+    services.calendar_token_renew(actor=request.user, source=ChangeSource.from_request(request))
+    messages.success(request, _("The calendar has a new address; the old one no longer works."))
+    return redirect("notifications:settings")

@@ -1,0 +1,281 @@
+"""Reads of tasks, always scoped: a person sees tasks assigned to them or written by them, a head their
+department's, everyone the tasks on cards they may see."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from crm.accounts import access
+from crm.accounts.models import Scope, User
+from crm.contacts.models import BaseType, Company, Contact
+from crm.contacts.selectors import companies_visible, contacts_visible
+from crm.core.errors import NotFound
+from crm.core.models import AuditEntry
+from crm.core.pagination import Page, SortKey, paginate
+from crm.fields.schema import Option, schema_for
+from crm.tasks.models import CATEGORY_LIST, Task, TaskComment, TaskStatus
+
+DAY_LIMIT = 200
+
+
+def tasks_visible(user: User) -> QuerySet[Task]:
+    base = Task.objects.filter(deleted_at=None)
+    scope = access.scope_of(user)
+    if scope is None:
+        return base.none()
+    if scope == Scope.ALL:
+        return base
+    q = Q(assignee_id=user.pk) | Q(author_id=user.pk)
+    if scope == Scope.DEPARTMENT and user.department_id:
+        q |= Q(department_id=user.department_id)
+    if access.has_perm(user, "contact", "view"):
+        q |= Q(contact_id__in=contacts_visible(user).values("pk"))
+    if access.has_perm(user, "company", "view"):
+        q |= Q(company_id__in=companies_visible(user).values("pk"))
+    return base.filter(q)
+
+
+@dataclass
+class Day:
+    overdue: list[Task] = field(default_factory=list)
+    today: list[Task] = field(default_factory=list)
+    upcoming: list[Task] = field(default_factory=list)
+
+
+def day_of(
+    *,
+    user: User,
+    now: datetime.datetime | None = None,
+    tz: datetime.tzinfo | None = None,
+    department: bool = False,
+    upcoming_days: int = 7,
+) -> Day:
+    """ "My day": open tasks overdue, due today and in the next days, for the person (or, for a head, the
+    department). Three range reads of the (assignee | department, status, due_at) index."""
+    now = now or timezone.now()
+    tz = tz or timezone.get_current_timezone()
+    local = now.astimezone(tz)
+    start = datetime.datetime.combine(local.date(), datetime.time.min, tzinfo=tz)
+    end = start + datetime.timedelta(days=1)
+    if department and access.scope_of(user) == Scope.DEPARTMENT and user.department_id:
+        qs = Task.objects.filter(department_id=user.department_id)
+    elif department and access.scope_of(user) == Scope.ALL:
+        qs = Task.objects.all()
+    else:
+        qs = Task.objects.filter(assignee_id=user.pk)
+    qs = qs.filter(status=TaskStatus.OPEN, deleted_at=None).select_related("assignee", "contact", "company")
+    qs = qs.order_by("due_at", "id")
+    return Day(
+        overdue=list(qs.filter(due_at__lt=now)[:DAY_LIMIT]),
+        today=list(qs.filter(due_at__gte=now, due_at__lt=end)[:DAY_LIMIT]),
+        upcoming=list(
+            qs.filter(due_at__gte=end, due_at__lt=end + datetime.timedelta(days=upcoming_days))[:DAY_LIMIT]
+        ),
+    )
+
+
+def calendar_range(
+    *, user: User, start: datetime.datetime, end: datetime.datetime, department: bool = False
+) -> list[Task]:
+    qs = Task.objects.filter(deleted_at=None, due_at__gte=start, due_at__lt=end).exclude(
+        status=TaskStatus.CANCELLED
+    )
+    if department and access.scope_of(user) == Scope.DEPARTMENT and user.department_id:
+        qs = qs.filter(department_id=user.department_id)
+    elif not (department and access.scope_of(user) == Scope.ALL):
+        qs = qs.filter(assignee_id=user.pk)
+    return list(qs.select_related("assignee").order_by("due_at", "id")[:1000])
+
+
+def task_get(*, user: User, pk: int) -> Task:
+    task = (
+        tasks_visible(user)
+        .filter(pk=pk)
+        .select_related("assignee", "author", "contact", "company", "completed_by", "entry")
+        .first()
+    )
+    if task is None:
+        raise NotFound
+    return task
+
+
+def task_comments(*, task: Task) -> list[TaskComment]:
+    return list(task.comments.select_related("author").order_by("created_at", "id"))
+
+
+def task_journal(*, task: Task, limit: int = 50) -> list[AuditEntry]:
+    return list(
+        AuditEntry.objects.filter(object_type="tasks.task", object_id=task.pk).order_by("-at", "-id")[:limit]
+    )
+
+
+def card_tasks(*, user: User, kind: str, record: Contact | Company) -> tuple[list[Task], list[Task]]:
+    """A card's open tasks (soonest first) and its last five finished ones, in one query."""
+    qs = Task.objects.filter(deleted_at=None).select_related("assignee")
+    qs = qs.filter(contact_id=record.pk) if kind == "contact" else qs.filter(company_id=record.pk)
+    recent = timezone.now() - datetime.timedelta(days=90)
+    rows = list(
+        qs.filter(Q(status=TaskStatus.OPEN) | Q(updated_at__gte=recent)).order_by("due_at", "id")[:200]
+    )
+    open_tasks = [t for t in rows if t.status == TaskStatus.OPEN][:50]
+    finished = sorted(
+        (t for t in rows if t.status != TaskStatus.OPEN), key=lambda t: t.updated_at, reverse=True
+    )
+    return open_tasks, finished[:5]
+
+
+def needs_next_step(kind: str, record: Contact | Company, open_tasks: list[Task]) -> bool:
+    """R3.3: a card with open business (a lead today; an open deal later) and no open task."""
+    return kind == "contact" and getattr(record, "base_type", "") == BaseType.LEAD and not open_tasks
+
+
+def without_next_step(*, user: User, cursor: str | None = None, limit: int = 50) -> Page[Contact]:
+    """Leads the person may see (a head: the department's) with no open task, by name."""
+    open_task = Task.objects.filter(contact_id=OuterRef("pk"), status=TaskStatus.OPEN, deleted_at=None)
+    qs = (
+        contacts_visible(user)
+        .filter(base_type=BaseType.LEAD)
+        .filter(~Exists(open_task))
+        .select_related("owner")
+    )
+    return paginate(qs, SortKey("name_key"), cursor, limit)
+
+
+def task_list(
+    *,
+    user: User,
+    assignee_id: int | None = None,
+    status: str = TaskStatus.OPEN,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[Task]:
+    qs = tasks_visible(user).select_related("assignee", "contact", "company")
+    if status:
+        qs = qs.filter(status=status)
+    if assignee_id:
+        qs = qs.filter(assignee_id=assignee_id)
+    return paginate(qs, SortKey("due_at"), cursor, limit)
+
+
+def categories(keep: Any = None) -> list[Option]:
+    return schema_for("contact").list_choices(CATEGORY_LIST, keep=keep)
+
+
+def colleagues(*, user: User) -> list[User]:
+    """Whom a task can be handed to: active users (the department's first for a manager)."""
+    users = list(User.objects.filter(is_active=True).order_by("last_name", "first_name", "username"))
+    return sorted(users, key=lambda u: (u.department_id != user.department_id, u.last_name, u.first_name))
+
+
+# The weekly slip report (R3.5)
+
+
+@dataclass
+class SlipRow:
+    label: str
+    this_week: int
+    last_week: int
+
+
+@dataclass
+class SlipReport:
+    week_start: datetime.date
+    this_week_total: int
+    last_week_total: int
+    by_category: list[SlipRow]
+    by_person: list[SlipRow]
+
+
+def slip_report(*, user: User, now: datetime.datetime | None = None) -> SlipReport:
+    """Tasks due in a week that slipped (done after their time, or still open past it): this week so far
+    against the whole week before, by category and by person, in the head's scope."""
+    now = now or timezone.now()
+    tz = timezone.get_current_timezone()
+    local = now.astimezone(tz)
+    monday = local.date() - datetime.timedelta(days=local.weekday())
+    this_start = datetime.datetime.combine(monday, datetime.time.min, tzinfo=tz)
+    last_start = this_start - datetime.timedelta(days=7)
+    scope = access.scope_of(user)
+    qs = Task.objects.filter(deleted_at=None).exclude(status=TaskStatus.CANCELLED)
+    if scope == Scope.DEPARTMENT and user.department_id:
+        qs = qs.filter(department_id=user.department_id)
+    elif scope != Scope.ALL:
+        qs = qs.filter(assignee_id=user.pk)
+    slipped = Q(status=TaskStatus.OPEN, due_at__lt=now) | Q(
+        status=TaskStatus.DONE, completed_at__gt=F("due_at")
+    )
+    rows = list(
+        qs.filter(
+            slipped, due_at__gte=last_start, due_at__lt=min(now, this_start + datetime.timedelta(days=7))
+        )
+        .select_related("assignee")
+        .values_list(
+            "due_at", "category_id", "assignee__last_name", "assignee__first_name", "assignee__username"
+        )
+        .order_by()
+    )
+    schema = schema_for("contact")
+    cats: dict[str, Counter[str]] = {"this": Counter(), "last": Counter()}
+    people: dict[str, Counter[str]] = {"this": Counter(), "last": Counter()}
+    for due_at, category_id, last_name, first_name, username in rows:
+        week = "this" if due_at >= this_start else "last"
+        option = schema.option(category_id)
+        cats[week][option.label if option else "—"] += 1
+        people[week][" ".join(p for p in (first_name, last_name) if p) or username] += 1
+
+    def table(counts: dict[str, Counter[str]]) -> list[SlipRow]:
+        labels = set(counts["this"]) | set(counts["last"])
+        result = [SlipRow(label, counts["this"][label], counts["last"][label]) for label in labels]
+        return sorted(result, key=lambda r: (-r.this_week, -r.last_week, r.label))
+
+    return SlipReport(
+        week_start=monday,
+        this_week_total=sum(cats["this"].values()),
+        last_week_total=sum(cats["last"].values()),
+        by_category=table(cats),
+        by_person=table(people),
+    )
+
+
+def feed_owner(*, token: str) -> User | None:
+    """The active person whose calendar feed this secret address is."""
+    from crm.notifications.models import Preferences
+
+    if not token or len(token) < 20:
+        return None
+    prefs = (
+        Preferences.objects.filter(calendar_token=token, user__is_active=True).select_related("user").first()
+    )
+    return prefs.user if prefs else None
+
+
+def feed_tasks(*, user: User, now: datetime.datetime | None = None) -> list[Task]:
+    """What the calendar shows: the person's tasks from a month back to a year ahead."""
+    now = now or timezone.now()
+    return list(
+        Task.objects.filter(
+            assignee_id=user.pk,
+            deleted_at=None,
+            due_at__gte=now - datetime.timedelta(days=30),
+            due_at__lt=now + datetime.timedelta(days=366),
+        )
+        .select_related("contact", "company")
+        .order_by("due_at", "id")[:2000]
+    )
+
+
+def zone_of(user: User) -> datetime.tzinfo:
+    import zoneinfo
+
+    from django.conf import settings
+
+    try:
+        return zoneinfo.ZoneInfo(user.time_zone or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)

@@ -1,0 +1,406 @@
+"""Every write of tasks: create, change, hand over, comment, complete, reopen, cancel, trash, restore.
+
+Each checks the actor's right over the task and the card it is on, validates, journals, and notifies the
+assignee when someone else gives them a task, in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.accounts import access
+from crm.accounts.models import Scope, User
+from crm.contacts.models import Company, Contact
+from crm.contacts.services.common import visible_cards
+from crm.core.audit import ChangeSource, audit_record, diff
+from crm.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed, too_long
+from crm.core.models import AuditAction
+from crm.fields.schema import schema_for
+from crm.notifications.services import notify
+from crm.tasks.dates import end_of_day
+from crm.tasks.models import CATEGORY_LIST, Priority, Task, TaskComment, TaskStatus
+
+
+class Remind:
+    """When the reminder fires, relative to the due moment."""
+
+    NONE = "none"
+    AT_DUE = "0"
+    BEFORE_15M = "15"
+    BEFORE_1H = "60"
+    BEFORE_1D = "1440"
+    CHOICES = (
+        (NONE, _("No reminder")),
+        (AT_DUE, _("At the due time")),
+        (BEFORE_15M, _("15 minutes before")),
+        (BEFORE_1H, _("An hour before")),
+        (BEFORE_1D, _("A day before")),
+    )
+
+
+# An all-day task reminds at this local time of its day.
+ALL_DAY_REMINDER = datetime.time(9, 0)
+
+
+@dataclass
+class TaskInput:
+    title: str = ""
+    description: str = ""
+    category_id: int | None = None
+    due_at: datetime.datetime | None = None
+    all_day: bool = False
+    remind: str = Remind.AT_DUE
+    priority: int = Priority.NORMAL
+    assignee_id: int | None = None  # default: the actor
+    contact_id: int | None = None
+    company_id: int | None = None
+    entry_id: int | None = None
+
+
+JOURNALED = (
+    "title",
+    "description",
+    "category",
+    "due_at",
+    "all_day",
+    "remind_at",
+    "priority",
+    "assignee",
+    "status",
+    "contact",
+    "company",
+)
+
+
+def task_create(*, actor: User, data: TaskInput, source: ChangeSource) -> Task:
+    with transaction.atomic():
+        contact, company = visible_cards(actor, data.contact_id, data.company_id)
+        clean = _clean(actor, data)
+        task = Task(
+            **clean,
+            author=actor if getattr(actor, "pk", None) else None,
+            contact=contact,
+            company=company,
+            entry_id=data.entry_id,
+        )
+        task.department_id = task.assignee.department_id
+        task.save()
+        audit_record(
+            actor=actor, source=source, action=AuditAction.CREATE, obj=task, changes=diff({}, _values(task))
+        )
+        if task.assignee_id != getattr(actor, "pk", None):
+            _notify_assigned(task, actor, "")
+    return task
+
+
+def task_update(*, actor: User, task_id: int, data: TaskInput, source: ChangeSource) -> Task:
+    """Change a task's content and dates (the assignee changes through ``task_assign``)."""
+    with transaction.atomic():
+        task = _locked(actor, task_id)
+        _ensure_may_change(actor, task)
+        before = _values(task)
+        old_reminder = task.remind_at
+        data.assignee_id = task.assignee_id
+        clean = _clean(actor, data, current=task)
+        for key, value in clean.items():
+            setattr(task, key, value)
+        if task.remind_at != old_reminder:
+            task.reminded_at = None  # a new reminder time fires again
+        _touch(task)
+        changes = diff(before, _values(task))
+        task.save()
+        if changes:
+            audit_record(actor=actor, source=source, action=AuditAction.UPDATE, obj=task, changes=changes)
+    return task
+
+
+def task_assign(*, actor: User, task_id: int, assignee_id: int, comment: str, source: ChangeSource) -> Task:
+    """Hand a task to a colleague: its comments and journal go with it; they are notified with the why."""
+    with transaction.atomic():
+        task = _locked(actor, task_id)
+        _ensure_may_change(actor, task)
+        assignee = User.objects.filter(pk=assignee_id, is_active=True).first()
+        if assignee is None:
+            raise ValidationFailed([FieldError("assignee_id", "invalid", _("Choose an active colleague."))])
+        if assignee.pk == task.assignee_id:
+            return task
+        previous = task.assignee
+        task.assignee = assignee
+        task.department_id = assignee.department_id
+        task.reminded_at = None if task.remind_at and task.remind_at > timezone.now() else task.reminded_at
+        _touch(task)
+        task.save()
+        text = (comment or "").strip()
+        TaskComment.objects.create(
+            task=task,
+            author=actor,
+            text=str(_("Handed over from %(from)s to %(to)s.") % {"from": previous, "to": assignee})
+            + (f"\n{text}" if text else ""),
+        )
+        audit_record(
+            actor=actor,
+            source=source,
+            action=AuditAction.UPDATE,
+            obj=task,
+            changes={"assignee": [str(previous), str(assignee)]}
+            | ({"comment": [None, text]} if text else {}),
+        )
+        if assignee.pk != actor.pk:
+            _notify_assigned(task, actor, text)
+    return task
+
+
+def task_comment(*, actor: User, task_id: int, text: str, source: ChangeSource) -> TaskComment:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed([FieldError("text", "required", _("Write the comment first."))])
+    with transaction.atomic():
+        task = _locked(actor, task_id)
+        comment = TaskComment.objects.create(task=task, author=actor, text=text)
+        audit_record(
+            actor=actor, source=source, action=AuditAction.UPDATE, obj=task, changes={"comment": [None, text]}
+        )
+        others = {u for u in (task.assignee, task.author) if u is not None and u.pk != actor.pk}
+        for user in others:
+            notify(
+                user=user,
+                kind="task_comment",
+                title=str(_("Comment on «%(task)s»") % {"task": task.title}),
+                body=f"{actor}: {text}",
+                url=reverse("tasks:task_detail", args=[task.pk]),
+                task=task,
+            )
+    return comment
+
+
+def task_complete(*, actor: User, task_id: int, source: ChangeSource) -> Task:
+    return _set_status(actor, task_id, TaskStatus.DONE, source)
+
+
+def task_reopen(*, actor: User, task_id: int, source: ChangeSource) -> Task:
+    return _set_status(actor, task_id, TaskStatus.OPEN, source)
+
+
+def task_cancel(*, actor: User, task_id: int, source: ChangeSource) -> Task:
+    return _set_status(actor, task_id, TaskStatus.CANCELLED, source)
+
+
+def task_delete(*, actor: User, task_id: int, source: ChangeSource) -> Task:
+    with transaction.atomic():
+        task = _locked(actor, task_id)
+        _ensure_may_change(actor, task)
+        task.deleted_at = timezone.now()
+        task.deleted_by = actor
+        _touch(task)
+        task.save()
+        audit_record(actor=actor, source=source, action=AuditAction.DELETE, obj=task)
+    return task
+
+
+def task_restore(*, actor: User, task_id: int, source: ChangeSource) -> Task:
+    with transaction.atomic():
+        task = Task.objects.select_for_update().filter(pk=task_id, deleted_at__isnull=False).first()
+        if task is None or not may_see(actor, task):
+            raise NotFound
+        _ensure_may_change(actor, task)
+        task.deleted_at = None
+        task.deleted_by = None
+        _touch(task)
+        task.save()
+        audit_record(actor=actor, source=source, action=AuditAction.RESTORE, obj=task)
+    return task
+
+
+# Rights
+
+
+def may_see(user: User, task: Task) -> bool:
+    """Assigned to them, written by them, in their department (a head), or on a card they may see."""
+    if not access.is_active_user(user):
+        return False
+    scope = access.scope_of(user)
+    if scope == Scope.ALL or user.pk in (task.assignee_id, task.author_id):
+        return True
+    if scope == Scope.DEPARTMENT and user.department_id and task.department_id == user.department_id:
+        return True
+    if task.contact_id and _visible(user, Contact, "contact", task.contact_id):
+        return True
+    return bool(task.company_id and _visible(user, Company, "company", task.company_id))
+
+
+def may_change(user: User, task: Task) -> bool:
+    """The assignee, the author, the head of the assignee's department, or an administrator (seeing every
+    card, as support or a director do, is not a right to change someone's work)."""
+    if not may_see(user, task):
+        return False
+    if user.pk in (task.assignee_id, task.author_id) or access.can_administer(user):
+        return True
+    return bool(
+        access.scope_of(user) == Scope.DEPARTMENT
+        and user.department_id
+        and task.department_id == user.department_id
+    )
+
+
+def _visible(user: User, model: Any, kind: str, pk: int) -> bool:
+    record = model.objects.filter(pk=pk, deleted_at=None).first()
+    return bool(record and access.may_touch(user, record, kind, "view"))
+
+
+# Helpers
+
+
+def _locked(actor: User, task_id: int) -> Task:
+    task = (
+        Task.objects.select_for_update()
+        .filter(pk=task_id, deleted_at=None)
+        .select_related("assignee")
+        .first()
+    )
+    if task is None or not may_see(actor, task):
+        raise NotFound
+    return task
+
+
+def _ensure_may_change(actor: User, task: Task) -> None:
+    if not may_change(actor, task):
+        raise PermissionDenied("change task")
+
+
+def _set_status(actor: User, task_id: int, status: str, source: ChangeSource) -> Task:
+    with transaction.atomic():
+        task = _locked(actor, task_id)
+        _ensure_may_change(actor, task)
+        if task.status == status:
+            return task
+        before = task.status
+        task.status = status
+        closed = status != TaskStatus.OPEN
+        task.completed_at = timezone.now() if closed else None
+        task.completed_by = actor if closed else None
+        _touch(task)
+        task.save()
+        audit_record(
+            actor=actor,
+            source=source,
+            action=AuditAction.UPDATE,
+            obj=task,
+            changes={"status": [before, status]},
+        )
+    return task
+
+
+def _touch(task: Task) -> None:
+    task.updated_at = timezone.now()
+    task.sequence += 1
+
+
+def _clean(actor: User, data: TaskInput, current: Task | None = None) -> dict[str, Any]:
+    errors: list[FieldError] = []
+    title = " ".join((data.title or "").split())
+    if not title:
+        errors.append(FieldError("title", "required", _("Say what is to be done.")))
+    elif len(title) > 255:
+        errors.append(too_long("title", 255))
+    due = data.due_at
+    if due is None:
+        errors.append(FieldError("due_at", "required", _("Give the task a date.")))
+    else:
+        if timezone.is_naive(due):
+            due = timezone.make_aware(due)
+        if data.all_day:  # due by the end of its day, wherever in the day the caller put it
+            due = end_of_day(timezone.localtime(due).date(), timezone.get_current_timezone())
+    if data.priority not in Priority.values:
+        errors.append(FieldError("priority", "invalid", _("Choose a priority from the list.")))
+    remind = str(data.remind)
+    if remind not in dict(Remind.CHOICES):
+        errors.append(FieldError("remind", "invalid", _("Choose when to remind.")))
+    assignee = actor
+    if data.assignee_id is not None and data.assignee_id != getattr(actor, "pk", None):
+        found = User.objects.filter(pk=data.assignee_id, is_active=True).first()
+        if found is None:
+            errors.append(FieldError("assignee_id", "invalid", _("Choose an active colleague.")))
+        else:
+            assignee = found
+    category = None
+    if data.category_id not in (None, ""):
+        schema = schema_for("contact")
+        keep = current.category_id if current else None
+        offered = {o.pk for o in schema.list_choices(CATEGORY_LIST, keep=keep)}
+        option = schema.option(data.category_id)
+        if option is None or option.pk not in offered:
+            errors.append(FieldError("category_id", "invalid", _("Choose a category from the list.")))
+        else:
+            category = option.pk
+    if errors:
+        raise ValidationFailed(errors)
+    assert due is not None
+    return {
+        "title": title,
+        "description": (data.description or "").strip(),
+        "category_id": category,
+        "due_at": due,
+        "all_day": bool(data.all_day),
+        "remind_at": reminder_time(due, bool(data.all_day), remind),
+        "priority": data.priority,
+        "assignee": assignee,
+    }
+
+
+def reminder_time(due: datetime.datetime, all_day: bool, remind: str) -> datetime.datetime | None:
+    if remind == Remind.NONE:
+        return None
+    if all_day:
+        local = timezone.localtime(due).date()
+        morning = datetime.datetime.combine(local, ALL_DAY_REMINDER, tzinfo=timezone.get_current_timezone())
+        return morning - datetime.timedelta(days=1 if remind == Remind.BEFORE_1D else 0)
+    return due - datetime.timedelta(minutes=int(remind))
+
+
+def remind_choice(task: Task) -> str:
+    """The form's reminder choice that gives the task's stored reminder time."""
+    if task.remind_at is None:
+        return Remind.NONE
+    for value, _label in Remind.CHOICES:
+        if value != Remind.NONE and reminder_time(task.due_at, task.all_day, value) == task.remind_at:
+            return value
+    return Remind.AT_DUE
+
+
+def _values(task: Task) -> dict[str, Any]:
+    schema = schema_for("contact")
+    option = schema.option(task.category_id)
+    return {
+        "title": task.title,
+        "description": task.description,
+        "category": option.label if option else None,
+        "due_at": task.due_at,
+        "all_day": task.all_day,
+        "remind_at": task.remind_at,
+        "priority": task.priority,
+        "assignee": str(task.assignee) if task.assignee_id else None,
+        "status": task.status,
+        "contact": str(task.contact) if task.contact_id else None,
+        "company": str(task.company) if task.company_id else None,
+    }
+
+
+def _notify_assigned(task: Task, actor: User, comment: str) -> None:
+    due = timezone.localtime(task.due_at)
+    when = due.strftime("%d.%m.%Y") if task.all_day else due.strftime("%d.%m.%Y %H:%M")
+    body = str(_("%(who)s gave you a task due %(when)s.") % {"who": actor, "when": when})
+    notify(
+        user=task.assignee,
+        kind="task_assigned",
+        title=task.title,
+        body=body + (f"\n{comment}" if comment else ""),
+        url=reverse("tasks:task_detail", args=[task.pk]),
+        task=task,
+    )

@@ -1,0 +1,205 @@
+"""Reminders fire on time and once (R3.4): in the app, by e-mail (Django's outbox), by Telegram (a local
+fake Bot API); late ones still go, marked late; digests and the weekly slip report."""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.core.audit import SYSTEM
+from crm.notifications.models import Delivery, DeliveryStatus, Notification, Preferences
+from crm.notifications.services import (
+    deliver_pending,
+    preferences_of,
+    telegram_link_start,
+    telegram_poll_links,
+)
+from crm.notifications.telegram import split
+from crm.notifications.testing import BLOCKED, FLOOD, FakeBotApi
+from crm.tasks.models import Task
+from crm.tasks.reminders import dispatch_due_reminders, send_digests, send_slip_reports
+from crm.tasks.services import TaskInput, task_complete, task_create
+
+
+@pytest.fixture
+def bot(settings):
+    with FakeBotApi() as fake:
+        settings.CRM_TELEGRAM_API_URL = fake.url
+        settings.CRM_TELEGRAM_BOT_TOKEN = "123456789:AAE-EXAMPLE-TOKEN-not-real-000000000"
+        yield fake
+
+
+def task_due(owner, minutes: float, title: str = "Позвонить Семёнову") -> Task:
+    due = timezone.now() + datetime.timedelta(minutes=minutes)
+    return task_create(actor=owner, data=TaskInput(title=title, due_at=due), source=SYSTEM)
+
+
+def linked(user, chat_id: str = "987654321"):
+    prefs = preferences_of(user)
+    prefs.telegram_chat_id = chat_id
+    prefs.save()
+    return prefs
+
+
+def test_a_due_reminder_is_sent_once_in_the_app_by_email_and_telegram(manager_a, bot):
+    manager_a.email = "anna@crm.example.ru"
+    manager_a.save()
+    linked(manager_a)
+    task = task_due(manager_a, -0.5)
+    future = task_due(manager_a, 30, "Потом")
+    assert dispatch_due_reminders() == 1
+    assert dispatch_due_reminders() == 0  # a second sweep (or a second worker) finds nothing to send
+    notification = Notification.objects.get(user=manager_a, kind="reminder")
+    assert (notification.task, notification.late) == (task, False)
+    assert deliver_pending() == 2
+    assert deliver_pending() == 0
+    assert [m.subject for m in mail.outbox] == ["Позвонить Семёнову"]
+    [message] = bot.sent()
+    assert (message["chat_id"], message["parse_mode"]) == ("987654321", "HTML")
+    assert message["text"].startswith("<b>Позвонить Семёнову</b>")
+    task.refresh_from_db()
+    future.refresh_from_db()
+    assert task.reminded_at is not None
+    assert future.reminded_at is None
+
+
+def test_a_reminder_missed_while_the_worker_was_down_is_still_sent_marked_late(manager_a):
+    manager_a.email = "anna@crm.example.ru"
+    manager_a.save()
+    task = task_due(manager_a, -120)
+    dispatch_due_reminders()
+    notification = Notification.objects.get(task=task)
+    assert notification.late is True
+    deliver_pending()
+    assert mail.outbox[0].subject.startswith("[")  # "[опоздало] …" / "[late] …"
+
+
+def test_a_done_or_trashed_task_does_not_remind(manager_a):
+    done = task_due(manager_a, -1, "Сделано")
+    task_complete(actor=manager_a, task_id=done.pk, source=SYSTEM)
+    assert dispatch_due_reminders() == 0
+
+
+def test_a_delivery_claimed_by_a_worker_that_died_is_never_sent_twice(manager_a):
+    manager_a.email = "anna@crm.example.ru"
+    manager_a.save()
+    task_due(manager_a, -1)
+    dispatch_due_reminders()
+    Delivery.objects.update(
+        status=DeliveryStatus.SENDING, not_before=timezone.now() - datetime.timedelta(hours=1)
+    )
+    assert deliver_pending() == 0
+    assert mail.outbox == []
+    assert Delivery.objects.get().status == DeliveryStatus.FAILED
+
+
+def test_telegram_flood_limit_waits_and_a_blocked_bot_unlinks_the_chat(manager_a, bot):
+    linked(manager_a)
+    task_due(manager_a, -1)
+    dispatch_due_reminders()
+    bot.script = [FLOOD]
+    assert deliver_pending() == 0
+    delivery = Delivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.not_before > timezone.now() + datetime.timedelta(seconds=30)
+    assert deliver_pending(now=timezone.now() + datetime.timedelta(seconds=40)) == 1
+    task_due(manager_a, -1, "Ещё")
+    dispatch_due_reminders()
+    bot.script = [BLOCKED]
+    deliver_pending()
+    assert Preferences.objects.get(user=manager_a).telegram_chat_id == ""
+
+
+def test_a_long_message_is_split_before_sending():
+    text = "\n".join(["строка отчёта; " * 20] * 30)
+    pieces = split(text)
+    assert all(len(p) <= 4096 for p in pieces)
+    assert "\n".join(pieces) == text
+
+
+def test_linking_telegram_by_a_start_code(manager_a, bot):
+    code = telegram_link_start(actor=manager_a)
+    bot.updates = [
+        {"update_id": 10, "message": {"chat": {"id": 555000111}, "text": "/start wrong"}},
+        {"update_id": 11, "message": {"chat": {"id": 987654321}, "text": f"/start {code}"}},
+    ]
+    assert telegram_poll_links() == 1
+    assert preferences_of(manager_a).telegram_chat_id == "987654321"
+    assert telegram_poll_links() == 0  # the offset moved on: the same update is not read twice
+
+
+def test_the_morning_digest_comes_at_the_chosen_time_in_the_persons_zone_once_a_day(manager_a):
+    manager_a.time_zone = "Asia/Yekaterinburg"  # UTC+5
+    manager_a.email = "anna@crm.example.ru"
+    manager_a.save()
+    prefs = preferences_of(manager_a)
+    prefs.digest_time = datetime.time(8, 0)
+    prefs.save()
+    day = datetime.datetime(2026, 11, 24, tzinfo=zoneinfo.ZoneInfo("Asia/Yekaterinburg"))
+    Task.objects.bulk_create(
+        [
+            Task(title="Просрочена", due_at=day - datetime.timedelta(days=1), assignee=manager_a),
+            Task(title="Сегодня", due_at=day + datetime.timedelta(hours=15), assignee=manager_a),
+        ]
+    )
+    before = datetime.datetime(2026, 11, 24, 2, 59, tzinfo=datetime.UTC)  # 07:59 there
+    assert send_digests(now=before) == 0
+    at = datetime.datetime(2026, 11, 24, 3, 0, tzinfo=datetime.UTC)  # 08:00 there
+    assert send_digests(now=at) == 1
+    assert send_digests(now=at + datetime.timedelta(hours=2)) == 0
+    digest = Notification.objects.get(kind="digest")
+    assert "Просрочена" in digest.body
+    assert "Сегодня" in digest.body
+
+
+def test_the_weekly_report_tells_a_head_what_slipped_by_category_and_person(head_a, manager_a, manager_a2):
+    now = timezone.now()
+    for owner, title in ((manager_a, "Раз"), (manager_a, "Два"), (manager_a2, "Три")):
+        task_create(
+            actor=owner,
+            data=TaskInput(title=title, due_at=now - datetime.timedelta(minutes=5)),
+            source=SYSTEM,
+        )
+    assert send_slip_reports(now=now) >= 1
+    report = Notification.objects.get(user=head_a, kind="slip_report")
+    assert str(manager_a) in report.body
+    assert ": 2 (0)" in report.body
+
+
+def test_the_reminder_scheduler_reads_its_partial_index_not_the_table(manager_a):
+    task_due(manager_a, 5)
+    sql, params = (
+        Task.objects.filter(
+            remind_at__lte=timezone.now(),
+            reminded_at__isnull=True,
+            completed_at__isnull=True,
+            deleted_at__isnull=True,
+        )
+        .order_by("remind_at", "id")
+        .query.sql_with_params()
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " ".join(str(row) for row in cursor.fetchall())
+        else:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "task_reminder_due_idx" in plan
+
+
+def test_the_bell_counts_unread_notifications_and_the_list_marks_them_read(client, manager_a):
+    task_due(manager_a, -1)
+    dispatch_due_reminders()
+    client.force_login(manager_a)
+    bell = client.get(reverse("notifications:bell")).content.decode()
+    assert 'data-testid="unread-count">1<' in bell
+    client.post(reverse("notifications:read"))
+    assert 'data-testid="unread-count"' not in client.get(reverse("notifications:bell")).content.decode()
