@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bench fill|measure|experiment`` against the database the settings point at."""
+"""Entry point: ``python -m bench fill|timeline|measure|experiment`` against the settings' database."""
 
 from __future__ import annotations
 
@@ -17,6 +17,12 @@ def main() -> None:
     fill.add_argument("--companies", type=int, default=100_000)
     fill.add_argument("--seed", type=int, default=20261123)
     fill.add_argument("--append", action="store_true", help="add to a database that already has contacts")
+    timeline = commands.add_parser(
+        "timeline", help="add timeline entries and tasks to a filled base (issue 5)"
+    )
+    timeline.add_argument("--entries", type=int, default=5_000_000)
+    timeline.add_argument("--tasks", type=int, default=1_000_000)
+    timeline.add_argument("--seed", type=int, default=20261124)
     measure = commands.add_parser("measure", help="time search, lists and the card in-process")
     measure.add_argument("--runs", type=int, default=200)
     measure.add_argument("--warmup", type=int, default=5)
@@ -38,6 +44,10 @@ def main() -> None:
         from bench import fill as command
 
         command.run(contacts=args.contacts, companies=args.companies, seed=args.seed, append=args.append)
+    elif args.command == "timeline":
+        from bench import timeline as command
+
+        command.run(entries=args.entries, tasks=args.tasks, seed=args.seed)
     elif args.command == "experiment":
         from bench import experiment as command
 

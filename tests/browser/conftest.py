@@ -45,6 +45,7 @@ def starter_data(request):
         ("crm.contacts.migrations.0002_search_and_statuses", "create_statuses"),
         ("crm.fields.migrations.0002_starter_configuration", "create"),
         ("crm.activities.migrations.0002_starter_lists", "create"),
+        ("crm.tasks.migrations.0002_task_categories", "create"),
     ):
         getattr(importlib.import_module(module), function)(apps, None)
     import uuid
