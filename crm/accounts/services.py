@@ -170,6 +170,51 @@ def profile_update(*, actor: User, language: str, source: ChangeSource) -> User:
     return actor
 
 
+# Offered first in the profile; any IANA zone is accepted.
+COMMON_ZONES = (
+    "Europe/Kaliningrad",
+    "Europe/Moscow",
+    "Europe/Samara",
+    "Asia/Yekaterinburg",
+    "Asia/Omsk",
+    "Asia/Novosibirsk",
+    "Asia/Krasnoyarsk",
+    "Asia/Irkutsk",
+    "Asia/Yakutsk",
+    "Asia/Vladivostok",
+    "Asia/Magadan",
+    "Asia/Kamchatka",
+    "Europe/Minsk",
+    "Asia/Almaty",
+    "Asia/Tashkent",
+    "UTC",
+)
+
+
+def time_zone_update(*, actor: User, zone: str, source: ChangeSource) -> User:
+    """The zone a person's dates, times and morning digest follow ("" = the installation's)."""
+    import zoneinfo
+
+    zone = (zone or "").strip()
+    if zone and zone not in zoneinfo.available_timezones():
+        raise ValidationFailed(
+            [FieldError("time_zone", "invalid_choice", _("Choose a time zone from the list."))]
+        )
+    with transaction.atomic():
+        before = actor.time_zone
+        actor.time_zone = zone
+        actor.save(update_fields=["time_zone"])
+        if before != zone:
+            audit_record(
+                actor=actor,
+                source=source,
+                action=AuditAction.UPDATE,
+                obj=actor,
+                changes={"time_zone": [before, zone]},
+            )
+    return actor
+
+
 def department_create(*, actor: User, name: str, source: ChangeSource) -> Department:
     _require_admin(actor)
     name = " ".join((name or "").split())

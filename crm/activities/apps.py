@@ -18,6 +18,10 @@ class ActivitiesConfig(AppConfig):
         )
 
         cards.register()
+        from crm.activities.services import entry_record_event
+        from crm.core.events import register_timeline_writer
+
+        register_timeline_writer(entry_record_event)
         register_object_type("activities.entry", _("Timeline entry"))
         register_object_type("activities.attachment", _("File"))
         register_value_labels("kind", dict(EntryKind.choices))

@@ -186,3 +186,11 @@ def _card_visible(user: User, contact_id: int | None, company_id: int | None) ->
 
 def may_change(user: User, entry: Entry) -> bool:
     return not entry.automatic and (entry.author_id == user.pk or access.can_administer(user))
+
+
+def trashed_entries(*, user: User, limit: int = 100) -> list[Entry]:
+    """Entries in the trash that this person may restore (their own; an administrator's: all)."""
+    qs = Entry.objects.filter(deleted_at__isnull=False, automatic=False).select_related("contact", "company")
+    if not access.can_administer(user):
+        qs = qs.filter(author_id=user.pk)
+    return [e for e in qs.order_by("-deleted_at", "-id")[:limit] if _entry_visible(user, e)]

@@ -140,6 +140,21 @@ def entry_create(*, actor: User, data: EntryInput, source: ChangeSource, automat
     return entry
 
 
+def entry_record_event(
+    *, summary: str, actor: Any = None, contact_id: int | None = None, company_id: int | None = None
+) -> Entry:
+    """An automatic entry written by another service inside its own (already authorised) transaction: a
+    status change, later a merge or an import. Marked automatic; nobody edits it."""
+    return Entry.objects.create(
+        kind=EntryKind.EVENT,
+        contact_id=contact_id,
+        company_id=company_id,
+        author=actor if getattr(actor, "pk", None) else None,
+        summary=str(summary)[:2000],
+        automatic=True,
+    )
+
+
 def entry_update(*, actor: User, entry_id: int, data: dict[str, Any], source: ChangeSource) -> Entry:
     """Correct an entry: its author or an administrator; automatic entries are not edited."""
     unknown = set(data) - set(EDITABLE)

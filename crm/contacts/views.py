@@ -19,7 +19,7 @@ from crm.contacts import forms, selectors, services
 from crm.contacts.models import BaseType, EmailKind, MessengerKind, PhoneKind, VerificationMethod
 from crm.contacts.standard_fields import company_filled_from, contact_filled_from
 from crm.core.audit import ChangeSource
-from crm.core.cards import card_sections
+from crm.core.cards import card_sections, trash_sections
 from crm.core.errors import DuplicateFound, NotFound, PermissionDenied, ValidationFailed
 from crm.core.htmx import hx_redirect, is_htmx
 from crm.fields import values as custom_values
@@ -433,5 +433,10 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_GET
 def trash(request: HttpRequest) -> HttpResponse:
     contacts, companies = selectors.trash_list(user=request.user)
-    context = {"contacts": contacts, "companies": companies, "trash_days": settings.CRM_TRASH_RETENTION_DAYS}
+    context = {
+        "contacts": contacts,
+        "companies": companies,
+        "trash_days": settings.CRM_TRASH_RETENTION_DAYS,
+        "sections": trash_sections(request),
+    }
     return render(request, "contacts/trash.html", context)

@@ -32,3 +32,17 @@ def card_sections(request: HttpRequest, kind: str, record: Any) -> dict[str, Saf
         if html:
             rendered[name] = SafeString(html)
     return rendered
+
+
+TrashRenderer = Callable[[HttpRequest], SafeString | str | None]
+_trash: list[tuple[int, str, TrashRenderer]] = []
+
+
+def register_trash_section(name: str, renderer: TrashRenderer, order: int = 100) -> None:
+    """Other apps' deleted things (timeline entries, tasks) on the trash page, with their restore buttons."""
+    global _trash
+    _trash = sorted([s for s in _trash if s[1] != name] + [(order, name, renderer)], key=lambda s: s[0])
+
+
+def trash_sections(request: HttpRequest) -> list[SafeString]:
+    return [SafeString(html) for _order, _name, renderer in _trash if (html := renderer(request))]

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from crm.accounts import services as account_services
 from crm.core.audit import ChangeSource
 from crm.core.errors import ValidationFailed
 from crm.notifications import selectors, services, telegram
@@ -59,8 +60,15 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
         digest = request.POST.get("digest_time", "").strip()
         try:
             digest_time = datetime.time.fromisoformat(digest) if digest else None
+            account_services.time_zone_update(
+                actor=request.user,
+                zone=request.POST.get("time_zone", ""),
+                source=ChangeSource.from_request(request),
+            )
         except ValueError:
             errors["digest_time"] = [_("Enter the time as 08:30.")]
+        except ValidationFailed as exc:
+            errors |= exc.by_field()
         else:
             data = services.PreferencesInput(
                 by_email=request.POST.get("by_email") == "on",
@@ -82,6 +90,8 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
             "feed_url": feed_url,
             "telegram_ready": telegram.configured(),
             "bot_name": settings.CRM_TELEGRAM_BOT_NAME,
+            "zones": account_services.COMMON_ZONES,
+            "default_zone": settings.TIME_ZONE,
         },
     )
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
-from crm.core.cards import register_card_section
+from crm.core.cards import register_card_section, register_trash_section
 from crm.tasks import selectors
 
 
@@ -26,5 +26,13 @@ def tasks_section(request: HttpRequest, kind: str, record: Any) -> SafeString | 
     return SafeString(render_to_string("tasks/_card_tasks.html", context, request=request))
 
 
+def trash_section(request: HttpRequest) -> SafeString | None:
+    tasks = selectors.trashed_tasks(user=request.user)
+    if not tasks:
+        return None
+    return SafeString(render_to_string("tasks/_trash.html", {"tasks": tasks}, request=request))
+
+
 def register() -> None:
     register_card_section("tasks", tasks_section, order=5)
+    register_trash_section("tasks", trash_section, order=20)

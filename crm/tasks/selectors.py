@@ -279,3 +279,16 @@ def zone_of(user: User) -> datetime.tzinfo:
         return zoneinfo.ZoneInfo(user.time_zone or settings.TIME_ZONE)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def trashed_tasks(*, user: User, limit: int = 100) -> list[Task]:
+    """Tasks in the trash that this person may restore."""
+    from crm.tasks.rights import may_change
+
+    qs = Task.objects.filter(deleted_at__isnull=False).select_related("assignee", "contact", "company")
+    if not access.can_administer(user):
+        q = Q(assignee_id=user.pk) | Q(author_id=user.pk)
+        if access.scope_of(user) == Scope.DEPARTMENT and user.department_id:
+            q |= Q(department_id=user.department_id)
+        qs = qs.filter(q)
+    return [t for t in qs.order_by("-deleted_at", "-id")[:limit] if may_change(user, t)]

@@ -42,6 +42,7 @@ from crm.contacts.standard_fields import CONTACT_INPUTS, contact_filled
 from crm.core import normalize as norm
 from crm.core.audit import ChangeSource, audit_record, diff
 from crm.core.errors import DuplicateFound, FieldError, NotFound, ValidationFailed, too_long
+from crm.core.events import system_entry
 from crm.core.models import AuditAction
 from crm.fields import values as custom_values
 from crm.fields.schema import schema_for
@@ -381,6 +382,17 @@ def _write(
             to_status_id=contact.status_id,
             at=now,
             by=actor,
+        )
+        names: dict[int | None, str] = dict(
+            ContactStatus.objects.filter(pk__in=[previous_status_id, contact.status_id]).values_list(
+                "pk", "name"
+            )
+        )
+        system_entry(
+            summary=_("Status: %(from)s → %(to)s")
+            % {"from": names.get(previous_status_id, "—"), "to": names.get(contact.status_id, "—")},
+            actor=actor,
+            contact_id=contact.pk,
         )
     search.index_contacts([contact])
 

@@ -1,0 +1,25 @@
+"""Facts the system writes on a card's timeline (a status change; later a merge, an import) without the
+writing app importing the timeline: the timeline registers its writer at start-up, and services call
+``system_entry`` inside their own transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Writer = Callable[..., Any]
+
+_writers: list[Writer] = []
+
+
+def register_timeline_writer(writer: Writer) -> None:
+    if writer not in _writers:
+        _writers.append(writer)
+
+
+def system_entry(
+    *, summary: str, actor: Any = None, contact_id: int | None = None, company_id: int | None = None
+) -> None:
+    """An automatic entry on the person's and/or company's timeline."""
+    for writer in _writers:
+        writer(summary=summary, actor=actor, contact_id=contact_id, company_id=company_id)
