@@ -183,6 +183,7 @@ PLAIN_PAGES = {  # url name -> kind and action a persona needs for a 200 ("" = a
     "accounts:profile": ("", ""),
     "tasks:my_day": ("", ""),
     "tasks:calendar": ("", ""),
+    "tasks:day_list": ("", ""),
     "tasks:task_create": ("", ""),
     "tasks:without_next_step": ("", ""),
     "tasks:colleague_options": ("", ""),

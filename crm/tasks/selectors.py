@@ -21,7 +21,7 @@ from crm.core.pagination import Page, SortKey, paginate
 from crm.fields.schema import Option, schema_for
 from crm.tasks.models import CATEGORY_LIST, Task, TaskComment, TaskStatus
 
-DAY_LIMIT = 200
+DAY_LIMIT = 50  # shown per section of "my day"; the counts and the full list say the rest
 
 
 def tasks_visible(user: User) -> QuerySet[Task]:
@@ -46,6 +46,7 @@ class Day:
     overdue: list[Task] = field(default_factory=list)
     today: list[Task] = field(default_factory=list)
     upcoming: list[Task] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 def day_of(
@@ -58,26 +59,56 @@ def day_of(
 ) -> Day:
     """ "My day": open tasks overdue, due today and in the next days, for the person (or, for a head, the
     department). Three range reads of the (assignee | department, status, due_at) index."""
+    ranges = day_ranges(now=now, tz=tz, upcoming_days=upcoming_days)
+    qs = (
+        _day_tasks(user, department).select_related("assignee", "contact", "company").order_by("due_at", "id")
+    )
+    day = Day()
+    for name, (start, end) in ranges.items():
+        part = qs.filter(due_at__gte=start, due_at__lt=end) if start else qs.filter(due_at__lt=end)
+        rows = list(part[: DAY_LIMIT + 1])
+        setattr(day, name, rows[:DAY_LIMIT])
+        day.counts[name] = len(rows) if len(rows) <= DAY_LIMIT else part.count()
+    return day
+
+
+def day_ranges(
+    *, now: datetime.datetime | None = None, tz: datetime.tzinfo | None = None, upcoming_days: int = 7
+) -> dict[str, tuple[datetime.datetime | None, datetime.datetime]]:
+    """The due ranges of "overdue", "today" (the rest of it) and "upcoming" in the person's time zone."""
     now = now or timezone.now()
     tz = tz or timezone.get_current_timezone()
     local = now.astimezone(tz)
     start = datetime.datetime.combine(local.date(), datetime.time.min, tzinfo=tz)
     end = start + datetime.timedelta(days=1)
+    return {
+        "overdue": (None, now),
+        "today": (now, end),
+        "upcoming": (end, end + datetime.timedelta(days=upcoming_days)),
+    }
+
+
+def _day_tasks(user: User, department: bool) -> QuerySet[Task]:
+    """Open tasks of the person, or of the head's department (everyone's for an "all" scope)."""
     if department and access.scope_of(user) == Scope.DEPARTMENT and user.department_id:
         qs = Task.objects.filter(department_id=user.department_id)
     elif department and access.scope_of(user) == Scope.ALL:
         qs = Task.objects.all()
     else:
         qs = Task.objects.filter(assignee_id=user.pk)
-    qs = qs.filter(status=TaskStatus.OPEN, deleted_at=None).select_related("assignee", "contact", "company")
-    qs = qs.order_by("due_at", "id")
-    return Day(
-        overdue=list(qs.filter(due_at__lt=now)[:DAY_LIMIT]),
-        today=list(qs.filter(due_at__gte=now, due_at__lt=end)[:DAY_LIMIT]),
-        upcoming=list(
-            qs.filter(due_at__gte=end, due_at__lt=end + datetime.timedelta(days=upcoming_days))[:DAY_LIMIT]
-        ),
-    )
+    return qs.filter(status=TaskStatus.OPEN, deleted_at=None)
+
+
+def day_list(
+    *, user: User, when: str, department: bool = False, cursor: str | None = None, limit: int = 50
+) -> Page[Task]:
+    """One section of "my day" in full, page by page (keyset on the due moment)."""
+    qs = _day_tasks(user, department).select_related("assignee", "contact", "company")
+    ranges = day_ranges()
+    if when in ranges:
+        start, end = ranges[when]
+        qs = qs.filter(due_at__lt=end) if start is None else qs.filter(due_at__gte=start, due_at__lt=end)
+    return paginate(qs, SortKey("due_at"), cursor, limit)
 
 
 def calendar_range(

@@ -7,6 +7,7 @@ app_name = "tasks"
 urlpatterns = [
     path("tasks/", views.my_day, name="my_day"),
     path("tasks/calendar/", views.task_calendar, name="calendar"),
+    path("tasks/list/", views.day_list, name="day_list"),
     path("tasks/new/", views.task_create, name="task_create"),
     path("tasks/without-next-step/", views.without_next_step, name="without_next_step"),
     path("tasks/slips/", views.slip_report, name="slip_report"),

@@ -57,6 +57,22 @@ def my_day(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+def day_list(request: HttpRequest) -> HttpResponse:
+    """A section of "my day" in full: overdue, today, upcoming, or every open task."""
+    when = request.GET.get("when", "open")
+    department = request.GET.get("who") == "department" and _is_head(request.user)
+    page = selectors.day_list(
+        user=request.user, when=when, department=department, cursor=request.GET.get("after")
+    )
+    return render(
+        request,
+        "tasks/day_list.html",
+        {"page": page, "when": when, "department": department, "is_head": _is_head(request.user)},
+    )
+
+
+@login_required
+@require_GET
 def task_calendar(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     try:

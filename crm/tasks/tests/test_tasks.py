@@ -211,3 +211,21 @@ def test_the_task_form_shows_errors_at_their_fields(client, manager_a):
     assert response.status_code == 422
     assert 'data-error-for="title"' in html
     assert 'data-error-for="due_at"' in html
+
+
+def test_my_day_shows_fifty_per_section_with_the_full_count_and_a_list_of_all(client, manager_a, settings):
+    now = timezone.now()
+    Task.objects.bulk_create(
+        Task(title=f"Просрочка {n}", due_at=now - datetime.timedelta(hours=n + 1), assignee=manager_a)
+        for n in range(60)
+    )
+    day = selectors.day_of(user=manager_a)
+    assert (len(day.overdue), day.counts["overdue"]) == (50, 60)
+    client.force_login(manager_a)
+    html = client.get(reverse("tasks:my_day")).content.decode()
+    assert 'data-testid="count-overdue">60<' in html
+    first = client.get(reverse("tasks:day_list"), {"when": "overdue"}).content.decode()
+    assert first.count('data-testid="task"') == 50
+    cursor = first.split("after=")[1].split('"')[0]
+    second = client.get(reverse("tasks:day_list"), {"when": "overdue", "after": cursor}).content.decode()
+    assert second.count('data-testid="task"') == 10
