@@ -22,6 +22,12 @@ class ActivitiesConfig(AppConfig):
         from crm.core.events import register_timeline_writer
 
         register_timeline_writer(entry_record_event)
+        from django.db.models.signals import post_delete
+
+        from crm.activities.models import Attachment
+        from crm.activities.storage import remove_stored_file
+
+        post_delete.connect(remove_stored_file, sender=Attachment, dispatch_uid="attachment-file")
         register_object_type("activities.entry", _("Timeline entry"))
         register_object_type("activities.attachment", _("File"))
         register_value_labels("kind", dict(EntryKind.choices))

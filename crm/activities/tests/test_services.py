@@ -234,3 +234,23 @@ def test_an_entry_on_a_person_and_a_company_shows_on_both_and_nothing_else_chang
     entry = call(manager_a, person, company)
     assert (entry.contact_id, entry.company_id) == (person.pk, company.pk)
     assert (Contact.objects.count(), Company.objects.count()) == before
+
+
+def test_purging_a_card_from_the_trash_removes_its_stored_files(
+    manager_a, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from crm.contacts.services import contact_delete, contact_purge
+
+    settings.MEDIA_ROOT = tmp_path
+    person = make_contact(manager_a)
+    attachment = attachment_add(
+        actor=manager_a, upload=SimpleUploadedFile("КП.pdf", PDF), contact_id=person.pk, source=SYSTEM
+    )
+    stored = tmp_path / attachment.file.name
+    assert stored.exists()
+    contact_delete(actor=manager_a, contact_id=person.pk, source=SYSTEM)
+    assert stored.exists()  # in the trash the card keeps its files
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_purge(contact_id=person.pk, source=SYSTEM)
+    assert not Attachment.objects.filter(pk=attachment.pk).exists()
+    assert not stored.exists()
