@@ -181,10 +181,9 @@ def timeline_cases(user: User, sample: dict[str, Any], own: bool) -> list[Case]:
         card = timeline_selectors.card_for(user=user, kind="contact", pk=pk)
         page = timeline_selectors.timeline(user=user, kind="contact", record=card, count_total=False)
         next_pages.append(f"/timeline/contact/{pk}/?after={page.next_cursor}")
-    silent = selectors.contacts_visible(user).filter(selectors.silent_for(90))
 
     def exact_count(i: int) -> str:
-        return f"{silent.count():,} cards"
+        return f"{selectors.silent_count(user=user, days=90):,} cards"
 
     def scheduler(i: int) -> str:
         return f"{dispatch_due_reminders()} due"

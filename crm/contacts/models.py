@@ -159,7 +159,11 @@ class Company(OwnedRecord):
             models.Index(fields=["ogrn"], name="company_ogrn_idx"),
             models.Index(fields=["-created_at", "-id"], name="company_created_idx"),
             models.Index(fields=["completeness", "id"], name="company_completeness_idx"),
-            models.Index(fields=["last_contact_at", "id"], name="company_last_contact_idx"),
+            models.Index(
+                fields=["last_contact_at", "id"],
+                name="company_last_contact_idx",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -206,7 +210,13 @@ class Contact(OwnedRecord):
             models.Index(fields=["source", "name_key", "id"], name="contact_source_name_idx"),
             models.Index(fields=["completeness", "id"], name="contact_completeness_idx"),
             models.Index(fields=["owner", "completeness", "id"], name="contact_owner_complete_idx"),
-            models.Index(fields=["last_contact_at", "id"], name="contact_last_contact_idx"),
+            # Live cards only: "no contact for N days" counts from this index alone (no row is read to
+            # check deleted_at), and the list sorts by it.
+            models.Index(
+                fields=["last_contact_at", "id"],
+                name="contact_last_contact_idx",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
             models.Index(fields=["owner", "last_contact_at", "id"], name="contact_owner_contact_idx"),
             models.Index(fields=["department", "last_contact_at", "id"], name="contact_dept_contact_idx"),
             # Partial: only the trash uses it, so no planner picks it for "deleted_at IS NULL" lists.

@@ -72,3 +72,13 @@ def test_the_api_gives_the_last_contact_and_filters_by_silence(client, manager_a
     assert [i["last_name"] for i in items] == ["Старый", "Забытый"]
     assert items[0]["last_contact_at"] is None
     assert items[1]["last_contact_at"] is not None
+
+
+def test_the_exact_silent_count_matches_the_filtered_list(manager_a, manager_b):
+    from crm.contacts.selectors import silent_count
+
+    world(manager_a)
+    stranger = make_contact(manager_b, last_name="Чужой", phone="+79160000199")
+    Contact.objects.filter(pk=stranger.pk).update(created_at=days_ago(400))
+    page = contact_list(user=manager_a, filters=ContactFilters(silent_days=90))
+    assert silent_count(user=manager_a, days=90) == page.total == 2
