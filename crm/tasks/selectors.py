@@ -60,9 +60,7 @@ def day_of(
     """ "My day": open tasks overdue, due today and in the next days, for the person (or, for a head, the
     department). Three range reads of the (assignee | department, status, due_at) index."""
     ranges = day_ranges(now=now, tz=tz, upcoming_days=upcoming_days)
-    qs = (
-        _day_tasks(user, department).select_related("assignee", "contact", "company").order_by("due_at", "id")
-    )
+    qs = _listed(_day_tasks(user, department)).order_by("due_at", "id")
     day = Day()
     for name, (start, end) in ranges.items():
         part = qs.filter(due_at__gte=start, due_at__lt=end) if start else qs.filter(due_at__lt=end)
@@ -99,11 +97,37 @@ def _day_tasks(user: User, department: bool) -> QuerySet[Task]:
     return qs.filter(status=TaskStatus.OPEN, deleted_at=None)
 
 
+# What a task row shows: the task's own columns and the names of its assignee and card, not their rows.
+ROW_FIELDS = (
+    "id",
+    "title",
+    "category_id",
+    "due_at",
+    "all_day",
+    "priority",
+    "status",
+    "assignee_id",
+    "contact_id",
+    "company_id",
+    "assignee__first_name",
+    "assignee__last_name",
+    "assignee__username",
+    "contact__last_name",
+    "contact__first_name",
+    "contact__middle_name",
+    "company__name",
+)
+
+
+def _listed(qs: QuerySet[Task]) -> QuerySet[Task]:
+    return qs.select_related("assignee", "contact", "company").only(*ROW_FIELDS)
+
+
 def day_list(
     *, user: User, when: str, department: bool = False, cursor: str | None = None, limit: int = 50
 ) -> Page[Task]:
     """One section of "my day" in full, page by page (keyset on the due moment)."""
-    qs = _day_tasks(user, department).select_related("assignee", "contact", "company")
+    qs = _listed(_day_tasks(user, department))
     ranges = day_ranges()
     if when in ranges:
         start, end = ranges[when]
@@ -186,7 +210,7 @@ def task_list(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[Task]:
-    qs = tasks_visible(user).select_related("assignee", "contact", "company")
+    qs = _listed(tasks_visible(user))
     if status:
         qs = qs.filter(status=status)
     if assignee_id:
