@@ -18,6 +18,9 @@ class ActivitiesConfig(AppConfig):
         )
 
         cards.register()
+        from crm.activities import demo
+
+        demo.register()
         from crm.activities.services import entry_record_event
         from crm.core.events import register_timeline_writer
 

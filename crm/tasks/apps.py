@@ -18,6 +18,9 @@ class TasksConfig(AppConfig):
         from crm.tasks.models import Priority, TaskStatus
 
         cards.register()
+        from crm.tasks import demo
+
+        demo.register()
         register_object_type("tasks.task", _("Task"))
         register_value_labels("status", dict(TaskStatus.choices))
         register_value_labels("priority", {int(k): v for k, v in Priority.choices})

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 
 from crm.contacts.demo import create_demo, ensure_admin
 from crm.contacts.models import Contact
+from crm.core.demo import run_demo_steps
 
 
 class Command(BaseCommand):
@@ -28,8 +29,9 @@ class Command(BaseCommand):
             credentials.write_text(password)
             credentials.chmod(0o600)
         if not options["no_demo"] and not Contact.objects.exists():
-            self.stdout.write("Creating demo data (2,000 contacts, 300 companies)…")
+            self.stdout.write("Creating demo data (2,000 contacts, 300 companies, their history and tasks)…")
             create_demo()
+            run_demo_steps()
         saved = (
             credentials.read_text().strip()
             if credentials.exists()
