@@ -82,3 +82,26 @@ def test_the_exact_silent_count_matches_the_filtered_list(manager_a, manager_b):
     Contact.objects.filter(pk=stranger.pk).update(created_at=days_ago(400))
     page = contact_list(user=manager_a, filters=ContactFilters(silent_days=90))
     assert silent_count(user=manager_a, days=90) == page.total == 2
+
+
+def test_the_list_sorted_by_last_contact_reads_an_index_in_order_without_sorting(manager_a, admin):
+    from django.db import connection
+
+    from crm.contacts.selectors import CONTACT_SORTS, contacts_visible, silent_for
+
+    world(manager_a)
+    key = CONTACT_SORTS["last_contact"]
+    for user in (admin, manager_a):
+        qs = contacts_visible(user).filter(silent_for(90)).order_by(*key.ordering).values("pk")[:51]
+        sql, params = qs.query.sql_with_params()
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+                plan = " ".join(str(row[3]) for row in cursor.fetchall())
+                assert "TEMP B-TREE" not in plan, plan
+            else:
+                cursor.execute("SET LOCAL enable_seqscan = off")
+                cursor.execute("SET LOCAL enable_bitmapscan = off")
+                cursor.execute(f"EXPLAIN {sql}", params)
+                plan = " ".join(row[0] for row in cursor.fetchall())
+                assert "Sort" not in plan.replace("Incremental Sort", ""), plan
