@@ -99,6 +99,8 @@ class Entry(models.Model):
     body_html = models.TextField(_("body"), blank=True)  # sanitised by the services before it is stored
     # Written by the system (a merge, an import, a status change), not by a person.
     automatic = models.BooleanField(_("automatic"), default=False)
+    # An automatic entry about one card field ("contact.status"): shown only to those who may see the field.
+    about_field = models.CharField(max_length=64, blank=True, editable=False)
     # Kept by the services: a timeline page looks up files only for the entries that have some.
     has_files = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(default=timezone.now)

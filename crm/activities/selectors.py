@@ -46,10 +46,19 @@ def choices() -> Choices:
     )
 
 
+def hidden_about(user: User) -> list[str]:
+    """The card fields (as "contact.status") hidden from this user: automatic entries about them are not
+    shown (field-level security, R10.3)."""
+    return [f"{kind}.{key}" for kind in ("contact", "company") for key in schema_for(kind).hidden_keys(user)]
+
+
 def card_entries(*, user: User, kind: str, record: Contact | Company) -> QuerySet[Entry]:
     """Entries shown on a card the user already sees: a person's own; a company's own and those of its
-    people the user may see."""
+    people the user may see; never an automatic entry about a field hidden from the user."""
     live = Entry.objects.filter(deleted_at=None)
+    hidden = hidden_about(user)
+    if hidden:
+        live = live.exclude(about_field__in=hidden)
     if kind == "contact":
         return live.filter(contact_id=record.pk)
     people = contacts_visible(user).filter(
@@ -111,7 +120,7 @@ def entry_get(*, user: User, pk: int, deleted: bool = False) -> Entry:
         .select_related("author", "contact", "company")
         .first()
     )
-    if entry is None or not _entry_visible(user, entry):
+    if entry is None or not _entry_visible(user, entry) or entry.about_field in hidden_about(user):
         raise NotFound
     return with_files([entry])[0]
 

@@ -141,7 +141,12 @@ def entry_create(*, actor: User, data: EntryInput, source: ChangeSource, automat
 
 
 def entry_record_event(
-    *, summary: str, actor: Any = None, contact_id: int | None = None, company_id: int | None = None
+    *,
+    summary: str,
+    actor: Any = None,
+    contact_id: int | None = None,
+    company_id: int | None = None,
+    about_field: str = "",
 ) -> Entry:
     """An automatic entry written by another service inside its own (already authorised) transaction: a
     status change, later a merge or an import. Marked automatic; nobody edits it."""
@@ -152,6 +157,7 @@ def entry_record_event(
         author=actor if getattr(actor, "pk", None) else None,
         summary=str(summary)[:2000],
         automatic=True,
+        about_field=about_field,
     )
 
 

@@ -18,8 +18,16 @@ def register_timeline_writer(writer: Writer) -> None:
 
 
 def system_entry(
-    *, summary: str, actor: Any = None, contact_id: int | None = None, company_id: int | None = None
+    *,
+    summary: str,
+    actor: Any = None,
+    contact_id: int | None = None,
+    company_id: int | None = None,
+    about_field: str = "",
 ) -> None:
-    """An automatic entry on the person's and/or company's timeline."""
+    """An automatic entry on the person's and/or company's timeline. ``about_field`` ("contact.status")
+    names the card field whose value the entry tells: it is shown only to those who may see that field."""
     for writer in _writers:
-        writer(summary=summary, actor=actor, contact_id=contact_id, company_id=company_id)
+        writer(
+            summary=summary, actor=actor, contact_id=contact_id, company_id=company_id, about_field=about_field
+        )

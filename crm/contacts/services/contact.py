@@ -393,6 +393,7 @@ def _write(
             % {"from": names.get(previous_status_id, "—"), "to": names.get(contact.status_id, "—")},
             actor=actor,
             contact_id=contact.pk,
+            about_field="contact.status",
         )
     search.index_contacts([contact])
 
