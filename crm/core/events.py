@@ -27,7 +27,6 @@ def system_entry(
 ) -> None:
     """An automatic entry on the person's and/or company's timeline. ``about_field`` ("contact.status")
     names the card field whose value the entry tells: it is shown only to those who may see that field."""
+    values = {"contact_id": contact_id, "company_id": company_id, "about_field": about_field}
     for writer in _writers:
-        writer(
-            summary=summary, actor=actor, contact_id=contact_id, company_id=company_id, about_field=about_field
-        )
+        writer(summary=summary, actor=actor, **values)
