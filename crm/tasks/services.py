@@ -96,7 +96,23 @@ def task_create(*, actor: User, data: TaskInput, source: ChangeSource) -> Task:
         )
         if task.assignee_id != getattr(actor, "pk", None):
             _notify_assigned(task, actor, "")
+        _schedule_reminder(task)
     return task
+
+
+def _schedule_reminder(task: Task) -> None:
+    """Ask the worker to sweep at the reminder's exact second (the every-minute sweep is the safety net:
+    the sweep sends each reminder once, whichever run finds it first)."""
+    remind_at = task.remind_at
+    if remind_at is None or remind_at <= timezone.now() or task.reminded_at is not None:
+        return
+
+    def schedule() -> None:
+        from crm.tasks.jobs import fire_reminders_now
+
+        fire_reminders_now.schedule(eta=remind_at)
+
+    transaction.on_commit(schedule)
 
 
 def task_update(*, actor: User, task_id: int, data: TaskInput, source: ChangeSource) -> Task:
@@ -117,6 +133,8 @@ def task_update(*, actor: User, task_id: int, data: TaskInput, source: ChangeSou
         task.save()
         if changes:
             audit_record(actor=actor, source=source, action=AuditAction.UPDATE, obj=task, changes=changes)
+        if task.remind_at != old_reminder:
+            _schedule_reminder(task)
     return task
 
 

@@ -203,3 +203,18 @@ def test_the_bell_counts_unread_notifications_and_the_list_marks_them_read(clien
     assert 'data-testid="unread-count">1<' in bell
     client.post(reverse("notifications:read"))
     assert 'data-testid="unread-count"' not in client.get(reverse("notifications:bell")).content.decode()
+
+
+def test_saving_a_task_asks_the_worker_for_its_reminders_exact_second(
+    manager_a, django_capture_on_commit_callbacks, monkeypatch
+):
+    from crm.tasks import jobs
+
+    scheduled = []
+    monkeypatch.setattr(jobs.fire_reminders_now, "schedule", lambda **kw: scheduled.append(kw["eta"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        task = task_due(manager_a, 10)
+    assert scheduled == [task.remind_at]
+    with django_capture_on_commit_callbacks(execute=True):
+        task_due(manager_a, -5, "Уже прошло")  # the sweep finds it; nothing to schedule
+    assert len(scheduled) == 1
