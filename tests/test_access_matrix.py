@@ -206,6 +206,8 @@ CARD_PART_PAGES = {
 SPECIAL = {
     "tasks:task_detail",
     "tasks:task_edit",
+    "notifications:open",
+    "activities:entry_edit",
     "tasks:slip_report",
     "tasks:calendar_feed",
     "home",
@@ -260,6 +262,9 @@ def test_every_page_answers_each_persona_by_their_rights(client, personas, world
             assert f"Звонок {NAMES[key]}" in page.content.decode()
     seen = may(persona, "contact", "view", "c_a")
     check(reverse("activities:file_download", args=[world["file_c_a"].pk]), 200 if seen else 404)
+    # Only the author (or an administrator) corrects an entry; others do not even find the form.
+    author = persona in ("manager_a", "admin")
+    check(reverse("activities:entry_edit", args=[world["entry_c_a"].pk]), 200 if author else 404)
     for key in ("task_a", "task_b"):
         check(reverse("tasks:task_detail", args=[world[key].pk]), 200 if persona in TASK_SEES[key] else 404)
         check(reverse("tasks:task_edit", args=[world[key].pk]), 200 if persona in TASK_CHANGES[key] else 404)

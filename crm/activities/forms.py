@@ -45,6 +45,25 @@ def entry_input(post: QueryDict, files: MultiValueDict[str, Any], kind: str, pk:
     return data
 
 
+def entry_changes(post: QueryDict, kind: str) -> dict[str, Any]:
+    """The fields the in-place form corrects, as ``entry_update`` takes them."""
+    errors: list[FieldError] = []
+    changes: dict[str, Any] = {
+        name: post.get(name, "")
+        for name in ("direction", "summary", "result", "recording_url", "location", "subject")
+        if name in post
+    }
+    changes["occurred_at"] = parse_local_datetime(post.get("occurred_at", ""), "occurred_at", errors)
+    changes["category_id"] = _int(post.get("category_id"))
+    if "duration" in post:
+        changes["duration_seconds"] = parse_duration(post.get("duration", ""), errors)
+    if changes["occurred_at"] is None:
+        del changes["occurred_at"]
+    if errors:
+        raise ValidationFailed(errors)
+    return changes
+
+
 def timeline_filter(query: QueryDict) -> TimelineFilter:
     kinds = tuple(k for k in query.getlist("kind") if k in EntryKind.values)
     return TimelineFilter(kinds=kinds, category_id=_int(query.get("category")))

@@ -20,6 +20,7 @@ app_name = "activities"
 urlpatterns = [
     path("timeline/<cardkind:kind>/<int:pk>/", views.timeline, name="timeline"),
     path("timeline/<cardkind:kind>/<int:pk>/add/", views.entry_add, name="entry_add"),
+    path("timeline/entries/<int:pk>/edit/", views.entry_edit, name="entry_edit"),
     path("timeline/entries/<int:pk>/delete/", views.entry_delete, name="entry_delete"),
     path("timeline/entries/<int:pk>/restore/", views.entry_restore, name="entry_restore"),
     path("files/<int:pk>/", views.file_download, name="file_download"),

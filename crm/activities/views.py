@@ -149,6 +149,60 @@ def entry_restore(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "activities/_entry.html", {"entry": entry, "choices": selectors.choices()})
 
 
+@login_required
+def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct an entry in place (its author or an administrator): the row becomes a form and back."""
+    try:
+        entry = selectors.entry_get(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404 from exc
+    if not selectors.may_change(request.user, entry):
+        raise Http404
+    if request.method == "GET" and request.GET.get("cancel"):
+        _mark([entry], request.user)
+        return render(request, "activities/_entry.html", {"entry": entry})
+    errors: dict[str, list[str]] = {}
+    form: dict[str, Any] = {
+        "occurred_at": timezone.localtime(entry.occurred_at).strftime("%Y-%m-%dT%H:%M"),
+        "direction": entry.direction,
+        "category_id": str(entry.category_id or ""),
+        "summary": entry.summary,
+        "result": entry.result,
+        "duration": ""
+        if entry.duration_seconds is None
+        else f"{entry.duration_seconds // 60}:{entry.duration_seconds % 60:02d}",
+        "recording_url": entry.recording_url,
+        "location": entry.location,
+        "subject": entry.subject,
+    }
+    if request.method == "POST":
+        form = request.POST.dict()
+        try:
+            data = forms.entry_changes(request.POST, entry.kind)
+            services.entry_update(
+                actor=request.user, entry_id=pk, data=data, source=ChangeSource.from_request(request)
+            )
+        except ValidationFailed as exc:
+            errors = exc.by_field()
+        except (NotFound, PermissionDenied) as exc:
+            raise Http404 from exc
+        else:
+            if not is_htmx(request):
+                return redirect(_card_url(*_card_of(entry)) + "#timeline")
+            entry = selectors.entry_get(user=request.user, pk=pk)
+            _mark([entry], request.user)
+            return render(request, "activities/_entry.html", {"entry": entry})
+    context = {
+        "entry": entry,
+        "form": form,
+        "errors": errors,
+        "choices": selectors.choices(),
+        "directions": Direction.choices,
+        "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+    }
+    return render(request, "activities/_entry_form.html", context, status=422 if errors else 200)
+
+
 def _card_of(entry: Any) -> tuple[str, int]:
     return ("contact", entry.contact_id) if entry.contact_id else ("company", entry.company_id)
 

@@ -12,3 +12,9 @@ def unread_count(*, user: User) -> int:
 
 def recent(*, user: User, limit: int = 20) -> list[Notification]:
     return list(Notification.objects.filter(user=user).order_by("-created_at", "-id")[:limit])
+
+
+def url_of(*, user: User, pk: int) -> str | None:
+    """Where a person's own notification leads ("" when nowhere); None when it is not theirs."""
+    found = Notification.objects.filter(pk=pk, user=user).values_list("url", flat=True).first()
+    return None if found is None else (found or "")

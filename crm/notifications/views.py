@@ -7,7 +7,7 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -39,6 +39,19 @@ def bell(request: HttpRequest) -> HttpResponse:
 def notification_list(request: HttpRequest) -> HttpResponse:
     items = selectors.recent(user=request.user, limit=100)
     return render(request, "notifications/list.html", {"items": items})
+
+
+@login_required
+@require_GET
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow a notification's link and mark it read (only one's own; another's is not found)."""
+    target = selectors.url_of(user=request.user, pk=pk)
+    if target is None:
+        raise Http404
+    services.notifications_read(user=request.user, ids=[pk])
+    return redirect(
+        target if target.startswith("/") and not target.startswith("//") else "notifications:list"
+    )
 
 
 @login_required

@@ -189,3 +189,22 @@ def test_durations_are_read_as_people_write_them(text, seconds):
     errors: list = []
     assert parse_duration(text, errors) == seconds
     assert errors == []
+
+
+def test_an_entry_is_corrected_in_place_by_its_author(client, manager_a, manager_a2):
+    person = make_contact(manager_a)
+    entry = log(manager_a, person, 3)
+    url = reverse("activities:entry_edit", args=[entry.pk])
+    client.force_login(manager_a2)
+    assert client.get(url, **HTMX).status_code == 404
+    client.force_login(manager_a)
+    assert 'data-testid="entry-form"' in client.get(url, **HTMX).content.decode()
+    bad = client.post(url, {"summary": "", "occurred_at": "", "duration": "долго"}, **HTMX)
+    assert bad.status_code == 422
+    saved = client.post(
+        url, {"summary": "Уточнил: опт от 100 шт.", "duration": "2:30", "category_id": ""}, **HTMX
+    )
+    assert "Уточнил: опт от 100 шт." in saved.content.decode()
+    entry.refresh_from_db()
+    assert (entry.summary, entry.duration_seconds) == ("Уточнил: опт от 100 шт.", 150)
+    assert "Уточнил" in client.get(url + "?cancel=1", **HTMX).content.decode()

@@ -218,3 +218,16 @@ def test_saving_a_task_asks_the_worker_for_its_reminders_exact_second(
     with django_capture_on_commit_callbacks(execute=True):
         task_due(manager_a, -5, "Уже прошло")  # the sweep finds it; nothing to schedule
     assert len(scheduled) == 1
+
+
+def test_opening_a_notification_marks_it_read_and_nobody_opens_anothers(client, manager_a, manager_b):
+    task = task_due(manager_a, -1)
+    dispatch_due_reminders()
+    notification = Notification.objects.get(user=manager_a)
+    client.force_login(manager_b)
+    assert client.get(reverse("notifications:open", args=[notification.pk])).status_code == 404
+    client.force_login(manager_a)
+    response = client.get(reverse("notifications:open", args=[notification.pk]))
+    assert response["Location"] == reverse("tasks:task_detail", args=[task.pk])
+    notification.refresh_from_db()
+    assert notification.read_at is not None
