@@ -208,3 +208,27 @@ def test_an_entry_is_corrected_in_place_by_its_author(client, manager_a, manager
     entry.refresh_from_db()
     assert (entry.summary, entry.duration_seconds) == ("Уточнил: опт от 100 шт.", 150)
     assert "Уточнил" in client.get(url + "?cancel=1", **HTMX).content.decode()
+
+
+def test_attaching_a_file_from_the_card_logs_a_document_with_a_download_link(client, manager_a):
+    person = make_contact(manager_a)
+    client.force_login(manager_a)
+    upload = SimpleUploadedFile("Смета.pdf", PDF, content_type="application/pdf")
+    response = client.post(
+        reverse("activities:entry_add", args=["contact", person.pk]),
+        {"kind": "document", "summary": "Смета на кровлю", "files": [upload]},
+        **HTMX,
+    )
+    html = response.content.decode()
+    entry = Entry.objects.get(contact=person, kind="document")
+    attachment = entry.attachments.get()
+    assert reverse("activities:file_download", args=[attachment.pk]) in html
+    assert "Смета.pdf" in html
+    refused = client.post(
+        reverse("activities:entry_add", args=["contact", person.pk]),
+        {"kind": "document", "files": [SimpleUploadedFile("run.pdf", b"MZ" + b"\0" * 100)]},
+        **HTMX,
+    )
+    assert refused.status_code == 422
+    assert 'data-error-for="files"' in refused.content.decode()
+    assert Entry.objects.filter(contact=person).count() == 1
