@@ -89,6 +89,7 @@ class Preferences(models.Model):
     by_telegram = models.BooleanField(_("by Telegram"), default=True)
     digest_time = models.TimeField(_("morning digest at"), null=True, blank=True)
     last_digest_on = models.DateField(null=True, blank=True)
+    last_report_week = models.DateField(null=True, blank=True)  # the Monday of the last weekly report sent
     telegram_chat_id = models.CharField(max_length=32, blank=True)
     telegram_link_code = models.CharField(max_length=32, blank=True)
     # The secret in the calendar feed's address; a new one cuts off every old subscription.

@@ -25,7 +25,8 @@ def morning_digests() -> int:
     return reminders.send_digests()
 
 
-@db_periodic_task(crontab(day_of_week="1", hour="5", minute="0"))
+@db_periodic_task(crontab(minute="*/15"))
+@lock_task("task-slip-reports")
 def weekly_slip_reports() -> int:
-    """Monday 05:00 UTC (08:00 Moscow): the heads' report of what slipped."""
+    """The heads' weekly report of what slipped: sent on Monday from 08:00 in each head's zone, once."""
     return reminders.send_slip_reports()

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from crm.accounts.models import Scope, User
 from crm.notifications.models import Preferences
-from crm.notifications.services import notify
+from crm.notifications.services import notify, preferences_of
 from crm.tasks import selectors
 from crm.tasks.models import Task
 
@@ -121,36 +121,57 @@ def _digest_text(day: selectors.Day, tz: datetime.tzinfo) -> str:
     return "\n".join(lines)
 
 
+REPORT_HOUR = 8  # Monday, in the head's own time zone
+
+
 def send_slip_reports(*, now: datetime.datetime | None = None) -> int:
-    """Monday morning: each head gets which task categories and which people let tasks go overdue,
-    this week against the week before."""
+    """Monday from 08:00 in each head's zone, once a week: which task categories and which people let tasks
+    go overdue in the week just ended, against the week before."""
     now = now or timezone.now()
     sent = 0
     heads = User.objects.filter(is_active=True, role__scope__in=[Scope.DEPARTMENT, Scope.ALL]).select_related(
         "role"
     )
     for head in heads:
-        report = selectors.slip_report(user=head, now=now)
-        if not (report.this_week_total or report.last_week_total):
+        zone = _zone(head)
+        local = now.astimezone(zone)
+        if local.weekday() != 0 or local.hour < REPORT_HOUR:
             continue
-        with translation.override(head.language or settings.LANGUAGE_CODE):
-            lines = [
-                _("Overdue this week: %(now)d (the week before: %(before)d).")
-                % {"now": report.this_week_total, "before": report.last_week_total}
-            ]
-            for row in report.by_category[:10]:
-                lines.append(f"• {row.label}: {row.this_week} ({row.last_week})")
-            lines.append("")
-            for row in report.by_person[:10]:
-                lines.append(f"• {row.label}: {row.this_week} ({row.last_week})")
-            notify(
-                user=head,
-                kind="slip_report",
-                title=_("Weekly report: tasks that slipped"),
-                body="\n".join(lines),
-                url=reverse("tasks:slip_report"),
+        monday = local.date()
+        prefs = preferences_of(head)
+        with transaction.atomic():
+            claimed = (
+                Preferences.objects.filter(pk=prefs.pk)
+                .exclude(last_report_week=monday)
+                .update(last_report_week=monday)
             )
-        sent += 1
+            if not claimed:
+                continue
+            week_end = datetime.datetime.combine(monday, datetime.time.min, tzinfo=zone) - datetime.timedelta(
+                seconds=1
+            )
+            with timezone.override(zone):
+                report = selectors.slip_report(user=head, now=week_end)
+            if not (report.this_week_total or report.last_week_total):
+                continue
+            with translation.override(head.language or settings.LANGUAGE_CODE):
+                lines = [
+                    _("Overdue last week: %(now)d (the week before: %(before)d).")
+                    % {"now": report.this_week_total, "before": report.last_week_total}
+                ]
+                for row in report.by_category[:10]:
+                    lines.append(f"• {row.label}: {row.this_week} ({row.last_week})")
+                lines.append("")
+                for row in report.by_person[:10]:
+                    lines.append(f"• {row.label}: {row.this_week} ({row.last_week})")
+                notify(
+                    user=head,
+                    kind="slip_report",
+                    title=_("Weekly report: tasks that slipped"),
+                    body="\n".join(lines),
+                    url=reverse("tasks:slip_report"),
+                )
+            sent += 1
     return sent
 
 

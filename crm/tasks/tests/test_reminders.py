@@ -158,18 +158,26 @@ def test_the_morning_digest_comes_at_the_chosen_time_in_the_persons_zone_once_a_
     assert "Сегодня" in digest.body
 
 
-def test_the_weekly_report_tells_a_head_what_slipped_by_category_and_person(head_a, manager_a, manager_a2):
-    now = timezone.now()
-    for owner, title in ((manager_a, "Раз"), (manager_a, "Два"), (manager_a2, "Три")):
-        task_create(
-            actor=owner,
-            data=TaskInput(title=title, due_at=now - datetime.timedelta(minutes=5)),
-            source=SYSTEM,
-        )
-    assert send_slip_reports(now=now) >= 1
+def test_the_weekly_report_tells_a_head_on_monday_morning_what_slipped_last_week(
+    head_a, manager_a, manager_a2
+):
+    head_a.time_zone = "Asia/Yekaterinburg"  # UTC+5
+    head_a.save()
+    zone = zoneinfo.ZoneInfo("Asia/Yekaterinburg")
+    monday = datetime.datetime(2026, 11, 23, 8, 0, tzinfo=zone)
+    rows = [
+        (manager_a, "Раз", monday - datetime.timedelta(days=3)),  # last week, still open: slipped
+        (manager_a, "Два", monday - datetime.timedelta(days=2)),
+        (manager_a2, "Три", monday - datetime.timedelta(days=9)),  # the week before
+    ]
+    for owner, title, due in rows:
+        Task.objects.create(title=title, due_at=due, assignee=owner, department=owner.department)
+    assert send_slip_reports(now=monday - datetime.timedelta(minutes=1)) == 0  # 07:59 there
+    assert send_slip_reports(now=monday) == 1
+    assert send_slip_reports(now=monday + datetime.timedelta(hours=3)) == 0  # once a week
     report = Notification.objects.get(user=head_a, kind="slip_report")
-    assert str(manager_a) in report.body
-    assert ": 2 (0)" in report.body
+    assert f"• {manager_a}: 2 (0)" in report.body
+    assert f"• {manager_a2}: 0 (1)" in report.body
 
 
 def test_the_reminder_scheduler_reads_its_partial_index_not_the_table(manager_a):
