@@ -8,7 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Count as DbCount
 from django.utils import timezone
 
 from crm.accounts import access
@@ -17,7 +18,7 @@ from crm.contacts.models import BaseType, Company, Contact
 from crm.contacts.selectors import companies_visible, contacts_visible
 from crm.core.errors import NotFound
 from crm.core.models import AuditEntry
-from crm.core.pagination import Page, SortKey, paginate
+from crm.core.pagination import Page, SortKey, count, paginate
 from crm.fields.schema import Option, schema_for
 from crm.tasks.models import CATEGORY_LIST, Task, TaskComment, TaskStatus
 
@@ -47,6 +48,7 @@ class Day:
     today: list[Task] = field(default_factory=list)
     upcoming: list[Task] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    estimated: dict[str, bool] = field(default_factory=dict)
 
 
 def day_of(
@@ -66,7 +68,11 @@ def day_of(
         part = qs.filter(due_at__gte=start, due_at__lt=end) if start else qs.filter(due_at__lt=end)
         rows = list(part[: DAY_LIMIT + 1])
         setattr(day, name, rows[:DAY_LIMIT])
-        day.counts[name] = len(rows) if len(rows) <= DAY_LIMIT else part.count()
+        if len(rows) <= DAY_LIMIT:
+            day.counts[name], day.estimated[name] = len(rows), False
+        else:  # a whole company's day: exact up to the threshold, the planner's estimate past it
+            total = count(part)
+            day.counts[name], day.estimated[name] = total.value, total.estimated
     return day
 
 
@@ -135,17 +141,41 @@ def day_list(
     return paginate(qs, SortKey("due_at"), cursor, limit)
 
 
+CALENDAR_PER_DAY = 4  # tasks shown in a calendar day; the rest are counted
+
+
+@dataclass
+class CalendarDays:
+    tasks: dict[datetime.date, list[Task]]
+    counts: dict[datetime.date, int]
+
+
 def calendar_range(
     *, user: User, start: datetime.datetime, end: datetime.datetime, department: bool = False
-) -> list[Task]:
-    qs = Task.objects.filter(deleted_at=None, due_at__gte=start, due_at__lt=end).exclude(
-        status=TaskStatus.CANCELLED
-    )
+) -> CalendarDays:
+    """A month of tasks: every task's (due, id) from the index alone, counted per day, then the rows of
+    the first few of each day. Two queries, no day cut off, however busy the month."""
     if department and access.scope_of(user) == Scope.DEPARTMENT and user.department_id:
-        qs = qs.filter(department_id=user.department_id)
-    elif not (department and access.scope_of(user) == Scope.ALL):
-        qs = qs.filter(assignee_id=user.pk)
-    return list(qs.select_related("assignee").order_by("due_at", "id")[:1000])
+        qs = Task.objects.filter(department_id=user.department_id)
+    elif department and access.scope_of(user) == Scope.ALL:
+        qs = Task.objects.all()
+    else:
+        qs = Task.objects.filter(assignee_id=user.pk)
+    qs = qs.filter(
+        deleted_at=None, status__in=[TaskStatus.OPEN, TaskStatus.DONE], due_at__gte=start, due_at__lt=end
+    )
+    tz = timezone.get_current_timezone()
+    counts: dict[datetime.date, int] = {}
+    first: dict[datetime.date, list[tuple[datetime.datetime, int]]] = {}
+    for due_at, pk in qs.order_by().values_list("due_at", "id"):
+        day = due_at.astimezone(tz).date()
+        counts[day] = counts.get(day, 0) + 1
+        first.setdefault(day, []).append((due_at, pk))
+    wanted = [pk for items in first.values() for _due, pk in sorted(items)[:CALENDAR_PER_DAY]]
+    tasks: dict[datetime.date, list[Task]] = {}
+    for task in _listed(Task.objects.filter(pk__in=wanted)).order_by("due_at", "id"):
+        tasks.setdefault(task.due_at.astimezone(tz).date(), []).append(task)
+    return CalendarDays(tasks=tasks, counts=counts)
 
 
 def task_get(*, user: User, pk: int) -> Task:
@@ -199,7 +229,7 @@ def without_next_step(*, user: User, cursor: str | None = None, limit: int = 50)
         .filter(~Exists(open_task))
         .select_related("owner")
     )
-    return paginate(qs, SortKey("name_key"), cursor, limit)
+    return paginate(qs, SortKey("name_key"), cursor, limit, count_total=False)  # the page shows no total
 
 
 def task_list(
@@ -265,24 +295,31 @@ def slip_report(*, user: User, now: datetime.datetime | None = None) -> SlipRepo
     slipped = Q(status=TaskStatus.OPEN, due_at__lt=now) | Q(
         status=TaskStatus.DONE, completed_at__gt=F("due_at")
     )
-    rows = list(
+    # Grouped in the database: a handful of rows (week × category × person), whatever the scope's size.
+    groups = (
         qs.filter(
             slipped, due_at__gte=last_start, due_at__lt=min(now, this_start + datetime.timedelta(days=7))
         )
-        .select_related("assignee")
-        .values_list(
-            "due_at", "category_id", "assignee__last_name", "assignee__first_name", "assignee__username"
-        )
+        .annotate(this=Case(When(due_at__gte=this_start, then=Value(1)), default=Value(0)))
+        .values("this", "category_id", "assignee_id")
+        .annotate(n=DbCount("id"))
         .order_by()
     )
+    rows = list(groups)
+    names = {
+        u.pk: str(u)
+        for u in User.objects.filter(pk__in={r["assignee_id"] for r in rows}).only(
+            "first_name", "last_name", "username"
+        )
+    }
     schema = schema_for("contact")
     cats: dict[str, Counter[str]] = {"this": Counter(), "last": Counter()}
     people: dict[str, Counter[str]] = {"this": Counter(), "last": Counter()}
-    for due_at, category_id, last_name, first_name, username in rows:
-        week = "this" if due_at >= this_start else "last"
-        option = schema.option(category_id)
-        cats[week][option.label if option else "—"] += 1
-        people[week][" ".join(p for p in (first_name, last_name) if p) or username] += 1
+    for row in rows:
+        week = "this" if row["this"] else "last"
+        option = schema.option(row["category_id"])
+        cats[week][option.label if option else "—"] += row["n"]
+        people[week][names.get(row["assignee_id"], "—")] += row["n"]
 
     def table(counts: dict[str, Counter[str]]) -> list[SlipRow]:
         labels = set(counts["this"]) | set(counts["last"])

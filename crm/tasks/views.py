@@ -84,16 +84,20 @@ def task_calendar(request: HttpRequest) -> HttpResponse:
     tz = timezone.get_current_timezone()
     start = datetime.datetime.combine(weeks[0][0], datetime.time.min, tzinfo=tz)
     end = datetime.datetime.combine(weeks[-1][-1], datetime.time.min, tzinfo=tz) + datetime.timedelta(days=1)
-    by_day: dict[datetime.date, list[Any]] = {}
-    for task in selectors.calendar_range(user=request.user, start=start, end=end, department=department):
-        by_day.setdefault(timezone.localtime(task.due_at).date(), []).append(task)
+    found = selectors.calendar_range(user=request.user, start=start, end=end, department=department)
     previous = (month - datetime.timedelta(days=1)).replace(day=1)
     following = (month + datetime.timedelta(days=32)).replace(day=1)
     return render(
         request,
         "tasks/calendar.html",
         {
-            "weeks": [[(day, by_day.get(day, [])) for day in week] for week in weeks],
+            "weeks": [
+                [
+                    (day, found.tasks.get(day, []), found.counts.get(day, 0) - len(found.tasks.get(day, [])))
+                    for day in week
+                ]
+                for week in weeks
+            ],
             "month": month,
             "today": today,
             "previous": previous.strftime("%Y-%m"),

@@ -229,3 +229,17 @@ def test_my_day_shows_fifty_per_section_with_the_full_count_and_a_list_of_all(cl
     cursor = first.split("after=")[1].split('"')[0]
     second = client.get(reverse("tasks:day_list"), {"when": "overdue", "after": cursor}).content.decode()
     assert second.count('data-testid="task"') == 10
+
+
+def test_the_calendar_shows_four_tasks_a_day_and_counts_the_rest(client, manager_a):
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    Task.objects.bulk_create(
+        Task(title=f"Звонок {n}", due_at=noon + datetime.timedelta(minutes=n), assignee=manager_a)
+        for n in range(7)
+    )
+    client.force_login(manager_a)
+    html = client.get(reverse("tasks:calendar")).content.decode()
+    assert all(f"Звонок {n}<" in html for n in range(4))
+    assert "Звонок 4<" not in html
+    assert 'data-testid="calendar-more"' in html
+    assert "3" in html.split('data-testid="calendar-more">')[1][:20]
