@@ -84,6 +84,13 @@ class EntryIn(Schema):
     email_from: str = ""
     email_to: str = ""
     body_html: str = ""
+    next_step_due: datetime.datetime | None = Field(
+        None, description="The next step's due moment (default: the date written in next_step)"
+    )
+    next_step_all_day: bool = False
+    next_step_assignee_id: int | None = Field(
+        None, description="Who does the next step (default: the author)"
+    )
 
 
 class EntryPatch(Schema):

@@ -44,3 +44,29 @@ def test_a_next_step_without_a_date_is_refused_at_the_field_and_nothing_is_store
     assert Task.objects.count() == 0
     person.refresh_from_db()
     assert person.last_contact_at is None
+
+
+def test_the_api_takes_a_next_steps_date_and_assignee(client, manager_a, manager_a2):
+    from crm.accounts.services import api_token_create
+
+    person = make_contact(manager_a)
+    _, token = api_token_create(actor=manager_a, name="t", source=SYSTEM)
+    response = client.post(
+        "/api/v1/timeline",
+        {
+            "kind": "call",
+            "contact_id": person.pk,
+            "summary": "Договорились",
+            "next_step": "Отправить договор",
+            "next_step_due": "2030-03-01T10:00:00+03:00",
+            "next_step_assignee_id": manager_a2.pk,
+        },
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 201
+    task = Task.objects.get(entry_id=response.json()["id"])
+    assert (task.assignee, timezone.localtime(task.due_at).strftime("%d.%m.%Y %H:%M")) == (
+        manager_a2,
+        "01.03.2030 10:00",
+    )
