@@ -70,9 +70,11 @@ def day_of(
         setattr(day, name, rows[:DAY_LIMIT])
         if len(rows) <= DAY_LIMIT:
             day.counts[name], day.estimated[name] = len(rows), False
-        else:  # a whole company's day: exact up to the threshold, the planner's estimate past it
+        elif department:  # a team's or the company's day: exact up to the threshold, then the estimate
             total = count(part)
             day.counts[name], day.estimated[name] = total.value, total.estimated
+        else:  # one person's tasks: an exact count of one index range
+            day.counts[name], day.estimated[name] = part.count(), False
     return day
 
 
