@@ -169,17 +169,6 @@ def attachment_for_download(*, user: User, pk: int) -> Attachment:
     return attachment
 
 
-def card_files(*, user: User, kind: str, record: Contact | Company) -> list[Attachment]:
-    """The card's files: attached to it directly or to its live entries."""
-    on_entries = card_entries(user=user, kind=kind, record=record).values("pk")
-    own = Q(contact_id=record.pk) if kind == "contact" else Q(company_id=record.pk)
-    return list(
-        Attachment.objects.filter(own | Q(entry_id__in=on_entries), deleted_at=None)
-        .select_related("uploaded_by")
-        .order_by("-uploaded_at", "-id")[:50]
-    )
-
-
 def _entry_visible(user: User, entry: Entry) -> bool:
     """Visible when the user sees its person, or its company (directly, or as one of the people's)."""
     if entry.contact_id and _card_visible(user, entry.contact_id, None):
@@ -194,6 +183,7 @@ def _card_visible(user: User, contact_id: int | None, company_id: int | None) ->
 
 
 def may_change(user: User, entry: Entry) -> bool:
+    """Its author or an administrator corrects or trashes an entry; nobody changes an automatic one."""
     return not entry.automatic and (entry.author_id == user.pk or access.can_administer(user))
 
 
@@ -202,4 +192,8 @@ def trashed_entries(*, user: User, limit: int = 100) -> list[Entry]:
     qs = Entry.objects.filter(deleted_at__isnull=False, automatic=False).select_related("contact", "company")
     if not access.can_administer(user):
         qs = qs.filter(author_id=user.pk)
-    return [e for e in qs.order_by("-deleted_at", "-id")[:limit] if _entry_visible(user, e)]
+    # On a card the user still sees: one query with the scope as subqueries, not a check per entry.
+    seen = Q(contact_id__in=contacts_visible(user).values("pk")) | Q(
+        company_id__in=companies_visible(user).values("pk")
+    )
+    return list(qs.filter(seen).order_by("-deleted_at", "-id")[:limit])

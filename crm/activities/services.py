@@ -31,6 +31,7 @@ from crm.activities.models import (
     Entry,
     EntryKind,
 )
+from crm.activities.selectors import may_change
 from crm.contacts.models import Company, Contact, MessengerKind
 from crm.contacts.services.common import visible_cards
 from crm.contacts.services.last_contact import last_contact_advance, last_contact_set
@@ -298,10 +299,8 @@ def _locked(actor: User, entry_id: int) -> Entry:
 
 
 def _ensure_may_change(actor: User, entry: Entry) -> None:
-    if entry.automatic:
-        raise PermissionDenied("automatic entry")
-    if entry.author_id != actor.pk and not access.can_administer(actor):
-        raise PermissionDenied("not the author")
+    if not may_change(actor, entry):
+        raise PermissionDenied("change entry")
 
 
 def _clean(data: EntryInput, actor: User, *, automatic: bool) -> dict[str, Any]:
@@ -427,9 +426,8 @@ def _option(schema: Any, list_key: str, value: Any, name: str, errors: list[Fiel
     """An option of a central list by id (a merged option reads as the one it became)."""
     if value in (None, ""):
         return None
-    offered = {o.pk for o in schema.list_choices(list_key, keep=value)}
-    option = schema.option(value)
-    if option is None or option.pk not in offered:
+    option = schema.offered_option(list_key, value, keep=value)
+    if option is None:
         errors.append(FieldError(name, "invalid", _("Choose an option from the list.")))
         return None
     return option.pk

@@ -216,6 +216,13 @@ class Schema:
             if o.merged_into_id is None and (o.is_active or o.pk in kept)
         ]
 
+    def offered_option(self, list_key: str, value: Any, keep: Any = None) -> Option | None:
+        """The option a stored or submitted id means, if the list offers it (active, or one the record
+        already holds); None for anything else."""
+        option = self.option(value)
+        offered = {o.pk for o in self.list_choices(list_key, keep=keep)}
+        return option if option is not None and option.pk in offered else None
+
     def ids_meaning(self, option_id: int) -> list[int]:
         """The stored ids that read as this option: itself and every option merged into it."""
         return [pk for pk in self.options if getattr(self.option(pk), "pk", None) == option_id]

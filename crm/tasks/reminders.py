@@ -78,7 +78,7 @@ def send_digests(*, now: datetime.datetime | None = None) -> int:
         "user"
     ):
         user = prefs.user
-        tz = _zone(user)
+        tz = selectors.zone_of(user)
         local = now.astimezone(tz)
         assert prefs.digest_time is not None
         if local.time() < prefs.digest_time or prefs.last_digest_on == local.date():
@@ -133,7 +133,7 @@ def send_slip_reports(*, now: datetime.datetime | None = None) -> int:
         "role"
     )
     for head in heads:
-        zone = _zone(head)
+        zone = selectors.zone_of(head)
         local = now.astimezone(zone)
         if local.weekday() != 0 or local.hour < REPORT_HOUR:
             continue
@@ -173,7 +173,3 @@ def send_slip_reports(*, now: datetime.datetime | None = None) -> int:
                 )
             sent += 1
     return sent
-
-
-def _zone(user: User) -> datetime.tzinfo:
-    return selectors.zone_of(user)

@@ -312,11 +312,9 @@ def _clean(actor: User, data: TaskInput, current: Task | None = None) -> dict[st
             assignee = found
     category = None
     if data.category_id not in (None, ""):
-        schema = schema_for("contact")
         keep = current.category_id if current else None
-        offered = {o.pk for o in schema.list_choices(CATEGORY_LIST, keep=keep)}
-        option = schema.option(data.category_id)
-        if option is None or option.pk not in offered:
+        option = schema_for("contact").offered_option(CATEGORY_LIST, data.category_id, keep=keep)
+        if option is None:
             errors.append(FieldError("category_id", "invalid", _("Choose a category from the list.")))
         else:
             category = option.pk

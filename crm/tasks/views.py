@@ -22,7 +22,7 @@ from crm.core.audit import ChangeSource
 from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
 from crm.core.htmx import hx_redirect, is_htmx
 from crm.tasks import forms, selectors, services
-from crm.tasks.models import PRIORITY_COLOURS, Priority, TaskStatus
+from crm.tasks.models import PRIORITY_COLOURS, Priority
 
 
 def _form_context(
@@ -281,9 +281,6 @@ def slip_report(request: HttpRequest) -> HttpResponse:
     if not _is_head(request.user):
         raise Http404
     return render(request, "tasks/slip_report.html", {"report": selectors.slip_report(user=request.user)})
-
-
-STATUS_LABELS = dict(TaskStatus.choices)
 
 
 @login_required
