@@ -40,8 +40,11 @@ translations: deps ## Compile the Russian and English catalogues
 
 setup: deps assets translations ## Everything `run` and `test` need
 
-system-deps: ## Debian packages the browser tests need (CI and fresh machines)
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+system-deps: ## Debian's Chromium for the browser tests (`make test` installs it when missing)
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "Installing Debian's chromium for the browser tests (apt-get)"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 run: setup ## Set up and serve the product with the background worker
 	$(VENV)/bin/crm run
@@ -59,13 +62,13 @@ lint: deps ## ruff, import contracts, migrations and Django checks
 typecheck: deps ## mypy on services, selectors and the kernel
 	$(VENV)/bin/mypy
 
-test-sqlite: setup ## The suite on SQLite, browser tests included
+test-sqlite: setup system-deps ## The suite on SQLite, browser tests included
 	CRM_DATA_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest -q
 
 test-postgres: setup ## The suite on PostgreSQL (browser tests run on SQLite)
 	CRM_DATA_DIR=$(CURDIR)/var/test DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -q -m "not browser"
 
-test-browser: setup ## Only the browser tests
+test-browser: setup system-deps ## Only the browser tests
 	CRM_DATA_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest -q -m browser
 
 test: setup lint typecheck test-sqlite test-postgres ## Lint, type checks and the whole suite on both databases

@@ -14,6 +14,37 @@ def _media_in_a_temporary_directory(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def starter_data(request):
+    """Live-server tests (browser, concurrency) run on a flushed database (real transactions): put back
+    what the migrations seed (roles, statuses, the starter fields and types) before each one."""
+    if "live_server" not in request.fixturenames:
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    from crm.accounts.models import Role
+
+    if Role.objects.exists():
+        return
+    for module, function in (
+        ("crm.accounts.migrations.0002_default_roles", "create_roles"),
+        ("crm.contacts.migrations.0002_search_and_statuses", "create_statuses"),
+        ("crm.fields.migrations.0002_starter_configuration", "create"),
+        ("crm.activities.migrations.0002_starter_lists", "create"),
+        ("crm.tasks.migrations.0002_task_categories", "create"),
+    ):
+        getattr(importlib.import_module(module), function)(apps, None)
+    import uuid
+
+    from crm.fields.models import SchemaVersion
+
+    # The reseeded lists and types have new ids: every process's cached schema must reload.
+    SchemaVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
+
+
 @pytest.fixture
 def dept_a(db):
     return DepartmentFactory(name="Отдел А")

@@ -25,37 +25,6 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(autouse=True)
-def starter_data(request):
-    """Browser tests run on a flushed database (live server, real transactions): put back what the
-    migrations seed (roles, statuses, the starter fields and types) before each one."""
-    if "live_server" not in request.fixturenames:
-        return
-    import importlib
-
-    from django.apps import apps
-
-    request.getfixturevalue("transactional_db")
-    from crm.accounts.models import Role
-
-    if Role.objects.exists():
-        return
-    for module, function in (
-        ("crm.accounts.migrations.0002_default_roles", "create_roles"),
-        ("crm.contacts.migrations.0002_search_and_statuses", "create_statuses"),
-        ("crm.fields.migrations.0002_starter_configuration", "create"),
-        ("crm.activities.migrations.0002_starter_lists", "create"),
-        ("crm.tasks.migrations.0002_task_categories", "create"),
-    ):
-        getattr(importlib.import_module(module), function)(apps, None)
-    import uuid
-
-    from crm.fields.models import SchemaVersion
-
-    # The reseeded lists and types have new ids: every process's cached schema must reload.
-    SchemaVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
-
-
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

@@ -1,4 +1,4 @@
-"""Pieces the contact and company services share: owner checks, tags, duplicate lookups."""
+"""Pieces the contact and company services share: owner checks, tags, locked fields, visibility."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.accounts import access
 from crm.accounts.models import Scope, User
-from crm.contacts.models import Company, Contact, ContactEmail, ContactPhone, Tag
-from crm.core.errors import DuplicateMatch, FieldError
+from crm.contacts.models import Company, Contact, Tag
+from crm.core.errors import FieldError
 from crm.fields.models import Requirement
 from crm.fields.schema import Schema
 
@@ -72,79 +72,6 @@ def tags_for(names: list[str]) -> list[Tag]:
             tag = existing[name.casefold()] = Tag.objects.create(name=name, key=name.casefold())
         result.append(tag)
     return result
-
-
-def _match(actor: User, record: Any, kind: str, field: str, value: str) -> DuplicateMatch:
-    return DuplicateMatch(
-        kind=kind,
-        pk=record.pk,
-        label=str(record),
-        field=field,
-        value=value,
-        visible=access.may_touch(actor, record, kind, "view"),
-        in_trash=record.deleted_at is not None,
-        owner_name=str(record.owner) if record.owner_id else "",
-    )
-
-
-def _without(queryset: Any, field: str, value: int | None) -> Any:
-    """The queryset without the record being edited, if any."""
-    return queryset.exclude(**{field: value}) if value is not None else queryset
-
-
-def contact_duplicates(
-    actor: User, phones: list[dict[str, Any]], emails: list[dict[str, Any]], exclude_id: int | None
-) -> tuple[list[FieldError], list[DuplicateMatch]]:
-    """Cards (trashed ones included) that already hold one of these phones or e-mails: index lookups."""
-    errors: list[FieldError] = []
-    matches: list[DuplicateMatch] = []
-    numbers = {p["number"] for p in phones}
-    if numbers:
-        rows = _without(
-            ContactPhone.objects.filter(number__in=numbers), "contact_id", exclude_id
-        ).select_related("contact", "contact__owner")
-        wanted = {(p["number"], p["extension"]): i for i, p in enumerate(phones)}
-        for row in rows:
-            index = wanted.get((row.number, row.extension))
-            if index is None:
-                continue  # one office line, another extension: another person
-            match = _match(actor, row.contact, "contact", f"phones.{index}", row.number)
-            matches.append(match)
-            errors.append(FieldError(f"phones.{index}", "duplicate", _duplicate_message(match)))
-    addresses = {e["address"]: i for i, e in enumerate(emails)}
-    if addresses:
-        rows_e = _without(
-            ContactEmail.objects.filter(address__in=list(addresses)), "contact_id", exclude_id
-        ).select_related("contact", "contact__owner")
-        for row_e in rows_e:
-            index = addresses[row_e.address]
-            match = _match(actor, row_e.contact, "contact", f"emails.{index}", row_e.address)
-            matches.append(match)
-            errors.append(FieldError(f"emails.{index}", "duplicate", _duplicate_message(match)))
-    return errors, matches
-
-
-def company_duplicates(
-    actor: User, inn: str, kpp: str, exclude_id: int | None
-) -> tuple[list[FieldError], list[DuplicateMatch]]:
-    """A company is one card per INN; branches share the INN but differ by KPP."""
-    if not inn:
-        return [], []
-    rows = _without(Company.objects.filter(inn=inn), "pk", exclude_id).select_related("owner")
-    matches = [_match(actor, c, "company", "inn", inn) for c in rows if not (kpp and c.kpp and kpp != c.kpp)]
-    return [FieldError("inn", "duplicate", _duplicate_message(m)) for m in matches], matches
-
-
-def _duplicate_message(match: DuplicateMatch) -> Any:
-    from django.utils.text import format_lazy
-
-    if match.in_trash:
-        return format_lazy(_("Already belongs to «{label}», which is in the trash."), label=match.label)
-    if match.visible:
-        return format_lazy(_("Already belongs to «{label}»."), label=match.label)
-    return format_lazy(
-        _("Already belongs to a card of another manager ({owner})."), owner=match.owner_name or "—"
-    )
 
 
 def ensure_visible_contact(actor: User, contact: Contact, action: str) -> None:

@@ -19,15 +19,15 @@ from crm.contacts.models import Comment, Company
 from crm.contacts.services.common import (
     canonical,
     clean_tags,
-    company_duplicates,
     keep_locked_fields,
     resolve_owner,
     tags_for,
 )
+from crm.contacts.services.uniqueness import guard_company
 from crm.contacts.standard_fields import COMPANY_INPUTS, company_filled
 from crm.core import normalize as norm
 from crm.core.audit import ChangeSource, audit_record, diff
-from crm.core.errors import DuplicateFound, FieldError, NotFound, PermissionDenied, ValidationFailed, too_long
+from crm.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed, too_long
 from crm.core.models import AuditAction
 from crm.fields import values as custom_values
 from crm.fields.schema import schema_for
@@ -108,11 +108,6 @@ def _clean(actor: User, data: CompanyInput, current: Company | None) -> dict[str
     )
     if errors:
         raise ValidationFailed(errors)
-    dup_errors, matches = company_duplicates(
-        actor, clean["inn"], clean["kpp"], current.pk if current else None
-    )
-    if dup_errors:
-        raise DuplicateFound(dup_errors, matches)
     return clean
 
 
@@ -165,6 +160,7 @@ def company_create(*, actor: User, data: CompanyInput, source: ChangeSource) -> 
     access.require(actor, "company", "create")
     clean = _clean(actor, data, None)
     with transaction.atomic():
+        guard_company(actor, clean["inn"], clean["kpp"], None)
         company = Company(created_by=actor)
         _write(company, clean)
         audit_record(
@@ -181,6 +177,7 @@ def company_update(*, actor: User, company_id: int, data: CompanyInput, source: 
     with transaction.atomic():
         company = _locked(actor, company_id, "edit")
         clean = _clean(actor, data, company)
+        guard_company(actor, clean["inn"], clean["kpp"], company.pk)
         before = snapshot(company)
         _write(company, clean)
         changes = diff(before, snapshot(company))

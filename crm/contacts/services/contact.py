@@ -32,16 +32,16 @@ from crm.contacts.models import (
 from crm.contacts.services.common import (
     canonical,
     clean_tags,
-    contact_duplicates,
     ensure_visible_contact,
     keep_locked_fields,
     resolve_owner,
     tags_for,
 )
+from crm.contacts.services.uniqueness import guard_contact
 from crm.contacts.standard_fields import CONTACT_INPUTS, contact_filled
 from crm.core import normalize as norm
 from crm.core.audit import ChangeSource, audit_record, diff
-from crm.core.errors import DuplicateFound, FieldError, NotFound, ValidationFailed, too_long
+from crm.core.errors import FieldError, NotFound, ValidationFailed, too_long
 from crm.core.events import system_entry
 from crm.core.models import AuditAction
 from crm.fields import values as custom_values
@@ -133,7 +133,8 @@ def _one_primary(rows: list[dict[str, Any]]) -> None:
 
 
 def _clean(actor: User, data: ContactInput, current: Contact | None) -> dict[str, Any]:
-    """Normalise and validate everything; raise ValidationFailed naming each bad field."""
+    """Normalise and validate everything; raise ValidationFailed naming each bad field. The duplicate
+    check is not here: it belongs inside the write's transaction (``uniqueness.guard_contact``)."""
     errors: list[FieldError] = []
     schema = schema_for("contact")
     type_id = custom_values.clean_type(
@@ -238,11 +239,6 @@ def _clean(actor: User, data: ContactInput, current: Contact | None) -> dict[str
     )
     if errors:
         raise ValidationFailed(errors)
-    dup_errors, matches = contact_duplicates(
-        actor, clean["phones"], clean["emails"], current.pk if current else None
-    )
-    if dup_errors:
-        raise DuplicateFound(dup_errors, matches)
     return clean
 
 
@@ -415,6 +411,7 @@ def contact_create(*, actor: User, data: ContactInput, source: ChangeSource) -> 
     access.require(actor, "contact", "create")
     clean = _clean(actor, data, None)
     with transaction.atomic():
+        guard_contact(actor, clean["phones"], clean["emails"], None)
         contact = Contact(created_by=actor)
         _write(actor, contact, clean, data, source)
         audit_record(
@@ -433,6 +430,7 @@ def contact_update(*, actor: User, contact_id: int, data: ContactInput, source: 
         contact = _locked(contact_id)
         ensure_visible_contact(actor, contact, "edit")
         clean = _clean(actor, data, contact)
+        guard_contact(actor, clean["phones"], clean["emails"], contact.pk)
         before = snapshot(contact)
         _write(actor, contact, clean, data, source)
         changes = diff(before, snapshot(contact))

@@ -1,0 +1,138 @@
+"""One client, one card: the duplicate rule for phones, e-mails and INNs, and the lock that makes it hold
+when writers race.
+
+The rule lives here, in Python, once: trashed cards count; an office line with another extension is
+another person; branches share an INN but differ by KPP. A check is only as good as its isolation, so
+every write calls ``guard_*`` inside its own transaction, which first serialises the writers of the same
+normalised values and then looks them up:
+
+- PostgreSQL: a transaction-scoped advisory lock per value (``pg_advisory_xact_lock``), taken in one
+  statement, in ascending order so that two writers sharing several values cannot deadlock. A second
+  writer of the same phone waits until the first commits, then its check sees the first card (READ
+  COMMITTED takes a new snapshot per statement).
+- SQLite: nothing to take. Transactions begin IMMEDIATE (settings), so a write transaction is held
+  from BEGIN and writers run one at a time; the check inside it sees every committed card.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from crm.accounts import access
+from crm.accounts.models import User
+from crm.contacts.models import Company, ContactEmail, ContactPhone
+from crm.core.errors import DuplicateFound, DuplicateMatch, FieldError
+
+
+def lock_key(kind: str, value: str) -> int:
+    """A stable signed 64-bit number for an advisory lock on one normalised value."""
+    digest = hashlib.blake2b(f"{kind}:{value}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def serialise_on(values: Iterable[tuple[str, str]]) -> None:
+    """Hold, until the current transaction ends, a lock per (kind, value): writers of the same phone,
+    e-mail or INN run their check one after another. Must be called inside ``transaction.atomic``."""
+    if connection.vendor != "postgresql":
+        return  # SQLite: the IMMEDIATE transaction already serialises every writer
+    keys = sorted({lock_key(kind, value) for kind, value in values if value})
+    if not keys:
+        return
+    with connection.cursor() as cursor:
+        # unnest returns the sorted array in order: locks are taken in ascending order (no deadlock).
+        cursor.execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", [keys])
+
+
+def guard_contact(
+    actor: User, phones: list[dict[str, Any]], emails: list[dict[str, Any]], exclude_id: int | None
+) -> None:
+    """Inside the write's transaction: refuse phones or e-mails another card already holds."""
+    serialise_on([("phone", p["number"]) for p in phones] + [("email", e["address"]) for e in emails])
+    errors, matches = contact_duplicates(actor, phones, emails, exclude_id)
+    if errors:
+        raise DuplicateFound(errors, matches)
+
+
+def guard_company(actor: User, inn: str, kpp: str, exclude_id: int | None) -> None:
+    """Inside the write's transaction: refuse an INN (and KPP, for branches) another company holds."""
+    serialise_on([("inn", inn)])
+    errors, matches = company_duplicates(actor, inn, kpp, exclude_id)
+    if errors:
+        raise DuplicateFound(errors, matches)
+
+
+def _match(actor: User, record: Any, kind: str, field: str, value: str) -> DuplicateMatch:
+    return DuplicateMatch(
+        kind=kind,
+        pk=record.pk,
+        label=str(record),
+        field=field,
+        value=value,
+        visible=access.may_touch(actor, record, kind, "view"),
+        in_trash=record.deleted_at is not None,
+        owner_name=str(record.owner) if record.owner_id else "",
+    )
+
+
+def _without(queryset: Any, field: str, value: int | None) -> Any:
+    """The queryset without the record being edited, if any."""
+    return queryset.exclude(**{field: value}) if value is not None else queryset
+
+
+def contact_duplicates(
+    actor: User, phones: list[dict[str, Any]], emails: list[dict[str, Any]], exclude_id: int | None
+) -> tuple[list[FieldError], list[DuplicateMatch]]:
+    """Cards (trashed ones included) that already hold one of these phones or e-mails: index lookups."""
+    errors: list[FieldError] = []
+    matches: list[DuplicateMatch] = []
+    numbers = {p["number"] for p in phones}
+    if numbers:
+        rows = _without(
+            ContactPhone.objects.filter(number__in=numbers), "contact_id", exclude_id
+        ).select_related("contact", "contact__owner")
+        wanted = {(p["number"], p["extension"]): i for i, p in enumerate(phones)}
+        for row in rows:
+            index = wanted.get((row.number, row.extension))
+            if index is None:
+                continue  # one office line, another extension: another person
+            match = _match(actor, row.contact, "contact", f"phones.{index}", row.number)
+            matches.append(match)
+            errors.append(FieldError(f"phones.{index}", "duplicate", _duplicate_message(match)))
+    addresses = {e["address"]: i for i, e in enumerate(emails)}
+    if addresses:
+        rows_e = _without(
+            ContactEmail.objects.filter(address__in=list(addresses)), "contact_id", exclude_id
+        ).select_related("contact", "contact__owner")
+        for row_e in rows_e:
+            index = addresses[row_e.address]
+            match = _match(actor, row_e.contact, "contact", f"emails.{index}", row_e.address)
+            matches.append(match)
+            errors.append(FieldError(f"emails.{index}", "duplicate", _duplicate_message(match)))
+    return errors, matches
+
+
+def company_duplicates(
+    actor: User, inn: str, kpp: str, exclude_id: int | None
+) -> tuple[list[FieldError], list[DuplicateMatch]]:
+    """A company is one card per INN; branches share the INN but differ by KPP."""
+    if not inn:
+        return [], []
+    rows = _without(Company.objects.filter(inn=inn), "pk", exclude_id).select_related("owner")
+    matches = [_match(actor, c, "company", "inn", inn) for c in rows if not (kpp and c.kpp and kpp != c.kpp)]
+    return [FieldError("inn", "duplicate", _duplicate_message(m)) for m in matches], matches
+
+
+def _duplicate_message(match: DuplicateMatch) -> Any:
+    if match.in_trash:
+        return format_lazy(_("Already belongs to «{label}», which is in the trash."), label=match.label)
+    if match.visible:
+        return format_lazy(_("Already belongs to «{label}»."), label=match.label)
+    return format_lazy(
+        _("Already belongs to a card of another manager ({owner})."), owner=match.owner_name or "—"
+    )
