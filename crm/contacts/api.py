@@ -8,22 +8,14 @@ from typing import Any
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import create_model
 
 from crm.contacts import selectors, services
-from crm.contacts.inputs import (
-    CompanyInput,
-    ContactInput,
-    EmailInput,
-    MessengerInput,
-    PhoneInput,
-    company_input_from,
-    contact_input_from,
-)
+from crm.contacts.declarations import declared, output_attrs
+from crm.contacts.inputs import CompanyInput, ContactInput, company_input_from, contact_input_from
 from crm.contacts.models import Company, Contact
-from crm.contacts.standard_fields import COMPANY_OUTPUTS, CONTACT_OUTPUTS
 from crm.core.audit import ChangeSource
 from crm.core.models import ChangeChannel
-from crm.core.normalize import format_phone
 from crm.fields.forms import filters_from_query
 from crm.fields.schema import Schema as FieldSchema
 from crm.fields.schema import schema_for
@@ -37,92 +29,26 @@ def _source(request: HttpRequest) -> ChangeSource:
     return ChangeSource.from_request(request, ChangeChannel.API)
 
 
-class PhoneSchema(Schema):
-    value: str = Field(description="Any writing: 8 (912) 345-67-89, +7912…, with «доб. 12» for an extension")
-    kind: str = "mobile"
-    is_primary: bool = False
-    verification: str = Field("", description="'', 'call', 'reply' or 'code'")
+def _declared_fields(kind: str, *, output: bool) -> dict[str, Any]:
+    """The API fields of a kind's declared standard fields (all with defaults: a hidden one is absent)."""
+    fields: dict[str, Any] = {}
+    for decl in declared(kind):
+        if output and not decl.in_api_out:
+            continue
+        annotation = (decl.kind.out_type or decl.kind.api_type) if output else decl.kind.api_type
+        fields[decl.attr] = (annotation, Field(decl.api_default, description=decl.description or None))
+    return fields
 
 
-class EmailSchema(Schema):
-    value: str
-    kind: str = "work"
-    is_primary: bool = False
-    verification: str = ""
-
-
-class MessengerSchema(Schema):
-    kind: str
-    handle: str
-
-
-class ContactIn(Schema):
-    last_name: str = ""
-    first_name: str = ""
-    middle_name: str = ""
-    phones: list[PhoneSchema] = []
-    emails: list[EmailSchema] = []
-    messengers: list[MessengerSchema] = []
-    city: str = ""
-    address: str = ""
-    birthday: str = Field("", description="dd.mm.yyyy, yyyy-mm-dd or dd.mm (no year)")
-    source: str = ""
-    owner_id: int | None = None
-    base_type: str = "lead"
-    status_id: int | None = None
-    is_key: bool = False
-    tags: list[str] = []
-    notes: str = ""
-    company_id: int | None = None
-    company_name: str = Field("", description="Without company_id: the company of that name, created if new")
-    position: str = ""
+class _CardIn(Schema):
     record_type_id: int | None = Field(None, description="Without it: the card's type (new card: the first)")
     custom: dict[str, Any] = Field(
         {}, description="Custom fields by key; a key not sent keeps its value, null clears it"
     )
 
 
-class PhoneOut(Schema):
-    number: str
-    extension: str
-    display: str
-    kind: str
-    is_primary: bool
-    verified_at: datetime.datetime | None
-    verification_method: str
-
-
-class EmailOut(Schema):
-    address: str
-    kind: str
-    is_primary: bool
-    verified_at: datetime.datetime | None
-    verification_method: str
-
-
-class ContactOut(Schema):
-    """A contact card. Fields hidden from the token's role are absent (not null)."""
-
+class _CardOut(Schema):
     id: int
-    last_name: str
-    first_name: str
-    middle_name: str
-    full_name: str
-    phones: list[PhoneOut] = []
-    emails: list[EmailOut] = []
-    messengers: list[MessengerSchema] = []
-    city: str = ""
-    address: str = ""
-    birthday: str = ""
-    source: str = ""
-    owner_id: int | None
-    base_type: str
-    status_id: int | None = None
-    is_key: bool = False
-    tags: list[str] = []
-    notes: str = ""
-    company_id: int | None = None
-    position: str = ""
     record_type_id: int | None
     completeness: int
     custom: dict[str, Any] = Field(description="Custom fields by key")
@@ -131,6 +57,30 @@ class ContactOut(Schema):
     )
     created_at: datetime.datetime
     updated_at: datetime.datetime
+
+
+class _ContactOutBase(_CardOut):
+    full_name: str
+
+
+class _CompanyOutBase(_CardOut):
+    phone_extension: str = ""
+
+
+ContactIn = create_model("ContactIn", __base__=_CardIn, **_declared_fields("contact", output=False))
+ContactOut = create_model(
+    "ContactOut",
+    __base__=_ContactOutBase,
+    __doc__="A contact card. Fields hidden from the token's role are absent (not null).",
+    **_declared_fields("contact", output=True),
+)
+CompanyIn = create_model("CompanyIn", __base__=_CardIn, **_declared_fields("company", output=False))
+CompanyOut = create_model(
+    "CompanyOut",
+    __base__=_CompanyOutBase,
+    __doc__="A company card. Fields hidden from the token's role are absent (not null).",
+    **_declared_fields("company", output=True),
+)
 
 
 class ContactPage(Schema):
@@ -158,72 +108,28 @@ def _without_hidden(
     return data
 
 
-def contact_out(contact: Contact, user: Any = None) -> dict[str, Any]:
-    employment = next((e for e in contact.employments.all() if e.is_primary), None)
-    schema = schema_for("contact")
-    return _without_hidden(_contact_values(contact, employment, schema, user), schema, user, CONTACT_OUTPUTS)
-
-
-def _contact_values(contact: Contact, employment: Any, schema: FieldSchema, user: Any) -> dict[str, Any]:
-    return {
-        "id": contact.pk,
-        "last_name": contact.last_name,
-        "first_name": contact.first_name,
-        "middle_name": contact.middle_name,
-        "full_name": contact.full_name,
-        "phones": [
-            {
-                "number": p.number,
-                "extension": p.extension,
-                "display": format_phone(p.number, p.extension),
-                "kind": p.kind,
-                "is_primary": p.is_primary,
-                "verified_at": p.verified_at,
-                "verification_method": p.verification_method,
-            }
-            for p in contact.phones.all()
-        ],
-        "emails": [
-            {
-                "address": e.address,
-                "kind": e.kind,
-                "is_primary": e.is_primary,
-                "verified_at": e.verified_at,
-                "verification_method": e.verification_method,
-            }
-            for e in contact.emails.all()
-        ],
-        "messengers": [{"kind": m.kind, "handle": m.handle} for m in contact.messengers.all()],
-        "city": contact.city,
-        "address": contact.address,
-        "birthday": contact.birthday_display,
-        "source": contact.source,
-        "owner_id": contact.owner_id,
-        "base_type": contact.base_type,
-        "status_id": contact.status_id,
-        "is_key": contact.is_key,
-        "tags": [t.name for t in contact.tags.all()],
-        "notes": contact.notes,
-        "company_id": employment.company_id if employment else None,
-        "position": employment.position if employment else "",
-        "record_type_id": contact.record_type_id,
-        "completeness": contact.completeness,
-        "custom": _custom_out(schema, user, contact.custom or {}),
-        "last_contact_at": contact.last_contact_at,
-        "created_at": contact.created_at,
-        "updated_at": contact.updated_at,
+def _card_out(kind: str, card: Any, user: Any) -> dict[str, Any]:
+    schema = schema_for(kind)
+    values = {d.attr: d.api_out(card) for d in declared(kind) if d.in_api_out}
+    values |= {
+        "id": card.pk,
+        "record_type_id": card.record_type_id,
+        "completeness": card.completeness,
+        "custom": _custom_out(schema, user, card.custom or {}),
+        "last_contact_at": card.last_contact_at,
+        "created_at": card.created_at,
+        "updated_at": card.updated_at,
     }
+    return _without_hidden(values, schema, user, output_attrs(kind))
+
+
+def contact_out(contact: Contact, user: Any = None) -> dict[str, Any]:
+    return _card_out("contact", contact, user) | {"full_name": contact.full_name}
 
 
 def _contact_input(payload: dict[str, Any], base: ContactInput | None = None) -> ContactInput:
     data = base or ContactInput()
     for name, value in payload.items():
-        if name == "phones":
-            value = [PhoneInput(**p) for p in value]
-        elif name == "emails":
-            value = [EmailInput(**e) for e in value]
-        elif name == "messengers":
-            value = [MessengerInput(**m) for m in value]
         setattr(data, name, value)
     return data
 
@@ -359,62 +265,6 @@ def restore_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
     return _full(contact_id, request)
 
 
-class CompanyIn(Schema):
-    name: str = ""
-    legal_form: str = ""
-    inn: str = ""
-    kpp: str = ""
-    ogrn: str = ""
-    industry: str = ""
-    website: str = ""
-    size: str = ""
-    phone: str = ""
-    email: str = ""
-    city: str = ""
-    address: str = ""
-    source: str = ""
-    owner_id: int | None = None
-    is_key: bool = False
-    tags: list[str] = []
-    notes: str = ""
-    record_type_id: int | None = None
-    custom: dict[str, Any] = Field(
-        {}, description="Custom fields by key; a key not sent keeps its value, null clears it"
-    )
-
-
-class CompanyOut(Schema):
-    """A company card. Fields hidden from the token's role are absent (not null)."""
-
-    id: int
-    name: str
-    legal_form: str = ""
-    inn: str = ""
-    kpp: str = ""
-    ogrn: str = ""
-    industry: str = ""
-    website: str = ""
-    size: str = ""
-    phone: str = ""
-    phone_extension: str = ""
-    email: str = ""
-    city: str = ""
-    address: str = ""
-    source: str = ""
-    owner_id: int | None
-    is_key: bool = False
-    tags: list[str] = []
-    notes: str = ""
-    record_type_id: int | None
-    completeness: int
-    custom: dict[str, Any] = Field(description="Custom fields by key")
-    last_contact_at: datetime.datetime | None = Field(
-        None, description="The last call, e-mail, meeting or message on the timeline"
-    )
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
-
-
 class CompanyPage(Schema):
     items: list[CompanyOut]
     next_cursor: str | None
@@ -423,40 +273,10 @@ class CompanyPage(Schema):
 
 
 def company_out(company: Company, user: Any = None) -> dict[str, Any]:
-    values = {
-        name: getattr(company, name)
-        for name in (
-            "name",
-            "legal_form",
-            "inn",
-            "kpp",
-            "ogrn",
-            "industry",
-            "website",
-            "size",
-            "phone",
-            "email",
-            "city",
-            "address",
-            "source",
-            "owner_id",
-            "is_key",
-            "notes",
-            "last_contact_at",
-            "created_at",
-            "updated_at",
-        )
-    }
-    schema = schema_for("company")
-    values |= {
-        "id": company.pk,
-        "phone_extension": company.phone_ext,
-        "tags": [t.name for t in company.tags.all()],
-        "record_type_id": company.record_type_id,
-        "completeness": company.completeness,
-        "custom": _custom_out(schema, user, company.custom or {}),
-    }
-    return _without_hidden(values, schema, user, COMPANY_OUTPUTS)
+    values = _card_out("company", company, user)
+    if "phone" in values:  # hidden together with the phone
+        values["phone_extension"] = company.phone_ext
+    return values
 
 
 class CompanyListParams(Schema):

@@ -7,12 +7,11 @@ from typing import Any
 
 from django.http import QueryDict
 
+from crm.contacts.declarations import declared
 from crm.contacts.inputs import (
+    INPUT_CLASSES,
     CompanyInput,
     ContactInput,
-    EmailInput,
-    MessengerInput,
-    PhoneInput,
     company_input_from,
     contact_input_from,
 )
@@ -39,91 +38,20 @@ def _bool(value: Any) -> bool | None:
     return {"1": True, "true": True, "0": False, "false": False}.get(str(value).lower()) if value else None
 
 
-def _rows(post: QueryDict, prefix: str, fields: list[str]) -> list[dict[str, str]]:
-    """Repeated rows: aligned lists ``<prefix>_<field>`` and the chosen primary row's token."""
-    tokens = post.getlist(f"{prefix}_row")
-    columns = {f: post.getlist(f"{prefix}_{f}") for f in fields}
-    primary = post.get(f"{prefix}_primary", "")
-    rows = []
-    for i, token in enumerate(tokens):
-        row = {f: (columns[f][i] if i < len(columns[f]) else "") for f in fields}
-        row["is_primary"] = "1" if token == primary else ""
-        rows.append(row)
-    return rows
+def card_input(kind: str, post: QueryDict) -> Any:
+    """A posted card form as the services' input: each declared field parses its own inputs."""
+    values = {d.attr: d.kind.from_post(post, d) for d in declared(kind)}
+    return INPUT_CLASSES[kind](
+        **values, record_type_id=_int(post.get("record_type_id")), custom=custom_from_post(post)
+    )
 
 
 def contact_input(post: QueryDict) -> ContactInput:
-    return ContactInput(
-        last_name=post.get("last_name", ""),
-        first_name=post.get("first_name", ""),
-        middle_name=post.get("middle_name", ""),
-        phones=[
-            PhoneInput(
-                value=r["value"],
-                kind=r["kind"] or "mobile",
-                is_primary=bool(r["is_primary"]),
-                verification=r["verification"],
-            )
-            for r in _rows(post, "phone", ["value", "kind", "verification"])
-        ],
-        emails=[
-            EmailInput(
-                value=r["value"],
-                kind=r["kind"] or "work",
-                is_primary=bool(r["is_primary"]),
-                verification=r["verification"],
-            )
-            for r in _rows(post, "email", ["value", "kind", "verification"])
-        ],
-        messengers=[
-            MessengerInput(kind=r["kind"], handle=r["handle"])
-            for r in _rows(post, "messenger", ["kind", "handle"])
-        ],
-        city=post.get("city", ""),
-        address=post.get("address", ""),
-        birthday=post.get("birthday", ""),
-        source=post.get("source", ""),
-        owner_id=_int(post.get("owner_id")),
-        base_type=post.get("base_type", "lead"),
-        status_id=_int(post.get("status_id")),
-        is_key=post.get("is_key") == "1",
-        tags=[t for t in post.get("tags", "").split(",") if t.strip()],
-        notes=post.get("notes", ""),
-        company_id=_int(post.get("company_id")),
-        company_name=post.get("company_q", "") if not _int(post.get("company_id")) else "",
-        position=post.get("position", ""),
-        record_type_id=_int(post.get("record_type_id")),
-        custom=custom_from_post(post),
-    )
+    return card_input("contact", post)  # type: ignore[no-any-return]
 
 
 def company_input(post: QueryDict) -> CompanyInput:
-    return CompanyInput(
-        **{
-            name: post.get(name, "")
-            for name in (
-                "name",
-                "legal_form",
-                "inn",
-                "kpp",
-                "ogrn",
-                "industry",
-                "website",
-                "size",
-                "phone",
-                "email",
-                "city",
-                "address",
-                "source",
-                "notes",
-            )
-        },
-        owner_id=_int(post.get("owner_id")),
-        is_key=post.get("is_key") == "1",
-        tags=[t for t in post.get("tags", "").split(",") if t.strip()],
-        record_type_id=_int(post.get("record_type_id")),
-        custom=custom_from_post(post),
-    )
+    return card_input("company", post)  # type: ignore[no-any-return]
 
 
 def _below(value: Any) -> int | None:

@@ -22,8 +22,8 @@ class TasksConfig(AppConfig):
 
         demo.register()
         register_object_type("tasks.task", _("Task"))
-        register_value_labels("status", dict(TaskStatus.choices))
-        register_value_labels("priority", {int(k): v for k, v in Priority.choices})
+        register_value_labels("status", dict(TaskStatus.choices), "tasks.task")
+        register_value_labels("priority", {int(k): v for k, v in Priority.choices}, "tasks.task")
         register_field_labels(
             {
                 "title": _("Title"),

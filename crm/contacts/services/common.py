@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -48,16 +47,6 @@ def resolve_owner(actor: User, owner_id: int | None, errors: list[FieldError]) -
         FieldError("owner_id", "owner_out_of_scope", _("You can only assign a manager from your own scope."))
     )
     return None
-
-
-def clean_tags(names: Iterable[str]) -> list[str]:
-    """One spelling per tag: trimmed, inner spaces collapsed, duplicates (case-insensitive) dropped."""
-    seen: dict[str, str] = {}
-    for name in names:
-        clean = " ".join((name or "").split())[:64]
-        if clean and clean.casefold() not in seen:
-            seen[clean.casefold()] = clean
-    return list(seen.values())
 
 
 def tags_for(names: list[str]) -> list[Tag]:

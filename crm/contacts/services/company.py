@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,25 +11,23 @@ from django.utils.translation import gettext_lazy as _
 from crm.accounts import access
 from crm.accounts.models import User
 from crm.contacts import search
+from crm.contacts.declarations import filled, input_attrs, stored_values
 from crm.contacts.inputs import CompanyInput, company_input_from
 from crm.contacts.models import Comment, Company
+from crm.contacts.services.card_values import assign_columns, clean_row
+from crm.contacts.services.card_values import snapshot as card_snapshot
 from crm.contacts.services.common import (
-    canonical,
-    clean_tags,
     keep_locked_fields,
     resolve_owner,
     tags_for,
 )
 from crm.contacts.services.uniqueness import guard_company
-from crm.contacts.standard_fields import COMPANY_INPUTS, company_filled
 from crm.core import normalize as norm
 from crm.core.audit import ChangeSource, audit_record, diff
-from crm.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed, too_long
+from crm.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from crm.core.models import AuditAction
 from crm.fields import values as custom_values
 from crm.fields.schema import schema_for
-
-TEXT_FIELDS = {"legal_form": 32, "industry": 100, "size": 32, "city": 100, "address": 255, "source": 100}
 
 
 def _clean(actor: User, data: CompanyInput, current: Company | None) -> dict[str, Any]:
@@ -42,67 +37,21 @@ def _clean(actor: User, data: CompanyInput, current: Company | None) -> dict[str
         schema, data.record_type_id, current.record_type_id if current else None, errors
     )
     kept = company_input_from(current) if current is not None else CompanyInput()
-    keep_locked_fields(actor, schema, type_id, COMPANY_INPUTS, data, kept)
-    clean: dict[str, Any] = {"name": " ".join((data.name or "").split()), "notes": (data.notes or "").strip()}
+    keep_locked_fields(actor, schema, type_id, input_attrs("company"), data, kept)
+    clean = clean_row("company", data, schema, errors)
     if not clean["name"]:
         errors.append(FieldError("name", "required", _("Enter the company's name.")))
-    elif len(clean["name"]) > 255:
-        errors.append(too_long("name", 255))
-    for name, limit in TEXT_FIELDS.items():
-        clean[name] = " ".join((getattr(data, name) or "").split())
-        if len(clean[name]) > limit:
-            errors.append(too_long(name, limit))
-    clean["source"] = canonical(clean["source"], schema.list_labels("source"))
-    clean["industry"] = canonical(clean["industry"], schema.list_labels("industry"))
-    for name, check in (
-        ("inn", norm.normalize_inn),
-        ("kpp", norm.normalize_kpp),
-        ("ogrn", norm.normalize_ogrn),
-    ):
-        raw = (getattr(data, name) or "").strip()
-        clean[name] = ""
-        if raw:
-            try:
-                clean[name] = check(raw)
-            except norm.NormalizationError as exc:
-                errors.append(FieldError(name, exc.code, exc.message))
-    clean["website"] = (data.website or "").strip()
-    if clean["website"]:
-        if "://" not in clean["website"]:
-            clean["website"] = "https://" + clean["website"]
-        try:
-            URLValidator(schemes=["http", "https"])(clean["website"])
-        except ValidationError:
-            errors.append(
-                FieldError("website", "invalid_url", _("Enter a website address such as example.ru."))
-            )
-    clean["phone"] = clean["phone_ext"] = ""
-    if (data.phone or "").strip():
-        try:
-            phone = norm.normalize_phone(data.phone, settings.CRM_DEFAULT_PHONE_REGION)
-            clean["phone"], clean["phone_ext"] = phone.e164, phone.extension
-        except norm.NormalizationError as exc:
-            errors.append(FieldError("phone", exc.code, exc.message))
-    clean["email"] = ""
-    if (data.email or "").strip():
-        try:
-            clean["email"] = norm.normalize_email(data.email)
-        except norm.NormalizationError as exc:
-            errors.append(FieldError("email", exc.code, exc.message))
-    clean["owner"] = resolve_owner(
-        actor,
-        data.owner_id if data.owner_id is not None else (current.owner_id if current else actor.pk),
-        errors,
-    )
-    clean["tags"] = clean_tags(data.tags)
-    clean["is_key"] = bool(data.is_key)
+    owner_id = clean["owner_id"]
+    if owner_id is None:
+        owner_id = current.owner_id if current else actor.pk
+    clean["owner"] = resolve_owner(actor, owner_id, errors)
     custom_values.clean_configured(
         schema=schema,
         actor=actor,
         type_id=type_id,
         raw=data.custom,
         current=current,
-        filled=company_filled,
+        filled=lambda values: filled("company", values),
         clean=clean,
         errors=errors,
     )
@@ -112,46 +61,43 @@ def _clean(actor: User, data: CompanyInput, current: Company | None) -> dict[str
 
 
 def snapshot(company: Company) -> dict[str, Any]:
-    values = {
-        name: getattr(company, name)
-        for name in (
-            "name",
-            "legal_form",
-            "inn",
-            "kpp",
-            "ogrn",
-            "industry",
-            "website",
-            "size",
-            "phone",
-            "phone_ext",
-            "email",
-            "city",
-            "address",
-            "source",
-            "notes",
-            "is_key",
-        )
-    }
-    values["owner"] = str(company.owner) if company.owner_id else None
-    values["tags"] = sorted(t.name for t in company.tags.all())
-    schema = schema_for("company")
-    record_type = schema.types.get(company.record_type_id) if company.record_type_id else None
-    values["record_type"] = record_type.name_ru if record_type else None
-    names = custom_values.user_names(schema, [company.custom])
-    return values | custom_values.journal_values(schema, company.custom, names)
+    """What the journal compares for a saved company."""
+    values = stored_values("company", company)
+    return card_snapshot(
+        "company",
+        schema_for("company"),
+        values,
+        {"owner": company.owner},
+        company.record_type_id,
+        company.custom,
+    )
+
+
+def _snapshot_of_write(clean: dict[str, Any]) -> dict[str, Any]:
+    return card_snapshot(
+        "company",
+        schema_for("company"),
+        clean,
+        {"owner": clean["owner"]},
+        clean["record_type_id"],
+        clean["custom"],
+    )
 
 
 def _write(company: Company, clean: dict[str, Any]) -> None:
-    for name, value in clean.items():
-        if name not in ("tags", "owner"):
-            setattr(company, name, value)
+    creating = company.pk is None
+    assign_columns("company", company, clean)
+    for name in ("record_type_id", "custom", "completeness"):
+        setattr(company, name, clean[name])
     company.owner = clean["owner"]
     company.department_id = clean["owner"].department_id if clean["owner"] else None
     company.name_key = norm.name_key(company.name)
     company.updated_at = timezone.now()
     company.save()
-    company.tags.set(tags_for(clean["tags"]))
+    if creating:
+        company.tags.add(*tags_for(clean["tags"]))
+    else:
+        company.tags.set(tags_for(clean["tags"]))
     search.index_companies([company])
 
 
@@ -168,7 +114,7 @@ def company_create(*, actor: User, data: CompanyInput, source: ChangeSource) -> 
             source=source,
             action=AuditAction.CREATE,
             obj=company,
-            changes=diff({}, snapshot(company)),
+            changes=diff({}, _snapshot_of_write(clean)),
         )
     return company
 
@@ -180,7 +126,7 @@ def company_update(*, actor: User, company_id: int, data: CompanyInput, source: 
         guard_company(actor, clean["inn"], clean["kpp"], company.pk)
         before = snapshot(company)
         _write(company, clean)
-        changes = diff(before, snapshot(company))
+        changes = diff(before, _snapshot_of_write(clean))
         if changes:
             audit_record(actor=actor, source=source, action=AuditAction.UPDATE, obj=company, changes=changes)
     return company

@@ -32,7 +32,7 @@ def invalid(errors: dict[str, list[str]] | None, field: Any) -> str:
 
 
 @register.simple_tag
-def journal_value(field: str, value: Any) -> str:
+def journal_value(field: str, value: Any, object_type: str = "") -> str:
     """A journal value as the reader should see it: choice codes as their labels, lists joined."""
     if value is None or value == "" or value == []:
         return "—"
@@ -42,7 +42,8 @@ def journal_value(field: str, value: Any) -> str:
         return "✓"
     if value is False:
         return "✗"
-    return str(VALUE_LABELS.get(field, {}).get(value, value))
+    labels = VALUE_LABELS.get(f"{object_type}:{field}") or VALUE_LABELS.get(field, {})
+    return str(labels.get(value, value))
 
 
 @register.filter
@@ -51,37 +52,12 @@ def rowkey(prefix: str, row: Any) -> str:
     return f"{prefix}.{row}"
 
 
+# Keys shared by several kinds' journals; a kind's own fields register theirs under its object type.
 FIELD_LABELS = {
-    "last_name": _("Last name"),
-    "first_name": _("First name"),
-    "middle_name": _("Middle name"),
-    "phones": _("Phones"),
-    "emails": _("E-mails"),
-    "messengers": _("Messengers"),
-    "city": _("City"),
-    "address": _("Address"),
-    "birthday": _("Birthday"),
-    "source": _("Source"),
-    "owner": _("Responsible manager"),
-    "base_type": _("Base type"),
-    "status": _("Status"),
-    "is_key": _("Key client"),
-    "tags": _("Tags"),
-    "notes": _("Notes"),
-    "company": _("Company"),
-    "position": _("Position"),
     "comment": _("Comment"),
-    "name": _("Name"),
-    "legal_form": _("Legal form"),
-    "inn": _("INN"),
-    "kpp": _("KPP"),
-    "ogrn": _("OGRN"),
-    "industry": _("Industry"),
-    "website": _("Website"),
-    "size": _("Size"),
-    "phone": _("Phone"),
-    "phone_ext": _("Extension"),
     "email": _("E-mail"),
+    "company": _("Company"),
+    "name": _("Name"),
     "username": _("Login"),
     "department": _("Department"),
     "role": _("Role"),
@@ -100,8 +76,9 @@ FIELD_LABELS = {
 VALUE_LABELS: dict[str, dict[str, Any]] = {}
 
 
-def register_value_labels(field: str, labels: dict[str, Any]) -> None:
-    VALUE_LABELS[field] = labels
+def register_value_labels(field: str, labels: dict[str, Any], object_type: str = "") -> None:
+    """``object_type`` ("contacts.contact") keeps one kind's codes apart from another's of the same name."""
+    VALUE_LABELS[f"{object_type}:{field}" if object_type else field] = labels
 
 
 ACTION_LABELS = {
@@ -125,8 +102,13 @@ OBJECT_TYPE_LABELS = {
 LABEL_RESOLVERS: list[Callable[[str], str | None]] = []
 
 
-def register_field_labels(labels: dict[str, Any]) -> None:
-    FIELD_LABELS.update(labels)
+def register_field_labels(labels: dict[str, Any], object_type: str = "") -> None:
+    """Labels of journal keys; with ``object_type`` they belong to that kind alone (a contact's "status"
+    is not a task's)."""
+    if object_type:
+        FIELD_LABELS.update({f"{object_type}:{key}": label for key, label in labels.items()})
+    else:
+        FIELD_LABELS.update(labels)
 
 
 def register_object_type(label: str, name: Any) -> None:
@@ -138,10 +120,11 @@ def register_label_resolver(resolver: Callable[[str], str | None]) -> None:
 
 
 @register.filter
-def field_label(name: str) -> str:
-    """The journal's field keys in the reader's language."""
-    if name in FIELD_LABELS:
-        return str(FIELD_LABELS[name])
+def field_label(name: str, object_type: str = "") -> str:
+    """The journal's field keys in the reader's language (the kind's own label first)."""
+    for key in (f"{object_type}:{name}", name):
+        if key in FIELD_LABELS:
+            return str(FIELD_LABELS[key])
     for resolver in LABEL_RESOLVERS:
         found = resolver(name)
         if found:
