@@ -356,6 +356,15 @@ COMPANY: list[Declared] = [
         betrays=("Тайная улица",),
     ),
     Declared(
+        "legal_address",
+        _("Legal address"),
+        "line",
+        config="legal_address",
+        limit=255,
+        example="Тайный проезд, 1",
+        betrays=("Тайный проезд",),
+    ),
+    Declared(
         "source",
         _("Source"),
         "line",

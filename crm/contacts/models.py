@@ -140,6 +140,7 @@ class Company(OwnedRecord):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     phone_ext = models.CharField(max_length=10, blank=True)
     email = models.CharField(_("e-mail"), max_length=254, blank=True)
+    legal_address = models.CharField(_("legal address"), max_length=255, blank=True)
     name_key = models.CharField(max_length=255, blank=True, editable=False)
 
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="companies")

@@ -1,32 +1,11 @@
 """The REST API: tokens, the same services as the UI, one error shape."""
 
-import json
-
-import pytest
-
 from crm.accounts.models import ApiToken
 from crm.accounts.services import api_token_create, api_token_revoke
 from crm.contacts.models import Contact
 from crm.contacts.testing import make_contact
 from crm.core.audit import SYSTEM
 from crm.core.models import AuditEntry
-
-
-@pytest.fixture
-def api_client(client, manager_a):
-    _, raw = api_token_create(actor=manager_a, name="script", source=SYSTEM)
-
-    def call(method, url, body=None):
-        return getattr(client, method)(
-            url,
-            data=json.dumps(body) if body is not None else None,
-            content_type="application/json",
-            HTTP_AUTHORIZATION=f"Bearer {raw}",
-            REMOTE_ADDR="192.0.2.7",
-        )
-
-    call.raw = raw
-    return call
 
 
 def test_token_is_stored_only_as_a_hash(manager_a):

@@ -1,0 +1,97 @@
+"""A standard field is declared once: the form, the API, the services, the journal, the completeness and the
+configuration all know it from its declaration (docs/architecture.md, "Adding a standard field").
+
+The company's legal address was added by that recipe alone (a declaration, a migration, two template lines);
+these tests walk every declared field, so a field declared tomorrow is checked the same way.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.http import QueryDict
+
+from crm.contacts.declarations import configurable, declared
+from crm.contacts.forms import card_input
+from crm.contacts.inputs import INPUT_CLASSES, input_from
+from crm.contacts.models import Company, Contact
+from crm.contacts.standard_fields import standard_fields_of
+from crm.core.models import AuditEntry
+from crm.core.templatetags.crm import field_label
+
+PLAIN = {"name", "line", "long_text", "code", "url", "email", "choice"}
+
+
+def _example(kind: str, decl):
+    if decl.example is not None:
+        return decl.example
+    return {"base_type": "partner", "name": "ООО Пример"}.get(decl.attr, "Пример")
+
+
+def _payload(kind: str) -> dict:
+    """Every plain declared field with its example, as the API takes it."""
+    return {d.attr: _example(kind, d) for d in declared(kind) if d.kind_code in PLAIN | {"phone", "birthday"}}
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "model"), [("contact", "contacts", Contact), ("company", "companies", Company)]
+)
+def test_every_plain_declared_field_goes_through_the_api_into_the_card_and_the_journal(
+    api_client, manager_a, kind, path, model
+):
+    payload = _payload(kind) | ({"last_name": "Пример"} if kind == "contact" else {})
+    response = api_client("post", f"/api/v1/{path}", payload)
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    card = model.objects.get(pk=body["id"])
+    changes = AuditEntry.objects.get(object_id=card.pk, object_type=f"contacts.{kind}").changes
+    for decl in declared(kind):
+        if decl.attr not in payload or not decl.in_api_out:
+            continue
+        assert decl.attr in body, decl.attr
+        assert body[decl.attr] not in ("", None), decl.attr
+        assert changes.get(decl.key) not in ("", None), decl.key
+        assert field_label(decl.key, f"contacts.{kind}") == str(decl.label)
+
+
+@pytest.mark.parametrize("kind", ["contact", "company"])
+def test_a_posted_form_and_a_saved_card_read_back_as_the_same_input(kind, manager_a):
+    from crm.contacts.services import company_create, contact_create
+    from crm.core.audit import SYSTEM
+
+    values = _payload(kind) | ({"last_name": "Пример"} if kind == "contact" else {})
+    post = QueryDict(mutable=True)
+    names = {d.attr: d.form_name or d.attr for d in declared(kind)}
+    for attr, value in values.items():
+        post[names[attr]] = value
+    data = card_input(kind, post)
+    for attr, value in values.items():
+        assert getattr(data, attr) == value, attr
+    create = contact_create if kind == "contact" else company_create
+    card = create(actor=manager_a, data=data, source=SYSTEM)
+    again = input_from(kind, type(card).objects.get(pk=card.pk))
+    for decl in declared(kind):
+        if decl.attr in values and decl.on_card and decl.kind_code in PLAIN - {"name", "url", "choice"}:
+            assert getattr(again, decl.attr) == values[decl.attr], decl.attr
+
+
+@pytest.mark.parametrize("kind", ["contact", "company"])
+def test_every_configurable_declaration_is_a_configurable_field_and_an_input(kind):
+    keys = [f.key for f in standard_fields_of(kind)]
+    assert keys == list(configurable(kind))
+    fields = {f.name for f in __import__("dataclasses").fields(INPUT_CLASSES[kind])}
+    assert {d.attr for d in declared(kind)} | {"record_type_id", "custom"} == fields
+
+
+def test_the_legal_address_added_by_the_recipe_is_configurable_and_on_the_form(client, admin, manager_a):
+    from django.urls import reverse
+
+    from crm.contacts.testing import make_company
+
+    assert "legal_address" in configurable("company")
+    company = make_company(manager_a, name="ООО Адрес", legal_address="Москва, Тверская, 1")
+    client.force_login(manager_a)
+    assert "Тверская" in client.get(reverse("contacts:company_detail", args=[company.pk])).content.decode()
+    assert (
+        'name="legal_address"'
+        in client.get(reverse("contacts:company_edit", args=[company.pk])).content.decode()
+    )
