@@ -21,13 +21,15 @@ from crm.contacts.services.common import (
     clean_tags,
     company_duplicates,
     keep_locked_fields,
+    locked_card,
+    locked_trashed_card,
     resolve_owner,
     tags_for,
 )
 from crm.contacts.standard_fields import COMPANY_INPUTS, company_filled
 from crm.core import normalize as norm
 from crm.core.audit import ChangeSource, audit_record, diff
-from crm.core.errors import DuplicateFound, FieldError, NotFound, PermissionDenied, ValidationFailed, too_long
+from crm.core.errors import DuplicateFound, FieldError, NotFound, ValidationFailed, too_long
 from crm.core.models import AuditAction
 from crm.fields import values as custom_values
 from crm.fields.schema import schema_for
@@ -202,13 +204,7 @@ def company_delete(*, actor: User, company_id: int, source: ChangeSource) -> Com
 
 def company_restore(*, actor: User, company_id: int, source: ChangeSource) -> Company:
     with transaction.atomic():
-        company = Company.objects.select_for_update().filter(pk=company_id).first()
-        if (
-            company is None
-            or company.deleted_at is None
-            or not access.may_touch(actor, company, "company", "delete")
-        ):
-            raise NotFound
+        company = locked_trashed_card(Company, actor, company_id)
         company.deleted_at = None
         company.deleted_by = None
         company.save(update_fields=["deleted_at", "deleted_by"])
@@ -250,9 +246,4 @@ def company_comment(*, actor: User, company_id: int, text: str, source: ChangeSo
 
 
 def _locked(actor: User, company_id: int, action: str) -> Company:
-    company = Company.objects.select_for_update().filter(pk=company_id, deleted_at=None).first()
-    if company is None or not access.may_touch(actor, company, "company", "view"):
-        raise NotFound
-    if not access.may_touch(actor, company, "company", action):
-        raise PermissionDenied(action)
-    return company
+    return locked_card(Company, actor, company_id, action)

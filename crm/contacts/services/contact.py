@@ -35,6 +35,7 @@ from crm.contacts.services.common import (
     contact_duplicates,
     ensure_visible_contact,
     keep_locked_fields,
+    locked_trashed_card,
     resolve_owner,
     tags_for,
 )
@@ -456,9 +457,7 @@ def contact_delete(*, actor: User, contact_id: int, source: ChangeSource) -> Con
 def contact_restore(*, actor: User, contact_id: int, source: ChangeSource) -> Contact:
     """Bring a trashed card back whole: its phones, e-mails, tags and links never left."""
     with transaction.atomic():
-        contact = _locked(contact_id)
-        if contact.deleted_at is None or not access.may_touch(actor, contact, "contact", "delete"):
-            raise NotFound
+        contact = locked_trashed_card(Contact, actor, contact_id)
         contact.deleted_at = None
         contact.deleted_by = None
         contact.save(update_fields=["deleted_at", "deleted_by"])
