@@ -100,6 +100,11 @@ def task_create(*, actor: User, data: TaskInput, source: ChangeSource) -> Task:
     return task
 
 
+def tasks_reminded(*, task_ids: list[int], at: datetime.datetime) -> None:
+    """Mark reminders sent, in the transaction that created their notifications: each fires once."""
+    Task.objects.filter(pk__in=task_ids).update(reminded_at=at)
+
+
 def _schedule_reminder(task: Task) -> None:
     """Ask the worker to sweep at the reminder's exact second (the every-minute sweep is the safety net:
     the sweep sends each reminder once, whichever run finds it first)."""

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.accounts import access
 from crm.accounts.models import User
-from crm.contacts import search
 from crm.contacts.inputs import CompanyInput, company_input_from
 from crm.contacts.models import Comment, Company
+from crm.contacts.services import search_index
 from crm.contacts.services.common import (
     canonical,
     clean_tags,
@@ -159,7 +159,7 @@ def _write(company: Company, clean: dict[str, Any]) -> None:
     company.updated_at = timezone.now()
     company.save()
     company.tags.set(tags_for(clean["tags"]))
-    search.index_companies([company])
+    search_index.index_companies([company])
 
 
 def company_create(*, actor: User, data: CompanyInput, source: ChangeSource) -> Company:
@@ -224,7 +224,7 @@ def company_purge(*, company_id: int, source: ChangeSource, actor: User | None =
             obj=company,
             changes=diff(snapshot(company), {}),
         )
-        search.unindex_companies([company.pk])
+        search_index.unindex_companies([company.pk])
         company.delete()
 
 

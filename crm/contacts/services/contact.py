@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.accounts import access
 from crm.accounts.models import User
-from crm.contacts import search
 from crm.contacts.inputs import CompanyInput, ContactInput, contact_input_from
 from crm.contacts.models import (
     BaseType,
@@ -29,6 +28,7 @@ from crm.contacts.models import (
     StatusChange,
     VerificationMethod,
 )
+from crm.contacts.services import search_index
 from crm.contacts.services.common import (
     canonical,
     clean_tags,
@@ -396,7 +396,7 @@ def _write(
             contact_id=contact.pk,
             about_field="contact.status",
         )
-    search.index_contacts([contact])
+    search_index.index_contacts([contact])
 
 
 def _verification(old: Any, method: str, actor: User, now: Any) -> dict[str, Any]:
@@ -478,7 +478,7 @@ def contact_purge(*, contact_id: int, source: ChangeSource, actor: User | None =
             obj=contact,
             changes=diff(snapshot(contact), {}),
         )
-        search.unindex_contacts([contact.pk])
+        search_index.unindex_contacts([contact.pk])
         contact.delete()
 
 
