@@ -34,7 +34,6 @@ from bench import data
 from bench.custom import CustomValues, ensure_fields, filterable_specs
 from bench.data import words
 from crm.accounts.models import Department, Role, User
-from crm.contacts import search
 from crm.contacts.models import (
     Company,
     Contact,
@@ -46,6 +45,7 @@ from crm.contacts.models import (
     StatusChange,
     Tag,
 )
+from crm.contacts.services import search_index
 from crm.core.models import AuditEntry
 from crm.core.normalize import name_key
 from crm.fields import indexes
@@ -650,7 +650,9 @@ def run(*, contacts: int, companies: int, seed: int, append: bool) -> Path:
         indexes.ensure_index(spec)
     print(f"{len(specs)} custom field indexes (ensure_index) in {time.perf_counter() - finished:.0f} s")
     finished = time.perf_counter()
-    vocabulary = search.rebuild_vocabulary()  # the typo vocabulary the services keep, from the loaded names
+    vocabulary = (
+        search_index.rebuild_vocabulary()
+    )  # the typo vocabulary the services keep, from the loaded names
     loader.analyze(tables)
     print(f"{vocabulary:,} vocabulary words and ANALYZE in {time.perf_counter() - finished:.0f} s")
     print(f"total {time.perf_counter() - started:.0f} s")

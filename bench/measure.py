@@ -30,6 +30,7 @@ from bench.fill import OUT_DIR, national, sample_path
 from crm.accounts.models import User
 from crm.contacts import selectors
 from crm.contacts.forms import contact_filters
+from crm.contacts.models import Contact
 from crm.contacts.standard_fields import contact_filled_from
 from crm.core.audit import ChangeSource
 from crm.core.models import ChangeChannel
@@ -101,7 +102,7 @@ class Result:
 
 def deep_cursor(user: User, **filters: Any) -> tuple[str, int]:
     """The cursor of the last full page in name order: one OFFSET query, run once at setup."""
-    qs = selectors.contacts_visible(user).filter(**filters).order_by("name_key", "id")
+    qs = Contact.objects.visible_to(user).filter(**filters).order_by("name_key", "id")
     total = qs.count()
     key, pk = qs.values_list("name_key", "id")[max(total - 51, 0)]
     return encode_cursor([key, pk]), total
@@ -126,7 +127,7 @@ def cursor_of_page(user: User, query: str, page: int) -> tuple[str, int]:
 def matching(user: User, query: str) -> int:
     """How many cards the user's list filtered by ``query`` holds (exact, unlike the page's estimate)."""
     filters = contact_filters(QueryDict(query), user)
-    qs = selectors.contacts_visible(user)
+    qs = Contact.objects.visible_to(user)
     if filters.completeness_below is not None:
         qs = qs.filter(completeness__lt=filters.completeness_below)
     schema = schema_for("contact")

@@ -506,3 +506,253 @@ def test_the_openapi_description_is_public_and_stable(client, db):
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "CRM API"
     assert client.get("/api/v1/docs").status_code == 200
+
+
+# One read rule per kind: what a list shows and what a single record answers (the getter the pages use
+# and the guard the services use) agree, for every kind and persona, on a mixed base.
+
+
+class _Undo(Exception):
+    """Rolls back a write a test makes only to learn how the service's guard answers."""
+
+
+def _attempt(write) -> str:
+    """How a service answers: "done" (then undone), "forbidden" (it found the record, the action is
+    not the user's) or "missing" (NotFound: for this user the record does not exist)."""
+    from django.db import transaction
+
+    from crm.core.errors import NotFound, PermissionDenied
+
+    try:
+        with transaction.atomic():
+            write()
+            raise _Undo
+    except _Undo:
+        return "done"
+    except PermissionDenied:
+        return "forbidden"
+    except NotFound:
+        return "missing"
+
+
+def _found(get) -> bool:
+    from crm.core.errors import NotFound
+
+    try:
+        get()
+    except NotFound:
+        return False
+    return True
+
+
+@pytest.fixture
+def roleless(dept_a):
+    """A new colleague in department A whose role is not set yet."""
+    from crm.accounts.testing import UserFactory
+
+    return UserFactory(username="roleless", department=dept_a, role=None)
+
+
+@pytest.fixture
+def mixed(world, personas, manager_a2, roleless, dept_b):
+    """The matrix's world plus the awkward cases: a person (with an entry on them and their company)
+    moved to department B, a colleague moved to department B with their cards and tasks, a task assigned
+    to a user without a role, a file on a card, and trashed companies, entries and tasks."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from crm.accounts.services import UserInput, user_update
+    from crm.activities.services import EntryInput, attachment_add, entry_create, entry_delete
+    from crm.contacts.inputs import contact_input_from
+    from crm.contacts.services import company_delete, contact_update
+    from crm.tasks.services import TaskInput, task_create, task_delete
+
+    m = personas
+    tomorrow = timezone.now() + datetime.timedelta(days=1)
+    moving = make_contact(m["manager_a"], last_name="Переездов", phone="+79160000011")
+    world["entry_moved"] = entry_create(
+        actor=m["manager_a"],
+        data=EntryInput(
+            kind="call", contact_id=moving.pk, company_id=world["co_a"].pk, summary="До переезда"
+        ),
+        source=SYSTEM,
+    )
+    data = contact_input_from(moving)
+    data.owner_id = m["manager_b"].pk
+    contact_update(actor=m["admin"], contact_id=moving.pk, data=data, source=SYSTEM)
+    colleague_card = make_contact(manager_a2, last_name="Коллегов", phone="+79160000012")
+    task_create(
+        actor=manager_a2,
+        data=TaskInput(title="Задача коллеги", due_at=tomorrow, contact_id=colleague_card.pk),
+        source=SYSTEM,
+    )
+    data = UserInput(username=manager_a2.username, department_id=dept_b.pk, role_id=manager_a2.role_id)
+    user_update(actor=m["admin"], user_id=manager_a2.pk, data=data, source=SYSTEM)
+    task_create(
+        actor=m["manager_a"],
+        data=TaskInput(title="Для новичка", due_at=tomorrow, assignee_id=roleless.pk),
+        source=SYSTEM,
+    )
+    gone = task_create(
+        actor=m["manager_a"], data=TaskInput(title="Удалённая", due_at=tomorrow), source=SYSTEM
+    )
+    task_delete(actor=m["manager_a"], task_id=gone.pk, source=SYSTEM)
+    gone_entry = entry_create(
+        actor=m["manager_a"],
+        data=EntryInput(kind="note", contact_id=world["c_a"].pk, summary="Удалённая заметка"),
+        source=SYSTEM,
+    )
+    entry_delete(actor=m["manager_a"], entry_id=gone_entry.pk, source=SYSTEM)
+    company_delete(
+        actor=m["manager_a"], company_id=make_company(m["manager_a"], name="ООО Закрытая").pk, source=SYSTEM
+    )
+    attachment_add(
+        actor=m["manager_b"],
+        upload=SimpleUploadedFile("dogovor.txt", "Договор Гаммова".encode()),
+        contact_id=world["c_b"].pk,
+        source=SYSTEM,
+    )
+    return world
+
+
+def _listed(user) -> dict[str, set[int]]:
+    """What the lists show the user: the card lists, the timelines of every card they can open (with
+    their files), the task list, and the trash."""
+    from crm.activities import selectors as timeline
+    from crm.activities.models import Attachment
+    from crm.contacts import selectors as cards
+    from crm.tasks import selectors as tasks
+
+    contacts = {c.pk for c in cards.contact_list(user=user, filters=cards.ContactFilters(), limit=200).items}
+    companies = {c.pk for c in cards.company_list(user=user, filters=cards.CompanyFilters(), limit=200).items}
+    entries: set[int] = set()
+    files: set[int] = set()
+    for kind, ids in (("contact", contacts), ("company", companies)):
+        for pk in ids:
+            record = timeline.card_for(user=user, kind=kind, pk=pk)
+            page = timeline.timeline(user=user, kind=kind, record=record, limit=200)
+            entries |= {e.pk for e in page.items}
+            files |= {f.pk for e in page.items for f in e.files}
+    # A file on no entry goes with its card (no list of its own shows it).
+    on_cards = Attachment.objects.filter(entry=None, deleted_at=None)
+    files |= {a.pk for a in on_cards if a.contact_id in contacts or a.company_id in companies}
+    trashed_contacts, trashed_companies = cards.trash_list(user=user)
+    return {
+        "contact": contacts,
+        "company": companies,
+        "entry": entries,
+        "file": files,
+        "task": {t.pk for t in tasks.task_list(user=user, status="", limit=200).items},
+        "trashed contact": {c.pk for c in trashed_contacts},
+        "trashed company": {c.pk for c in trashed_companies},
+        "trashed entry": {e.pk for e in timeline.trashed_entries(user=user)},
+        "trashed task": {t.pk for t in tasks.trashed_tasks(user=user)},
+    }
+
+
+def _record_rules(user):
+    """For each kind, whether the user gets one record: the page's getter and the service's own guard
+    must answer alike (a write the guard lets through is rolled back). A trashed record is one the user
+    may restore, as the trash lists what they could restore."""
+    from crm.activities import selectors as timeline
+    from crm.activities import services as timeline_services
+    from crm.contacts import selectors as cards
+    from crm.contacts import services as card_services
+    from crm.tasks import selectors as tasks
+    from crm.tasks import services as task_services
+
+    me = {"actor": user, "source": SYSTEM}
+
+    def agreeing(get, write):
+        def rule(pk):
+            found, service = _found(lambda: get(user=user, pk=pk)), _attempt(lambda: write(pk))
+            assert found == (service != "missing"), f"{user.username}: page and service disagree on {pk}"
+            return found
+
+        return rule
+
+    def restored(restore):
+        return lambda pk: _attempt(lambda: restore(pk)) == "done"
+
+    return {
+        "contact": agreeing(
+            cards.contact_get, lambda pk: card_services.contact_comment(contact_id=pk, text="?", **me)
+        ),
+        "company": agreeing(
+            cards.company_get, lambda pk: card_services.company_comment(company_id=pk, text="?", **me)
+        ),
+        "entry": agreeing(
+            timeline.entry_get, lambda pk: timeline_services.entry_update(entry_id=pk, data={}, **me)
+        ),
+        "file": agreeing(
+            timeline.attachment_for_download,
+            lambda pk: timeline_services.attachment_delete(attachment_id=pk, **me),
+        ),
+        "task": agreeing(tasks.task_get, lambda pk: task_services.task_comment(task_id=pk, text="?", **me)),
+        "trashed contact": restored(lambda pk: card_services.contact_restore(contact_id=pk, **me)),
+        "trashed company": restored(lambda pk: card_services.company_restore(company_id=pk, **me)),
+        "trashed entry": restored(lambda pk: timeline_services.entry_restore(entry_id=pk, **me)),
+        "trashed task": restored(lambda pk: task_services.task_restore(task_id=pk, **me)),
+    }
+
+
+@pytest.mark.parametrize("persona", [*PERSONAS, "manager_a2", "roleless"])
+def test_every_kinds_list_and_single_record_rules_agree(request, mixed, persona):
+    from crm.activities.models import Attachment, Entry
+    from crm.tasks.models import Task
+
+    user = request.getfixturevalue(persona) if persona in ("manager_a2", "roleless") else None
+    user = user or request.getfixturevalue("personas")[persona]
+    user.refresh_from_db()
+    every = {
+        "contact": Contact.objects.all(),
+        "company": Company.objects.all(),
+        "entry": Entry.objects.all(),
+        "file": Attachment.objects.all(),
+        "task": Task.objects.all(),
+        "trashed contact": Contact.objects.all(),
+        "trashed company": Company.objects.all(),
+        "trashed entry": Entry.objects.all(),
+        "trashed task": Task.objects.all(),
+    }
+    listed = _listed(user) if user.is_active else {kind: set() for kind in every}
+    rules = _record_rules(user)
+    for kind, records in every.items():
+        ids = set(records.values_list("pk", flat=True))
+        assert listed[kind] == {pk for pk in ids if rules[kind](pk)}, f"{persona}: {kind}"
+
+
+def test_an_entry_on_a_person_who_moved_stays_with_the_company_and_its_author_corrects_it(
+    client, mixed, manager_a, manager_b
+):
+    """The entry was logged on a person and their company; the person moved to department B. It stays
+    on the company's timeline for its author, opens, shows the edit button, and the correction saves."""
+    from crm.activities.selectors import entry_get, timeline
+    from crm.activities.services import entry_update
+    from crm.activities.visibility import may_change
+
+    entry, company = mixed["entry_moved"], mixed["co_a"]
+    assert not Contact.objects.visible_to(manager_a).filter(pk=entry.contact_id).exists()
+    on_company = timeline(user=manager_a, kind="company", record=company).items
+    assert entry.pk in {e.pk for e in on_company}
+    assert may_change(manager_a, entry_get(user=manager_a, pk=entry.pk))
+    client.force_login(manager_a)
+    assert client.get(reverse("activities:entry_edit", args=[entry.pk])).status_code == 200
+    entry_update(actor=manager_a, entry_id=entry.pk, data={"result": "Уточнено"}, source=SYSTEM)
+    assert entry_get(user=manager_a, pk=entry.pk).result == "Уточнено"
+    # The person's new manager sees it through the person, and may not change another's entry.
+    assert not may_change(manager_b, entry_get(user=manager_b, pk=entry.pk))
+
+
+def test_a_user_without_a_role_sees_and_works_their_own_tasks_and_nothing_else(client, mixed, roleless):
+    from crm.tasks.models import Task
+    from crm.tasks.selectors import task_list
+    from crm.tasks.services import task_complete
+
+    theirs = Task.objects.get(assignee=roleless)
+    assert [t.pk for t in task_list(user=roleless, status="").items] == [theirs.pk]
+    client.force_login(roleless)
+    assert client.get(reverse("tasks:task_detail", args=[theirs.pk])).status_code == 200
+    assert "Для новичка" in client.get(reverse("tasks:my_day")).content.decode()
+    task_complete(actor=roleless, task_id=theirs.pk, source=SYSTEM)
+    assert not Contact.objects.visible_to(roleless).exists()
+    assert client.get(reverse("tasks:task_detail", args=[mixed["task_a"].pk])).status_code == 404

@@ -12,7 +12,6 @@ from crm.accounts.services import (
     user_update,
 )
 from crm.contacts.models import Contact
-from crm.contacts.selectors import contacts_visible
 from crm.contacts.testing import make_contact
 from crm.core.audit import SYSTEM
 from crm.core.errors import PermissionDenied, ValidationFailed
@@ -68,16 +67,16 @@ def test_moving_a_user_to_another_department_moves_their_cards_into_the_new_head
     admin, manager_a, head_a, dept_b
 ):
     contact = make_contact(manager_a)
-    assert contacts_visible(head_a).filter(pk=contact.pk).exists()
+    assert Contact.objects.visible_to(head_a).filter(pk=contact.pk).exists()
     data = UserInput(username=manager_a.username, department_id=dept_b.pk, role_id=manager_a.role_id)
     user_update(actor=admin, user_id=manager_a.pk, data=data, source=SYSTEM)
     assert Contact.objects.get(pk=contact.pk).department_id == dept_b.pk
-    assert not contacts_visible(head_a).filter(pk=contact.pk).exists()
+    assert not Contact.objects.visible_to(head_a).filter(pk=contact.pk).exists()
 
 
 def test_changing_a_roles_rights_applies_to_its_users_at_once(admin, support, manager_a):
     contact = make_contact(manager_a)
-    assert contacts_visible(support).filter(pk=contact.pk).exists()
+    assert Contact.objects.visible_to(support).filter(pk=contact.pk).exists()
     role = support.role
     role_save(
         actor=admin,
@@ -92,7 +91,7 @@ def test_changing_a_roles_rights_applies_to_its_users_at_once(admin, support, ma
         source=SYSTEM,
     )
     support.refresh_from_db()
-    assert not contacts_visible(support).filter(pk=contact.pk).exists()
+    assert not Contact.objects.visible_to(support).filter(pk=contact.pk).exists()
     entry = AuditEntry.objects.get(object_type="accounts.role", object_id=role.pk)
     assert entry.changes["scope"] == ["all", "own"]
 

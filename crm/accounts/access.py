@@ -1,7 +1,10 @@
-"""The read guard: one place that says which records a user may see and what they may do.
+"""The primitives of the read rule: a role's rights per kind (``has_perm``) and its scope (``scope_q``).
 
-Every selector starts from ``visible(queryset, user, kind)``. Missing and forbidden records both
-raise ``NotFound`` so that a 404 never tells a user a record exists.
+Each scoped kind turns them into one queryset method, ``Model.objects.visible_to(user)`` (contacts and
+companies in ``crm/contacts/visibility.py``, timeline entries and files in ``crm/activities/visibility.py``,
+tasks in ``crm/tasks/visibility.py``); every list, every card and every service's guard is that queryset,
+a single record being the queryset filtered by its id. Missing and forbidden records both raise
+``NotFound`` so that a 404 never tells a user a record exists.
 """
 
 from __future__ import annotations
@@ -49,35 +52,34 @@ def scope_of(user: Any) -> str | None:
     return user.role.scope if user.role_id else None
 
 
-def scope_q(user: Any) -> Q | None:
-    """The filter for records owned in the user's scope; None means nothing at all."""
+def scope_fields(user: Any, owner: str = "owner_id") -> dict[str, int] | None:
+    """The user's scope as one equality on a record's own columns: ``{}`` for everything, the department
+    for a head (``department_id``), the user as ``owner`` otherwise; None means nothing at all.
+
+    A head's own records need no second condition: a record carries its owner's department (the services
+    copy it, and moving a user moves their records in the same transaction), so "the department's or my
+    own" is the department, one range of the department-led indexes. A head without a department sees
+    their own records."""
     scope = scope_of(user)
     if scope == Scope.ALL:
-        return Q()
+        return {}
     if scope == Scope.DEPARTMENT and user.department_id:
-        return Q(department_id=user.department_id) | Q(owner_id=user.pk)
+        return {"department_id": user.department_id}
     if scope in (Scope.OWN, Scope.DEPARTMENT):
-        return Q(owner_id=user.pk)
+        return {owner: user.pk}
     return None
 
 
-def visible(queryset: models.QuerySet[M], user: Any, kind: str) -> models.QuerySet[M]:
-    """Records of ``kind`` that ``user`` may view; the one primitive every selector starts from."""
-    q = scope_q(user)
-    if q is None or not has_perm(user, kind, "view"):
-        return queryset.none()
-    return queryset.filter(q)
+def scope_q(user: Any, owner: str = "owner_id") -> Q | None:
+    """The filter for records in the user's scope; None means nothing at all."""
+    fields = scope_fields(user, owner)
+    return None if fields is None else Q(**fields)
 
 
 def may_touch(user: Any, record: Any, kind: str, action: str) -> bool:
-    """Whether ``user`` may do ``action`` on this particular record (rights and scope)."""
-    if not has_perm(user, kind, action):
+    """Whether ``user`` may do ``action`` on this record, which is already loaded: the role allows viewing
+    and ``action``, and the record is in the user's scope (the same equality ``scope_q`` filters by)."""
+    fields = scope_fields(user)
+    if fields is None or not (has_perm(user, kind, "view") and has_perm(user, kind, action)):
         return False
-    scope = scope_of(user)
-    if scope == Scope.ALL:
-        return True
-    if record.owner_id == user.pk:
-        return True
-    return bool(
-        scope == Scope.DEPARTMENT and user.department_id and record.department_id == user.department_id
-    )
+    return all(getattr(record, column) == value for column, value in fields.items())

@@ -140,13 +140,23 @@ def user_update(*, actor: User, user_id: int, data: UserInput, source: ChangeSou
     return user
 
 
+# Records that copy their person's department, by the column naming that person. A head's scope is
+# ``department_id = X`` alone, which is right only while these copies are (see access.scope_fields).
+DEPARTMENT_COPIES = (("contacts.Contact", "owner"), ("contacts.Company", "owner"), ("tasks.Task", "assignee"))
+
+
 def _move_records_to_department(user: User) -> None:
-    """Records follow their owner's department, so a head's scope stays an indexed filter."""
+    """A user's cards and tasks move with them, one set-based UPDATE per table inside the user's own
+    update: no moment exists at which the new head misses them or the old head still sees them. (A job
+    in the background would be lighter for a huge book of clients, but would leave the heads' views
+    wrong while it ran.)"""
     from django.apps import apps
 
-    for label in ("contacts.Contact", "contacts.Company"):
+    for label, person in DEPARTMENT_COPIES:
         model = apps.get_model(label)
-        model.objects.filter(owner=user).update(department_id=user.department_id)
+        model.objects.filter(**{person: user}).exclude(department_id=user.department_id).update(
+            department_id=user.department_id
+        )
 
 
 def profile_update(*, actor: User, language: str, source: ChangeSource) -> User:

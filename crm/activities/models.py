@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from crm.activities.visibility import AttachmentQuerySet, EntryQuerySet
+
 CATEGORY_LIST = "activity_category"
 REFUSAL_LIST = "refusal_reason"
 
@@ -110,6 +112,9 @@ class Entry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    # ``visible_to(user)``: the one read rule of entries (crm/activities/visibility.py).
+    objects = EntryQuerySet.as_manager()
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
         verbose_name = _("timeline entry")
@@ -171,6 +176,9 @@ class Attachment(models.Model):
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    # ``visible_to(user)``: a file follows its entry, or its card (crm/activities/visibility.py).
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]

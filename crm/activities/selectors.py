@@ -1,4 +1,4 @@
-"""Reads of the timeline, always through the cards the user may see."""
+"""Reads of the timeline, always from the `visible_to(user)` of entries and files (visibility.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from crm.accounts import access
 from crm.accounts.models import User
 from crm.activities.models import CATEGORY_LIST, REFUSAL_LIST, Attachment, Entry, EntryKind
 from crm.contacts.models import Company, Contact, Employment
-from crm.contacts.selectors import companies_visible, contacts_visible
 from crm.core.errors import NotFound
 from crm.core.pagination import Page, SortKey, paginate
 from crm.fields.schema import Option, schema_for
@@ -46,22 +45,13 @@ def choices() -> Choices:
     )
 
 
-def hidden_about(user: User) -> list[str]:
-    """The card fields (as "contact.status") hidden from this user: automatic entries about them are not
-    shown (field-level security, R10.3)."""
-    return [f"{kind}.{key}" for kind in ("contact", "company") for key in schema_for(kind).hidden_keys(user)]
-
-
 def card_entries(*, user: User, kind: str, record: Contact | Company) -> QuerySet[Entry]:
     """Entries shown on a card the user already sees: a person's own; a company's own and those of its
-    people the user may see; never an automatic entry about a field hidden from the user."""
-    live = Entry.objects.filter(deleted_at=None)
-    hidden = hidden_about(user)
-    if hidden:
-        live = live.exclude(about_field__in=hidden)
+    people the user may see (all of them visible by the rule, which still starts the query)."""
+    live = Entry.objects.visible_to(user)
     if kind == "contact":
         return live.filter(contact_id=record.pk)
-    people = contacts_visible(user).filter(
+    people = Contact.objects.visible_to(user).filter(
         pk__in=Employment.objects.filter(company_id=record.pk).values("contact_id")
     )
     people_ids = list(people.values_list("pk", flat=True))
@@ -106,21 +96,22 @@ def with_files(entries: list[Entry]) -> list[Entry]:
 
 def card_for(*, user: User, kind: str, pk: int) -> Contact | Company:
     """The card a timeline belongs to, if the user may see it."""
-    qs: QuerySet[Any] = contacts_visible(user) if kind == "contact" else companies_visible(user)
-    record = qs.filter(pk=pk).first()
+    model: Any = Contact if kind == "contact" else Company
+    record = model.objects.visible_to(user).filter(pk=pk).first()
     if record is None:
         raise NotFound
     return record
 
 
 def entry_get(*, user: User, pk: int, deleted: bool = False) -> Entry:
-    """An entry whose card(s) the user may see; NotFound otherwise."""
+    """An entry the user sees (at least one of its cards); NotFound otherwise."""
     entry = (
-        Entry.objects.filter(pk=pk, deleted_at__isnull=not deleted)
+        Entry.objects.visible_to(user, trash=deleted)
+        .filter(pk=pk)
         .select_related("author", "contact", "company")
         .first()
     )
-    if entry is None or not _entry_visible(user, entry) or entry.about_field in hidden_about(user):
+    if entry is None:
         raise NotFound
     return with_files([entry])[0]
 
@@ -156,44 +147,17 @@ def entries_for_api(
 
 
 def attachment_for_download(*, user: User, pk: int) -> Attachment:
-    """A file the user may download: its card (or its entry's card) is visible to them."""
-    attachment = Attachment.objects.filter(pk=pk, deleted_at=None).select_related("entry").first()
+    """A file the user may download: on an entry they see, or on a card they see."""
+    attachment = Attachment.objects.visible_to(user).filter(pk=pk).select_related("entry").first()
     if attachment is None:
-        raise NotFound
-    entry = attachment.entry
-    if entry is not None:
-        if entry.deleted_at is not None or not _entry_visible(user, entry):
-            raise NotFound
-    elif not _card_visible(user, attachment.contact_id, attachment.company_id):
         raise NotFound
     return attachment
 
 
-def _entry_visible(user: User, entry: Entry) -> bool:
-    """Visible when the user sees its person, or its company (directly, or as one of the people's)."""
-    if entry.contact_id and _card_visible(user, entry.contact_id, None):
-        return True
-    return bool(entry.company_id and _card_visible(user, None, entry.company_id))
-
-
-def _card_visible(user: User, contact_id: int | None, company_id: int | None) -> bool:
-    if contact_id is not None and contacts_visible(user).filter(pk=contact_id).exists():
-        return True
-    return bool(company_id is not None and companies_visible(user).filter(pk=company_id).exists())
-
-
-def may_change(user: User, entry: Entry) -> bool:
-    """Its author or an administrator corrects or trashes an entry; nobody changes an automatic one."""
-    return not entry.automatic and (entry.author_id == user.pk or access.can_administer(user))
-
-
 def trashed_entries(*, user: User, limit: int = 100) -> list[Entry]:
-    """Entries in the trash that this person may restore (their own; an administrator's: all)."""
-    qs = Entry.objects.filter(deleted_at__isnull=False, automatic=False).select_related("contact", "company")
+    """Entries in the trash that this person may restore: seen by them (at least one card) and theirs to
+    change (their own; an administrator's: all) — one query, not a check per entry."""
+    qs = Entry.objects.visible_to(user, trash=True).filter(automatic=False)
     if not access.can_administer(user):
         qs = qs.filter(author_id=user.pk)
-    # On a card the user still sees: one query with the scope as subqueries, not a check per entry.
-    seen = Q(contact_id__in=contacts_visible(user).values("pk")) | Q(
-        company_id__in=companies_visible(user).values("pk")
-    )
-    return list(qs.filter(seen).order_by("-deleted_at", "-id")[:limit])
+    return list(qs.select_related("contact", "company").order_by("-deleted_at", "-id")[:limit])

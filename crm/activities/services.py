@@ -31,7 +31,7 @@ from crm.activities.models import (
     Entry,
     EntryKind,
 )
-from crm.activities.selectors import may_change
+from crm.activities.visibility import may_change
 from crm.contacts.models import Company, Contact, MessengerKind
 from crm.contacts.services.common import visible_cards
 from crm.contacts.services.last_contact import last_contact_advance, last_contact_set
@@ -211,10 +211,7 @@ def entry_delete(*, actor: User, entry_id: int, source: ChangeSource) -> Entry:
 
 def entry_restore(*, actor: User, entry_id: int, source: ChangeSource) -> Entry:
     with transaction.atomic():
-        entry = Entry.objects.select_for_update().filter(pk=entry_id, deleted_at__isnull=False).first()
-        if entry is None:
-            raise NotFound
-        _cards(actor, entry.contact_id, entry.company_id)
+        entry = _locked(actor, entry_id, trash=True)
         _ensure_may_change(actor, entry)
         entry.deleted_at = None
         entry.deleted_by = None
@@ -236,14 +233,11 @@ def attachment_add(
 ) -> Attachment:
     """Attach a file to a card or to an entry (size and content checked before anything is stored)."""
     with transaction.atomic():
-        entry = None
         if entry_id is not None:
-            entry = _locked(actor, entry_id)
-            contact_id, company_id = entry.contact_id, entry.company_id
-        contact, company = _cards(actor, contact_id, company_id)
-        attachment = _attach(
-            actor, upload, entry=entry, contact=None if entry else contact, company=None if entry else company
-        )
+            attachment = _attach(actor, upload, entry=_locked(actor, entry_id))
+        else:
+            contact, company = _cards(actor, contact_id, company_id)
+            attachment = _attach(actor, upload, contact=contact, company=company)
         audit_record(
             actor=actor,
             source=source,
@@ -257,15 +251,10 @@ def attachment_add(
 def attachment_delete(*, actor: User, attachment_id: int, source: ChangeSource) -> Attachment:
     """Move a file to the trash: its uploader or an administrator (the stored file stays until purged)."""
     with transaction.atomic():
-        attachment = Attachment.objects.select_for_update().filter(pk=attachment_id, deleted_at=None).first()
+        attachment = Attachment.objects.select_for_update().visible_to(actor).filter(pk=attachment_id).first()
         if attachment is None:
             raise NotFound
         entry = attachment.entry
-        _cards(
-            actor,
-            entry.contact_id if entry else attachment.contact_id,
-            entry.company_id if entry else attachment.company_id,
-        )
         if attachment.uploaded_by_id != actor.pk and not access.can_administer(actor):
             raise PermissionDenied("delete file")
         attachment.deleted_at = timezone.now()
@@ -290,11 +279,12 @@ def _cards(
     return visible_cards(actor, contact_id, company_id)
 
 
-def _locked(actor: User, entry_id: int) -> Entry:
-    entry = Entry.objects.select_for_update().filter(pk=entry_id, deleted_at=None).first()
+def _locked(actor: User, entry_id: int, *, trash: bool = False) -> Entry:
+    """The entry for a write, locked, if the actor sees it: the very rule of the timeline and of
+    ``entry_get`` (at least one of its cards), filtered by its id, so the edit button and the write agree."""
+    entry = Entry.objects.select_for_update().visible_to(actor, trash=trash).filter(pk=entry_id).first()
     if entry is None:
         raise NotFound
-    _cards(actor, entry.contact_id, entry.company_id)
     return entry
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.activities import forms, selectors, services, uploads
+from crm.activities import forms, selectors, services, uploads, visibility
 from crm.activities.models import Direction, EntryKind
 from crm.contacts.models import MessengerKind
 from crm.core.audit import ChangeSource
@@ -73,7 +73,7 @@ def timeline_context(
 
 def _mark(entries: list[Any], user: Any) -> None:
     for entry in entries:
-        entry.changeable = selectors.may_change(user, entry)
+        entry.changeable = visibility.may_change(user, entry)
 
 
 def _record(request: HttpRequest, kind: str, pk: int) -> Any:
@@ -156,7 +156,7 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
         entry = selectors.entry_get(user=request.user, pk=pk)
     except NotFound as exc:
         raise Http404 from exc
-    if not selectors.may_change(request.user, entry):
+    if not visibility.may_change(request.user, entry):
         raise Http404
     if request.method == "GET" and request.GET.get("cancel"):
         _mark([entry], request.user)

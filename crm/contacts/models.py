@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.contacts.visibility import CardQuerySet
+
 
 class BaseType(models.TextChoices):
     LEAD = "lead", _("Lead")
@@ -121,6 +123,9 @@ class OwnedRecord(models.Model):
     # The last call, e-mail, meeting or message (R2.4): kept by the timeline's services, never computed per
     # row, so "no contact for 90 days" is an index range.
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+
+    # ``visible_to(user)``: the one read rule of cards (crm/contacts/visibility.py).
+    objects = CardQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -7,18 +7,18 @@
   over the words sharing the first letter on SQLite — and the corrected queries are searched as above.
 
 Phones, e-mails and INNs are exact or prefix lookups on their own indexed columns (see selectors).
+This module only reads; the index and the vocabulary are written by ``services/search_index.py``.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
 
 from django.db import connection, transaction
 from django.db.models import Q
 from rapidfuzz import fuzz, process
 
-from crm.contacts.models import Company, Contact, SearchWord
+from crm.contacts.models import SearchWord
 from crm.core.normalize import name_key
 
 TABLES = {"contact": "contacts_contact_fts", "company": "contacts_company_fts"}
@@ -43,47 +43,6 @@ def is_sqlite() -> bool:
 
 def words(query: str) -> list[str]:
     return [w for w in name_key(query).replace("-", " ").split() if w][:4]
-
-
-def _remember_words(kind: str, keys: Iterable[str]) -> None:
-    vocabulary = {w[:100] for key in keys for w in key.replace("-", " ").split() if len(w) > 1}
-    if vocabulary:
-        SearchWord.objects.bulk_create(
-            [SearchWord(kind=kind, word=w) for w in vocabulary], ignore_conflicts=True, batch_size=1000
-        )
-
-
-def _reindex(kind: str, rows: list[tuple[int, str]]) -> None:
-    if not rows:
-        return
-    _remember_words(kind, (key for _pk, key in rows))
-    if not is_sqlite():
-        return  # PostgreSQL indexes the column itself
-    with connection.cursor() as cursor:
-        cursor.executemany(f"DELETE FROM {TABLES[kind]} WHERE rowid = %s", [(pk,) for pk, _ in rows])
-        cursor.executemany(f"INSERT INTO {TABLES[kind]} (rowid, name) VALUES (%s, %s)", rows)
-
-
-def index_contacts(contacts: Iterable[Contact]) -> None:
-    _reindex("contact", [(c.pk, c.name_key) for c in contacts])
-
-
-def index_companies(companies: Iterable[Company]) -> None:
-    _reindex("company", [(c.pk, c.name_key) for c in companies])
-
-
-def _unindex(kind: str, pks: list[int]) -> None:
-    if is_sqlite() and pks:
-        with connection.cursor() as cursor:
-            cursor.executemany(f"DELETE FROM {TABLES[kind]} WHERE rowid = %s", [(pk,) for pk in pks])
-
-
-def unindex_contacts(pks: list[int]) -> None:
-    _unindex("contact", pks)
-
-
-def unindex_companies(pks: list[int]) -> None:
-    _unindex("company", pks)
 
 
 def prefix_q(field: str, value: str) -> Q:
@@ -145,17 +104,3 @@ def corrections(kind: str, query: str, limit: int = 5) -> list[str]:
         options.append(found)
     fixed = [" ".join(combo) for combo in itertools.product(*options)]
     return [q for q in fixed if q != " ".join(terms)][:limit]
-
-
-def rebuild_vocabulary() -> int:
-    """Refill the typo vocabulary from every stored name (after a bulk load that bypassed services)."""
-    for kind, model in (("contact", Contact), ("company", Company)):
-        keys = model.objects.values_list("name_key", flat=True).iterator(chunk_size=20000)
-        batch: list[str] = []
-        for key in keys:
-            batch.append(key)
-            if len(batch) == 20000:
-                _remember_words(kind, batch)
-                batch = []
-        _remember_words(kind, batch)
-    return SearchWord.objects.count()

@@ -1,4 +1,4 @@
-"""Every read of contacts and companies starts here, from ``access.visible`` (the read guard)."""
+"""Every read of contacts and companies starts here, from ``visible_to(user)`` (the cards' read rule)."""
 
 from __future__ import annotations
 
@@ -55,14 +55,6 @@ COMPANY_SORTS = dict(CONTACT_SORTS.items())
 TABLES = {"contact": "contacts_contact", "company": "contacts_company"}
 
 
-def contacts_visible(user: User) -> QuerySet[Contact]:
-    return access.visible(Contact.objects.filter(deleted_at=None), user, "contact")
-
-
-def companies_visible(user: User) -> QuerySet[Company]:
-    return access.visible(Company.objects.filter(deleted_at=None), user, "company")
-
-
 @dataclass
 class ContactFilters:
     q: str = ""
@@ -93,7 +85,7 @@ def silent_count(*, user: User, days: int) -> int:
     """How many cards the user sees had no contact for ``days``, exactly: the two disjoint parts of
     ``silent_for`` counted apart, each a range of one index (an OR would read every matching row)."""
     cutoff = timezone.now() - datetime.timedelta(days=days)
-    qs = contacts_visible(user)
+    qs = Contact.objects.visible_to(user)
     return (
         qs.filter(last_contact_at__lt=cutoff).count()
         + qs.filter(last_contact_at__isnull=True, created_at__lt=cutoff).count()
@@ -161,7 +153,7 @@ def _primary(model: Any, field: str) -> Subquery:
 def contact_list(
     *, user: User, filters: ContactFilters, sort: str = "name", cursor: str | None = None, limit: int = 50
 ) -> Page[Contact]:
-    qs = contacts_visible(user)
+    qs: QuerySet[Contact] = Contact.objects.visible_to(user)
     f = filters
     schema = schema_for("contact")
     hidden = schema.hidden_keys(user)
@@ -293,7 +285,7 @@ class CompanyFilters:
 def company_list(
     *, user: User, filters: CompanyFilters, sort: str = "name", cursor: str | None = None, limit: int = 50
 ) -> Page[Company]:
-    qs = companies_visible(user)
+    qs: QuerySet[Company] = Company.objects.visible_to(user)
     f = filters
     schema = schema_for("company")
     hidden = schema.hidden_keys(user)
@@ -326,7 +318,7 @@ def company_list(
 def contact_get(*, user: User, pk: int) -> Contact:
     """The card with everything it shows, in a fixed number of queries; NotFound if missing or not visible."""
     contact = (
-        contacts_visible(user)
+        Contact.objects.visible_to(user)
         .select_related("owner", "status", "created_by")
         .prefetch_related(
             "phones",
@@ -350,7 +342,7 @@ def contact_get(*, user: User, pk: int) -> Contact:
 
 def company_get(*, user: User, pk: int) -> Company:
     company = (
-        companies_visible(user)
+        Company.objects.visible_to(user)
         .select_related("owner", "created_by")
         .prefetch_related(
             "tags",
@@ -366,7 +358,7 @@ def company_get(*, user: User, pk: int) -> Company:
 
 def company_people(*, user: User, company: Company) -> list[Employment]:
     """The company's people that the user may see (others are counted, not shown)."""
-    visible_ids = contacts_visible(user).values("pk")
+    visible_ids = Contact.objects.visible_to(user).values("pk")
     return list(
         Employment.objects.filter(company=company, contact_id__in=visible_ids, contact__deleted_at=None)
         .select_related("contact")
@@ -382,7 +374,7 @@ def company_people(*, user: User, company: Company) -> list[Employment]:
 
 
 def companies_for_choice(*, user: User, query: str, limit: int = 10) -> list[Company]:
-    qs = companies_visible(user)
+    qs = Company.objects.visible_to(user)
     if query.strip():
         qs = qs.filter(_text_filter("company", query))
     return list(qs.order_by("name_key", "id")[:limit])
@@ -409,8 +401,8 @@ def global_search(*, user: User, query: str, limit: int = 8) -> list[SearchHit]:
     hidden_c = schema_for("contact").hidden_keys(user)
     hidden_co = schema_for("company").hidden_keys(user)
     digits = norm.phone_digits_query(query)
-    visible_contacts = contacts_visible(user).select_related("owner")
-    visible_companies = companies_visible(user)
+    visible_contacts = Contact.objects.visible_to(user).select_related("owner")
+    visible_companies = Company.objects.visible_to(user)
     if digits:
         # Only by what the user can see: a hidden phone or INN must not find (and so reveal) a card.
         if "phones" not in hidden_c:
@@ -505,21 +497,12 @@ def _name_prefix_search(
 
 def trash_list(*, user: User, limit: int = 200) -> tuple[list[Contact], list[Company]]:
     """Trashed cards the user could delete (and so may restore)."""
-    contacts = [
-        c
-        for c in access.visible(Contact.objects.exclude(deleted_at=None), user, "contact")
-        .select_related("deleted_by")
-        .order_by("-deleted_at")[:limit]
-        if access.may_touch(user, c, "contact", "delete")
-    ]
-    companies = [
-        c
-        for c in access.visible(Company.objects.exclude(deleted_at=None), user, "company")
-        .select_related("deleted_by")
-        .order_by("-deleted_at")[:limit]
-        if access.may_touch(user, c, "company", "delete")
-    ]
-    return contacts, companies
+    contacts = Contact.objects.visible_to(user, trash=True, action="delete")
+    companies = Company.objects.visible_to(user, trash=True, action="delete")
+    return (
+        list(contacts.select_related("deleted_by").order_by("-deleted_at")[:limit]),
+        list(companies.select_related("deleted_by").order_by("-deleted_at")[:limit]),
+    )
 
 
 def journal_for(*, record: Contact | Company, limit: int = 100, user: User | None = None) -> list[AuditEntry]:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.accounts import access
 from crm.contacts import forms, selectors, services
-from crm.contacts.models import BaseType, EmailKind, MessengerKind, PhoneKind, VerificationMethod
+from crm.contacts.models import BaseType, Company, EmailKind, MessengerKind, PhoneKind, VerificationMethod
 from crm.contacts.standard_fields import company_filled_from, contact_filled_from
 from crm.core.audit import ChangeSource
 from crm.core.cards import card_sections, trash_sections
@@ -184,7 +184,7 @@ def _contact_form(
 ) -> HttpResponse:
     company = None
     if data.company_id:
-        company = selectors.companies_visible(request.user).filter(pk=data.company_id).first()
+        company = Company.objects.visible_to(request.user).filter(pk=data.company_id).first()
     context = {
         "data": data,
         "contact": contact,

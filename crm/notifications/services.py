@@ -181,6 +181,21 @@ def preferences_of(user: User) -> Preferences:
     return prefs
 
 
+def digest_claim(*, prefs: Preferences, day: datetime.date) -> bool:
+    """Mark the person's morning digest of ``day`` as theirs to send: one UPDATE, true for the one worker
+    whose UPDATE changed the row (two workers never both send it)."""
+    return bool(
+        Preferences.objects.filter(pk=prefs.pk).exclude(last_digest_on=day).update(last_digest_on=day)
+    )
+
+
+def slip_report_claim(*, prefs: Preferences, week: datetime.date) -> bool:
+    """The same claim for a head's weekly slip report (``week``: its Monday)."""
+    return bool(
+        Preferences.objects.filter(pk=prefs.pk).exclude(last_report_week=week).update(last_report_week=week)
+    )
+
+
 @dataclass
 class PreferencesInput:
     by_email: bool = True

@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.tasks.visibility import TaskQuerySet
+
 CATEGORY_LIST = "task_category"
 
 
@@ -106,6 +108,9 @@ class Task(models.Model):
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    # ``visible_to(user)``: the one read rule of tasks (crm/tasks/visibility.py).
+    objects = TaskQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_at", "id"]

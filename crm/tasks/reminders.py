@@ -2,7 +2,7 @@
 
 Run by the worker every minute (``jobs.py``); each function is safe to run twice or on two workers at
 once: a reminder is marked in the transaction that creates its notification, a digest by the day it was
-sent for.
+sent for. This module reads and decides; the marks and claims are written by the services.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 
 from crm.accounts.models import Scope, User
 from crm.notifications.models import Preferences
-from crm.notifications.services import notify, preferences_of
+from crm.notifications.services import digest_claim, notify, preferences_of, slip_report_claim
 from crm.tasks import selectors
 from crm.tasks.models import Task
+from crm.tasks.services import tasks_reminded
 
 # A reminder processed more than this after its time says it is late.
 LATE_AFTER = datetime.timedelta(minutes=2)
@@ -54,7 +55,7 @@ def dispatch_due_reminders(*, now: datetime.datetime | None = None) -> int:
                         task=task,
                         late=late,
                     )
-            Task.objects.filter(pk__in=[t.pk for t in batch]).update(reminded_at=now)
+            tasks_reminded(task_ids=[t.pk for t in batch], at=now)
             sent += len(batch)
         if len(batch) < BATCH:
             return sent
@@ -84,12 +85,7 @@ def send_digests(*, now: datetime.datetime | None = None) -> int:
         if local.time() < prefs.digest_time or prefs.last_digest_on == local.date():
             continue
         with transaction.atomic():
-            claimed = (
-                Preferences.objects.filter(pk=prefs.pk)
-                .exclude(last_digest_on=local.date())
-                .update(last_digest_on=local.date())
-            )
-            if not claimed:
+            if not digest_claim(prefs=prefs, day=local.date()):
                 continue
             day = selectors.day_of(user=user, now=now, tz=tz)
             if not (day.today or day.overdue):
@@ -140,12 +136,7 @@ def send_slip_reports(*, now: datetime.datetime | None = None) -> int:
         monday = local.date()
         prefs = preferences_of(head)
         with transaction.atomic():
-            claimed = (
-                Preferences.objects.filter(pk=prefs.pk)
-                .exclude(last_report_week=monday)
-                .update(last_report_week=monday)
-            )
-            if not claimed:
+            if not slip_report_claim(prefs=prefs, week=monday):
                 continue
             week_end = datetime.datetime.combine(monday, datetime.time.min, tzinfo=zone) - datetime.timedelta(
                 seconds=1

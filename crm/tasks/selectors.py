@@ -1,5 +1,7 @@
-"""Reads of tasks, always scoped: a person sees tasks assigned to them or written by them, a head their
-department's, everyone the tasks on cards they may see."""
+"""Reads of tasks, always scoped by ``Task.objects.visible_to(user)`` (crm/tasks/visibility.py): a person
+sees tasks assigned to them or written by them, a head their department's, everyone the tasks on cards
+they may see. The day, calendar and report pages read a narrower slice of it by their own index (the
+person's tasks, or a head's department), which the rule always includes."""
 
 from __future__ import annotations
 
@@ -13,9 +15,8 @@ from django.db.models import Count as DbCount
 from django.utils import timezone
 
 from crm.accounts import access
-from crm.accounts.models import Scope, User
+from crm.accounts.models import User
 from crm.contacts.models import BaseType, Company, Contact
-from crm.contacts.selectors import companies_visible, contacts_visible
 from crm.core.errors import NotFound
 from crm.core.models import AuditEntry
 from crm.core.pagination import Page, SortKey, count, paginate
@@ -23,23 +24,6 @@ from crm.fields.schema import Option, schema_for
 from crm.tasks.models import CATEGORY_LIST, Task, TaskComment, TaskStatus
 
 DAY_LIMIT = 50  # shown per section of "my day"; the counts and the full list say the rest
-
-
-def tasks_visible(user: User) -> QuerySet[Task]:
-    base = Task.objects.filter(deleted_at=None)
-    scope = access.scope_of(user)
-    if scope is None:
-        return base.none()
-    if scope == Scope.ALL:
-        return base
-    q = Q(assignee_id=user.pk) | Q(author_id=user.pk)
-    if scope == Scope.DEPARTMENT and user.department_id:
-        q |= Q(department_id=user.department_id)
-    if access.has_perm(user, "contact", "view"):
-        q |= Q(contact_id__in=contacts_visible(user).values("pk"))
-    if access.has_perm(user, "company", "view"):
-        q |= Q(company_id__in=companies_visible(user).values("pk"))
-    return base.filter(q)
 
 
 @dataclass
@@ -94,15 +78,17 @@ def day_ranges(
     }
 
 
+def _slice(user: User, department: bool) -> QuerySet[Task]:
+    """What a day, calendar or report page reads, by its own index: the person's tasks, or (``department``)
+    a head's department's, everyone's for an "all" scope. Always a part of what the user sees (an assignee
+    sees their tasks, a head the department's), and started from that rule all the same."""
+    scope = access.scope_fields(user, owner="assignee_id") if department else None
+    return Task.objects.visible_to(user).filter(**({"assignee_id": user.pk} if scope is None else scope))
+
+
 def _day_tasks(user: User, department: bool) -> QuerySet[Task]:
     """Open tasks of the person, or of the head's department (everyone's for an "all" scope)."""
-    if department and access.scope_of(user) == Scope.DEPARTMENT and user.department_id:
-        qs = Task.objects.filter(department_id=user.department_id)
-    elif department and access.scope_of(user) == Scope.ALL:
-        qs = Task.objects.all()
-    else:
-        qs = Task.objects.filter(assignee_id=user.pk)
-    return qs.filter(status=TaskStatus.OPEN, deleted_at=None)
+    return _slice(user, department).filter(status=TaskStatus.OPEN)
 
 
 # What a task row shows: the task's own columns and the names of its assignee and card, not their rows.
@@ -157,14 +143,8 @@ def calendar_range(
 ) -> CalendarDays:
     """A month of tasks: every task's (due, id) from the index alone, counted per day, then the rows of
     the first few of each day. Two queries, no day cut off, however busy the month."""
-    if department and access.scope_of(user) == Scope.DEPARTMENT and user.department_id:
-        qs = Task.objects.filter(department_id=user.department_id)
-    elif department and access.scope_of(user) == Scope.ALL:
-        qs = Task.objects.all()
-    else:
-        qs = Task.objects.filter(assignee_id=user.pk)
-    qs = qs.filter(
-        deleted_at=None, status__in=[TaskStatus.OPEN, TaskStatus.DONE], due_at__gte=start, due_at__lt=end
+    qs = _slice(user, department).filter(
+        status__in=[TaskStatus.OPEN, TaskStatus.DONE], due_at__gte=start, due_at__lt=end
     )
     tz = timezone.get_current_timezone()
     counts: dict[datetime.date, int] = {}
@@ -182,7 +162,7 @@ def calendar_range(
 
 def task_get(*, user: User, pk: int) -> Task:
     task = (
-        tasks_visible(user)
+        Task.objects.visible_to(user)
         .filter(pk=pk)
         .select_related("assignee", "author", "contact", "company", "completed_by", "entry")
         .first()
@@ -204,7 +184,7 @@ def task_journal(*, task: Task, limit: int = 50) -> list[AuditEntry]:
 
 def card_tasks(*, user: User, kind: str, record: Contact | Company) -> tuple[list[Task], list[Task]]:
     """A card's open tasks (soonest first) and its last five finished ones, in one query."""
-    qs = Task.objects.filter(deleted_at=None).select_related("assignee")
+    qs = Task.objects.visible_to(user).select_related("assignee")
     qs = qs.filter(contact_id=record.pk) if kind == "contact" else qs.filter(company_id=record.pk)
     recent = timezone.now() - datetime.timedelta(days=90)
     rows = list(
@@ -226,7 +206,7 @@ def without_next_step(*, user: User, cursor: str | None = None, limit: int = 50)
     """Leads the person may see (a head: the department's) with no open task, by name."""
     open_task = Task.objects.filter(contact_id=OuterRef("pk"), status=TaskStatus.OPEN, deleted_at=None)
     qs = (
-        contacts_visible(user)
+        Contact.objects.visible_to(user)
         .filter(base_type=BaseType.LEAD)
         .filter(~Exists(open_task))
         .select_related("owner")
@@ -242,7 +222,7 @@ def task_list(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[Task]:
-    qs = _listed(tasks_visible(user))
+    qs = _listed(Task.objects.visible_to(user))
     if status:
         qs = qs.filter(status=status)
     if assignee_id:
@@ -288,12 +268,7 @@ def slip_report(*, user: User, now: datetime.datetime | None = None) -> SlipRepo
     monday = local.date() - datetime.timedelta(days=local.weekday())
     this_start = datetime.datetime.combine(monday, datetime.time.min, tzinfo=tz)
     last_start = this_start - datetime.timedelta(days=7)
-    scope = access.scope_of(user)
-    qs = Task.objects.filter(deleted_at=None).exclude(status=TaskStatus.CANCELLED)
-    if scope == Scope.DEPARTMENT and user.department_id:
-        qs = qs.filter(department_id=user.department_id)
-    elif scope != Scope.ALL:
-        qs = qs.filter(assignee_id=user.pk)
+    qs = _slice(user, department=True).exclude(status=TaskStatus.CANCELLED)
     slipped = Q(status=TaskStatus.OPEN, due_at__lt=now) | Q(
         status=TaskStatus.DONE, completed_at__gt=F("due_at")
     )
@@ -353,9 +328,8 @@ def feed_tasks(*, user: User, now: datetime.datetime | None = None) -> list[Task
     """What the calendar shows: the person's tasks from a month back to a year ahead."""
     now = now or timezone.now()
     return list(
-        Task.objects.filter(
-            assignee_id=user.pk,
-            deleted_at=None,
+        _slice(user, department=False)
+        .filter(
             due_at__gte=now - datetime.timedelta(days=30),
             due_at__lt=now + datetime.timedelta(days=366),
         )
@@ -376,13 +350,6 @@ def zone_of(user: User) -> datetime.tzinfo:
 
 
 def trashed_tasks(*, user: User, limit: int = 100) -> list[Task]:
-    """Tasks in the trash that this person may restore."""
-    from crm.tasks.rights import may_change
-
-    qs = Task.objects.filter(deleted_at__isnull=False).select_related("assignee", "contact", "company")
-    if not access.can_administer(user):
-        q = Q(assignee_id=user.pk) | Q(author_id=user.pk)
-        if access.scope_of(user) == Scope.DEPARTMENT and user.department_id:
-            q |= Q(department_id=user.department_id)
-        qs = qs.filter(q)
-    return [t for t in qs.order_by("-deleted_at", "-id")[:limit] if may_change(user, t)]
+    """Tasks in the trash that this person may restore: seen by them and theirs to change."""
+    qs = Task.objects.visible_to(user, trash=True).changeable_by(user)
+    return list(qs.select_related("assignee", "contact", "company").order_by("-deleted_at", "-id")[:limit])

@@ -24,7 +24,7 @@ from crm.fields.schema import schema_for
 from crm.notifications.services import notify
 from crm.tasks.dates import end_of_day
 from crm.tasks.models import CATEGORY_LIST, Priority, Task, TaskComment, TaskStatus
-from crm.tasks.rights import may_change, may_see
+from crm.tasks.visibility import may_change
 
 
 class Remind:
@@ -98,6 +98,11 @@ def task_create(*, actor: User, data: TaskInput, source: ChangeSource) -> Task:
             _notify_assigned(task, actor, "")
         _schedule_reminder(task)
     return task
+
+
+def tasks_reminded(*, task_ids: list[int], at: datetime.datetime) -> None:
+    """Mark reminders sent, in the transaction that created their notifications: each fires once."""
+    Task.objects.filter(pk__in=task_ids).update(reminded_at=at)
 
 
 def _schedule_reminder(task: Task) -> None:
@@ -223,9 +228,7 @@ def task_delete(*, actor: User, task_id: int, source: ChangeSource) -> Task:
 
 def task_restore(*, actor: User, task_id: int, source: ChangeSource) -> Task:
     with transaction.atomic():
-        task = Task.objects.select_for_update().filter(pk=task_id, deleted_at__isnull=False).first()
-        if task is None or not may_see(actor, task):
-            raise NotFound
+        task = _locked(actor, task_id, trash=True)
         _ensure_may_change(actor, task)
         task.deleted_at = None
         task.deleted_by = None
@@ -238,14 +241,16 @@ def task_restore(*, actor: User, task_id: int, source: ChangeSource) -> Task:
 # Helpers
 
 
-def _locked(actor: User, task_id: int) -> Task:
+def _locked(actor: User, task_id: int, *, trash: bool = False) -> Task:
+    """The task for a write, locked, if the actor sees it (the lists' rule filtered by its id)."""
     task = (
         Task.objects.select_for_update()
-        .filter(pk=task_id, deleted_at=None)
+        .visible_to(actor, trash=trash)
+        .filter(pk=task_id)
         .select_related("assignee")
         .first()
     )
-    if task is None or not may_see(actor, task):
+    if task is None:
         raise NotFound
     return task
 

@@ -87,12 +87,12 @@ def test_the_exact_silent_count_matches_the_filtered_list(manager_a, manager_b):
 def test_the_list_sorted_by_last_contact_reads_an_index_in_order_without_sorting(manager_a, admin):
     from django.db import connection
 
-    from crm.contacts.selectors import CONTACT_SORTS, contacts_visible, silent_for
+    from crm.contacts.selectors import CONTACT_SORTS, silent_for
 
     world(manager_a)
     key = CONTACT_SORTS["last_contact"]
     for user in (admin, manager_a):
-        qs = contacts_visible(user).filter(silent_for(90)).order_by(*key.ordering).values("pk")[:51]
+        qs = Contact.objects.visible_to(user).filter(silent_for(90)).order_by(*key.ordering).values("pk")[:51]
         sql, params = qs.query.sql_with_params()
         with connection.cursor() as cursor:
             if connection.vendor == "sqlite":

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0010_last_contact_nulls_first_on_postgresql'),
+        ("contacts", "0010_last_contact_nulls_first_on_postgresql"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='company',
-            name='legal_address',
-            field=models.CharField(blank=True, max_length=255, verbose_name='legal address'),
+            model_name="company",
+            name="legal_address",
+            field=models.CharField(blank=True, max_length=255, verbose_name="legal address"),
         ),
     ]

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from crm.accounts import access
 from crm.accounts.models import Scope, User
 from crm.contacts.models import Company, Contact, Tag
-from crm.core.errors import FieldError
+from crm.core.errors import FieldError, NotFound, PermissionDenied
 from crm.fields.models import Requirement
 from crm.fields.schema import Schema
+
+C = TypeVar("C", bound=models.Model)
 
 
 def keep_locked_fields(
@@ -64,12 +67,36 @@ def tags_for(names: list[str]) -> list[Tag]:
 
 
 def ensure_visible_contact(actor: User, contact: Contact, action: str) -> None:
-    from crm.core.errors import NotFound, PermissionDenied
-
-    if not access.may_touch(actor, contact, "contact", "view") or contact.deleted_at is not None:
+    """The guard of a contact's writes: NotFound unless the actor sees the live card (the lists' own
+    ``visible_to``, filtered by its id), PermissionDenied unless their role allows ``action``."""
+    if not Contact.objects.visible_to(actor).filter(pk=contact.pk).exists():
         raise NotFound
-    if not access.may_touch(actor, contact, "contact", action):
+    if not access.has_perm(actor, "contact", action):
         raise PermissionDenied(action)
+
+
+def locked_card(model: type[C], actor: User, pk: int, action: str) -> C:
+    """A live card for a write, locked: NotFound unless the actor sees it (``visible_to`` filtered by its
+    id, as for a missing card), PermissionDenied unless their role allows ``action`` on its kind."""
+    card = model.objects.select_for_update().visible_to(actor).filter(pk=pk).first()  # type: ignore[attr-defined]
+    if card is None:
+        raise NotFound
+    if not access.has_perm(actor, model._meta.model_name or "", action):
+        raise PermissionDenied(action)
+    return card
+
+
+def locked_trashed_card(model: type[C], actor: User, pk: int) -> C:
+    """A trashed card to restore, locked: one the trash lists for the actor (they could delete it)."""
+    card = (
+        model.objects.select_for_update()  # type: ignore[attr-defined]
+        .visible_to(actor, trash=True, action="delete")
+        .filter(pk=pk)
+        .first()
+    )
+    if card is None:
+        raise NotFound
+    return card
 
 
 def canonical(value: str, labels: list[str]) -> str:
@@ -83,15 +110,13 @@ def visible_cards(
 ) -> tuple[Contact | None, Company | None]:
     """The live person and/or company a timeline entry or a task goes on, each visible to the actor; a
     missing or hidden one raises NotFound (the same answer, so existence never leaks)."""
-    from crm.core.errors import NotFound
-
     contact = company = None
     if contact_id is not None:
-        contact = Contact.objects.filter(pk=contact_id, deleted_at=None).first()
-        if contact is None or not access.may_touch(actor, contact, "contact", "view"):
+        contact = Contact.objects.visible_to(actor).filter(pk=contact_id).first()
+        if contact is None:
             raise NotFound
     if company_id is not None:
-        company = Company.objects.filter(pk=company_id, deleted_at=None).first()
-        if company is None or not access.may_touch(actor, company, "company", "view"):
+        company = Company.objects.visible_to(actor).filter(pk=company_id).first()
+        if company is None:
             raise NotFound
     return contact, company

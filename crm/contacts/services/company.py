@@ -10,21 +10,23 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.accounts import access
 from crm.accounts.models import User
-from crm.contacts import search
 from crm.contacts.declarations import filled, input_attrs, stored_values
 from crm.contacts.inputs import CompanyInput, company_input_from
 from crm.contacts.models import Comment, Company
+from crm.contacts.services import search_index
 from crm.contacts.services.card_values import assign_columns, clean_row
 from crm.contacts.services.card_values import snapshot as card_snapshot
 from crm.contacts.services.common import (
     keep_locked_fields,
+    locked_card,
+    locked_trashed_card,
     resolve_owner,
     tags_for,
 )
 from crm.contacts.services.uniqueness import guard_company
 from crm.core import normalize as norm
 from crm.core.audit import ChangeSource, audit_record, diff
-from crm.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from crm.core.errors import FieldError, NotFound, ValidationFailed
 from crm.core.models import AuditAction
 from crm.fields import values as custom_values
 from crm.fields.schema import schema_for
@@ -98,7 +100,7 @@ def _write(company: Company, clean: dict[str, Any]) -> None:
         company.tags.add(*tags_for(clean["tags"]))
     else:
         company.tags.set(tags_for(clean["tags"]))
-    search.index_companies([company])
+    search_index.index_companies([company])
 
 
 def company_create(*, actor: User, data: CompanyInput, source: ChangeSource) -> Company:
@@ -145,13 +147,7 @@ def company_delete(*, actor: User, company_id: int, source: ChangeSource) -> Com
 
 def company_restore(*, actor: User, company_id: int, source: ChangeSource) -> Company:
     with transaction.atomic():
-        company = Company.objects.select_for_update().filter(pk=company_id).first()
-        if (
-            company is None
-            or company.deleted_at is None
-            or not access.may_touch(actor, company, "company", "delete")
-        ):
-            raise NotFound
+        company = locked_trashed_card(Company, actor, company_id)
         company.deleted_at = None
         company.deleted_by = None
         company.save(update_fields=["deleted_at", "deleted_by"])
@@ -171,7 +167,7 @@ def company_purge(*, company_id: int, source: ChangeSource, actor: User | None =
             obj=company,
             changes=diff(snapshot(company), {}),
         )
-        search.unindex_companies([company.pk])
+        search_index.unindex_companies([company.pk])
         company.delete()
 
 
@@ -193,9 +189,4 @@ def company_comment(*, actor: User, company_id: int, text: str, source: ChangeSo
 
 
 def _locked(actor: User, company_id: int, action: str) -> Company:
-    company = Company.objects.select_for_update().filter(pk=company_id, deleted_at=None).first()
-    if company is None or not access.may_touch(actor, company, "company", "view"):
-        raise NotFound
-    if not access.may_touch(actor, company, "company", action):
-        raise PermissionDenied(action)
-    return company
+    return locked_card(Company, actor, company_id, action)

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.accounts import access
 from crm.accounts.models import User
-from crm.contacts import search
 from crm.contacts.declarations import filled, input_attrs, stored_values
 from crm.contacts.inputs import CompanyInput, ContactInput, contact_input_from
 from crm.contacts.models import (
@@ -24,11 +23,13 @@ from crm.contacts.models import (
     Employment,
     StatusChange,
 )
+from crm.contacts.services import search_index
 from crm.contacts.services.card_values import assign_columns, clean_row
 from crm.contacts.services.card_values import snapshot as card_snapshot
 from crm.contacts.services.common import (
     ensure_visible_contact,
     keep_locked_fields,
+    locked_trashed_card,
     resolve_owner,
     tags_for,
 )
@@ -64,7 +65,7 @@ def _clean(actor: User, data: ContactInput, current: Contact | None) -> dict[str
     clean["owner"] = resolve_owner(actor, owner_id, errors)
     clean["company"] = None
     clean["new_company_name"] = ""
-    visible_companies = access.visible(Company.objects.filter(deleted_at=None), actor, "company")
+    visible_companies = Company.objects.visible_to(actor)
     if clean["company_id"] is not None:
         clean["company"] = visible_companies.filter(pk=clean["company_id"]).first()
         if clean["company"] is None:
@@ -228,7 +229,7 @@ def _write(
             contact_id=contact.pk,
             about_field="contact.status",
         )
-    search.index_contacts([contact])
+    search_index.index_contacts([contact])
 
 
 def _verification(old: Any, method: str, actor: User, now: Any) -> dict[str, Any]:
@@ -291,9 +292,7 @@ def contact_delete(*, actor: User, contact_id: int, source: ChangeSource) -> Con
 def contact_restore(*, actor: User, contact_id: int, source: ChangeSource) -> Contact:
     """Bring a trashed card back whole: its phones, e-mails, tags and links never left."""
     with transaction.atomic():
-        contact = _locked(contact_id)
-        if contact.deleted_at is None or not access.may_touch(actor, contact, "contact", "delete"):
-            raise NotFound
+        contact = locked_trashed_card(Contact, actor, contact_id)
         contact.deleted_at = None
         contact.deleted_by = None
         contact.save(update_fields=["deleted_at", "deleted_by"])
@@ -314,7 +313,7 @@ def contact_purge(*, contact_id: int, source: ChangeSource, actor: User | None =
             obj=contact,
             changes=diff(snapshot(contact), {}),
         )
-        search.unindex_contacts([contact.pk])
+        search_index.unindex_contacts([contact.pk])
         contact.delete()
 
 

@@ -71,7 +71,7 @@ def test_the_list_search_box_filters_by_name_phone_and_email(manager_a, olga):
 
 def test_the_vocabulary_is_kept_by_the_services_and_can_be_rebuilt(manager_a, olga):
     from crm.contacts.models import SearchWord
-    from crm.contacts.search import rebuild_vocabulary
+    from crm.contacts.services.search_index import rebuild_vocabulary
 
     words = set(SearchWord.objects.filter(kind="contact").values_list("word", flat=True))
     assert words == {"семенова", "ольга"}
