@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bench fill|timeline|measure|experiment`` against the settings' database."""
+"""Entry point: ``python -m bench fill|timeline|write|measure|experiment`` against the settings' database."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ def main() -> None:
     timeline.add_argument("--entries", type=int, default=5_000_000)
     timeline.add_argument("--tasks", type=int, default=1_000_000)
     timeline.add_argument("--seed", type=int, default=20261124)
+    write = commands.add_parser("write", help="write generated new contacts through the batch path")
+    write.add_argument("--rows", type=int, default=100_000)
+    write.add_argument("--seed", type=int, default=20261205)
     measure = commands.add_parser("measure", help="time search, lists and the card in-process")
     measure.add_argument("--runs", type=int, default=200)
     measure.add_argument("--warmup", type=int, default=5)
@@ -48,6 +51,10 @@ def main() -> None:
         from bench import timeline as command
 
         command.run(entries=args.entries, tasks=args.tasks, seed=args.seed)
+    elif args.command == "write":
+        from bench import write as command
+
+        command.run(rows=args.rows, seed=args.seed)
     elif args.command == "experiment":
         from bench import experiment as command
 
@@ -56,7 +63,8 @@ def main() -> None:
         from bench import measure as command
 
         command.run(runs=args.runs, warmup=args.warmup, explain=args.explain, only=args.only)
-    print(f"{args.command}: {time.perf_counter() - started:.1f} s")
+    if args.command != "write":  # write's last line is its figure, "rows/s N"
+        print(f"{args.command}: {time.perf_counter() - started:.1f} s")
 
 
 if __name__ == "__main__":

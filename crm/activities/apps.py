@@ -21,10 +21,10 @@ class ActivitiesConfig(AppConfig):
         from crm.activities import demo
 
         demo.register()
-        from crm.activities.services import entry_record_event
+        from crm.activities.services import entries_record_events
         from crm.core.events import register_timeline_writer
 
-        register_timeline_writer(entry_record_event)
+        register_timeline_writer(entries_record_events)
         from django.db.models.signals import post_delete
 
         from crm.activities.models import Attachment

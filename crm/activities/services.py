@@ -37,6 +37,7 @@ from crm.contacts.services.common import visible_cards
 from crm.contacts.services.last_contact import last_contact_advance, last_contact_set
 from crm.core.audit import ChangeSource, audit_record, diff
 from crm.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed, too_long
+from crm.core.events import SystemEntry
 from crm.core.models import AuditAction
 from crm.fields.schema import schema_for
 from crm.tasks.dates import find_due
@@ -141,24 +142,23 @@ def entry_create(*, actor: User, data: EntryInput, source: ChangeSource, automat
     return entry
 
 
-def entry_record_event(
-    *,
-    summary: str,
-    actor: Any = None,
-    contact_id: int | None = None,
-    company_id: int | None = None,
-    about_field: str = "",
-) -> Entry:
-    """An automatic entry written by another service inside its own (already authorised) transaction: a
-    status change, later a merge or an import. Marked automatic; nobody edits it."""
-    return Entry.objects.create(
-        kind=EntryKind.EVENT,
-        contact_id=contact_id,
-        company_id=company_id,
-        author=actor if getattr(actor, "pk", None) else None,
-        summary=str(summary)[:2000],
-        automatic=True,
-        about_field=about_field,
+def entries_record_events(events: list[SystemEntry]) -> None:
+    """Automatic entries written by another service inside its own (already authorised) transaction: a
+    status change, later a merge or an import; one insert for all of them. Marked automatic; nobody
+    edits them."""
+    Entry.objects.bulk_create(
+        [
+            Entry(
+                kind=EntryKind.EVENT,
+                contact_id=event.contact_id,
+                company_id=event.company_id,
+                author=event.actor if getattr(event.actor, "pk", None) else None,
+                summary=str(event.summary)[:2000],
+                automatic=True,
+                about_field=event.about_field,
+            )
+            for event in events
+        ]
     )
 
 

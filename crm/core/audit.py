@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -59,18 +60,13 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return changes
 
 
-def audit_record(
-    *,
-    actor: Any,
-    source: ChangeSource,
-    action: AuditAction | str,
-    obj: models.Model,
-    changes: dict[str, Any] | None = None,
+def _row(
+    actor: Any, source: ChangeSource, action: str, obj: models.Model, changes: Any, batch: Any
 ) -> AuditEntry:
-    """Write one journal entry. Call it inside the service's transaction."""
-    return AuditEntry.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_name=(actor.get_full_name() or actor.get_username()) if getattr(actor, "pk", None) else "",
+    has_actor = bool(getattr(actor, "pk", None))
+    return AuditEntry(
+        actor=actor if has_actor else None,
+        actor_name=(actor.get_full_name() or actor.get_username()) if has_actor else "",
         channel=source.channel,
         ip=source.ip,
         action=action,
@@ -78,4 +74,36 @@ def audit_record(
         object_id=obj.pk,
         object_repr=str(obj)[:255],
         changes=jsonable(changes or {}),
+        batch=batch,
     )
+
+
+def audit_records(
+    *,
+    actor: Any,
+    source: ChangeSource,
+    action: AuditAction | str,
+    items: Sequence[tuple[models.Model, dict[str, Any]]],
+    batch: Any = None,
+) -> None:
+    """Many journal entries in one insert, each ``(object, changes)``, under one batch id."""
+    from crm.core import bulk
+
+    bulk.insert_objects(
+        AuditEntry, [_row(actor, source, action, obj, changes, batch) for obj, changes in items]
+    )
+
+
+def audit_record(
+    *,
+    actor: Any,
+    source: ChangeSource,
+    action: AuditAction | str,
+    obj: models.Model,
+    changes: dict[str, Any] | None = None,
+    batch: Any = None,
+) -> AuditEntry:
+    """Write one journal entry. Call it inside the service's transaction."""
+    entry = _row(actor, source, action, obj, changes, batch)
+    entry.save()
+    return entry

@@ -5,9 +5,23 @@ writing app importing the timeline: the timeline registers its writer at start-u
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-Writer = Callable[..., Any]
+
+@dataclass(frozen=True)
+class SystemEntry:
+    """An automatic entry on the person's and/or company's timeline. ``about_field`` ("contact.status")
+    names the card field whose value the entry tells: it is shown only to those who may see that field."""
+
+    summary: Any
+    actor: Any = None
+    contact_id: int | None = None
+    company_id: int | None = None
+    about_field: str = ""
+
+
+Writer = Callable[[list[SystemEntry]], Any]
 
 _writers: list[Writer] = []
 
@@ -15,6 +29,14 @@ _writers: list[Writer] = []
 def register_timeline_writer(writer: Writer) -> None:
     if writer not in _writers:
         _writers.append(writer)
+
+
+def system_entries(entries: list[SystemEntry]) -> None:
+    """Write automatic entries, many at once (a batch of imported cards writes them in one insert)."""
+    if not entries:
+        return
+    for writer in _writers:
+        writer(entries)
 
 
 def system_entry(
@@ -25,8 +47,5 @@ def system_entry(
     company_id: int | None = None,
     about_field: str = "",
 ) -> None:
-    """An automatic entry on the person's and/or company's timeline. ``about_field`` ("contact.status")
-    names the card field whose value the entry tells: it is shown only to those who may see that field."""
-    values = {"contact_id": contact_id, "company_id": company_id, "about_field": about_field}
-    for writer in _writers:
-        writer(summary=summary, actor=actor, **values)
+    """One automatic entry (see ``SystemEntry``)."""
+    system_entries([SystemEntry(summary, actor, contact_id, company_id, about_field)])

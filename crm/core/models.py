@@ -41,6 +41,9 @@ class AuditEntry(models.Model):
     object_id = models.BigIntegerField()
     object_repr = models.CharField(max_length=255)
     changes = models.JSONField(default=dict, blank=True)
+    # The write this entry belongs to when many cards were written at once (an import, a bulk action):
+    # what one batch did can be listed, reported and undone together.
+    batch = models.UUIDField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -48,6 +51,7 @@ class AuditEntry(models.Model):
             models.Index(fields=["object_type", "object_id", "-at"], name="audit_object_idx"),
             models.Index(fields=["-at", "-id"], name="audit_at_idx"),
             models.Index(fields=["actor", "-at"], name="audit_actor_idx"),
+            models.Index(fields=["batch"], name="audit_batch_idx", condition=models.Q(batch__isnull=False)),
         ]
         verbose_name = _("journal entry")
         verbose_name_plural = _("journal entries")

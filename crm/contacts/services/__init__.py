@@ -16,6 +16,7 @@ from crm.contacts.services.contact import (
     contact_purge,
     contact_restore,
     contact_update,
+    contacts_create,
 )
 from crm.contacts.services.trash import trash_purge_expired
 
@@ -33,5 +34,6 @@ __all__ = [
     "contact_purge",
     "contact_restore",
     "contact_update",
+    "contacts_create",
     "trash_purge_expired",
 ]

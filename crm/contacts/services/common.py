@@ -66,6 +66,20 @@ def tags_for(names: list[str]) -> list[Tag]:
     return result
 
 
+def tags_for_many(lists: list[list[str]]) -> dict[str, Tag]:
+    """The tags of many cards at once, by casefolded name: the existing ones in one query, the missing
+    ones created in one insert (a concurrent writer's identical tag is taken, not duplicated)."""
+    names = {name.casefold(): name for names in lists for name in names}
+    if not names:
+        return {}
+    found = {t.key: t for t in Tag.objects.filter(key__in=list(names))}
+    missing = [Tag(name=name, key=key) for key, name in names.items() if key not in found]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        found |= {t.key: t for t in Tag.objects.filter(key__in=[t.key for t in missing])}
+    return found
+
+
 def ensure_visible_contact(actor: User, contact: Contact, action: str) -> None:
     """The guard of a contact's writes: NotFound unless the actor sees the live card (the lists' own
     ``visible_to``, filtered by its id), PermissionDenied unless their role allows ``action``."""

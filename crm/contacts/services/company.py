@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db import transaction
@@ -103,7 +104,9 @@ def _write(company: Company, clean: dict[str, Any]) -> None:
     search_index.index_companies([company])
 
 
-def company_create(*, actor: User, data: CompanyInput, source: ChangeSource) -> Company:
+def company_create(
+    *, actor: User, data: CompanyInput, source: ChangeSource, batch: uuid.UUID | None = None
+) -> Company:
     """Create a company card; one card per INN (and KPP for branches)."""
     access.require(actor, "company", "create")
     clean = _clean(actor, data, None)
@@ -117,6 +120,7 @@ def company_create(*, actor: User, data: CompanyInput, source: ChangeSource) -> 
             action=AuditAction.CREATE,
             obj=company,
             changes=diff({}, _snapshot_of_write(clean)),
+            batch=batch,
         )
     return company
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db import transaction
@@ -10,11 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.accounts import access
 from crm.accounts.models import User
-from crm.contacts.declarations import filled, input_attrs, stored_values
-from crm.contacts.inputs import CompanyInput, ContactInput, contact_input_from
+from crm.contacts.declarations import stored_values
+from crm.contacts.inputs import CompanyInput, ContactInput
 from crm.contacts.models import (
     Comment,
-    Company,
     Contact,
     ContactEmail,
     ContactMessenger,
@@ -23,91 +23,30 @@ from crm.contacts.models import (
     Employment,
     StatusChange,
 )
-from crm.contacts.services import search_index
-from crm.contacts.services.card_values import assign_columns, clean_row
+from crm.contacts.services import contact_rows, search_index
+from crm.contacts.services.card_values import assign_columns
 from crm.contacts.services.card_values import snapshot as card_snapshot
 from crm.contacts.services.common import (
     ensure_visible_contact,
-    keep_locked_fields,
     locked_trashed_card,
-    resolve_owner,
     tags_for,
 )
-from crm.contacts.services.uniqueness import guard_contact
 from crm.core import normalize as norm
 from crm.core.audit import ChangeSource, audit_record, diff
-from crm.core.errors import FieldError, NotFound, ValidationFailed
+from crm.core.errors import DuplicateFound, FieldError, NotFound, ValidationFailed
 from crm.core.events import system_entry
 from crm.core.models import AuditAction
-from crm.fields import values as custom_values
 from crm.fields.schema import schema_for
 
-
-def _clean(actor: User, data: ContactInput, current: Contact | None) -> dict[str, Any]:
-    """Normalise and validate everything; raise ValidationFailed naming each bad field. The duplicate
-    check is not here: it belongs inside the write's transaction (``uniqueness.guard_contact``)."""
-    errors: list[FieldError] = []
-    schema = schema_for("contact")
-    type_id = custom_values.clean_type(
-        schema, data.record_type_id, current.record_type_id if current else None, errors
-    )
-    kept = contact_input_from(current) if current is not None else ContactInput()
-    keep_locked_fields(actor, schema, type_id, input_attrs("contact"), data, kept)
-    clean = clean_row("contact", data, schema, errors)
-    clean["status"] = None
-    if clean["status_id"] is not None:
-        status = ContactStatus.objects.filter(pk=clean["status_id"]).first()
-        unchanged = current is not None and current.status_id == clean["status_id"]
-        if status is None or not (status.is_active or unchanged):
-            errors.append(FieldError("status_id", "invalid_choice", _("Choose a status from the list.")))
-        clean["status"] = status
-    owner_id = clean["owner_id"] if clean["owner_id"] is not None else _owner_id(current, actor)
-    clean["owner"] = resolve_owner(actor, owner_id, errors)
-    clean["company"] = None
-    clean["new_company_name"] = ""
-    visible_companies = Company.objects.visible_to(actor)
-    if clean["company_id"] is not None:
-        clean["company"] = visible_companies.filter(pk=clean["company_id"]).first()
-        if clean["company"] is None:
-            errors.append(FieldError("company_id", "invalid_company", _("Choose a company you can see.")))
-    elif clean["company_name"]:
-        clean["company"] = visible_companies.filter(name_key=norm.name_key(clean["company_name"])).first()
-        if clean["company"] is None and not access.has_perm(actor, "company", "create"):
-            errors.append(
-                FieldError(
-                    "company_id", "cannot_create_company", _("Choose an existing company from the list.")
-                )
-            )
-        clean["new_company_name"] = clean["company_name"] if clean["company"] is None else ""
-    if clean["company"] is None and not clean["new_company_name"]:
-        clean["position"] = ""  # a position is held at a company
-    if not (clean["last_name"] or clean["first_name"] or clean["phones"] or clean["emails"]) and not any(
-        e.field.startswith(("phones", "emails")) for e in errors
-    ):
-        errors.append(
-            FieldError(
-                "last_name",
-                "no_identity",
-                _("Enter a name, a phone or an e-mail: a card needs at least one."),
-            )
-        )
-    custom_values.clean_configured(
-        schema=schema,
-        actor=actor,
-        type_id=type_id,
-        raw=data.custom,
-        current=current,
-        filled=lambda values: filled("contact", values),
-        clean=clean,
-        errors=errors,
-    )
-    if errors:
-        raise ValidationFailed(errors)
-    return clean
+CHUNK = 2000  # rows per transaction of a batch: big enough for set-based checks, short enough to commit often
 
 
-def _owner_id(current: Contact | None, actor: User) -> int | None:
-    return current.owner_id if current is not None else actor.pk
+def _raise_for(row: contact_rows.Row) -> None:
+    """A refused row as the error a single write raises: the duplicates with their cards, else the rest."""
+    if row.matches:
+        raise DuplicateFound(row.errors, row.matches)
+    if row.errors:
+        raise ValidationFailed(row.errors)
 
 
 def _refs(owner: Any, status: Any, company: Any) -> dict[str, Any]:
@@ -124,17 +63,7 @@ def snapshot(contact: Contact) -> dict[str, Any]:
     )
 
 
-def _snapshot_of_write(clean: dict[str, Any]) -> dict[str, Any]:
-    """The same for what a write stores, from its cleaned values (nothing is read back)."""
-    refs = _refs(clean["owner"], clean["status"], clean["company"])
-    return card_snapshot(
-        "contact", schema_for("contact"), clean, refs, clean["record_type_id"], clean["custom"]
-    )
-
-
-def _write(
-    actor: User, contact: Contact, clean: dict[str, Any], data: ContactInput, source: ChangeSource
-) -> None:
+def _write(actor: User, contact: Contact, clean: dict[str, Any], source: ChangeSource) -> None:
     """Save the card and replace its child rows; verification marks survive for unchanged values."""
     if clean.get("new_company_name"):
         # Typed a company that does not exist yet: it is created (and journaled) with the same owner.
@@ -244,22 +173,36 @@ def _verification(old: Any, method: str, actor: User, now: Any) -> dict[str, Any
     return {"verified_at": now, "verified_by": actor, "verification_method": method}
 
 
-def contact_create(*, actor: User, data: ContactInput, source: ChangeSource) -> Contact:
-    """Create a card. Refuses a phone or e-mail that already belongs to another card (R7.1)."""
+def contacts_create(
+    *, actor: User, rows: list[ContactInput], source: ChangeSource, batch: uuid.UUID | None = None
+) -> contact_rows.Batch:
+    """Create many cards through the staged path, chunk by chunk, each chunk in its own transaction (an
+    import commits as it goes; its journal entries share the batch id). Refused rows keep their errors
+    and store nothing; the others are written."""
     access.require(actor, "contact", "create")
-    clean = _clean(actor, data, None)
+    result = contact_rows.Batch([contact_rows.Row(data) for data in rows], id=batch or uuid.uuid4())
+    for start in range(0, len(result.rows), CHUNK):
+        chunk = result.rows[start : start + CHUNK]
+        contact_rows.clean(actor, chunk)
+        with transaction.atomic():
+            contact_rows.check(actor, chunk)
+            contact_rows.write_new(actor, chunk, source, result.id)
+    contact_rows.point_in_batch_matches(result.rows)
+    return result
+
+
+def contact_create(*, actor: User, data: ContactInput, source: ChangeSource) -> Contact:
+    """Create a card, a batch of one. Refuses a phone or e-mail another card already holds (R7.1)."""
+    access.require(actor, "contact", "create")
+    row = contact_rows.Row(data)
+    contact_rows.clean(actor, [row])
+    _raise_for(row)
     with transaction.atomic():
-        guard_contact(actor, clean["phones"], clean["emails"], None)
-        contact = Contact(created_by=actor)
-        _write(actor, contact, clean, data, source)
-        audit_record(
-            actor=actor,
-            source=source,
-            action=AuditAction.CREATE,
-            obj=contact,
-            changes=diff({}, _snapshot_of_write(clean)),
-        )
-    return contact
+        contact_rows.check(actor, [row])
+        _raise_for(row)
+        contact_rows.write_new(actor, [row], source, None)
+    assert row.card is not None
+    return row.card
 
 
 def contact_update(*, actor: User, contact_id: int, data: ContactInput, source: ChangeSource) -> Contact:
@@ -267,11 +210,14 @@ def contact_update(*, actor: User, contact_id: int, data: ContactInput, source: 
     with transaction.atomic():
         contact = _locked(contact_id)
         ensure_visible_contact(actor, contact, "edit")
-        clean = _clean(actor, data, contact)
-        guard_contact(actor, clean["phones"], clean["emails"], contact.pk)
+        row = contact_rows.Row(data, current=contact)
+        contact_rows.clean(actor, [row])
+        _raise_for(row)
+        contact_rows.check(actor, [row])
+        _raise_for(row)
         before = snapshot(contact)
-        _write(actor, contact, clean, data, source)
-        changes = diff(before, _snapshot_of_write(clean))
+        _write(actor, contact, row.clean, source)
+        changes = diff(before, contact_rows.journal_of(row.clean))
         if changes:
             audit_record(actor=actor, source=source, action=AuditAction.UPDATE, obj=contact, changes=changes)
     return contact

@@ -20,23 +20,24 @@ def _remember_words(kind: str, keys: Iterable[str]) -> None:
         )
 
 
-def _reindex(kind: str, rows: list[tuple[int, str]]) -> None:
+def _reindex(kind: str, rows: list[tuple[int, str]], new: bool) -> None:
     if not rows:
         return
     _remember_words(kind, (key for _pk, key in rows))
     if not is_sqlite():
         return  # PostgreSQL indexes the column itself
     with connection.cursor() as cursor:
-        cursor.executemany(f"DELETE FROM {TABLES[kind]} WHERE rowid = %s", [(pk,) for pk, _ in rows])
+        if not new:  # a new card has no row to replace
+            cursor.executemany(f"DELETE FROM {TABLES[kind]} WHERE rowid = %s", [(pk,) for pk, _ in rows])
         cursor.executemany(f"INSERT INTO {TABLES[kind]} (rowid, name) VALUES (%s, %s)", rows)
 
 
-def index_contacts(contacts: Iterable[Contact]) -> None:
-    _reindex("contact", [(c.pk, c.name_key) for c in contacts])
+def index_contacts(contacts: Iterable[Contact], *, new: bool = False) -> None:
+    _reindex("contact", [(c.pk, c.name_key) for c in contacts], new)
 
 
-def index_companies(companies: Iterable[Company]) -> None:
-    _reindex("company", [(c.pk, c.name_key) for c in companies])
+def index_companies(companies: Iterable[Company], *, new: bool = False) -> None:
+    _reindex("company", [(c.pk, c.name_key) for c in companies], new)
 
 
 def _unindex(kind: str, pks: list[int]) -> None:

@@ -117,6 +117,45 @@ def contact_duplicates(
     return errors, matches
 
 
+def contact_duplicates_many(
+    actor: User, rows: list[tuple[dict[str, Any], int | None]]
+) -> list[tuple[list[FieldError], list[DuplicateMatch]]]:
+    """``contact_duplicates`` for many cleaned rows (each with the id of the card it edits, if any): two
+    queries for all of them, whatever their number."""
+    numbers = {p["number"] for values, _pk in rows for p in values["phones"]}
+    addresses = {e["address"] for values, _pk in rows for e in values["emails"]}
+    phones: dict[str, list[Any]] = {}
+    emails: dict[str, list[Any]] = {}
+    if numbers:
+        for row in ContactPhone.objects.filter(number__in=numbers).select_related(
+            "contact", "contact__owner"
+        ):
+            phones.setdefault(row.number, []).append(row)
+    if addresses:
+        for row_e in ContactEmail.objects.filter(address__in=addresses).select_related(
+            "contact", "contact__owner"
+        ):
+            emails.setdefault(row_e.address, []).append(row_e)
+    result = []
+    for values, exclude_id in rows:
+        errors: list[FieldError] = []
+        matches: list[DuplicateMatch] = []
+        for index, phone in enumerate(values["phones"]):
+            for held in phones.get(phone["number"], ()):
+                if held.contact_id != exclude_id and held.extension == phone["extension"]:
+                    match = _match(actor, held.contact, "contact", f"phones.{index}", held.number)
+                    matches.append(match)
+                    errors.append(FieldError(f"phones.{index}", "duplicate", _duplicate_message(match)))
+        for index, email in enumerate(values["emails"]):
+            for held_e in emails.get(email["address"], ()):
+                if held_e.contact_id != exclude_id:
+                    match = _match(actor, held_e.contact, "contact", f"emails.{index}", held_e.address)
+                    matches.append(match)
+                    errors.append(FieldError(f"emails.{index}", "duplicate", _duplicate_message(match)))
+        result.append((errors, matches))
+    return result
+
+
 def company_duplicates(
     actor: User, inn: str, kpp: str, exclude_id: int | None
 ) -> tuple[list[FieldError], list[DuplicateMatch]]:

@@ -1,0 +1,80 @@
+"""``python -m bench write --rows N``: N generated new contacts written through the product's own batch path
+(``crm.contacts.services.contacts_create``: the same cleaning, checks, duplicate guard and journal as a
+single create), into whatever base the settings point at, empty or filled.
+
+Each contact has two phones written as people type them, an e-mail, a company (one of the base's, or a new
+one for one row in twenty) and one or two tags. Only the write is timed; the last line printed is
+``rows/s N`` (cards written per second).
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import time
+
+from bench import data
+from crm.accounts.models import Role, User
+from crm.contacts.inputs import ContactInput, EmailInput, PhoneInput
+from crm.contacts.models import Company
+from crm.contacts.services import contacts_create
+from crm.core.audit import ChangeSource
+from crm.core.models import ChangeChannel
+
+WRITER = "bench_writer"
+
+
+def writer() -> User:
+    """The administrator the rows are written as: the base's own, or one made for an empty base (a
+    fixture, like the users of ``bench fill``)."""
+    admin = Role.objects.get(code="admin")
+    user = User.objects.filter(is_active=True, role=admin).order_by("pk").first()
+    return user or User.objects.create_user(username=WRITER, password=secrets.token_urlsafe(), role=admin)
+
+
+def generate(count: int, seed: int) -> list[ContactInput]:
+    rng = random.Random(seed)
+    token = secrets.token_hex(3)  # a run's own addresses: several runs into one base never collide
+    base = rng.randrange(10**6) * 1000
+    companies = list(Company.objects.filter(deleted_at=None).values_list("name", flat=True)[:2000])
+    if not companies:  # an empty base: a pool of names, each created by its first row
+        roots, tails = data.COMPANY_ROOTS, data.COMPANY_TAILS
+        companies = [f"{rng.choice(roots)}{rng.choice(tails)} {k}" for k in range(500)]
+    rows = []
+    for i in range(count):
+        male = rng.random() < 0.5
+        last = rng.choice(data.LAST_NAMES)[0 if male else 1]
+        first = rng.choice(data.MALE_FIRST if male else data.FEMALE_FIRST)
+        middle = rng.choice(data.PATRONYMICS)[0 if male else 1]
+        n = (base + i) % 10**7
+        mobile = f"8 (977) {n // 10000:03d}-{n // 100 % 100:02d}-{n % 100:02d}"
+        work = f"+7 978 {n // 10000:03d} {n // 100 % 100:02d} {n % 100:02d}"
+        latin = last.lower().translate(data.TRANSLIT)
+        company = rng.choice(companies) if rng.random() < 0.95 else f"ООО Новая {token}-{i}"
+        rows.append(
+            ContactInput(
+                last_name=last,
+                first_name=first,
+                middle_name=middle,
+                phones=[PhoneInput(mobile), PhoneInput(work, kind="work")],
+                emails=[EmailInput(f"{latin}.{i}@w{token}.ru")],
+                company_name=company,
+                position=rng.choice(data.POSITIONS),
+                tags=rng.sample(data.TAGS, rng.choice((1, 2))),
+                city=rng.choice(data.CITIES),
+            )
+        )
+    return rows
+
+
+def run(*, rows: int, seed: int) -> None:
+    actor = writer()
+    inputs = generate(rows, seed)
+    source = ChangeSource(channel=ChangeChannel.IMPORT)
+    started = time.perf_counter()
+    result = contacts_create(actor=actor, rows=inputs, source=source)
+    elapsed = time.perf_counter() - started
+    written = sum(1 for row in result.rows if row.ok)
+    refused = len(result.rows) - written
+    print(f"written {written:,}, refused {refused:,} (batch {result.id}) in {elapsed:.1f} s")
+    print(f"rows/s {written / elapsed:.0f}")

@@ -1,0 +1,430 @@
+"""The contact write path as stages over a batch of rows (decision 0006). A single create or update is a
+batch of one through the same stages; an import is a batch of thousands.
+
+1. ``clean``: each row alone, no database — normalise and validate every field, collect its errors.
+2. ``check``: the rows against the base and each other, one query per kind of check for the whole chunk —
+   owners, statuses, companies, and (after the lock on their values) phones and e-mails already on a card
+   or on an earlier row of the same batch.
+3. ``write``: the new cards and their rows in one set-based insert per table.
+4. ``journal``: the journal entries and automatic timeline entries, built from the cleaned values, in bulk,
+   under the batch's id.
+
+Each stage leaves a refused row's errors on the row and passes the others on: a bad row never stops the
+rest of an import, and nothing of a refused row is stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from crm.accounts import access
+from crm.accounts.models import Scope, User
+from crm.contacts.declarations import filled, input_attrs
+from crm.contacts.inputs import ContactInput, contact_input_from
+from crm.contacts.models import (
+    Company,
+    Contact,
+    ContactEmail,
+    ContactMessenger,
+    ContactPhone,
+    ContactStatus,
+    Employment,
+    StatusChange,
+)
+from crm.contacts.services import search_index
+from crm.contacts.services.card_values import assign_columns, clean_row, snapshot
+from crm.contacts.services.common import keep_locked_fields, tags_for_many
+from crm.contacts.services.uniqueness import contact_duplicates_many, serialise_on
+from crm.core import bulk
+from crm.core import normalize as norm
+from crm.core.audit import ChangeSource, audit_records, diff
+from crm.core.errors import DuplicateMatch, FieldError
+from crm.core.events import SystemEntry, system_entries
+from crm.core.models import AuditAction
+from crm.fields import values as custom_values
+from crm.fields.schema import Schema, schema_for
+
+
+@dataclass
+class Row:
+    """One card being written: its input, the card it changes (None: a new one), what cleaning made of it,
+    and what was wrong with it."""
+
+    data: ContactInput
+    current: Contact | None = None
+    clean: dict[str, Any] = field(default_factory=dict)
+    errors: list[FieldError] = field(default_factory=list)
+    matches: list[DuplicateMatch] = field(default_factory=list)
+    card: Contact | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class Batch:
+    rows: list[Row]
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+    @property
+    def ok(self) -> list[Row]:
+        return [row for row in self.rows if row.ok]
+
+
+# -- 1. clean ---------------------------------------------------------------------------------------------
+
+
+def clean(actor: User, rows: Iterable[Row]) -> None:
+    """Every row alone: normalised and validated, no database (user-type custom fields excepted)."""
+    schema = schema_for("contact")
+    for row in rows:
+        row.clean = _clean_one(actor, schema, row)
+
+
+def _clean_one(actor: User, schema: Schema, row: Row) -> dict[str, Any]:
+    data, current, errors = row.data, row.current, row.errors
+    type_id = custom_values.clean_type(
+        schema, data.record_type_id, current.record_type_id if current else None, errors
+    )
+    kept = contact_input_from(current) if current is not None else ContactInput()
+    keep_locked_fields(actor, schema, type_id, input_attrs("contact"), data, kept)
+    values = clean_row("contact", data, schema, errors)
+    if values["owner_id"] is None:
+        values["owner_id"] = current.owner_id if current is not None else actor.pk
+    values["name_key"] = norm.name_key(
+        " ".join(p for p in (values["last_name"], values["first_name"], values["middle_name"]) if p)
+    )
+    if values["company_id"] is not None or not values["company_name"]:
+        values["company_name"] = ""  # a chosen company wins over a typed name
+    if values["company_id"] is None and not values["company_name"]:
+        values["position"] = ""  # a position is held at a company
+    if not (values["last_name"] or values["first_name"] or values["phones"] or values["emails"]) and not any(
+        e.field.startswith(("phones", "emails")) for e in errors
+    ):
+        errors.append(
+            FieldError(
+                "last_name",
+                "no_identity",
+                _("Enter a name, a phone or an e-mail: a card needs at least one."),
+            )
+        )
+    custom_values.clean_configured(
+        schema=schema,
+        actor=actor,
+        type_id=type_id,
+        raw=data.custom,
+        current=current,
+        filled=lambda cleaned: filled("contact", cleaned),
+        clean=values,
+        errors=errors,
+    )
+    return values
+
+
+# -- 2. check ---------------------------------------------------------------------------------------------
+
+
+def check(actor: User, rows: list[Row]) -> None:
+    """The rows against the base and each other: one query per kind of reference for all of them, then
+    the duplicate guard (inside the caller's transaction, after the lock on the values)."""
+    live = [row for row in rows if row.ok]
+    _check_owners(actor, live)
+    _check_statuses(live)
+    _check_companies(actor, live)
+    guard_duplicates(actor, [row for row in live if row.ok])
+
+
+def _check_owners(actor: User, rows: list[Row]) -> None:
+    wanted = {row.clean["owner_id"] for row in rows} - {actor.pk}
+    users = {u.pk: u for u in User.objects.filter(pk__in=wanted, is_active=True)} if wanted else {}
+    users[actor.pk] = actor
+    scope = access.scope_of(actor)
+    for row in rows:
+        owner = users.get(row.clean["owner_id"])
+        row.clean["owner"] = owner
+        if owner is None:
+            row.errors.append(
+                FieldError("owner_id", "invalid_owner", _("Choose an active user as the manager."))
+            )
+        elif not (
+            owner.pk == actor.pk
+            or scope == Scope.ALL
+            or (
+                scope == Scope.DEPARTMENT
+                and actor.department_id
+                and owner.department_id == actor.department_id
+            )
+        ):
+            row.errors.append(
+                FieldError(
+                    "owner_id", "owner_out_of_scope", _("You can only assign a manager from your own scope.")
+                )
+            )
+
+
+def _check_statuses(rows: list[Row]) -> None:
+    wanted = {row.clean["status_id"] for row in rows} - {None}
+    statuses = {s.pk: s for s in ContactStatus.objects.filter(pk__in=wanted)} if wanted else {}
+    for row in rows:
+        status_id = row.clean["status_id"]
+        row.clean["status"] = status = statuses.get(status_id) if status_id is not None else None
+        unchanged = row.current is not None and row.current.status_id == status_id
+        if status_id is not None and (status is None or not (status.is_active or unchanged)):
+            row.errors.append(FieldError("status_id", "invalid_choice", _("Choose a status from the list.")))
+
+
+def _check_companies(actor: User, rows: list[Row]) -> None:
+    visible = Company.objects.visible_to(actor)
+    by_id_wanted = {row.clean["company_id"] for row in rows} - {None}
+    by_id = {c.pk: c for c in visible.filter(pk__in=by_id_wanted)} if by_id_wanted else {}
+    keys = {norm.name_key(row.clean["company_name"]) for row in rows if row.clean["company_name"]}
+    by_key: dict[str, Company] = {}
+    if keys:
+        for company in visible.filter(name_key__in=keys).order_by("pk"):
+            by_key.setdefault(company.name_key, company)
+    may_create = access.has_perm(actor, "company", "create")
+    for row in rows:
+        values = row.clean
+        values["company"], values["new_company_name"] = None, ""
+        if values["company_id"] is not None:
+            values["company"] = by_id.get(values["company_id"])
+            if values["company"] is None:
+                row.errors.append(
+                    FieldError("company_id", "invalid_company", _("Choose a company you can see."))
+                )
+        elif values["company_name"]:
+            values["company"] = by_key.get(norm.name_key(values["company_name"]))
+            if values["company"] is None:
+                values["new_company_name"] = values["company_name"]
+                if not may_create:
+                    row.errors.append(
+                        FieldError(
+                            "company_id",
+                            "cannot_create_company",
+                            _("Choose an existing company from the list."),
+                        )
+                    )
+
+
+def guard_duplicates(actor: User, rows: list[Row]) -> None:
+    """One client, one card: phones and e-mails already on another card, or on an earlier row of this
+    batch, refuse the row. The values are locked first (uniqueness.serialise_on), so a concurrent writer
+    of the same value waits and then sees this batch's cards."""
+    serialise_on(
+        [("phone", p["number"]) for row in rows for p in row.clean["phones"]]
+        + [("email", e["address"]) for row in rows for e in row.clean["emails"]]
+    )
+    found = contact_duplicates_many(
+        actor, [(row.clean, row.current.pk if row.current else None) for row in rows]
+    )
+    earlier: dict[str, Row] = {}
+    for row, (errors, matches) in zip(rows, found, strict=True):
+        row.errors += errors
+        row.matches += matches
+        keys = _value_keys(row.clean)
+        if row.ok:
+            for name, key in keys:
+                first = earlier.get(key)
+                if first is not None:
+                    match = DuplicateMatch(
+                        kind="contact",
+                        pk=0,  # the earlier row's card: known once it is written
+                        label=_label(first.clean),
+                        field=name,
+                        value=key.split(":", 1)[1].split("/", 1)[0],
+                        visible=True,
+                        in_trash=False,
+                        owner_name=str(first.clean["owner"]) if first.clean.get("owner") else "",
+                    )
+                    row.matches.append(match)
+                    message = format_lazy(_("Already belongs to «{label}»."), label=match.label)
+                    row.errors.append(FieldError(name, "duplicate", message))
+        if row.ok:
+            for _name, key in keys:
+                earlier[key] = row
+
+
+def _value_keys(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """(error field, value key) of each phone and e-mail of a cleaned row."""
+    keys = [(f"phones.{i}", f"phone:{p['number']}/{p['extension']}") for i, p in enumerate(values["phones"])]
+    return keys + [(f"emails.{i}", f"email:{e['address']}") for i, e in enumerate(values["emails"])]
+
+
+def _label(values: dict[str, Any]) -> str:
+    return " ".join(p for p in (values["last_name"], values["first_name"], values["middle_name"]) if p) or "—"
+
+
+# -- 3. write and 4. journal (new cards) ------------------------------------------------------------------
+
+
+def write_new(actor: User, rows: list[Row], source: ChangeSource, batch: uuid.UUID | None) -> None:
+    """Insert the new cards of the rows that passed every check, their child rows, the journal and the
+    automatic timeline entries: one statement per table for the whole chunk."""
+    rows = [row for row in rows if row.ok]
+    if not rows:
+        return
+    now = timezone.now()
+    schema = schema_for("contact")
+    _create_new_companies(actor, rows, source, batch)
+    ids = bulk.allocate_ids(Contact, len(rows))
+    tags = tags_for_many([row.clean["tags"] for row in rows])
+    contacts, phones, emails, messengers, employments, changes, links = [], [], [], [], [], [], []
+    for row, pk in zip(rows, ids, strict=True):
+        values = row.clean
+        card = Contact(pk=pk, created_by=actor, created_at=now, updated_at=now)
+        assign_columns("contact", card, values)
+        card.record_type_id, card.custom, card.completeness = (
+            values["record_type_id"],
+            values["custom"],
+            values["completeness"],
+        )
+        card.owner, card.status = values["owner"], values["status"]
+        card.department_id = values["owner"].department_id if values["owner"] else None
+        card.name_key = values["name_key"]
+        card.status_changed_at = now if card.status_id else None
+        row.card = card
+        contacts.append(card)
+        for i, p in enumerate(values["phones"]):
+            verified = bool(p["verification"])
+            phones.append(
+                (
+                    pk,
+                    p["number"],
+                    p["extension"],
+                    norm.phone_tail(p["number"]),
+                    p["kind"],
+                    p["is_primary"],
+                    p["note"],
+                    now if verified else None,
+                    actor.pk if verified else None,
+                    p["verification"],
+                    i,
+                )
+            )
+        for i, e in enumerate(values["emails"]):
+            verified = bool(e["verification"])
+            emails.append(
+                (
+                    pk,
+                    e["address"],
+                    e["kind"],
+                    e["is_primary"],
+                    now if verified else None,
+                    actor.pk if verified else None,
+                    e["verification"],
+                    i,
+                )
+            )
+        messengers += [(pk, m["kind"], m["handle"], i) for i, m in enumerate(values["messengers"])]
+        if values["company"] is not None:
+            employments.append((pk, values["company"].pk, values["position"], True))
+        if card.status_id:
+            changes.append((pk, None, card.status_id, now, actor.pk))
+        links += [(pk, tags[name.casefold()].pk) for name in values["tags"]]
+    bulk.insert_objects(Contact, contacts)
+    bulk.insert_rows(ContactPhone, PHONE_COLUMNS, phones)
+    bulk.insert_rows(ContactEmail, EMAIL_COLUMNS, emails)
+    bulk.insert_rows(ContactMessenger, ("contact_id", "kind", "handle", "position"), messengers)
+    bulk.insert_rows(Employment, ("contact_id", "company_id", "position", "is_primary"), employments)
+    bulk.insert_rows(StatusChange, ("contact_id", "from_status_id", "to_status_id", "at", "by_id"), changes)
+    bulk.insert_rows(Contact.tags.through, ("contact_id", "tag_id"), links)
+    search_index.index_contacts(contacts, new=True)
+    audit_records(
+        actor=actor,
+        source=source,
+        action=AuditAction.CREATE,
+        batch=batch,
+        items=[
+            (card, diff({}, journal_of(row.clean, schema))) for row, card in zip(rows, contacts, strict=True)
+        ],
+    )
+    system_entries(
+        [
+            SystemEntry(
+                summary=_("Status: %(from)s → %(to)s") % {"from": "—", "to": str(row.clean["status"])},
+                actor=actor,
+                contact_id=row.card.pk,
+                about_field="contact.status",
+            )
+            for row in rows
+            if row.card is not None and row.card.status_id
+        ]
+    )
+
+
+PHONE_COLUMNS = (
+    "contact_id",
+    "number",
+    "extension",
+    "tail",
+    "kind",
+    "is_primary",
+    "note",
+    "verified_at",
+    "verified_by_id",
+    "verification_method",
+    "position",
+)
+EMAIL_COLUMNS = (
+    "contact_id",
+    "address",
+    "kind",
+    "is_primary",
+    "verified_at",
+    "verified_by_id",
+    "verification_method",
+    "position",
+)
+
+
+def _create_new_companies(
+    actor: User, rows: list[Row], source: ChangeSource, batch: uuid.UUID | None
+) -> None:
+    """Companies typed by name that do not exist yet: one per name, created (and journaled) with the first
+    row's owner, then linked to every row that named it."""
+    from crm.contacts.inputs import CompanyInput
+    from crm.contacts.services.company import company_create
+
+    made: dict[str, Company] = {}
+    for row in rows:
+        name = row.clean["new_company_name"]
+        if not name:
+            continue
+        key = norm.name_key(name)
+        if key not in made:
+            owner = row.clean["owner"]
+            made[key] = company_create(
+                actor=actor,
+                data=CompanyInput(name=name, owner_id=owner.pk if owner else None),
+                source=source,
+                batch=batch,
+            )
+        row.clean["company"] = made[key]
+
+
+def journal_of(values: dict[str, Any], schema: Schema | None = None) -> dict[str, Any]:
+    """The journal's snapshot of what a write stores, from its cleaned values (nothing is read back)."""
+    refs = {"owner": values["owner"], "status": values["status"], "company": values["company"]}
+    schema = schema or schema_for("contact")
+    return snapshot("contact", schema, values, refs, values["record_type_id"], values["custom"])
+
+
+def point_in_batch_matches(rows: list[Row]) -> None:
+    """A row refused for a value an earlier row of its batch holds names that row's card, now written."""
+    written = {key: row.card.pk for row in rows if row.card is not None for _f, key in _value_keys(row.clean)}
+    for row in rows:
+        if any(match.pk == 0 for match in row.matches):
+            keys = dict(_value_keys(row.clean))
+            row.matches = [
+                dataclasses.replace(m, pk=written.get(keys[m.field], 0)) if m.pk == 0 else m
+                for m in row.matches
+            ]

@@ -1,0 +1,201 @@
+"""One write path, batch-shaped (decision 0006): a single create is a batch of one through the same stages,
+so a batch of rows and the same rows written one by one give the same cards, the same journal and the same
+errors — duplicates between rows of one batch included — and a batch costs a handful of queries per chunk,
+not per row."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from crm.contacts.inputs import ContactInput, EmailInput, PhoneInput
+from crm.contacts.models import Company, Contact, ContactPhone, Employment, Tag
+from crm.contacts.services import contact_create, contacts_create
+from crm.contacts.testing import make_company, make_contact
+from crm.core.audit import SYSTEM
+from crm.core.errors import ValidationFailed
+from crm.core.models import AuditEntry
+
+
+def _rows(owner_id: int) -> list[ContactInput]:
+    """Good rows, a bad phone, a phone already in the base, and two rows sharing one e-mail."""
+    return [
+        ContactInput(
+            last_name="Первый",
+            phones=[PhoneInput("+7 912 100-00-01"), PhoneInput("8 (495) 100-00-02 доб. 5", kind="work")],
+            emails=[EmailInput("First@Example.RU")],
+            company_name="ООО Пакет",
+            position="Директор",
+            tags=["vip", "Новый тег"],
+            owner_id=owner_id,
+        ),
+        ContactInput(last_name="Плохой", phones=[PhoneInput("12345")]),
+        ContactInput(last_name="Занятой", phones=[PhoneInput("+7 912 999-99-99")]),
+        ContactInput(first_name="Второй", emails=[EmailInput("shared@example.ru")], company_name="ООО Пакет"),
+        ContactInput(first_name="Третий", emails=[EmailInput("SHARED@example.ru")], tags=["VIP"]),
+        ContactInput(last_name="Статусный", status_id=1, city="москва", birthday="01.02.1990"),
+    ]
+
+
+def _one_by_one(actor, rows):
+    results = []
+    for data in rows:
+        try:
+            results.append(("ok", contact_create(actor=actor, data=data, source=SYSTEM)))
+        except ValidationFailed as exc:
+            results.append(("refused", [(e.field, e.code) for e in exc.errors]))
+    return results
+
+
+def _state():
+    """Everything the writes left, without ids: cards with their rows, and the journal's changes."""
+    cards = []
+    for c in Contact.objects.order_by("pk").prefetch_related(
+        "phones", "emails", "tags", "employments__company"
+    ):
+        cards.append(
+            (
+                c.last_name,
+                c.first_name,
+                c.city,
+                c.birthday_display,
+                c.status_id,
+                c.owner_id,
+                c.department_id,
+                c.completeness,
+                [(p.number, p.extension, p.kind, p.is_primary, p.tail) for p in c.phones.all()],
+                [(e.address, e.is_primary) for e in c.emails.all()],
+                sorted(t.name for t in c.tags.all()),
+                [(e.company.name, e.position) for e in c.employments.all()],
+            )
+        )
+    journal = [
+        (e.action, e.object_type, e.object_repr, e.changes)
+        for e in AuditEntry.objects.filter(object_type__startswith="contacts.").order_by("pk")
+    ]
+    return cards, journal, sorted(Tag.objects.values_list("name", flat=True)), Company.objects.count()
+
+
+@pytest.fixture
+def taken(manager_a):
+    return make_contact(manager_a, last_name="Старожил", phone="+79129999999")
+
+
+def test_a_batch_and_the_same_rows_one_by_one_leave_the_same_cards_journal_and_errors(
+    manager_a, taken, django_db_blocker
+):
+    rows = _rows(manager_a.pk)
+    batch = contacts_create(actor=manager_a, rows=rows, source=SYSTEM)
+    in_batch = [
+        ("ok", row.card) if row.ok else ("refused", [(e.field, e.code) for e in row.errors])
+        for row in batch.rows
+    ]
+    after_batch = _state()
+    assert AuditEntry.objects.filter(batch=batch.id).count() == 4  # three cards and the new company
+
+    # The same rows one by one, on the same base: wipe what the batch wrote, keep the card that was there.
+    Contact.objects.exclude(pk=taken.pk).delete()
+    Company.objects.all().delete()
+    Tag.objects.all().delete()
+    AuditEntry.objects.exclude(object_id=taken.pk, object_type="contacts.contact").delete()
+    single = _one_by_one(manager_a, rows)
+    after_single = _state()
+
+    assert (
+        [kind for kind, _ in in_batch]
+        == [kind for kind, _ in single]
+        == ["ok", "refused", "refused", "ok", "refused", "ok"]
+    )
+    assert [v for k, v in in_batch if k == "refused"] == [v for k, v in single if k == "refused"]
+    assert after_batch == after_single
+
+
+def test_a_duplicate_between_rows_of_one_batch_names_the_earlier_rows_card(manager_a):
+    batch = contacts_create(
+        actor=manager_a,
+        rows=[
+            ContactInput(last_name="Раньше", phones=[PhoneInput("+7 912 555-00-11")]),
+            ContactInput(last_name="Позже", phones=[PhoneInput("8 912 555 00 11")]),
+        ],
+        source=SYSTEM,
+    )
+    first, second = batch.rows
+    assert first.ok
+    assert not second.ok
+    assert [(e.field, e.code) for e in second.errors] == [("phones.0", "duplicate")]
+    assert second.matches[0].pk == first.card.pk
+    assert "Раньше" in str(second.errors[0].message)
+    assert ContactPhone.objects.filter(number="+79125550011").count() == 1
+
+
+def test_a_batch_writes_in_a_fixed_number_of_queries_whatever_its_size(manager_a):
+    company = make_company(manager_a, name="ООО Опора")
+
+    def rows(count: int, offset: int) -> list[ContactInput]:
+        return [
+            ContactInput(
+                last_name=f"Пакетный {i}",
+                phones=[
+                    PhoneInput(f"+7 913 {offset + i:03d}-00-01"),
+                    PhoneInput(f"+7 913 {offset + i:03d}-00-02"),
+                ],
+                emails=[EmailInput(f"row{offset + i}@example.ru")],
+                company_id=company.pk,
+                tags=["опт", f"тег{i % 3}"],
+            )
+            for i in range(count)
+        ]
+
+    contacts_create(actor=manager_a, rows=rows(3, 500), source=SYSTEM)  # the tags exist from here on
+    with CaptureQueriesContext(connection) as ten:
+        contacts_create(actor=manager_a, rows=rows(10, 0), source=SYSTEM)
+    with CaptureQueriesContext(connection) as hundred:
+        contacts_create(actor=manager_a, rows=rows(100, 200), source=SYSTEM)
+    assert len(hundred) == len(ten), "\n".join(q["sql"][:150] for q in hundred.captured_queries)
+    assert Employment.objects.filter(company=company).count() == 113
+
+
+def test_a_single_create_costs_no_more_queries_than_before_the_batch_path(manager_a):
+    """Before the staged path this card (two phones, an e-mail, a company, an existing and a new tag, a
+    status) cost 39 queries and a card with one phone 23 (measured on the commit before issue 12)."""
+    company = make_company(manager_a, name="ООО Один")
+    make_contact(manager_a, last_name="Разогрев", tags=["vip"])  # tags and caches exist, as in real use
+    data = ContactInput(
+        last_name="Одиночка",
+        phones=[PhoneInput("+7 912 300-00-01"), PhoneInput("+7 495 300-00-02", kind="work")],
+        emails=[EmailInput("one@example.ru")],
+        company_id=company.pk,
+        tags=["vip", "новый"],
+        status_id=1,
+    )
+    with CaptureQueriesContext(connection) as queries:
+        contact_create(actor=manager_a, data=data, source=SYSTEM)
+    assert len(queries) <= 22, "\n".join(q["sql"][:120] for q in queries.captured_queries)
+    with CaptureQueriesContext(connection) as simple:
+        contact_create(
+            actor=manager_a, data=ContactInput(phones=[PhoneInput("+7 912 300-00-09")]), source=SYSTEM
+        )
+    assert len(simple) <= 13, "\n".join(q["sql"][:120] for q in simple.captured_queries)
+
+
+def test_an_update_costs_no_more_queries_than_before_the_batch_path(manager_a):
+    """49 queries before the staged path for this change of city and status (the commit before issue 12)."""
+    from crm.contacts.inputs import contact_input_from
+    from crm.contacts.services import contact_update
+
+    company = make_company(manager_a, name="ООО Один")
+    data = ContactInput(
+        last_name="Одиночка",
+        phones=[PhoneInput("+7 912 300-00-01"), PhoneInput("+7 495 300-00-02", kind="work")],
+        emails=[EmailInput("one@example.ru")],
+        company_id=company.pk,
+        tags=["vip", "новый"],
+        status_id=1,
+    )
+    card = contact_create(actor=manager_a, data=data, source=SYSTEM)
+    change = contact_input_from(Contact.objects.get(pk=card.pk))
+    change.city, change.status_id = "Казань", 2
+    with CaptureQueriesContext(connection) as queries:
+        contact_update(actor=manager_a, contact_id=card.pk, data=change, source=SYSTEM)
+    assert len(queries) <= 48
