@@ -24,7 +24,6 @@ from crm.core.models import ChangeChannel
 from crm.fields import services
 from crm.fields.models import FieldDefinition, Requirement
 from crm.fields.schema import FieldSpec, schema_for
-from crm.fields.values import display
 
 SOURCE = ChangeSource(channel=ChangeChannel.SYSTEM)
 
@@ -164,7 +163,6 @@ class CustomValues:
                 if schema.requirement(s, t.pk) in (Requirement.REQUIRED, Requirement.RECOMMENDED)
             ]
         self.names = {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)}
-        self.texts: dict[tuple[str, Any], str] = {}
 
     def segment(self) -> dict[str, Any]:
         """What ``measure`` needs of the segment field: its list and its most and least held options."""
@@ -246,18 +244,3 @@ class CustomValues:
             return 100
         have = sum(1 for s in wanted if (filled.get(s.key, False) if s.standard else s.key in values))
         return round(100 * have / len(wanted))
-
-    def journal(self, type_id: int, values: dict[str, Any]) -> dict[str, Any]:
-        """What ``contacts.services.contact.snapshot`` adds for the type and the custom values."""
-        snap: dict[str, Any] = {"record_type": self.schema.types[type_id].name_ru}
-        for key, value in values.items():
-            spec = self.schema.fields[key]
-            if spec.field_type in ("text", "url", "email", "phone", "datetime") or spec.key == "ltv":
-                text = display(spec, value, self.schema, self.names)  # too many distinct values to cache
-            else:
-                memo = (key, tuple(value) if isinstance(value, list) else value)
-                text = self.texts.get(memo)
-                if text is None:
-                    text = self.texts[memo] = display(spec, value, self.schema, self.names)
-            snap[f"custom.{key}"] = text
-        return snap

@@ -46,9 +46,12 @@ from crm.contacts.models import (
     Tag,
 )
 from crm.contacts.services import search_index
+from crm.contacts.services.card_values import snapshot
+from crm.core.audit import diff
 from crm.core.models import AuditEntry
 from crm.core.normalize import name_key
 from crm.fields import indexes
+from crm.fields.schema import schema_for
 
 OUT_DIR = Path(settings.BASE_DIR) / "var" / "bench"
 CHUNK = 20_000
@@ -64,17 +67,9 @@ ADMIN, MANAGER = "bench_admin", "bench_m01"  # the users `measure` logs in as
 
 # Column order of every bulk-loaded table; checked against the models so a schema change fails loudly.
 COLUMNS: dict[Any, tuple[str, ...]] = {
-    Company: words(
-        "id owner_id department_id notes source city address is_key created_at updated_at created_by_id "
-        "deleted_at deleted_by_id name legal_form inn kpp ogrn industry website size phone phone_ext email "
-        "name_key record_type_id custom completeness last_contact_at"
-    ),
+    Company: tuple(f.column for f in Company._meta.local_concrete_fields),
     Company.tags.through: ("id", "company_id", "tag_id"),
-    Contact: words(
-        "id owner_id department_id notes source city address is_key created_at updated_at created_by_id "
-        "deleted_at deleted_by_id last_name first_name middle_name birth_day birth_month birth_year "
-        "base_type status_id status_changed_at name_key record_type_id custom completeness last_contact_at"
-    ),
+    Contact: tuple(f.column for f in Contact._meta.local_concrete_fields),
     Contact.tags.through: ("id", "contact_id", "tag_id"),
     ContactPhone: words(
         "id contact_id number extension tail kind is_primary note verified_at verified_by_id "
@@ -87,8 +82,19 @@ COLUMNS: dict[Any, tuple[str, ...]] = {
     Employment: ("id", "contact_id", "company_id", "position", "is_primary"),
     StatusChange: ("id", "contact_id", "from_status_id", "to_status_id", "at", "by_id"),
     AuditEntry: words(
-        "id at actor_id actor_name channel ip action object_type object_id object_repr changes"
+        "id at actor_id actor_name channel ip action object_type object_id object_repr changes batch"
     ),
+}
+
+
+def _default(field: Any) -> Any:
+    value = field.get_default()
+    return json.dumps(value) if isinstance(value, dict | list) else value
+
+
+# What a card column the fill leaves alone holds (cards' columns follow the models and the declarations).
+DEFAULTS = {
+    model: {f.column: _default(f) for f in model._meta.local_concrete_fields} for model in (Company, Contact)
 }
 
 
@@ -231,6 +237,7 @@ class Generator:
         self.end = time.time()
         # A stream of its own, so the standard columns stay what they were before custom fields existed.
         self.custom = CustomValues(seed * 7 + 3, users["user_ids"], self.end)
+        self.company_schema = schema_for("company")
         self.loader = loader
         self.owners = users["owners"]  # [(id, department_id, full name)]
         self.manager_id = users["manager_id"]
@@ -258,6 +265,16 @@ class Generator:
         table = model._meta.db_table
         self.rows[table].append((self.next_id(table), *row))
 
+    def add_named(self, model: Any, values: dict[str, Any]) -> None:
+        """A card's row by column name; a column the fill does not set takes its field's default, so a
+        standard field declared tomorrow needs no change here."""
+        table = model._meta.db_table
+        defaults = DEFAULTS[model]
+        pk = self.next_id(table)
+        self.rows[table].append(
+            tuple(pk if c == "id" else values[c] if c in values else defaults[c] for c in COLUMNS[model])
+        )
+
     def flush(self) -> None:
         for model, columns in COLUMNS.items():
             table = model._meta.db_table
@@ -277,7 +294,7 @@ class Generator:
     def journal(
         self, at: float, owner: tuple[int, int, str], kind: str, pk: int, title: str, snap: dict
     ) -> None:
-        changes = {key: [None, value] for key, value in sorted(snap.items()) if value is not None}
+        changes = diff({}, snap)
         self.add(
             AuditEntry,
             self.loader.ts(at),
@@ -290,6 +307,7 @@ class Generator:
             pk,
             title[:255],
             json.dumps(changes),
+            None,  # no batch: the fixture stands for a base built over years
         )
 
     def unique_phone(self, prefix: str, digits: int) -> str:
@@ -347,30 +365,26 @@ class Generator:
             "phone_ext": "",
             "email": f"info@{domain}" if rng.random() < 0.6 else "",
         }
-        self.add(
+        self.add_named(
             Company,
-            owner[0],
-            owner[1],
-            *(row[k] for k in ("notes", "source", "city", "address", "is_key")),
-            ts(created),
-            ts(updated),
-            owner[0],
-            None,
-            None,
-            *(row[k] for k in COLUMNS[Company][13:24]),
-            name_key(name),
-            None,  # no record types of companies yet, so no custom values and a complete card
-            "{}",
-            100,
-            None,  # last contact: no timeline in this fill yet
+            row
+            | {
+                "owner_id": owner[0],
+                "department_id": owner[1],
+                "created_at": ts(created),
+                "updated_at": ts(updated),
+                "created_by_id": owner[0],
+                "name_key": name_key(name),
+            },
         )
         tags = rng.sample(self.tags, rng.choice((1, 1, 2))) if rng.random() < 0.2 else []
         for tag_id, _name in tags:
             self.add(Company.tags.through, pk, tag_id)
-        snap = {k: row[k] for k in COLUMNS[Company][13:24]} | {
-            k: row[k] for k in ("city", "address", "source", "notes", "is_key")
-        }
-        snap |= {"owner": owner[2], "tags": sorted(t for _i, t in tags)}
+        values = {k: row[k] for k in ("name", "legal_form", "inn", "kpp", "ogrn", "industry", "website")}
+        values |= {k: row[k] for k in ("size", "email", "city", "address", "source", "notes", "is_key")}
+        values |= {"phone": (row["phone"], ""), "legal_address": "", "owner_id": owner[0]}
+        values["tags"] = [t for _i, t in tags]
+        snap = snapshot("company", self.company_schema, values, {"owner": owner[2]}, None, {})
         self.journal(created, owner, "company", pk, name, snap)
         self.companies.append((pk, name, domain))
         self.by_owner.setdefault(owner[0], []).append((pk, name, domain))
@@ -408,28 +422,29 @@ class Generator:
         sampled = deleted is None and (
             sample or (mine and len(self.sample["manager_contacts"]) < 100 and pk % 7 == 0)
         )
-        row = (
-            owner[0],
-            owner[1],
-            notes,
-            source,
-            city,
-            "",
-            is_key,
-            ts(created),
-            ts(updated),
-            owner[0],
-            ts(deleted) if deleted else None,
-            owner[0] if deleted else None,
-            last,
-            first,
-            middle,
-            *(birthday or (None, None, None)),
-            base_type,
-            status[0] if status else None,
-            ts(created) if status else None,
-            name_key(full),
-        )
+        row = {
+            "owner_id": owner[0],
+            "department_id": owner[1],
+            "notes": notes,
+            "source": source,
+            "city": city,
+            "is_key": is_key,
+            "created_at": ts(created),
+            "updated_at": ts(updated),
+            "created_by_id": owner[0],
+            "deleted_at": ts(deleted) if deleted else None,
+            "deleted_by_id": owner[0] if deleted else None,
+            "last_name": last,
+            "first_name": first,
+            "middle_name": middle,
+            "birth_day": birthday[0] if birthday else None,
+            "birth_month": birthday[1] if birthday else None,
+            "birth_year": birthday[2] if birthday else None,
+            "base_type": base_type,
+            "status_id": status[0] if status else None,
+            "status_changed_at": ts(created) if status else None,
+            "name_key": name_key(full),
+        }
         if status:
             self.add(StatusChange, pk, None, status[0], ts(created), owner[0])
 
@@ -493,32 +508,45 @@ class Generator:
         type_id, custom = self.custom.card(base_type, sampled, person)
         filled = {"phones": True, "emails": bool(emails), "company": company is not None, "source": True}
         completeness = self.custom.completeness(type_id, filled, custom)
-        self.add(Contact, *row, type_id, json.dumps(custom), completeness, None)
+        self.add_named(
+            Contact,
+            row | {"record_type_id": type_id, "custom": json.dumps(custom), "completeness": completeness},
+        )
 
-        snap = self.custom.journal(type_id, custom) | {
+        values = {
             "last_name": last,
             "first_name": first,
             "middle_name": middle,
             "phones": [
-                national(n, e) + f" [{k}]" + (" *" if i == 0 else "") for i, (n, e, k) in enumerate(phones)
+                {"number": n, "extension": e, "kind": k, "is_primary": i == 0, "note": "", "verification": ""}
+                for i, (n, e, k) in enumerate(phones)
             ],
-            "emails": [a + f" [{k}]" + (" *" if i == 0 else "") for i, (a, k) in enumerate(emails)],
-            "messengers": [f"telegram: {m}" for m in messengers],
+            "emails": [
+                {"address": a, "kind": k, "is_primary": i == 0, "verification": ""}
+                for i, (a, k) in enumerate(emails)
+            ],
+            "messengers": [{"kind": "telegram", "handle": m} for m in messengers],
+            "company_id": company[0] if company else None,
+            "company_name": "",
+            "position": position if company else "",
+            "status_id": status[0] if status else None,
             "city": city,
             "address": "",
-            "birthday": ""
-            if not birthday
-            else f"{birthday[0]:02d}.{birthday[1]:02d}" + (f".{birthday[2]}" if birthday[2] else ""),
+            "birthday": birthday or (None, None, None),
             "source": source,
-            "owner": owner[2],
+            "owner_id": owner[0],
             "base_type": base_type,
-            "status": status[1] if status else None,
             "is_key": is_key,
-            "tags": sorted(t for _i, t in tags),
+            "tags": [t for _i, t in tags],
             "notes": notes,
-            "company": company[1] if company else None,
-            "position": position if company else "",
         }
+        refs = {
+            "owner": owner[2],
+            "status": status[1] if status else None,
+            "company": company[1] if company else None,
+        }
+        # The product's own journal snapshot (crm.contacts.services.card_values), not a copy of it.
+        snap = snapshot("contact", self.custom.schema, values, refs, type_id, custom, self.custom.names)
         self.journal(created, owner, "contact", pk, full, snap)
 
         if sampled:

@@ -500,9 +500,15 @@ def _primary_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: not row["is_primary"])
 
 
+def phone_text(number: str, extension: str) -> str:
+    """A phone as the journal keeps it: E.164 and the extension in RFC 3966 style. Canonical, so a write is
+    journaled without formatting; the journal's reader shows it in the national format."""
+    return number + (f";ext={extension}" if extension else "")
+
+
 def _journal_phones(rows: list[dict[str, Any]]) -> list[str]:
     return [
-        norm.format_phone(p["number"], p["extension"])
+        phone_text(p["number"], p["extension"])
         + (f" [{p['kind']}]" if p["kind"] else "")
         + (" *" if p["is_primary"] else "")
         + (f" ✓{p['verification']}" if p["verification"] else "")
@@ -596,7 +602,7 @@ KINDS: dict[str, Kind] = {
             _clean_phone,
             _stored_phone,
             _phone_input,
-            journal=lambda v: norm.format_phone(*v) if v[0] else "",
+            journal=lambda v: phone_text(*v) if v[0] else "",
             filled=lambda v: bool(v[0]),
             api_default="",
             assign=_set_phone,

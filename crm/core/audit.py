@@ -86,7 +86,8 @@ def audit_records(
     items: Sequence[tuple[models.Model, dict[str, Any]]],
     batch: Any = None,
 ) -> None:
-    """Many journal entries in one insert, each ``(object, changes)``, under one batch id."""
+    """Many journal entries in one insert, each ``(object, changes)``, under one batch id. The changes are
+    what ``diff`` returns (already JSON-safe)."""
     from crm.core import bulk
 
     bulk.insert_objects(

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,26 +41,35 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     return list(range(start, start + count))
 
 
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
 def _stored(value: Any, pg: bool) -> Any:
-    """A value as the database driver takes it outside the ORM."""
+    """A value as the database driver takes it outside the ORM, stored as Django stores it."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    if not pg and isinstance(value, datetime.datetime):
-        # Django keeps SQLite timestamps as naive UTC text.
-        return value.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(" ")
+        return json.dumps(value)
+    if not pg:
+        if isinstance(value, datetime.datetime):  # SQLite: naive UTC text
+            return value.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(" ")
+        if isinstance(value, uuid.UUID):  # SQLite: 32 hex digits
+            return value.hex
     return value
 
 
 def insert_objects(model: type[models.Model], objs: list[Any]) -> None:
     """Insert unsaved model instances (their primary keys set, or left to the database) in one statement
-    (COPY on PostgreSQL past a few rows); their fields' own conversions prepare the values."""
+    (COPY on PostgreSQL past a few rows). Their values must be plain: text, numbers, booleans, datetimes,
+    JSON-able dicts and lists, UUIDs (what the card and journal models hold)."""
     if not objs:
         return
     fields = [f for f in model._meta.concrete_fields if not (f.primary_key and objs[0].pk is None)]
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
-    rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
+    names = [f.attname for f in fields]
+    rows = [[getattr(obj, name) for name in names] for obj in objs]
     insert_rows(model, [str(f.column) for f in fields], rows)
 
 
@@ -71,9 +82,17 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     pg = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         if pg and len(rows) >= COPY_FROM:
+            started = time.monotonic()
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row([_stored(v, pg) for v in row])
+            if connection.queries_logged:  # COPY bypasses Django's cursor: count it like any statement
+                connection.queries_log.append(
+                    {
+                        "sql": f"COPY {table} ({names}) FROM STDIN -- {len(rows)} rows",
+                        "time": f"{time.monotonic() - started:.3f}",
+                    }
+                )
             return
         marks = ", ".join(["%s"] * len(columns))
         prepared = [[_stored(v, pg) for v in row] for row in rows]

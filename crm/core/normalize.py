@@ -129,8 +129,29 @@ def _region(number: phonenumbers.PhoneNumber) -> str:
     return phonenumbers.region_code_for_country_code(number.country_code or 0)
 
 
+# The common case of a Russian number and nothing else ("8 (912) 345-67-89", "+7 912 345 67 89"): what the
+# full path below would make of it, without asking phonenumbers to parse it (an import spends most of its
+# time there). A national number starting with 0 is left to the full path.
+_PLAIN_RU = re.compile(
+    r"^(\+7|7|8)?[\s(\-]*([1-9][0-9]{2})[\s)\-]*([0-9]{3})[\s\-]*([0-9]{2})[\s\-]*([0-9]{2})$"
+)
+
+
+def _plain_russian(text: str, default_region: str) -> Phone | None:
+    match = _PLAIN_RU.match(text)
+    if match is None or (match.group(1) is None and default_region.upper() not in _TRUNK_EIGHT):
+        return None
+    national = "".join(match.groups()[1:])
+    number = phonenumbers.PhoneNumber(country_code=7, national_number=int(national))
+    return Phone(e164="+7" + national, extension="", region=_region(number), note="")
+
+
 def normalize_phone(raw: str, default_region: str = "RU") -> Phone:
     text = unicodedata.normalize("NFKC", raw).strip().lstrip("'").strip()
+    return _plain_russian(text, default_region) or _normalize_phone_fully(text, default_region)
+
+
+def _normalize_phone_fully(text: str, default_region: str) -> Phone:
     text = _TEL_PREFIX.sub("", text)
     if not text:
         raise NormalizationError("too_short", _MSG_PHONE_SHORT)

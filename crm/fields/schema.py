@@ -117,6 +117,8 @@ class Schema:
     lists: dict[int, tuple[str, str, str]]  # id → (key, name_ru, name_en)
     types: dict[int, TypeSpec]
     access: dict[tuple[str, int], str] = field(default_factory=dict)  # (key, role id) → level
+    # A schema never changes once built (a new token builds a new one), so per-type answers are kept.
+    _per_type: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # ---------------------------------------------------------------------------------------- fields
     def active(self) -> list[FieldSpec]:
@@ -177,7 +179,23 @@ class Schema:
 
     def on_type(self, type_id: int | None) -> list[FieldSpec]:
         """The active fields a card of this type carries."""
-        return [f for f in self.active() if self.requirement(f, type_id) != Requirement.HIDDEN]
+        key = ("on_type", type_id)
+        if key not in self._per_type:
+            self._per_type[key] = [
+                f for f in self.active() if self.requirement(f, type_id) != Requirement.HIDDEN
+            ]
+        return list(self._per_type[key])
+
+    def wanted(self, type_id: int | None) -> list[FieldSpec]:
+        """The fields a card of this type should have filled: its required and recommended ones."""
+        key = ("wanted", type_id)
+        if key not in self._per_type:
+            self._per_type[key] = [
+                s
+                for s in self.on_type(type_id)
+                if self.requirement(s, type_id) in (Requirement.REQUIRED, Requirement.RECOMMENDED)
+            ]
+        return list(self._per_type[key])
 
     # ---------------------------------------------------------------------------------------- options
     def option(self, pk: Any) -> Option | None:

@@ -112,11 +112,7 @@ def completeness(
     schema: Schema, type_id: int | None, filled: dict[str, bool], custom: dict[str, Any]
 ) -> tuple[int, list[FieldSpec]]:
     """Percent of the type's required and recommended fields that are filled, and the missing ones."""
-    wanted = [
-        s
-        for s in schema.on_type(type_id)
-        if schema.requirement(s, type_id) in (Requirement.REQUIRED, Requirement.RECOMMENDED)
-    ]
+    wanted = schema.wanted(type_id)
     if not wanted:
         return 100, []
     missing = [

@@ -43,9 +43,11 @@ def snapshot(
     refs: dict[str, Any],
     record_type_id: int | None,
     custom: dict[str, Any] | None,
+    names: dict[int, str] | None = None,
 ) -> dict[str, Any]:
     """What the journal compares: declared values as readable text, references by name, the record type
-    and custom values as readable text."""
+    and custom values as readable text (``names``: of the users custom values point at, read once for a
+    whole batch; read here when not given)."""
     result: dict[str, Any] = {}
     for decl in declared(kind):
         if not decl.key:
@@ -57,5 +59,6 @@ def snapshot(
             result[decl.key] = decl.kind.journal(values[decl.attr])
     record_type = schema.types.get(record_type_id) if record_type_id else None
     result["record_type"] = record_type.name_ru if record_type else None
-    names = custom_values.user_names(schema, [custom or {}])
+    if names is None:
+        names = custom_values.user_names(schema, [custom or {}])
     return result | custom_values.journal_values(schema, custom or {}, names)

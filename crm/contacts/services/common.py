@@ -17,20 +17,30 @@ from crm.fields.schema import Schema
 C = TypeVar("C", bound=models.Model)
 
 
-def keep_locked_fields(
-    actor: User, schema: Schema, type_id: int | None, inputs: dict[str, tuple[str, ...]], data: Any, kept: Any
-) -> None:
-    """Standard fields the actor may not change (read-only or hidden for their role, switched off, or not on
-    the card's type) keep the card's values (``kept``: the current values, or the defaults of a new card)
-    whatever the request carried: a form that does not show a field must not blank it."""
+def locked_attrs(
+    actor: User, schema: Schema, type_id: int | None, inputs: dict[str, tuple[str, ...]]
+) -> list[str]:
+    """The input attributes of standard fields the actor may not change on a card of this type: read-only
+    or hidden for their role, switched off, or not on the type."""
+    locked: list[str] = []
     for key, attributes in inputs.items():
         spec = schema.fields.get(key)
         if spec is None:
             continue
         if schema.can_edit(actor, key) and schema.requirement(spec, type_id) != Requirement.HIDDEN:
             continue
-        for attribute in attributes:
-            setattr(data, attribute, getattr(kept, attribute))
+        locked += attributes
+    return locked
+
+
+def keep_locked_fields(
+    actor: User, schema: Schema, type_id: int | None, inputs: dict[str, tuple[str, ...]], data: Any, kept: Any
+) -> None:
+    """Standard fields the actor may not change keep the card's values (``kept``: the current values, or
+    the defaults of a new card) whatever the request carried: a form that does not show a field must not
+    blank it."""
+    for attribute in locked_attrs(actor, schema, type_id, inputs):
+        setattr(data, attribute, getattr(kept, attribute))
 
 
 def resolve_owner(actor: User, owner_id: int | None, errors: list[FieldError]) -> User | None:

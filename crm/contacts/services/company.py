@@ -25,17 +25,31 @@ from crm.contacts.services.common import (
     tags_for,
 )
 from crm.contacts.services.uniqueness import guard_company
+from crm.core import bulk
 from crm.core import normalize as norm
-from crm.core.audit import ChangeSource, audit_record, diff
+from crm.core.audit import ChangeSource, audit_record, audit_records, diff
 from crm.core.errors import FieldError, NotFound, ValidationFailed
 from crm.core.models import AuditAction
 from crm.fields import values as custom_values
-from crm.fields.schema import schema_for
+from crm.fields.schema import Schema, schema_for
 
 
 def _clean(actor: User, data: CompanyInput, current: Company | None) -> dict[str, Any]:
     errors: list[FieldError] = []
-    schema = schema_for("company")
+    clean = _clean_values(actor, schema_for("company"), data, current, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def _clean_values(
+    actor: User,
+    schema: Schema,
+    data: CompanyInput,
+    current: Company | None,
+    errors: list[FieldError],
+    owner_checked: User | None = None,
+) -> dict[str, Any]:
     type_id = custom_values.clean_type(
         schema, data.record_type_id, current.record_type_id if current else None, errors
     )
@@ -44,10 +58,13 @@ def _clean(actor: User, data: CompanyInput, current: Company | None) -> dict[str
     clean = clean_row("company", data, schema, errors)
     if not clean["name"]:
         errors.append(FieldError("name", "required", _("Enter the company's name.")))
-    owner_id = clean["owner_id"]
-    if owner_id is None:
-        owner_id = current.owner_id if current else actor.pk
-    clean["owner"] = resolve_owner(actor, owner_id, errors)
+    if owner_checked is not None:
+        clean["owner"] = owner_checked
+    else:
+        owner_id = clean["owner_id"]
+        if owner_id is None:
+            owner_id = current.owner_id if current else actor.pk
+        clean["owner"] = resolve_owner(actor, owner_id, errors)
     custom_values.clean_configured(
         schema=schema,
         actor=actor,
@@ -58,9 +75,46 @@ def _clean(actor: User, data: CompanyInput, current: Company | None) -> dict[str
         clean=clean,
         errors=errors,
     )
-    if errors:
-        raise ValidationFailed(errors)
     return clean
+
+
+def companies_named(
+    *, actor: User, names: list[tuple[str, User | None]], source: ChangeSource, batch: uuid.UUID | None
+) -> list[Company]:
+    """New companies known only by their name and owner (typed on a person's card or in an import row),
+    created in one insert per table with their journal entries. The owners were checked by the caller;
+    a name alone carries no INN, so there is no duplicate to guard."""
+    access.require(actor, "company", "create")
+    schema = schema_for("company")
+    now = timezone.now()
+    cleaned = []
+    for name, owner in names:
+        errors: list[FieldError] = []
+        data = CompanyInput(name=name, owner_id=owner.pk if owner else None)
+        values = _clean_values(actor, schema, data, None, errors, owner_checked=owner)
+        if errors:
+            raise ValidationFailed(errors)
+        cleaned.append(values)
+    companies = []
+    for pk, values in zip(bulk.allocate_ids(Company, len(cleaned)), cleaned, strict=True):
+        company = Company(pk=pk, created_by=actor, created_at=now, updated_at=now)
+        assign_columns("company", company, values)
+        company.record_type_id, company.custom = values["record_type_id"], values["custom"]
+        company.completeness = values["completeness"]
+        company.owner = values["owner"]
+        company.department_id = values["owner"].department_id if values["owner"] else None
+        company.name_key = norm.name_key(company.name)
+        companies.append(company)
+    bulk.insert_objects(Company, companies)
+    search_index.index_companies(companies, new=True)
+    audit_records(
+        actor=actor,
+        source=source,
+        action=AuditAction.CREATE,
+        batch=batch,
+        items=[(c, diff({}, _snapshot_of_write(v, schema))) for c, v in zip(companies, cleaned, strict=True)],
+    )
+    return companies
 
 
 def snapshot(company: Company) -> dict[str, Any]:
@@ -76,10 +130,10 @@ def snapshot(company: Company) -> dict[str, Any]:
     )
 
 
-def _snapshot_of_write(clean: dict[str, Any]) -> dict[str, Any]:
+def _snapshot_of_write(clean: dict[str, Any], schema: Schema | None = None) -> dict[str, Any]:
     return card_snapshot(
         "company",
-        schema_for("company"),
+        schema or schema_for("company"),
         clean,
         {"owner": clean["owner"]},
         clean["record_type_id"],

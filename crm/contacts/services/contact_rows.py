@@ -41,7 +41,7 @@ from crm.contacts.models import (
 )
 from crm.contacts.services import search_index
 from crm.contacts.services.card_values import assign_columns, clean_row, snapshot
-from crm.contacts.services.common import keep_locked_fields, tags_for_many
+from crm.contacts.services.common import locked_attrs, tags_for_many
 from crm.contacts.services.uniqueness import contact_duplicates_many, serialise_on
 from crm.core import bulk
 from crm.core import normalize as norm
@@ -86,17 +86,22 @@ class Batch:
 def clean(actor: User, rows: Iterable[Row]) -> None:
     """Every row alone: normalised and validated, no database (user-type custom fields excepted)."""
     schema = schema_for("contact")
+    locked: dict[int | None, list[str]] = {}  # by record type: the same for every row of a type
     for row in rows:
-        row.clean = _clean_one(actor, schema, row)
+        row.clean = _clean_one(actor, schema, row, locked)
 
 
-def _clean_one(actor: User, schema: Schema, row: Row) -> dict[str, Any]:
+def _clean_one(actor: User, schema: Schema, row: Row, locked: dict[int | None, list[str]]) -> dict[str, Any]:
     data, current, errors = row.data, row.current, row.errors
     type_id = custom_values.clean_type(
         schema, data.record_type_id, current.record_type_id if current else None, errors
     )
-    kept = contact_input_from(current) if current is not None else ContactInput()
-    keep_locked_fields(actor, schema, type_id, input_attrs("contact"), data, kept)
+    if type_id not in locked:
+        locked[type_id] = locked_attrs(actor, schema, type_id, input_attrs("contact"))
+    if locked[type_id]:  # what the actor may not change keeps the card's value (a new card: the default)
+        kept = contact_input_from(current) if current is not None else ContactInput()
+        for attribute in locked[type_id]:
+            setattr(data, attribute, getattr(kept, attribute))
     values = clean_row("contact", data, schema, errors)
     if values["owner_id"] is None:
         values["owner_id"] = current.owner_id if current is not None else actor.pk
@@ -338,13 +343,15 @@ def write_new(actor: User, rows: list[Row], source: ChangeSource, batch: uuid.UU
     bulk.insert_rows(StatusChange, ("contact_id", "from_status_id", "to_status_id", "at", "by_id"), changes)
     bulk.insert_rows(Contact.tags.through, ("contact_id", "tag_id"), links)
     search_index.index_contacts(contacts, new=True)
+    names = custom_values.user_names(schema, [row.clean["custom"] for row in rows])
     audit_records(
         actor=actor,
         source=source,
         action=AuditAction.CREATE,
         batch=batch,
         items=[
-            (card, diff({}, journal_of(row.clean, schema))) for row, card in zip(rows, contacts, strict=True)
+            (card, diff({}, journal_of(row.clean, schema, names)))
+            for row, card in zip(rows, contacts, strict=True)
         ],
     )
     system_entries(
@@ -390,32 +397,35 @@ def _create_new_companies(
     actor: User, rows: list[Row], source: ChangeSource, batch: uuid.UUID | None
 ) -> None:
     """Companies typed by name that do not exist yet: one per name, created (and journaled) with the first
-    row's owner, then linked to every row that named it."""
-    from crm.contacts.inputs import CompanyInput
-    from crm.contacts.services.company import company_create
+    row's owner in one insert, then linked to every row that named it."""
+    from crm.contacts.services.company import companies_named
 
-    made: dict[str, Company] = {}
+    first: dict[str, tuple[str, Any]] = {}
     for row in rows:
         name = row.clean["new_company_name"]
-        if not name:
-            continue
-        key = norm.name_key(name)
-        if key not in made:
-            owner = row.clean["owner"]
-            made[key] = company_create(
-                actor=actor,
-                data=CompanyInput(name=name, owner_id=owner.pk if owner else None),
-                source=source,
-                batch=batch,
-            )
-        row.clean["company"] = made[key]
+        if name:
+            first.setdefault(norm.name_key(name), (name, row.clean["owner"]))
+    if not first:
+        return
+    made = dict(
+        zip(
+            first,
+            companies_named(actor=actor, names=list(first.values()), source=source, batch=batch),
+            strict=True,
+        )
+    )
+    for row in rows:
+        if row.clean["new_company_name"]:
+            row.clean["company"] = made[norm.name_key(row.clean["new_company_name"])]
 
 
-def journal_of(values: dict[str, Any], schema: Schema | None = None) -> dict[str, Any]:
+def journal_of(
+    values: dict[str, Any], schema: Schema | None = None, names: dict[int, str] | None = None
+) -> dict[str, Any]:
     """The journal's snapshot of what a write stores, from its cleaned values (nothing is read back)."""
     refs = {"owner": values["owner"], "status": values["status"], "company": values["company"]}
     schema = schema or schema_for("contact")
-    return snapshot("contact", schema, values, refs, values["record_type_id"], values["custom"])
+    return snapshot("contact", schema, values, refs, values["record_type_id"], values["custom"], names)
 
 
 def point_in_batch_matches(rows: list[Row]) -> None:

@@ -1,3 +1,4 @@
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -37,13 +38,25 @@ def journal_value(field: str, value: Any, object_type: str = "") -> str:
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(_phones_shown(str(v)) for v in value)
+    if isinstance(value, str):
+        value = _phones_shown(value)
     if value is True:
         return "✓"
     if value is False:
         return "✗"
     labels = VALUE_LABELS.get(f"{object_type}:{field}") or VALUE_LABELS.get(field, {})
     return str(labels.get(value, value))
+
+
+_JOURNAL_PHONE = re.compile(r"\+\d{8,15}(?:;ext=(\d{1,10}))?")
+
+
+def _phones_shown(text: str) -> str:
+    """Phones the journal keeps as E.164 ("+79123456789;ext=5") in the national format people read."""
+    from crm.core.normalize import format_phone
+
+    return _JOURNAL_PHONE.sub(lambda m: format_phone(m.group(0).split(";")[0], m.group(1) or ""), text)
 
 
 @register.filter

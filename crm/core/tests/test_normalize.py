@@ -743,3 +743,19 @@ def test_single_digit_change_to_a_valid_ogrn_fails(pair: tuple[str, str]) -> Non
     assume(modulus - 10 <= int(ogrn[:-1]) % modulus <= 9)
     with pytest.raises(NormalizationError):
         normalize_ogrn(typo)
+
+
+@given(
+    st.sampled_from(["+7", "8", "7", ""]),
+    st.integers(min_value=100, max_value=999),
+    st.integers(min_value=0, max_value=9_999_999),
+    st.sampled_from([" ({}) {}-{}-{}", " {} {} {} {}", "{}{}{}{}", "-{}-{}-{}-{}"]),
+)
+def test_the_quick_path_for_plain_russian_numbers_gives_what_the_full_path_gives(prefix, code, rest, layout):
+    from crm.core.normalize import _normalize_phone_fully, _plain_russian
+
+    digits = f"{rest:07d}"
+    text = (prefix + layout.format(code, digits[:3], digits[3:5], digits[5:])).strip()
+    quick = _plain_russian(text, "RU")
+    assert quick is not None
+    assert quick == _normalize_phone_fully(text, "RU")
