@@ -283,12 +283,10 @@ def _one_primary(rows: list[dict[str, Any]]) -> None:
 
 
 def _valid_row(item: Any, i: int, decl: Declared, kinds: Any, what: Any, errors: list[FieldError]) -> bool:
-    from crm.contacts.models import VerificationMethod
-
     if item.kind not in kinds:
         errors.append(FieldError(f"{decl.attr}.{i}", "invalid_kind", what))
         return False
-    if item.verification not in ("", *VerificationMethod.values):
+    if item.verification and item.verification not in _choices("VerificationMethod"):
         errors.append(
             FieldError(f"{decl.attr}.{i}", "invalid_verification", _("Unknown way of confirmation."))
         )
@@ -296,12 +294,23 @@ def _valid_row(item: Any, i: int, decl: Declared, kinds: Any, what: Any, errors:
     return True
 
 
+_CHOICES: dict[str, frozenset[str]] = {}
+
+
+def _choices(name: str) -> frozenset[str]:
+    """The codes of one of the contacts' choice enums, read once (the models load after this module)."""
+    if name not in _CHOICES:
+        from crm.contacts import models
+
+        _CHOICES[name] = frozenset(getattr(models, name).values)
+    return _CHOICES[name]
+
+
 def _as_item(value: Any, cls: type) -> Any:
     return cls(**value) if isinstance(value, dict) else value
 
 
 def _clean_phones(raw: Any, decl: Declared, errors: list[FieldError]) -> list[dict[str, Any]]:
-    from crm.contacts.models import PhoneKind
 
     result: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
@@ -314,7 +323,7 @@ def _clean_phones(raw: Any, decl: Declared, errors: list[FieldError]) -> list[di
             errors.append(FieldError(f"{decl.attr}.{i}", exc.code, exc.message))
             continue
         if not _valid_row(
-            item, i, decl, PhoneKind.values, _("Choose a kind of phone from the list."), errors
+            item, i, decl, _choices("PhoneKind"), _("Choose a kind of phone from the list."), errors
         ):
             continue
         key = (phone.e164, phone.extension)
@@ -336,7 +345,6 @@ def _clean_phones(raw: Any, decl: Declared, errors: list[FieldError]) -> list[di
 
 
 def _clean_emails(raw: Any, decl: Declared, errors: list[FieldError]) -> list[dict[str, Any]]:
-    from crm.contacts.models import EmailKind
 
     result: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -349,7 +357,7 @@ def _clean_emails(raw: Any, decl: Declared, errors: list[FieldError]) -> list[di
             errors.append(FieldError(f"{decl.attr}.{i}", exc.code, exc.message))
             continue
         if not _valid_row(
-            item, i, decl, EmailKind.values, _("Choose a kind of e-mail from the list."), errors
+            item, i, decl, _choices("EmailKind"), _("Choose a kind of e-mail from the list."), errors
         ):
             continue
         if address in seen:
@@ -368,13 +376,12 @@ def _clean_emails(raw: Any, decl: Declared, errors: list[FieldError]) -> list[di
 
 
 def _clean_messengers(raw: Any, decl: Declared, errors: list[FieldError]) -> list[dict[str, Any]]:
-    from crm.contacts.models import MessengerKind
 
     result = []
     for i, item in enumerate(_as_item(m, MessengerInput) for m in raw or []):
         if not (item.handle or "").strip():
             continue
-        if item.kind not in MessengerKind.values:
+        if item.kind not in _choices("MessengerKind"):
             errors.append(
                 FieldError(f"{decl.attr}.{i}", "invalid_kind", _("Choose a messenger from the list."))
             )

@@ -33,7 +33,10 @@ SYSTEM = ChangeSource(channel=ChangeChannel.SYSTEM)
 
 def jsonable(value: Any) -> Any:
     """Journal values must survive JSON: dates become ISO strings, models their text."""
-    if value is None or isinstance(value, bool | int | float | str):
+    kind = type(value)
+    if kind is str or value is None or kind is bool or kind is int or kind is float:
+        return value
+    if kind is list and all(type(v) is str for v in value):
         return value
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
@@ -88,11 +91,28 @@ def audit_records(
 ) -> None:
     """Many journal entries in one insert, each ``(object, changes)``, under one batch id. The changes are
     what ``diff`` returns (already JSON-safe)."""
+    from django.utils import timezone
+
     from crm.core import bulk
 
-    bulk.insert_objects(
-        AuditEntry, [_row(actor, source, action, obj, changes, batch) for obj, changes in items]
+    has_actor = bool(getattr(actor, "pk", None))
+    actor_name = (actor.get_full_name() or actor.get_username()) if has_actor else ""
+    head = (
+        timezone.now(),
+        actor.pk if has_actor else None,
+        actor_name,
+        source.channel,
+        source.ip,
+        str(action),
     )
+    rows = [(*head, obj._meta.label_lower, obj.pk, str(obj)[:255], changes, batch) for obj, changes in items]
+    bulk.insert_rows(AuditEntry, AUDIT_COLUMNS, rows)
+
+
+AUDIT_COLUMNS = (
+    *("at", "actor_id", "actor_name", "channel", "ip", "action"),
+    *("object_type", "object_id", "object_repr", "changes", "batch"),
+)
 
 
 def audit_record(

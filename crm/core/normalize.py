@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import phonenumbers
 from django.utils.translation import gettext_lazy as _
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
@@ -230,6 +230,23 @@ _ROLE_WORDS = (
 _ROLE_LOCAL = frozenset(_ROLE_WORDS.split())
 
 
+# The common case (ivan.petrov@firma.ru): plain ASCII that email-validator would return unchanged. Anything
+# else (other characters, IDN or "xn--" domains, doubled hyphens, special-use zones) takes the full path.
+_PLAIN_EMAIL = re.compile(
+    r"^(?=.{6,254}$)(?=[^@]{1,64}@)[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@"
+    r"(?!.*--)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+)
+_SPECIAL_ZONES = tuple(SPECIAL_USE_DOMAIN_NAMES)
+
+
+def _plain_email(text: str) -> str | None:
+    if _PLAIN_EMAIL.match(text):
+        domain = text.rsplit("@", 1)[1]
+        if not any(domain == zone or domain.endswith("." + zone) for zone in _SPECIAL_ZONES):
+            return text
+    return None
+
+
 def normalize_email(raw: str) -> str:
     text = raw.strip()
     if text[:7].lower() == "mailto:":
@@ -239,6 +256,8 @@ def normalize_email(raw: str) -> str:
     if text.startswith("/"):  # Outlook's "EX" type: /o=ExchangeLabs/ou=.../cn=Recipients/cn=...
         raise NormalizationError("invalid_email", _MSG_EMAIL_X500)
     text = text.lower()
+    if plain := _plain_email(text):
+        return plain
     try:
         return validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError:

@@ -100,10 +100,10 @@ def required_standard_errors(
     *, schema: Schema, actor: Any, type_id: int | None, filled: dict[str, bool], errors: list[FieldError]
 ) -> None:
     """Standard fields required on this type (for the actor who can fill them) that are empty."""
-    for spec in schema.on_type(type_id):
-        if not spec.standard or not schema.can_edit(actor, spec.key):
+    for spec in schema.wanted(type_id):
+        if not spec.standard or schema.requirement(spec, type_id) != Requirement.REQUIRED:
             continue
-        empty = schema.requirement(spec, type_id) == Requirement.REQUIRED and not filled.get(spec.key, True)
+        empty = not filled.get(spec.key, True) and schema.can_edit(actor, spec.key)
         if empty and not any(e.field.split(".")[0] == spec.form_field for e in errors):
             errors.append(FieldError(spec.form_field, "required", required_message(spec)))
 
@@ -145,8 +145,9 @@ def clean_configured(
         creating=current is None,
         errors=errors,
     )
-    required_standard_errors(schema=schema, actor=actor, type_id=type_id, filled=filled(clean), errors=errors)
-    clean["completeness"], _missing = completeness(schema, type_id, filled(clean), clean["custom"])
+    standard = filled(clean)
+    required_standard_errors(schema=schema, actor=actor, type_id=type_id, filled=standard, errors=errors)
+    clean["completeness"], _missing = completeness(schema, type_id, standard, clean["custom"])
 
 
 # ---------------------------------------------------------------------------------------------- display

@@ -759,3 +759,39 @@ def test_the_quick_path_for_plain_russian_numbers_gives_what_the_full_path_gives
     quick = _plain_russian(text, "RU")
     assert quick is not None
     assert quick == _normalize_phone_fully(text, "RU")
+
+
+@given(
+    st.from_regex(
+        r"[a-z0-9_+-]{1,12}(\.[a-z0-9_+-]{1,8}){0,2}@([a-z0-9][a-z0-9-]{0,8}\.){1,3}[a-z]{2,6}",
+        fullmatch=True,
+    )
+)
+def test_the_quick_path_for_plain_emails_accepts_only_what_email_validator_returns_unchanged(address):
+    from email_validator import EmailNotValidError, validate_email
+
+    from crm.core.normalize import _plain_email
+
+    quick = _plain_email(address)
+    try:
+        full = validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError:
+        full = None
+    if quick is not None:
+        assert quick == full
+
+
+def test_the_quick_path_takes_the_usual_addresses_and_leaves_the_rest():
+    from crm.core.normalize import _plain_email
+
+    assert _plain_email("ivan.petrov@firma.ru") == "ivan.petrov@firma.ru"
+    assert _plain_email("i_petrov+crm@mail.example.com") == "i_petrov+crm@mail.example.com"
+    for other in (
+        "иван@почта.рф",
+        "a..b@firma.ru",
+        "a@xn--80a1acny.ru",
+        "a@my--host.ru",
+        "a@box.local",
+        "a@firma",
+    ):
+        assert _plain_email(other) is None
