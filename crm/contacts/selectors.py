@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from crm.accounts import access
 from crm.accounts.models import User
 from crm.contacts import search
+from crm.contacts.declarations import declared
 from crm.contacts.models import (
     Comment,
     Company,
@@ -72,6 +73,23 @@ class ContactFilters:
     completeness_below: int | None = None
     silent_days: int | None = None
     custom: list[CustomFilter] = field(default_factory=list)
+
+
+EQUALITY_KINDS = frozenset({"line", "choice", "flag", "ref"})
+
+
+def equality_filters(kind: str, filters: Any, hidden: set[str] | frozenset[str]) -> dict[str, Any]:
+    """The list's equality filters, one per declared filterable field of a plain kind (the filters object
+    carries each under the field's attribute). A filter on a field hidden from the user is ignored (R10.3):
+    no filtering on what one cannot see."""
+    result = {}
+    for decl in declared(kind):
+        if not decl.filterable or decl.kind_code not in EQUALITY_KINDS or (decl.config or "") in hidden:
+            continue
+        value = getattr(filters, decl.attr)
+        if value not in (None, ""):
+            result[decl.column or decl.attr] = value
+    return result
 
 
 def silent_for(days: int) -> Q:
@@ -160,16 +178,9 @@ def contact_list(
     if f.q:
         qs = qs.filter(_text_filter("contact", f.q, hidden))
     # No filtering on what the user cannot see (R10.3): filters on hidden fields are ignored.
-    simple = {
-        "owner_id": f.owner_id,
-        "base_type": f.base_type,
-        "status_id": f.status_id if "status" not in hidden else None,
-        "city": f.city if "city" not in hidden else "",
-        "source": f.source if "source" not in hidden else "",
-        "is_key": f.is_key if "is_key" not in hidden else None,
-        "record_type_id": f.record_type_id,
-    }
-    qs = qs.filter(**{k: v for k, v in simple.items() if v not in (None, "")})
+    qs = qs.filter(**equality_filters("contact", f, hidden))
+    if f.record_type_id:
+        qs = qs.filter(record_type_id=f.record_type_id)
     if f.tag_id and "tags" not in hidden:
         qs = qs.filter(tags__id=f.tag_id)
     if f.company_id and "company" not in hidden:
@@ -291,15 +302,9 @@ def company_list(
     hidden = schema.hidden_keys(user)
     if f.q:
         qs = qs.filter(_text_filter("company", f.q, hidden))
-    simple = {
-        "owner_id": f.owner_id,
-        "city": f.city if "city" not in hidden else "",
-        "industry": f.industry if "industry" not in hidden else "",
-        "source": f.source if "source" not in hidden else "",
-        "is_key": f.is_key if "is_key" not in hidden else None,
-        "record_type_id": f.record_type_id,
-    }
-    qs = qs.filter(**{k: v for k, v in simple.items() if v not in (None, "")})
+    qs = qs.filter(**equality_filters("company", f, hidden))
+    if f.record_type_id:
+        qs = qs.filter(record_type_id=f.record_type_id)
     if f.tag_id and "tags" not in hidden:
         qs = qs.filter(tags__id=f.tag_id)
     if f.created_from:

@@ -95,3 +95,21 @@ def test_the_legal_address_added_by_the_recipe_is_configurable_and_on_the_form(c
         'name="legal_address"'
         in client.get(reverse("contacts:company_edit", args=[company.pk])).content.decode()
     )
+
+
+@pytest.mark.parametrize("kind", ["contact", "company"])
+def test_a_filterable_declared_field_filters_the_list_and_not_when_hidden(kind):
+    """The list's equality filters come from the declarations; a hidden field filters nothing (R10.3)."""
+    import dataclasses
+
+    from crm.contacts.selectors import EQUALITY_KINDS, CompanyFilters, ContactFilters, equality_filters
+
+    carrier = {"contact": ContactFilters, "company": CompanyFilters}[kind]
+    filterable = [d for d in declared(kind) if d.filterable and d.kind_code in EQUALITY_KINDS]
+    assert {d.attr for d in filterable} <= {f.name for f in dataclasses.fields(carrier)}
+    values = carrier(**{d.attr: {"flag": True, "ref": 7}.get(d.kind_code, "x") for d in filterable})
+    assert set(equality_filters(kind, values, set())) == {d.column or d.attr for d in filterable}
+    hidden = {d.config for d in filterable if d.config}
+    assert set(equality_filters(kind, values, hidden)) == {
+        d.column or d.attr for d in filterable if not d.config
+    }
