@@ -9,6 +9,7 @@ template line (docs/architecture.md, "Adding a standard field").
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -403,6 +404,7 @@ def declared(kind: str) -> list[Declared]:
     return DECLARED[kind]
 
 
+@functools.cache
 def configurable(kind: str) -> dict[str, tuple[Declared, ...]]:
     """The configurable keys of a kind with the declarations each one covers, in declaration order."""
     result: dict[str, tuple[Declared, ...]] = {}

@@ -45,7 +45,7 @@ from crm.contacts.services.common import locked_attrs, tags_for_many
 from crm.contacts.services.uniqueness import contact_duplicates_many, serialise_on
 from crm.core import bulk
 from crm.core import normalize as norm
-from crm.core.audit import ChangeSource, audit_records, diff
+from crm.core.audit import ChangeSource, audit_records, created
 from crm.core.errors import DuplicateMatch, FieldError
 from crm.core.events import SystemEntry, system_entries
 from crm.core.models import AuditAction
@@ -350,7 +350,7 @@ def write_new(actor: User, rows: list[Row], source: ChangeSource, batch: uuid.UU
         action=AuditAction.CREATE,
         batch=batch,
         items=[
-            (card, diff({}, journal_of(row.clean, schema, names)))
+            (card, created(journal_of(row.clean, schema, names)))
             for row, card in zip(rows, contacts, strict=True)
         ],
     )

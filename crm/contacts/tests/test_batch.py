@@ -199,3 +199,45 @@ def test_an_update_costs_no_more_queries_than_before_the_batch_path(manager_a):
     with CaptureQueriesContext(connection) as queries:
         contact_update(actor=manager_a, contact_id=card.pk, data=change, source=SYSTEM)
     assert len(queries) <= 48
+
+
+def test_custom_values_of_every_kind_are_journaled_alike_in_a_batch_and_alone(manager_a, admin):
+    from crm.fields import services as field_services
+    from crm.fields.models import FieldType
+    from crm.fields.services import FieldInput
+
+    lst = field_services.choice_list_save(actor=admin, key="grade", name_ru="Грейд", source=SYSTEM)
+    option = field_services.option_save(actor=admin, list_id=lst.pk, label_ru="Золото", source=SYSTEM)
+    for key, field_type, extra in (
+        ("grade", FieldType.CHOICE, {"choice_list_id": lst.pk}),
+        ("paid", FieldType.BOOLEAN, {}),
+        ("budget", FieldType.MONEY, {}),
+        ("curator", FieldType.USER, {}),
+        ("renewal", FieldType.DATE, {}),
+    ):
+        field_services.field_save(
+            actor=admin,
+            kind="contact",
+            data=FieldInput(key=key, field_type=field_type, label_ru=key, **extra),
+            source=SYSTEM,
+        )
+    custom = {
+        "grade": str(option.pk),
+        "paid": "да",
+        "budget": "1 234,50",
+        "curator": str(manager_a.pk),
+        "renewal": "01.03.2027",
+    }
+    batch = contacts_create(
+        actor=manager_a, rows=[ContactInput(last_name="Пакет", custom=custom)], source=SYSTEM
+    )
+    single = contact_create(
+        actor=manager_a, data=ContactInput(last_name="Один", custom=custom), source=SYSTEM
+    )
+    journal = {
+        e.object_id: {k: v for k, v in e.changes.items() if k.startswith("custom.")}
+        for e in AuditEntry.objects.filter(object_type="contacts.contact")
+    }
+    assert journal[batch.rows[0].card.pk] == journal[single.pk]
+    assert journal[single.pk]["custom.grade"] == [None, "Золото"]
+    assert journal[single.pk]["custom.curator"] == [None, str(manager_a)]
