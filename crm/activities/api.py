@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import typing
 from typing import Any
 
 from django.http import FileResponse, HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import create_model
 
 from crm.activities import selectors, services
 from crm.activities.models import Attachment, Entry, EntryKind
@@ -64,33 +67,24 @@ class EntryPage(Schema):
     total_is_estimate: bool
 
 
-class EntryIn(Schema):
-    kind: str = EntryKind.NOTE
-    contact_id: int | None = None
-    company_id: int | None = None
-    occurred_at: datetime.datetime | None = Field(None, description="Default: now")
-    direction: str = ""
-    category_id: int | None = None
-    summary: str = ""
-    result: str = ""
-    next_step: str = ""
-    refusal_reason_id: int | None = None
-    refusal_comment: str = ""
-    duration_seconds: int | None = None
-    recording_url: str = ""
-    location: str = ""
-    channel: str = ""
-    subject: str = ""
-    email_from: str = ""
-    email_to: str = ""
-    body_html: str = ""
-    next_step_due: datetime.datetime | None = Field(
-        None, description="The next step's due moment (default: the date written in next_step)"
-    )
-    next_step_all_day: bool = False
-    next_step_assignee_id: int | None = Field(
-        None, description="Who does the next step (default: the author)"
-    )
+def _entry_fields() -> dict[str, Any]:
+    """The API's entry fields are the service's input (``EntryInput``), files aside (uploaded apart)."""
+    described = {
+        "occurred_at": "Default: now",
+        "next_step_due": "The next step's due moment (default: the date written in next_step)",
+        "next_step_assignee_id": "Who does the next step (default: the author)",
+    }
+    hints = typing.get_type_hints(services.EntryInput)
+    fields: dict[str, Any] = {}
+    for item in dataclasses.fields(services.EntryInput):
+        if item.name == "files":
+            continue
+        default = item.default if item.default is not dataclasses.MISSING else item.default_factory()
+        fields[item.name] = (hints[item.name], Field(default, description=described.get(item.name)))
+    return fields
+
+
+EntryIn = create_model("EntryIn", __base__=Schema, **_entry_fields())
 
 
 class EntryPatch(Schema):
