@@ -81,7 +81,10 @@ def run(*, entries: int, tasks: int, seed: int) -> None:
     now = time.time()
     print(f"{len(cards):,} cards read in {time.perf_counter() - started:.0f} s", flush=True)
     entry_columns = fields_of(Entry)
+    # A column added to the model later (an automatic entry's about_field) takes its default.
+    entry_defaults = {f.column: f.get_default() for f in Entry._meta.local_concrete_fields}
     task_columns = fields_of(Task)
+    task_defaults = {f.column: f.get_default() for f in Task._meta.local_concrete_fields}
     loader.prepare()
     with transaction.atomic():
         loader.begin_load()
@@ -123,7 +126,7 @@ def run(*, entries: int, tasks: int, seed: int) -> None:
                 "deleted_at": None,
                 "deleted_by_id": None,
             }
-            return tuple(values[c] for c in entry_columns)
+            return tuple(values[c] if c in values else entry_defaults[c] for c in entry_columns)
 
         for card in heavy:
             for _ in range(HEAVY_ENTRIES):
@@ -173,7 +176,7 @@ def run(*, entries: int, tasks: int, seed: int) -> None:
                 "deleted_at": None,
                 "deleted_by_id": None,
             }
-            rows.append(tuple(values[c] for c in task_columns))
+            rows.append(tuple(values[c] if c in values else task_defaults[c] for c in task_columns))
             if len(rows) >= CHUNK:
                 loader.write("tasks_task", task_columns, rows)
                 rows = []
