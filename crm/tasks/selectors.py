@@ -83,7 +83,7 @@ def _slice(user: User, department: bool) -> QuerySet[Task]:
     a head's department's, everyone's for an "all" scope. Always a part of what the user sees (an assignee
     sees their tasks, a head the department's), and started from that rule all the same."""
     scope = access.scope_fields(user, owner="assignee_id") if department else None
-    return Task.objects.visible_to(user).filter(**({"assignee_id": user.pk} if scope is None else scope))
+    return Task.objects.visible_part(user, {"assignee_id": user.pk} if scope is None else scope)
 
 
 def _day_tasks(user: User, department: bool) -> QuerySet[Task]:

@@ -59,6 +59,18 @@ class TaskQuerySet(models.QuerySet[T]):
         seen = cards_seen(user)
         return qs.filter(condition | seen if seen is not None else condition)
 
+    def visible_part(self, user: Any, part: dict[str, int]) -> TaskQuerySet[T]:
+        """``visible_to(user).filter(**part)``, read by ``part``'s own index when ``part`` is one of the
+        rule's own conditions for this user (their tasks as assignee, a head's department, everything for
+        an "all" scope): every such task is visible by the rule itself, so the rule's other conditions,
+        checked row by row, would change nothing and cost a day page a third of its time."""
+        if not access.is_active_user(user):
+            return self.none()
+        scope = access.scope_fields(user, owner="assignee_id")
+        if part == {"assignee_id": user.pk} or (scope is not None and part == scope):
+            return self.filter(deleted_at__isnull=True, **part)
+        return self.visible_to(user).filter(**part)
+
     def changeable_by(self, user: Any) -> TaskQuerySet[T]:
         """Of these, the tasks the user may change (see ``changers``)."""
         rules = changers(user)

@@ -243,3 +243,29 @@ def test_the_calendar_shows_four_tasks_a_day_and_counts_the_rest(client, manager
     assert "Звонок 4<" not in html
     assert 'data-testid="calendar-more"' in html
     assert "3" in html.split('data-testid="calendar-more">')[1][:20]
+
+
+def test_a_day_page_reads_the_same_tasks_the_rule_shows_by_its_own_index(
+    manager_a, manager_a2, manager_b, head_a, support, admin
+):
+    """``visible_part`` skips the rule's row-by-row conditions only where the part is the rule's own."""
+    from crm.accounts import access
+    from crm.tasks.models import Task
+
+    for author, assignee in (
+        (manager_a, manager_a),
+        (manager_a, manager_a2),
+        (manager_b, manager_b),
+        (head_a, manager_a),
+    ):
+        task_create(
+            actor=author, data=TaskInput(title="Дело", due_at=soon(), assignee_id=assignee.pk), source=SYSTEM
+        )
+    for user in (manager_a, manager_a2, manager_b, head_a, support, admin):
+        parts = [{"assignee_id": user.pk}, {"assignee_id": manager_a.pk}]
+        if (scope := access.scope_fields(user, owner="assignee_id")) is not None:
+            parts.append(scope)
+        for part in parts:
+            quick = set(Task.objects.visible_part(user, part).values_list("pk", flat=True))
+            ruled = set(Task.objects.visible_to(user).filter(**part).values_list("pk", flat=True))
+            assert quick == ruled, (user.username, part)
