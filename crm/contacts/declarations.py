@@ -111,6 +111,57 @@ def _position(card: Any) -> str:
     return employment.position if employment else ""
 
 
+# Fields a person and a company both have, declared once for both.
+ADDRESS = Declared(
+    "address",
+    _("Address"),
+    "line",
+    config="address",
+    limit=255,
+    example="Тайная улица, 5",
+    betrays=("Тайная улица",),
+)
+SOURCE = Declared(
+    "source",
+    _("Source"),
+    "line",
+    config="source",
+    limit=100,
+    choice_list="source",
+    filterable=True,
+    example="Тайный источник",
+    betrays=("Тайный источник",),
+)
+OWNER = Declared(
+    "owner_id", _("Responsible manager"), "ref", journal_key="owner", filterable=True, secret=False
+)
+IS_KEY = Declared(
+    "is_key",
+    _("Key client"),
+    "flag",
+    config="is_key",
+    filterable=True,
+    example=True,
+    betrays=(),
+)
+TAGS = Declared(
+    "tags",
+    _("Tags"),
+    "tags",
+    config="tags",
+    filterable=True,
+    example=["секреттег"],
+    betrays=("секреттег",),
+)
+NOTES = Declared(
+    "notes",
+    _("Notes"),
+    "long_text",
+    config="notes",
+    example="секретная заметка",
+    betrays=("секретная заметка",),
+)
+
 CONTACT: list[Declared] = [
     Declared("last_name", _("Last name"), "name", limit=100, secret=False, sortable=True),
     Declared("first_name", _("First name"), "name", limit=100, secret=False),
@@ -195,15 +246,7 @@ CONTACT: list[Declared] = [
         example="Секретоград",
         betrays=("Секретоград",),
     ),
-    Declared(
-        "address",
-        _("Address"),
-        "line",
-        config="address",
-        limit=255,
-        example="Тайная улица, 5",
-        betrays=("Тайная улица",),
-    ),
+    ADDRESS,
     Declared(
         "birthday",
         _("Birthday"),
@@ -213,18 +256,8 @@ CONTACT: list[Declared] = [
         betrays=("23.04",),
         description="dd.mm.yyyy, yyyy-mm-dd or dd.mm (no year)",
     ),
-    Declared(
-        "source",
-        _("Source"),
-        "line",
-        config="source",
-        limit=100,
-        choice_list="source",
-        filterable=True,
-        example="Тайный источник",
-        betrays=("Тайный источник",),
-    ),
-    Declared("owner_id", _("Responsible manager"), "ref", journal_key="owner", filterable=True, secret=False),
+    SOURCE,
+    OWNER,
     Declared(
         "base_type",
         _("Base type"),
@@ -234,32 +267,9 @@ CONTACT: list[Declared] = [
         filterable=True,
         secret=False,
     ),
-    Declared(
-        "is_key",
-        _("Key client"),
-        "flag",
-        config="is_key",
-        filterable=True,
-        example=True,
-        betrays=(),
-    ),
-    Declared(
-        "tags",
-        _("Tags"),
-        "tags",
-        config="tags",
-        filterable=True,
-        example=["секреттег"],
-        betrays=("секреттег",),
-    ),
-    Declared(
-        "notes",
-        _("Notes"),
-        "long_text",
-        config="notes",
-        example="секретная заметка",
-        betrays=("секретная заметка",),
-    ),
+    IS_KEY,
+    TAGS,
+    NOTES,
 ]
 
 COMPANY: list[Declared] = [
@@ -347,15 +357,7 @@ COMPANY: list[Declared] = [
         example="Секретоград",
         betrays=("Секретоград",),
     ),
-    Declared(
-        "address",
-        _("Address"),
-        "line",
-        config="address",
-        limit=255,
-        example="Тайная улица, 5",
-        betrays=("Тайная улица",),
-    ),
+    ADDRESS,
     Declared(
         "legal_address",
         _("Legal address"),
@@ -365,36 +367,11 @@ COMPANY: list[Declared] = [
         example="Тайный проезд, 1",
         betrays=("Тайный проезд",),
     ),
-    Declared(
-        "source",
-        _("Source"),
-        "line",
-        config="source",
-        limit=100,
-        choice_list="source",
-        filterable=True,
-        example="Тайный источник",
-        betrays=("Тайный источник",),
-    ),
-    Declared("owner_id", _("Responsible manager"), "ref", journal_key="owner", filterable=True, secret=False),
-    Declared("is_key", _("Key client"), "flag", config="is_key", filterable=True, example=True, betrays=()),
-    Declared(
-        "tags",
-        _("Tags"),
-        "tags",
-        config="tags",
-        filterable=True,
-        example=["секреттег"],
-        betrays=("секреттег",),
-    ),
-    Declared(
-        "notes",
-        _("Notes"),
-        "long_text",
-        config="notes",
-        example="секретная заметка",
-        betrays=("секретная заметка",),
-    ),
+    SOURCE,
+    OWNER,
+    IS_KEY,
+    TAGS,
+    NOTES,
 ]
 
 DECLARED = {"contact": CONTACT, "company": COMPANY}
