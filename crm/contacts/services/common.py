@@ -47,12 +47,18 @@ def resolve_owner(actor: User, owner_id: int | None, errors: list[FieldError]) -
     """The responsible manager: the actor by default; others only within the actor's scope."""
     if owner_id is None or owner_id == actor.pk:
         return actor
-    owner = User.objects.filter(pk=owner_id, is_active=True).first()
+    return owner_in_scope(actor, User.objects.filter(pk=owner_id, is_active=True).first(), errors)
+
+
+def owner_in_scope(actor: User, owner: User | None, errors: list[FieldError]) -> User | None:
+    """The rule behind ``resolve_owner`` for an owner already read (None: no such active user), so a batch
+    reads its owners in one query: the actor, or within an "all" scope anyone, within a head's their
+    department."""
     if owner is None:
         errors.append(FieldError("owner_id", "invalid_owner", _("Choose an active user as the manager.")))
         return None
     scope = access.scope_of(actor)
-    if scope == Scope.ALL:
+    if owner.pk == actor.pk or scope == Scope.ALL:
         return owner
     if scope == Scope.DEPARTMENT and actor.department_id and owner.department_id == actor.department_id:
         return owner

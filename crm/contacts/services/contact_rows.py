@@ -26,7 +26,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crm.accounts import access
-from crm.accounts.models import Scope, User
+from crm.accounts.models import User
 from crm.contacts.declarations import filled, input_attrs
 from crm.contacts.inputs import ContactInput, contact_input_from
 from crm.contacts.models import (
@@ -41,7 +41,7 @@ from crm.contacts.models import (
 )
 from crm.contacts.services import search_index
 from crm.contacts.services.card_values import assign_columns, clean_row, snapshot
-from crm.contacts.services.common import locked_attrs, tags_for_many
+from crm.contacts.services.common import locked_attrs, owner_in_scope, tags_for_many
 from crm.contacts.services.uniqueness import contact_duplicates_many, serialise_on
 from crm.core import bulk
 from crm.core import normalize as norm
@@ -152,28 +152,8 @@ def _check_owners(actor: User, rows: list[Row]) -> None:
     wanted = {row.clean["owner_id"] for row in rows} - {actor.pk}
     users = {u.pk: u for u in User.objects.filter(pk__in=wanted, is_active=True)} if wanted else {}
     users[actor.pk] = actor
-    scope = access.scope_of(actor)
     for row in rows:
-        owner = users.get(row.clean["owner_id"])
-        row.clean["owner"] = owner
-        if owner is None:
-            row.errors.append(
-                FieldError("owner_id", "invalid_owner", _("Choose an active user as the manager."))
-            )
-        elif not (
-            owner.pk == actor.pk
-            or scope == Scope.ALL
-            or (
-                scope == Scope.DEPARTMENT
-                and actor.department_id
-                and owner.department_id == actor.department_id
-            )
-        ):
-            row.errors.append(
-                FieldError(
-                    "owner_id", "owner_out_of_scope", _("You can only assign a manager from your own scope.")
-                )
-            )
+        row.clean["owner"] = owner_in_scope(actor, users.get(row.clean["owner_id"]), row.errors)
 
 
 def _check_statuses(rows: list[Row]) -> None:

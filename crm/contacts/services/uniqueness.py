@@ -3,7 +3,8 @@ when writers race.
 
 The rule lives here, in Python, once: trashed cards count; an office line with another extension is
 another person; branches share an INN but differ by KPP. A check is only as good as its isolation, so
-every write calls ``guard_*`` inside its own transaction, which first serialises the writers of the same
+every write calls ``serialise_on`` and the lookups inside its own transaction (``guard_company``, and
+the contact rows' ``guard_duplicates``), which first serialises the writers of the same
 normalised values and then looks them up:
 
 - PostgreSQL: a transaction-scoped advisory lock per value (``pg_advisory_xact_lock``), taken in one
@@ -49,16 +50,6 @@ def serialise_on(values: Iterable[tuple[str, str]]) -> None:
         cursor.execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", [keys])
 
 
-def guard_contact(
-    actor: User, phones: list[dict[str, Any]], emails: list[dict[str, Any]], exclude_id: int | None
-) -> None:
-    """Inside the write's transaction: refuse phones or e-mails another card already holds."""
-    serialise_on([("phone", p["number"]) for p in phones] + [("email", e["address"]) for e in emails])
-    errors, matches = contact_duplicates(actor, phones, emails, exclude_id)
-    if errors:
-        raise DuplicateFound(errors, matches)
-
-
 def guard_company(actor: User, inn: str, kpp: str, exclude_id: int | None) -> None:
     """Inside the write's transaction: refuse an INN (and KPP, for branches) another company holds."""
     serialise_on([("inn", inn)])
@@ -83,38 +74,6 @@ def _match(actor: User, record: Any, kind: str, field: str, value: str) -> Dupli
 def _without(queryset: Any, field: str, value: int | None) -> Any:
     """The queryset without the record being edited, if any."""
     return queryset.exclude(**{field: value}) if value is not None else queryset
-
-
-def contact_duplicates(
-    actor: User, phones: list[dict[str, Any]], emails: list[dict[str, Any]], exclude_id: int | None
-) -> tuple[list[FieldError], list[DuplicateMatch]]:
-    """Cards (trashed ones included) that already hold one of these phones or e-mails: index lookups."""
-    errors: list[FieldError] = []
-    matches: list[DuplicateMatch] = []
-    numbers = {p["number"] for p in phones}
-    if numbers:
-        rows = _without(
-            ContactPhone.objects.filter(number__in=numbers), "contact_id", exclude_id
-        ).select_related("contact", "contact__owner")
-        wanted = {(p["number"], p["extension"]): i for i, p in enumerate(phones)}
-        for row in rows:
-            index = wanted.get((row.number, row.extension))
-            if index is None:
-                continue  # one office line, another extension: another person
-            match = _match(actor, row.contact, "contact", f"phones.{index}", row.number)
-            matches.append(match)
-            errors.append(FieldError(f"phones.{index}", "duplicate", _duplicate_message(match)))
-    addresses = {e["address"]: i for i, e in enumerate(emails)}
-    if addresses:
-        rows_e = _without(
-            ContactEmail.objects.filter(address__in=list(addresses)), "contact_id", exclude_id
-        ).select_related("contact", "contact__owner")
-        for row_e in rows_e:
-            index = addresses[row_e.address]
-            match = _match(actor, row_e.contact, "contact", f"emails.{index}", row_e.address)
-            matches.append(match)
-            errors.append(FieldError(f"emails.{index}", "duplicate", _duplicate_message(match)))
-    return errors, matches
 
 
 def contact_duplicates_many(
