@@ -19,9 +19,9 @@ import pytest
 from django.db import connection
 
 from crm.accounts.services import api_token_create
-from crm.contacts.inputs import CompanyInput, ContactInput
+from crm.contacts.inputs import CompanyInput, ContactInput, PhoneInput
 from crm.contacts.models import Company, Contact, ContactEmail, ContactPhone
-from crm.contacts.services import company_create, contact_create, uniqueness
+from crm.contacts.services import company_create, contact_create, contacts_create, uniqueness
 from crm.core.audit import SYSTEM
 from crm.core.models import AuditEntry
 
@@ -135,3 +135,31 @@ def test_twenty_companies_updated_at_once_to_one_inn_leave_it_on_one(api, barrie
     assert _statuses(responses) == {200: 1, 409: CLIENTS - 1}
     _refusals_name(responses, "inn")
     assert Company.objects.filter(inn="7707083893").count() == 1
+
+
+def test_an_import_chunk_racing_single_creates_leaves_a_phone_on_one_card(api, barrier, manager_a):
+    """A chunk with many values takes one exclusive lock instead of one per value (uniqueness.MANY_VALUES):
+    it still waits for, and holds off, the single writers of any of its values."""
+    chunk = [
+        ContactInput(last_name=f"Импорт {i}", phones=[PhoneInput(f"+7 913 000-{i:02d}-00")])
+        for i in range(uniqueness.MANY_VALUES)
+    ] + [ContactInput(last_name="Импорт спорный", phones=[PhoneInput("+7 912 000-55-66")])]
+
+    def run_import() -> int:
+        try:
+            return len(contacts_create(actor=manager_a, rows=chunk, source=SYSTEM).ok)
+        finally:
+            connection.close()
+
+    payloads = [
+        {"last_name": f"Гонщик {i}", "phones": [{"value": "+7 912 000-55-66"}]} for i in range(CLIENTS - 1)
+    ]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        written = pool.submit(run_import)
+        responses = api("POST", "/contacts", payloads)
+        imported = written.result()
+
+    created = _statuses(responses)[201]
+    assert created + (imported - uniqueness.MANY_VALUES) == 1
+    assert ContactPhone.objects.filter(number="+79120005566").count() == 1
+    assert Contact.objects.count() == uniqueness.MANY_VALUES + 1

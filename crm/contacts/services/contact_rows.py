@@ -39,10 +39,9 @@ from crm.contacts.models import (
     Employment,
     StatusChange,
 )
-from crm.contacts.services import search_index
+from crm.contacts.services import search_index, uniqueness
 from crm.contacts.services.card_values import assign_columns, clean_row, snapshot
 from crm.contacts.services.common import locked_attrs, owner_in_scope, tags_for_many
-from crm.contacts.services.uniqueness import contact_duplicates_many, serialise_on
 from crm.core import bulk
 from crm.core import normalize as norm
 from crm.core.audit import ChangeSource, audit_records, created
@@ -204,11 +203,11 @@ def guard_duplicates(actor: User, rows: list[Row]) -> None:
     """One client, one card: phones and e-mails already on another card, or on an earlier row of this
     batch, refuse the row. The values are locked first (uniqueness.serialise_on), so a concurrent writer
     of the same value waits and then sees this batch's cards."""
-    serialise_on(
+    uniqueness.serialise_on(
         [("phone", p["number"]) for row in rows for p in row.clean["phones"]]
         + [("email", e["address"]) for row in rows for e in row.clean["emails"]]
     )
-    found = contact_duplicates_many(
+    found = uniqueness.contact_duplicates_many(
         actor, [(row.clean, row.current.pk if row.current else None) for row in rows]
     )
     earlier: dict[str, Row] = {}

@@ -10,7 +10,11 @@ normalised values and then looks them up:
 - PostgreSQL: a transaction-scoped advisory lock per value (``pg_advisory_xact_lock``), taken in one
   statement, in ascending order so that two writers sharing several values cannot deadlock. A second
   writer of the same phone waits until the first commits, then its check sees the first card (READ
-  COMMITTED takes a new snapshot per statement).
+  COMMITTED takes a new snapshot per statement). Advisory locks live in the server's shared lock table
+  (about ``max_locks_per_transaction`` × connections entries for every session together), which an
+  import chunk of thousands of values would exhaust ("out of shared memory"). So the locks are two-level:
+  a writer of a few values holds the shared ``ALL_VALUES`` lock and one lock per value; a writer of many
+  holds ``ALL_VALUES`` alone, exclusively, and so waits for (and holds off) every other writer.
 - SQLite: nothing to take. Transactions begin IMMEDIATE (settings), so a write transaction is held
   from BEGIN and writers run one at a time; the check inside it sees every committed card.
 """
@@ -37,6 +41,10 @@ def lock_key(kind: str, value: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+ALL_VALUES = lock_key("all", "values")
+MANY_VALUES = 64  # past this, one exclusive lock instead of a lock per value (see the module's note)
+
+
 def serialise_on(values: Iterable[tuple[str, str]]) -> None:
     """Hold, until the current transaction ends, a lock per (kind, value): writers of the same phone,
     e-mail or INN run their check one after another. Must be called inside ``transaction.atomic``."""
@@ -46,8 +54,16 @@ def serialise_on(values: Iterable[tuple[str, str]]) -> None:
     if not keys:
         return
     with connection.cursor() as cursor:
-        # unnest returns the sorted array in order: locks are taken in ascending order (no deadlock).
-        cursor.execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", [keys])
+        if len(keys) > MANY_VALUES:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ALL_VALUES])
+            return
+        # unnest returns the array in order: the shared lock on every value first, then each value's
+        # lock in ascending order (no deadlock).
+        cursor.execute(
+            "SELECT count(CASE WHEN n = 1 THEN pg_advisory_xact_lock_shared(k)"
+            " ELSE pg_advisory_xact_lock(k) END) FROM unnest(%s::bigint[]) WITH ORDINALITY AS t(k, n)",
+            [[ALL_VALUES, *keys]],
+        )
 
 
 def guard_company(actor: User, inn: str, kpp: str, exclude_id: int | None) -> None:

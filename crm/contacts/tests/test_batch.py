@@ -241,3 +241,23 @@ def test_custom_values_of_every_kind_are_journaled_alike_in_a_batch_and_alone(ma
     assert journal[batch.rows[0].card.pk] == journal[single.pk]
     assert journal[single.pk]["custom.grade"] == [None, "Золото"]
     assert journal[single.pk]["custom.curator"] == [None, str(manager_a)]
+
+
+def test_a_chunk_with_thousands_of_values_is_written_within_the_servers_lock_table(manager_a):
+    """An import chunk may hold more phones and e-mails than PostgreSQL's shared lock table has room for
+    (about max_locks_per_transaction × connections, 6,400 by default): a lock per value failed such a chunk
+    with "out of shared memory"; past a few values the writer takes one exclusive lock instead."""
+    rows = [
+        ContactInput(
+            last_name=f"Многономерный {i}",
+            phones=[PhoneInput(f"+7 916 {i:03d}-{k:02d}-00") for k in range(20)],
+            emails=[EmailInput(f"many.{i}.{k}@example.ru") for k in range(10)],
+        )
+        for i in range(600)
+    ]
+
+    result = contacts_create(actor=manager_a, rows=rows, source=SYSTEM)
+
+    assert [row.errors for row in result.rows if not row.ok] == []
+    assert Contact.objects.count() == 600
+    assert ContactPhone.objects.count() == 12000
