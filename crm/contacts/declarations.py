@@ -421,7 +421,13 @@ def stored_values(kind: str, card: Any) -> dict[str, Any]:
 
 def filled(kind: str, values: dict[str, Any]) -> dict[str, bool]:
     """Which configurable fields these cleaned (or stored) values fill."""
-    return {
-        key: any(d.kind.filled(values.get(d.attr)) for d in decls if d.fills)
+    return {key: any(test(values.get(attr)) for attr, test in tests) for key, tests in _filling(kind)}
+
+
+@functools.cache
+def _filling(kind: str) -> tuple[tuple[str, tuple[tuple[str, Callable[[Any], bool]], ...]], ...]:
+    """Per configurable key, the attributes that fill it and their kinds' tests (asked once per row)."""
+    return tuple(
+        (key, tuple((d.attr, d.kind.filled) for d in decls if d.fills))
         for key, decls in configurable(kind).items()
-    }
+    )

@@ -84,7 +84,12 @@ def _row(
 def created(snapshot: dict[str, Any]) -> dict[str, list[Any]]:
     """``diff({}, snapshot)`` for a snapshot already made of JSON values (text, numbers, flags, lists of
     text): what a create's journal entry holds, without converting each value again."""
-    return {key: [None, value] for key, value in sorted(snapshot.items()) if not _empty(value)}
+    # ``not _empty(value)`` written out: a batch asks it for every field of every row.
+    return {
+        key: [None, value]
+        for key, value in sorted(snapshot.items())
+        if value or (value == 0 and value is not False)
+    }
 
 
 def audit_records(

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import datetime
 import json
+import operator
 import time
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection, models
+from django.db.models.base import ModelState
 
 # Below this many rows a plain INSERT costs less than starting a COPY.
 COPY_FROM = 50
@@ -58,6 +60,29 @@ def _stored(value: Any, pg: bool) -> Any:
     return value
 
 
+def built(model: type[models.Model], records: list[dict[str, Any]]) -> list[Any]:
+    """Instances of rows written by ``insert_records``, made from the same column values without the
+    model's ``__init__`` (which, at batch sizes, costs more than the insert itself): as if read back."""
+    alias = connection.alias
+    made = []
+    for attrs in records:
+        obj = model.__new__(model)
+        obj.__dict__.update(attrs)
+        state = obj._state = ModelState()
+        state.adding, state.db = False, alias
+        made.append(obj)
+    return made
+
+
+def insert_records(model: type[models.Model], records: list[dict[str, Any]]) -> None:
+    """Insert rows given as ``{attname: value}``, each holding every concrete column of ``model``."""
+    if not records:
+        return
+    fields = model._meta.concrete_fields
+    values = operator.itemgetter(*(f.attname for f in fields))
+    insert_rows(model, [str(f.column) for f in fields], [values(r) for r in records])
+
+
 def insert_objects(model: type[models.Model], objs: list[Any]) -> None:
     """Insert unsaved model instances (their primary keys set, or left to the database) in one statement
     (COPY on PostgreSQL past a few rows). Their values must be plain: text, numbers, booleans, datetimes,
@@ -84,8 +109,8 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
         if pg and len(rows) >= COPY_FROM:
             started = time.monotonic()
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row([_stored(v, pg) for v in row])
+                for row in _prepared(rows, pg):
+                    copy.write_row(row)
             if connection.queries_logged:  # COPY bypasses Django's cursor: count it like any statement
                 connection.queries_log.append(
                     {
@@ -95,5 +120,30 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
                 )
             return
         marks = ", ".join(["%s"] * len(columns))
-        prepared = [[_stored(v, pg) for v in row] for row in rows]
-        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", prepared)
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", _prepared(rows, pg))
+
+
+def _prepared(rows: Sequence[Sequence[Any]], pg: bool) -> Sequence[Sequence[Any]]:
+    """The rows with each value the driver cannot take as it is converted (``_stored``). A column holds
+    one type (or None), so the columns to convert are found once, from their first value; a value shared
+    by every row (the write's timestamp) is converted once."""
+    first = [next((row[i] for row in rows if row[i] is not None), None) for i in range(len(rows[0]))]
+    convert = [i for i, v in enumerate(first) if type(v) not in _PLAIN and _stored(v, pg) is not v]
+    if not convert:
+        return rows
+    prepared = []
+    last: dict[int, tuple[Any, Any]] = {}
+    for row in rows:
+        row = list(row)
+        for i in convert:
+            value = row[i]
+            if value is None:
+                continue
+            seen = last.get(i)
+            if seen is not None and seen[0] is value:
+                row[i] = seen[1]
+            else:
+                row[i] = stored = _stored(value, pg)
+                last[i] = (value, stored)
+        prepared.append(row)
+    return prepared

@@ -44,6 +44,35 @@ def clean_type(
     return type_id
 
 
+@dataclass(frozen=True)
+class WritePlan:
+    """What a write of one record type by one actor needs of the schema, worked out once for a whole
+    batch: the custom fields the actor may write (with their defaults), the required ones, the required
+    standard fields the actor can fill, and the fields completeness counts."""
+
+    editable: tuple[FieldSpec, ...]
+    required_custom: tuple[FieldSpec, ...]
+    required_standard: tuple[FieldSpec, ...]
+    wanted: tuple[FieldSpec, ...]
+
+
+def write_plan(schema: Schema, actor: Any, type_id: int | None) -> WritePlan:
+    on_type = schema.on_type(type_id)
+    editable = tuple(s for s in on_type if not s.standard and schema.can_edit(actor, s.key))
+    return WritePlan(
+        editable=editable,
+        required_custom=tuple(s for s in editable if schema.requirement(s, type_id) == Requirement.REQUIRED),
+        required_standard=tuple(
+            s
+            for s in schema.wanted(type_id)
+            if s.standard
+            and schema.requirement(s, type_id) == Requirement.REQUIRED
+            and schema.can_edit(actor, s.key)
+        ),
+        wanted=tuple(schema.wanted(type_id)),
+    )
+
+
 def clean_custom(
     *,
     schema: Schema,
@@ -53,6 +82,7 @@ def clean_custom(
     current: dict[str, Any] | None,
     creating: bool,
     errors: list[FieldError],
+    plan: WritePlan | None = None,
 ) -> dict[str, Any]:
     """The record's new custom values, parsed and validated; errors are added as ``custom.<key>``.
 
@@ -60,16 +90,15 @@ def clean_custom(
     type does not carry and values of deactivated fields are kept as they are, so nothing is lost by a
     form that does not show them or by moving a card to another type.
     """
-    raw = dict(raw or {})
+    plan = plan or write_plan(schema, actor, type_id)
     result = dict(current or {})
-    for key in raw:
+    for key in raw or ():
         spec = schema.fields.get(key)
         if spec is None or spec.standard:
             errors.append(FieldError(f"custom.{key}", "unknown_field", _("There is no such field.")))
-    for spec in schema.on_type(type_id):
-        if spec.standard or not schema.can_edit(actor, spec.key):
-            continue
-        if spec.key not in raw:
+    failed = set()
+    for spec in plan.editable:
+        if not raw or spec.key not in raw:
             if creating and spec.default is not None:
                 result[spec.key] = spec.default
             continue
@@ -78,41 +107,45 @@ def clean_custom(
             value = type_of(spec).parse(raw[spec.key], spec, ctx)
         except FieldValueError as exc:
             errors.append(FieldError(spec.form_field, exc.code, exc.message))
+            failed.add(spec.form_field)
             continue
         if is_empty(value):
             result.pop(spec.key, None)
         else:
             result[spec.key] = value
-    for spec in schema.on_type(type_id):
-        if spec.standard or not schema.can_edit(actor, spec.key):
-            continue
-        failed = any(e.field == spec.form_field for e in errors)
-        if (
-            not failed
-            and schema.requirement(spec, type_id) == Requirement.REQUIRED
-            and is_empty(result.get(spec.key))
-        ):
+    for spec in plan.required_custom:
+        if spec.form_field not in failed and is_empty(result.get(spec.key)):
             errors.append(FieldError(spec.form_field, "required", required_message(spec)))
     return result
 
 
 def required_standard_errors(
-    *, schema: Schema, actor: Any, type_id: int | None, filled: dict[str, bool], errors: list[FieldError]
+    *,
+    schema: Schema,
+    actor: Any,
+    type_id: int | None,
+    filled: dict[str, bool],
+    errors: list[FieldError],
+    plan: WritePlan | None = None,
 ) -> None:
     """Standard fields required on this type (for the actor who can fill them) that are empty."""
-    for spec in schema.wanted(type_id):
-        if not spec.standard or schema.requirement(spec, type_id) != Requirement.REQUIRED:
-            continue
-        empty = not filled.get(spec.key, True) and schema.can_edit(actor, spec.key)
-        if empty and not any(e.field.split(".")[0] == spec.form_field for e in errors):
+    plan = plan or write_plan(schema, actor, type_id)
+    for spec in plan.required_standard:
+        if not filled.get(spec.key, True) and not any(
+            e.field.split(".")[0] == spec.form_field for e in errors
+        ):
             errors.append(FieldError(spec.form_field, "required", required_message(spec)))
 
 
 def completeness(
-    schema: Schema, type_id: int | None, filled: dict[str, bool], custom: dict[str, Any]
+    schema: Schema,
+    type_id: int | None,
+    filled: dict[str, bool],
+    custom: dict[str, Any],
+    wanted: tuple[FieldSpec, ...] | list[FieldSpec] | None = None,
 ) -> tuple[int, list[FieldSpec]]:
     """Percent of the type's required and recommended fields that are filled, and the missing ones."""
-    wanted = schema.wanted(type_id)
+    wanted = schema.wanted(type_id) if wanted is None else wanted
     if not wanted:
         return 100, []
     missing = [
@@ -131,10 +164,15 @@ def clean_configured(
     filled: Callable[[dict[str, Any]], dict[str, bool]],
     clean: dict[str, Any],
     errors: list[FieldError],
+    plans: dict[int | None, WritePlan] | None = None,
 ) -> None:
     """The configured part of a record's write, added to ``clean``: its type, custom values (validated),
     the required standard fields of its type, and its completeness. ``filled`` says which standard fields
-    the cleaned values fill."""
+    the cleaned values fill; ``plans`` keeps the schema's answers per record type for a whole batch."""
+    plans = {} if plans is None else plans
+    plan = plans.get(type_id)
+    if plan is None:
+        plan = plans[type_id] = write_plan(schema, actor, type_id)
     clean["record_type_id"] = type_id
     clean["custom"] = clean_custom(
         schema=schema,
@@ -144,10 +182,13 @@ def clean_configured(
         current=current.custom if current is not None else None,
         creating=current is None,
         errors=errors,
+        plan=plan,
     )
     standard = filled(clean)
-    required_standard_errors(schema=schema, actor=actor, type_id=type_id, filled=standard, errors=errors)
-    clean["completeness"], _missing = completeness(schema, type_id, standard, clean["custom"])
+    required_standard_errors(
+        schema=schema, actor=actor, type_id=type_id, filled=standard, errors=errors, plan=plan
+    )
+    clean["completeness"], _missing = completeness(schema, type_id, standard, clean["custom"], plan.wanted)
 
 
 # ---------------------------------------------------------------------------------------------- display

@@ -9,6 +9,8 @@ what a write is about to store or what a card holds, so a create or update never
 
 from __future__ import annotations
 
+import functools
+import types
 from typing import Any
 
 from crm.contacts.declarations import declared
@@ -18,22 +20,50 @@ from crm.fields import values as custom_values
 from crm.fields.schema import Schema
 
 
+@functools.cache
+def _cleaning(kind: str) -> tuple[tuple[Any, ...], ...]:
+    """Per declared field: its attribute, its cleaner, and what its empty input cleans to (when that is
+    always the same and no error): an input leaves most fields empty, and those need no cleaning."""
+    steps = []
+    for decl in declared(kind):
+        errors: list[FieldError] = []
+        empty = decl.empty()
+        cleaned = decl.kind.clean(empty, decl, errors)
+        steps.append((decl.attr, decl.kind.clean, decl, empty, not errors, cleaned))
+    return tuple(steps)
+
+
 def clean_row(kind: str, data: Any, schema: Schema, errors: list[FieldError]) -> dict[str, Any]:
     """Every declared field of one input, normalised and validated by its kind (no database)."""
     clean: dict[str, Any] = {}
-    for decl in declared(kind):
-        value = decl.kind.clean(getattr(data, decl.attr), decl, errors)
+    for attr, cleaner, decl, empty, constant, cleaned in _cleaning(kind):
+        raw = getattr(data, attr)
+        if constant and raw == empty:
+            clean[attr] = cleaned.copy() if type(cleaned) is list else cleaned
+            continue
+        value = cleaner(raw, decl, errors)
         if decl.choice_list and value:
             value = canonical(value, schema.list_labels(decl.choice_list))
-        clean[decl.attr] = value
+        clean[attr] = value
     return clean
+
+
+@functools.cache
+def _assigning(kind: str) -> tuple[tuple[Any, Any, str], ...]:
+    return tuple((d.kind.assign, d, d.attr) for d in declared(kind) if d.on_card)
 
 
 def assign_columns(kind: str, card: Any, clean: dict[str, Any]) -> None:
     """Set the card's own columns from cleaned values (child rows and references are the services')."""
-    for decl in declared(kind):
-        if decl.on_card:
-            decl.kind.assign(card, decl, clean[decl.attr])  # type: ignore[misc]
+    for assign, decl, attr in _assigning(kind):
+        assign(card, decl, clean[attr])
+
+
+def column_values(kind: str, clean: dict[str, Any]) -> dict[str, Any]:
+    """The card's own columns from cleaned values, as ``{attname: value}`` (a new card's row)."""
+    columns = types.SimpleNamespace()
+    assign_columns(kind, columns, clean)
+    return vars(columns)
 
 
 def snapshot(
@@ -49,16 +79,22 @@ def snapshot(
     and custom values as readable text (``names``: of the users custom values point at, read once for a
     whole batch; read here when not given)."""
     result: dict[str, Any] = {}
-    for decl in declared(kind):
-        if not decl.key:
-            continue
-        if decl.kind_code == "ref":
-            record = refs.get(decl.key)
-            result[decl.key] = str(record) if record is not None else None
+    for key, attr, journal in _journaling(kind):
+        if journal is None:
+            record = refs.get(key)
+            result[key] = str(record) if record is not None else None
         else:
-            result[decl.key] = decl.kind.journal(values[decl.attr])
+            result[key] = journal(values[attr])
     record_type = schema.types.get(record_type_id) if record_type_id else None
     result["record_type"] = record_type.name_ru if record_type else None
     if names is None:
         names = custom_values.user_names(schema, [custom or {}])
     return result | custom_values.journal_values(schema, custom or {}, names)
+
+
+@functools.cache
+def _journaling(kind: str) -> tuple[tuple[str, str, Any], ...]:
+    """Per journaled field: its key, attribute and journal form (None: a reference, named by its record)."""
+    return tuple(
+        (d.key, d.attr, None if d.kind_code == "ref" else d.kind.journal) for d in declared(kind) if d.key
+    )

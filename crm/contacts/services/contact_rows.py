@@ -40,7 +40,7 @@ from crm.contacts.models import (
     StatusChange,
 )
 from crm.contacts.services import search_index, uniqueness
-from crm.contacts.services.card_values import assign_columns, clean_row, snapshot
+from crm.contacts.services.card_values import clean_row, column_values, snapshot
 from crm.contacts.services.common import locked_attrs, owner_in_scope, tags_for_many
 from crm.core import bulk
 from crm.core import normalize as norm
@@ -86,11 +86,18 @@ def clean(actor: User, rows: Iterable[Row]) -> None:
     """Every row alone: normalised and validated, no database (user-type custom fields excepted)."""
     schema = schema_for("contact")
     locked: dict[int | None, list[str]] = {}  # by record type: the same for every row of a type
+    plans: dict[int | None, custom_values.WritePlan] = {}
     for row in rows:
-        row.clean = _clean_one(actor, schema, row, locked)
+        row.clean = _clean_one(actor, schema, row, locked, plans)
 
 
-def _clean_one(actor: User, schema: Schema, row: Row, locked: dict[int | None, list[str]]) -> dict[str, Any]:
+def _clean_one(
+    actor: User,
+    schema: Schema,
+    row: Row,
+    locked: dict[int | None, list[str]],
+    plans: dict[int | None, custom_values.WritePlan],
+) -> dict[str, Any]:
     data, current, errors = row.data, row.current, row.errors
     type_id = custom_values.clean_type(
         schema, data.record_type_id, current.record_type_id if current else None, errors
@@ -130,6 +137,7 @@ def _clean_one(actor: User, schema: Schema, row: Row, locked: dict[int | None, l
         filled=lambda cleaned: filled("contact", cleaned),
         clean=values,
         errors=errors,
+        plans=plans,
     )
     return values
 
@@ -261,22 +269,33 @@ def write_new(actor: User, rows: list[Row], source: ChangeSource, batch: uuid.UU
     _create_new_companies(actor, rows, source, batch)
     ids = bulk.allocate_ids(Contact, len(rows))
     tags = tags_for_many([row.clean["tags"] for row in rows])
-    contacts, phones, emails, messengers, employments, changes, links = [], [], [], [], [], [], []
+    records, phones, emails, messengers, employments, changes, links = [], [], [], [], [], [], []
     for row, pk in zip(rows, ids, strict=True):
         values = row.clean
-        card = Contact(pk=pk, created_by=actor, created_at=now, updated_at=now)
-        assign_columns("contact", card, values)
-        card.record_type_id, card.custom, card.completeness = (
-            values["record_type_id"],
-            values["custom"],
-            values["completeness"],
-        )
-        card.owner, card.status = values["owner"], values["status"]
-        card.department_id = values["owner"].department_id if values["owner"] else None
-        card.name_key = values["name_key"]
-        card.status_changed_at = now if card.status_id else None
+        owner, status = values["owner"], values["status"]
+        record = {
+            "id": pk,
+            "owner_id": owner.pk if owner else None,
+            "department_id": owner.department_id if owner else None,
+            "created_at": now,
+            "updated_at": now,
+            "created_by_id": actor.pk,
+            "deleted_at": None,
+            "deleted_by_id": None,
+            "record_type_id": values["record_type_id"],
+            "custom": values["custom"],
+            "completeness": values["completeness"],
+            "last_contact_at": None,
+            "name_key": values["name_key"],
+            "status_id": status.pk if status else None,
+            "status_changed_at": now if status else None,
+        } | column_values("contact", values)
+        records.append(record)
+    contacts = bulk.built(Contact, records)
+    for row, card, pk in zip(rows, contacts, ids, strict=True):
+        values = row.clean
+        card._state.fields_cache.update(owner=values["owner"], status=values["status"])
         row.card = card
-        contacts.append(card)
         for i, p in enumerate(values["phones"]):
             verified = bool(p["verification"])
             phones.append(
@@ -311,10 +330,10 @@ def write_new(actor: User, rows: list[Row], source: ChangeSource, batch: uuid.UU
         messengers += [(pk, m["kind"], m["handle"], i) for i, m in enumerate(values["messengers"])]
         if values["company"] is not None:
             employments.append((pk, values["company"].pk, values["position"], True))
-        if card.status_id:
-            changes.append((pk, None, card.status_id, now, actor.pk))
+        if values["status"] is not None:
+            changes.append((pk, None, values["status"].pk, now, actor.pk))
         links += [(pk, tags[name.casefold()].pk) for name in values["tags"]]
-    bulk.insert_objects(Contact, contacts)
+    bulk.insert_records(Contact, records)
     bulk.insert_rows(ContactPhone, PHONE_COLUMNS, phones)
     bulk.insert_rows(ContactEmail, EMAIL_COLUMNS, emails)
     bulk.insert_rows(ContactMessenger, ("contact_id", "kind", "handle", "position"), messengers)
