@@ -419,9 +419,13 @@ def stored_values(kind: str, card: Any) -> dict[str, Any]:
     return {decl.attr: decl.stored(card) for decl in declared(kind)}
 
 
-def filled(kind: str, values: dict[str, Any]) -> dict[str, bool]:
-    """Which configurable fields these cleaned (or stored) values fill."""
-    return {key: any(test(values.get(attr)) for attr, test in tests) for key, tests in _filling(kind)}
+def filled(kind: str, values: dict[str, Any], keys: frozenset[str] | None = None) -> dict[str, bool]:
+    """Which configurable fields (of ``keys``, or all) these cleaned (or stored) values fill."""
+    return {
+        key: any(test(values.get(attr)) for attr, test in tests)
+        for key, tests in _filling(kind)
+        if keys is None or key in keys
+    }
 
 
 @functools.cache

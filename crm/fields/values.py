@@ -54,22 +54,26 @@ class WritePlan:
     required_custom: tuple[FieldSpec, ...]
     required_standard: tuple[FieldSpec, ...]
     wanted: tuple[FieldSpec, ...]
+    standard_keys: frozenset[str]  # the standard fields whose filling matters here (required, or counted)
 
 
 def write_plan(schema: Schema, actor: Any, type_id: int | None) -> WritePlan:
     on_type = schema.on_type(type_id)
     editable = tuple(s for s in on_type if not s.standard and schema.can_edit(actor, s.key))
+    required_standard = tuple(
+        s
+        for s in schema.wanted(type_id)
+        if s.standard
+        and schema.requirement(s, type_id) == Requirement.REQUIRED
+        and schema.can_edit(actor, s.key)
+    )
+    wanted = tuple(schema.wanted(type_id))
     return WritePlan(
         editable=editable,
         required_custom=tuple(s for s in editable if schema.requirement(s, type_id) == Requirement.REQUIRED),
-        required_standard=tuple(
-            s
-            for s in schema.wanted(type_id)
-            if s.standard
-            and schema.requirement(s, type_id) == Requirement.REQUIRED
-            and schema.can_edit(actor, s.key)
-        ),
-        wanted=tuple(schema.wanted(type_id)),
+        required_standard=required_standard,
+        wanted=wanted,
+        standard_keys=frozenset(s.key for s in (*required_standard, *wanted) if s.standard),
     )
 
 
@@ -161,14 +165,15 @@ def clean_configured(
     type_id: int | None,
     raw: dict[str, Any] | None,
     current: Any,
-    filled: Callable[[dict[str, Any]], dict[str, bool]],
+    filled: Callable[[dict[str, Any], frozenset[str]], dict[str, bool]],
     clean: dict[str, Any],
     errors: list[FieldError],
     plans: dict[int | None, WritePlan] | None = None,
 ) -> None:
     """The configured part of a record's write, added to ``clean``: its type, custom values (validated),
-    the required standard fields of its type, and its completeness. ``filled`` says which standard fields
-    the cleaned values fill; ``plans`` keeps the schema's answers per record type for a whole batch."""
+    the required standard fields of its type, and its completeness. ``filled`` says which of the given
+    standard fields the cleaned values fill; ``plans`` keeps the schema's answers per record type for a
+    whole batch."""
     plans = {} if plans is None else plans
     plan = plans.get(type_id)
     if plan is None:
@@ -184,7 +189,7 @@ def clean_configured(
         errors=errors,
         plan=plan,
     )
-    standard = filled(clean)
+    standard = filled(clean, plan.standard_keys)
     required_standard_errors(
         schema=schema, actor=actor, type_id=type_id, filled=standard, errors=errors, plan=plan
     )
@@ -262,8 +267,11 @@ def off_type_values(
 
 def journal_values(schema: Schema, custom: dict[str, Any], names: dict[int, str]) -> dict[str, str]:
     """Custom values as the journal keeps them: readable text at the time of the change."""
+    if not custom:
+        return {}
+    fields = schema.fields
     return {
-        f"custom.{spec.key}": display(spec, custom[spec.key], schema, names)
-        for spec in schema.custom(active_only=False)
-        if spec.key in custom
+        f"custom.{key}": display(spec, value, schema, names)
+        for key, value in custom.items()
+        if (spec := fields.get(key)) is not None and not spec.standard
     }

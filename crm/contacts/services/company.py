@@ -71,7 +71,7 @@ def _clean_values(
         type_id=type_id,
         raw=data.custom,
         current=current,
-        filled=lambda values: filled("company", values),
+        filled=lambda values, keys: filled("company", values, keys),
         clean=clean,
         errors=errors,
     )

@@ -134,7 +134,7 @@ def _clean_one(
         type_id=type_id,
         raw=data.custom,
         current=current,
-        filled=lambda cleaned: filled("contact", cleaned),
+        filled=lambda cleaned, keys: filled("contact", cleaned, keys),
         clean=values,
         errors=errors,
         plans=plans,
