@@ -104,9 +104,9 @@ def _log(message: str) -> None:
 
 
 def run(*setup_args: str) -> int:
-    """Set up (``crm run --no-demo``: without demo data), then serve with gunicorn and the background worker until interrupted. A child that dies is
-    started again (with a back-off), so the web server never goes down with the worker, nor the other way
-    round."""
+    """Set up (``crm run --no-demo``: without demo data), then serve with gunicorn and the background
+    worker until interrupted. A child that dies is started again (with a back-off), so the web server
+    never goes down with the worker, nor the other way round."""
     _manage("crm_setup", *setup_args)
     host = os.environ.get("CRM_HOST", "127.0.0.1")
     port = os.environ.get("CRM_PORT", "8000")
