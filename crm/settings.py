@@ -181,8 +181,11 @@ else:
     EMAIL_FILE_PATH = DATA_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("CRM_MAIL_FROM", "CRM <crm@localhost>")
 EMAIL_TIMEOUT = 15
-# Links in e-mails and Telegram messages point here.
-CRM_BASE_URL = os.environ.get("CRM_BASE_URL", "http://127.0.0.1:8000")
+# Links in e-mails and Telegram messages point here: where `crm run` serves (CRM_HOST, CRM_PORT) unless
+# the product is reached by another address (a reverse proxy's), given as CRM_BASE_URL.
+_SERVED_HOST = os.environ.get("CRM_HOST", "127.0.0.1")
+_SERVED_HOST = "localhost" if _SERVED_HOST in ("0.0.0.0", "::", "") else _SERVED_HOST  # listening everywhere
+CRM_BASE_URL = os.environ.get("CRM_BASE_URL") or f"http://{_SERVED_HOST}:{os.environ.get('CRM_PORT', '8000')}"
 # How often an open page asks for the unread count (seconds).
 CRM_NOTIFY_POLL_SECONDS = int(os.environ.get("CRM_NOTIFY_POLL_SECONDS", "20"))
 CRM_TELEGRAM_BOT_TOKEN = os.environ.get("CRM_TELEGRAM_BOT_TOKEN", "")
