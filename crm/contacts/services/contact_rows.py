@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -181,8 +182,10 @@ def _check_companies(actor: User, rows: list[Row]) -> None:
     keys = {norm.name_key(row.clean["company_name"]) for row in rows if row.clean["company_name"]}
     by_key: dict[str, Company] = {}
     if keys:
-        for company in visible.filter(name_key__in=keys).order_by("pk"):
-            by_key.setdefault(company.name_key, company)
+        # A typed name means the oldest visible company of that name: only those rows are read (a big base
+        # holds thousands of companies sharing a few hundred names).
+        firsts = visible.filter(name_key__in=keys).values("name_key").annotate(first=Min("pk"))
+        by_key = {c.name_key: c for c in Company.objects.filter(pk__in=firsts.values("first"))}
     may_create = access.has_perm(actor, "company", "create")
     for row in rows:
         values = row.clean
