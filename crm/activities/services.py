@@ -36,7 +36,14 @@ from crm.contacts.models import Company, Contact, MessengerKind
 from crm.contacts.services.common import visible_cards
 from crm.contacts.services.last_contact import last_contact_advance, last_contact_set
 from crm.core.audit import ChangeSource, audit_record, diff
-from crm.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed, too_long
+from crm.core.errors import (
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    date_range_error,
+    too_long,
+)
 from crm.core.events import SystemEntry
 from crm.core.models import AuditAction
 from crm.fields.schema import schema_for
@@ -309,6 +316,9 @@ def _clean(data: EntryInput, actor: User, *, automatic: bool) -> dict[str, Any]:
             errors.append(too_long(name, limit))
     now = timezone.now()
     occurred_at = data.occurred_at or now
+    if (wrong := date_range_error("occurred_at", occurred_at)) is not None:
+        errors.append(wrong)
+        occurred_at = now
     if timezone.is_naive(occurred_at):
         occurred_at = timezone.make_aware(occurred_at)
     if occurred_at > now + FUTURE_TOLERANCE:

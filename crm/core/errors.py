@@ -69,3 +69,14 @@ def too_long(field: str, limit: int) -> FieldError:
 
     message = ngettext_lazy("At most %(limit)d character.", "At most %(limit)d characters.", "limit")
     return FieldError(field, "too_long", message % {"limit": limit})
+
+
+def date_range_error(field: str, value: Any) -> FieldError | None:
+    """The error for a date or moment outside the years a CRM can mean (``normalize.check_date_range``)."""
+    from crm.core.normalize import NormalizationError, check_date_range
+
+    try:
+        check_date_range(value)
+    except NormalizationError as exc:
+        return FieldError(field, exc.code, exc.message)
+    return None

@@ -360,6 +360,22 @@ def _name_key_fully(text: str) -> str:
 # ---------------------------------------------------------------------------------------------- dates
 _MSG_DATE_FORMAT = _("Enter a date as DD.MM.YYYY, e.g. 14.03.1985.")
 _MSG_DATE_IMPOSSIBLE = _("This date does not exist, e.g. 31 February.")
+_MSG_DATE_RANGE = _("Enter a date between 01.01.1900 and 31.12.2199.")
+
+# The dates a CRM can mean. Beyond them a value is a typo or a probe, and near the ends of what Python and
+# the databases hold, converting it to UTC overflows (0001-01-01 at +05:00 has no UTC; PostgreSQL stores it
+# "BC" and every later read of the row fails).
+EARLIEST = datetime.date(1900, 1, 1)
+LATEST = datetime.date(2199, 12, 31)
+EARLIEST_MOMENT = datetime.datetime(1900, 1, 2, tzinfo=datetime.UTC)
+
+
+def check_date_range(value: datetime.date | datetime.datetime) -> None:
+    """Refuse a date or a moment outside ``EARLIEST``–``LATEST``, judged on its own calendar date, before
+    any conversion that could overflow."""
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    if not EARLIEST <= day <= LATEST:
+        raise NormalizationError("out_of_range", _MSG_DATE_RANGE)
 
 
 @dataclass(frozen=True)
@@ -378,6 +394,8 @@ class PartialDate:
                 raise ValueError(self.year)
         except (ValueError, TypeError):
             raise NormalizationError("invalid_date", _MSG_DATE_IMPOSSIBLE) from None
+        if self.year is not None:
+            check_date_range(datetime.date(self.year, self.month, self.day))
 
     def as_date(self) -> datetime.date | None:
         return None if self.year is None else datetime.date(self.year, self.month, self.day)

@@ -138,12 +138,20 @@ def _parse_datetime(raw: Any, spec: FieldSpec, ctx: Context) -> Any:
         try:
             day = norm.parse_date(date_part).as_date()
             clock = datetime.time.fromisoformat(time_part.strip() or "00:00")
-        except (norm.NormalizationError, ValueError):
+        except norm.NormalizationError as exc:
+            if exc.code == "out_of_range":
+                raise FieldValueError(exc.code, exc.message) from None
+            day = None
+        except ValueError:
             day = None
         if day is not None:
             moment = datetime.datetime.combine(day, clock)
     if moment is None:
         raise FieldValueError("invalid_datetime", _("Enter a date and time as DD.MM.YYYY HH:MM."))
+    try:
+        norm.check_date_range(moment)
+    except norm.NormalizationError as exc:
+        raise FieldValueError(exc.code, exc.message) from None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

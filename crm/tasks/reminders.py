@@ -8,19 +8,24 @@ sent for. This module reads and decides; the marks and claims are written by the
 from __future__ import annotations
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crm.accounts.models import Scope, User
+from crm.core.normalize import EARLIEST_MOMENT
 from crm.notifications.models import Preferences
 from crm.notifications.services import digest_claim, notify, preferences_of, slip_report_claim
 from crm.tasks import selectors
 from crm.tasks.models import Task
 from crm.tasks.services import tasks_reminded
+
+log = logging.getLogger(__name__)
 
 # A reminder processed more than this after its time says it is late.
 LATE_AFTER = datetime.timedelta(minutes=2)
@@ -29,36 +34,54 @@ BATCH = 500
 
 def dispatch_due_reminders(*, now: datetime.datetime | None = None) -> int:
     """Notify the assignees of tasks whose reminder time has come, each once. The lookup is a range of
-    the partial index ``task_reminder_due_idx``; late ones (the worker was down) go out marked late."""
+    the partial index ``task_reminder_due_idx``; late ones (the worker was down) go out marked late.
+
+    One bad task never stops the others: a reminder that fails is logged with its task and counted as
+    done (it would fail again on every run), and a reminder time before ``EARLIEST_MOMENT`` (stored before
+    dates had a range, or written around the services) is never read, since reading it back can fail."""
     now = now or timezone.now()
     sent = 0
     while True:
         with transaction.atomic():
-            qs = Task.objects.filter(
-                remind_at__lte=now,
-                reminded_at__isnull=True,
-                completed_at__isnull=True,
-                deleted_at__isnull=True,  # open and live: completed_at is set when a task is closed
-            ).order_by("remind_at", "id")
+            qs = due_reminders(now)
             if connection.features.has_select_for_update_skip_locked:
                 qs = qs.select_for_update(skip_locked=True, of=("self",))
             batch = list(qs.select_related("assignee", "contact", "company")[:BATCH])
             for task in batch:
-                late = now - (task.remind_at or now) > LATE_AFTER
-                with translation.override(task.assignee.language or settings.LANGUAGE_CODE):
-                    notify(
-                        user=task.assignee,
-                        kind="reminder",
-                        title=task.title,
-                        body=_reminder_body(task),
-                        url=reverse("tasks:task_detail", args=[task.pk]),
-                        task=task,
-                        late=late,
-                    )
+                try:
+                    with transaction.atomic():  # a failure undoes this reminder's writes only
+                        _remind(task, now)
+                except Exception:
+                    log.exception("reminder of task %s failed; skipped", task.pk)
             tasks_reminded(task_ids=[t.pk for t in batch], at=now)
             sent += len(batch)
         if len(batch) < BATCH:
             return sent
+
+
+def due_reminders(now: datetime.datetime) -> QuerySet[Task]:
+    """Open, live tasks whose reminder time has come and has not been sent, oldest first."""
+    return Task.objects.filter(
+        remind_at__gte=EARLIEST_MOMENT,
+        remind_at__lte=now,
+        reminded_at__isnull=True,
+        completed_at__isnull=True,
+        deleted_at__isnull=True,  # open and live: completed_at is set when a task is closed
+    ).order_by("remind_at", "id")
+
+
+def _remind(task: Task, now: datetime.datetime) -> None:
+    late = now - (task.remind_at or now) > LATE_AFTER
+    with translation.override(task.assignee.language or settings.LANGUAGE_CODE):
+        notify(
+            user=task.assignee,
+            kind="reminder",
+            title=task.title,
+            body=_reminder_body(task),
+            url=reverse("tasks:task_detail", args=[task.pk]),
+            task=task,
+            late=late,
+        )
 
 
 def _reminder_body(task: Task) -> str:

@@ -18,7 +18,14 @@ from django.utils.translation import gettext_lazy as _
 from crm.accounts.models import User
 from crm.contacts.services.common import visible_cards
 from crm.core.audit import ChangeSource, audit_record, diff
-from crm.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed, too_long
+from crm.core.errors import (
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    date_range_error,
+    too_long,
+)
 from crm.core.models import AuditAction
 from crm.fields.schema import schema_for
 from crm.notifications.services import notify
@@ -298,6 +305,9 @@ def _clean(actor: User, data: TaskInput, current: Task | None = None) -> dict[st
     due = data.due_at
     if due is None:
         errors.append(FieldError("due_at", "required", _("Give the task a date.")))
+    elif (wrong := date_range_error("due_at", due)) is not None:
+        errors.append(wrong)
+        due = None
     else:
         if timezone.is_naive(due):
             due = timezone.make_aware(due)

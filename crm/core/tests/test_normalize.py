@@ -551,7 +551,7 @@ def test_partial_date_cannot_hold_an_impossible_day() -> None:
     assert info.value.code == "invalid_date"
 
 
-_DATES = st.dates(min_value=datetime.date(1000, 1, 1))
+_DATES = st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2199, 12, 31))
 
 
 @given(_DATES)
@@ -562,6 +562,21 @@ def test_dates_written_russian_style_round_trip(day: datetime.date) -> None:
 @given(_DATES)
 def test_dates_written_iso_style_round_trip(day: datetime.date) -> None:
     assert parse_date(day.isoformat()).as_date() == day
+
+
+@given(
+    st.one_of(st.dates(max_value=datetime.date(1899, 12, 31)), st.dates(min_value=datetime.date(2200, 1, 1)))
+)
+def test_a_date_outside_the_years_a_crm_can_mean_is_refused_as_out_of_range(day: datetime.date) -> None:
+    from crm.core.normalize import check_date_range
+
+    with pytest.raises(NormalizationError) as info:
+        check_date_range(day)
+    assert info.value.code == "out_of_range"
+    if day.year >= 1000:
+        with pytest.raises(NormalizationError) as info:
+            parse_date(day.isoformat())
+        assert info.value.code == "out_of_range"
 
 
 @given(st.text(alphabet=st.sampled_from("0123456789./- -марта")))

@@ -23,7 +23,7 @@ from crm.notifications.services import (
 from crm.notifications.telegram import split
 from crm.notifications.testing import BLOCKED, FLOOD, FakeBotApi
 from crm.tasks.models import Task
-from crm.tasks.reminders import dispatch_due_reminders, send_digests, send_slip_reports
+from crm.tasks.reminders import dispatch_due_reminders, due_reminders, send_digests, send_slip_reports
 from crm.tasks.services import TaskInput, task_complete, task_create
 
 
@@ -182,16 +182,7 @@ def test_the_weekly_report_tells_a_head_on_monday_morning_what_slipped_last_week
 
 def test_the_reminder_scheduler_reads_its_partial_index_not_the_table(manager_a):
     task_due(manager_a, 5)
-    sql, params = (
-        Task.objects.filter(
-            remind_at__lte=timezone.now(),
-            reminded_at__isnull=True,
-            completed_at__isnull=True,
-            deleted_at__isnull=True,
-        )
-        .order_by("remind_at", "id")
-        .query.sql_with_params()
-    )
+    sql, params = due_reminders(timezone.now()).query.sql_with_params()
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
@@ -239,3 +230,32 @@ def test_opening_a_notification_marks_it_read_and_nobody_opens_anothers(client, 
     assert response["Location"] == reverse("tasks:task_detail", args=[task.pk])
     notification.refresh_from_db()
     assert notification.read_at is not None
+
+
+def test_one_failing_reminder_is_logged_and_skipped_and_the_others_still_go(manager_a, monkeypatch, caplog):
+    from crm.tasks import reminders
+
+    first, broken, last = (task_due(manager_a, -3 + i, title) for i, title in enumerate("АБВ"))
+    original = reminders.notify
+
+    def notify(**kwargs):
+        if kwargs["task"].pk == broken.pk:
+            raise RuntimeError("the notification could not be made")
+        return original(**kwargs)
+
+    monkeypatch.setattr(reminders, "notify", notify)
+    assert dispatch_due_reminders() == 3
+    assert set(Notification.objects.values_list("task_id", flat=True)) == {first.pk, last.pk}
+    assert f"reminder of task {broken.pk} failed" in caplog.text
+    assert dispatch_due_reminders() == 0  # reported once, not retried on every run
+
+
+def test_a_reminder_time_stored_before_dates_had_a_range_is_never_read(manager_a):
+    good = task_due(manager_a, -1, "Обычная")
+    bad = task_due(manager_a, -1, "Древняя")
+    with connection.cursor() as cursor:  # as a row written before the range check (or around services)
+        cursor.execute(
+            "UPDATE tasks_task SET remind_at = %s WHERE id = %s", ["0001-01-01 00:00:00+05:00", bad.pk]
+        )
+    assert dispatch_due_reminders() == 1
+    assert list(Notification.objects.values_list("task_id", flat=True)) == [good.pk]
