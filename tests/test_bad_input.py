@@ -76,3 +76,36 @@ def test_a_nul_character_in_a_form_post_is_refused_naming_the_field(client, mana
     assert response.status_code == 400
     assert "«last_name»" in response.content.decode()
     assert _stored() == before
+
+
+FAR_DATES = [
+    (
+        "/api/v1/timeline",
+        {"kind": "note", "summary": "Итог", "occurred_at": "0001-01-01T00:00:00+05:00"},
+        "occurred_at",
+    ),
+    ("/api/v1/tasks", {"title": "Позвонить", "due_at": "9999-12-31T23:59:59-05:00"}, "due_at"),
+    ("/api/v1/tasks", {"title": "Позвонить", "due_at": "0001-01-01T00:00:00+05:00"}, "due_at"),
+    ("/api/v1/tasks", {"title": "Позвонить", "due_at": "1899-12-31T10:00:00+03:00"}, "due_at"),
+]
+
+
+@pytest.mark.parametrize(("path", "payload", "field"), FAR_DATES)
+def test_a_date_outside_the_years_a_crm_can_mean_is_refused_and_nothing_is_stored(
+    client, token, manager_a, path, payload, field
+):
+    from crm.contacts.testing import make_contact
+
+    person = make_contact(manager_a)
+    payload = payload | ({"contact_id": person.pk} if "timeline" in path else {})
+    before = _stored()
+    response = client.post(
+        path, payload, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [(field, "out_of_range")]
+    assert _stored() == before
+    client.force_login(manager_a)
+    assert client.get(f"/contacts/{person.pk}/").status_code == 200
+    timeline = f"/api/v1/timeline?contact_id={person.pk}"
+    assert client.get(timeline, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
