@@ -16,9 +16,12 @@ def _media_in_a_temporary_directory(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def starter_data(request):
-    """Live-server tests (browser, concurrency) run on a flushed database (real transactions): put back
-    what the migrations seed (roles, statuses, the starter fields and types) before each one."""
-    if "live_server" not in request.fixturenames:
+    """Live-server tests (browser, concurrency) and tests marked ``django_db(transaction=True)`` run on a
+    flushed database (real transactions): put back what the migrations seed (roles, statuses, the starter
+    fields and types) before each one."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    if "live_server" not in request.fixturenames and not transactional:
         return
     import importlib
 

@@ -31,6 +31,7 @@ from crm.contacts.services.common import (
     locked_trashed_card,
     tags_for,
 )
+from crm.core import bulk
 from crm.core import normalize as norm
 from crm.core.audit import ChangeSource, audit_record, diff
 from crm.core.errors import DuplicateFound, FieldError, NotFound, ValidationFailed
@@ -39,6 +40,7 @@ from crm.core.models import AuditAction
 from crm.fields.schema import schema_for
 
 CHUNK = 2000  # rows per transaction of a batch: big enough for set-based checks, short enough to commit often
+CHECKPOINT_CHUNKS = 5  # SQLite: chunks between two copies of the write-ahead log into the database
 
 
 def _raise_for(row: contact_rows.Row) -> None:
@@ -181,12 +183,14 @@ def contacts_create(
     and store nothing; the others are written."""
     access.require(actor, "contact", "create")
     result = contact_rows.Batch([contact_rows.Row(data) for data in rows], id=batch or uuid.uuid4())
-    for start in range(0, len(result.rows), CHUNK):
-        chunk = result.rows[start : start + CHUNK]
-        contact_rows.clean(actor, chunk)
-        with transaction.atomic():
-            contact_rows.check(actor, chunk)
-            contact_rows.write_new(actor, chunk, source, result.id)
+    with bulk.checkpoints_every(CHECKPOINT_CHUNKS) as chunk_written:
+        for start in range(0, len(result.rows), CHUNK):
+            chunk = result.rows[start : start + CHUNK]
+            contact_rows.clean(actor, chunk)
+            with transaction.atomic():
+                contact_rows.check(actor, chunk)
+                contact_rows.write_new(actor, chunk, source, result.id)
+            chunk_written()
     contact_rows.point_in_batch_matches(result.rows)
     return result
 

@@ -261,3 +261,17 @@ def test_a_chunk_with_thousands_of_values_is_written_within_the_servers_lock_tab
     assert [row.errors for row in result.rows if not row.ok] == []
     assert Contact.objects.count() == 600
     assert ContactPhone.objects.count() == 12000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_leaves_the_databases_checkpointing_as_it_found_it(manager_a):
+    """SQLite checkpoints a batch's log every few chunks, not after each commit (bulk.checkpoints_every),
+    then gives the connection back its automatic checkpoints."""
+    rows = [ContactInput(last_name=f"Пакетный {i}") for i in range(3)]
+    contacts_create(actor=manager_a, rows=rows, source=SYSTEM)
+    assert Contact.objects.count() == 3
+    assert not connection.in_atomic_block  # the batch committed its chunks itself
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            assert cursor.fetchone()[0] == 1000
