@@ -12,6 +12,7 @@ is the most any code above the database could reach.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import random
 import secrets
 import time
@@ -19,10 +20,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.db.models import Q
+
 from bench import data
 from crm.accounts.models import Role, User
 from crm.contacts.inputs import ContactInput, EmailInput, PhoneInput
-from crm.contacts.models import Company
+from crm.contacts.models import Company, ContactPhone
 from crm.contacts.services import contact_rows, contacts_create, search_index
 from crm.core import bulk
 from crm.core.audit import ChangeSource
@@ -42,7 +45,15 @@ def writer() -> User:
 def generate(count: int, seed: int) -> list[ContactInput]:
     rng = random.Random(seed)
     token = secrets.token_hex(3)  # a run's own addresses: several runs into one base never collide
-    base = secrets.randbelow(10**4) * 1000  # a run's own numbers too (a repeated run would be refused whole)
+    # A run's own numbers too: numbers the base already holds (its own mobiles, earlier runs) are skipped,
+    # so every row is new and the figure counts writes, not refusals.
+    taken = {
+        number[5:]
+        for number in ContactPhone.objects.filter(
+            Q(number__startswith="+7977") | Q(number__startswith="+7978")
+        ).values_list("number", flat=True)
+    }
+    free = (n for n in itertools.count(secrets.randbelow(10**6)) if f"{n % 10**7:07d}" not in taken)
     companies = list(Company.objects.filter(deleted_at=None).values_list("name", flat=True)[:2000])
     if not companies:  # an empty base: a pool of names, each created by its first row
         roots, tails = data.COMPANY_ROOTS, data.COMPANY_TAILS
@@ -53,7 +64,7 @@ def generate(count: int, seed: int) -> list[ContactInput]:
         last = rng.choice(data.LAST_NAMES)[0 if male else 1]
         first = rng.choice(data.MALE_FIRST if male else data.FEMALE_FIRST)
         middle = rng.choice(data.PATRONYMICS)[0 if male else 1]
-        n = (base + i) % 10**7
+        n = next(free) % 10**7
         mobile = f"8 (977) {n // 10000:03d}-{n // 100 % 100:02d}-{n % 100:02d}"
         work = f"+7 978 {n // 10000:03d} {n // 100 % 100:02d} {n % 100:02d}"
         latin = last.lower().translate(data.TRANSLIT)
