@@ -109,3 +109,78 @@ def test_a_date_outside_the_years_a_crm_can_mean_is_refused_and_nothing_is_store
     assert client.get(f"/contacts/{person.pk}/").status_code == 200
     timeline = f"/api/v1/timeline?contact_id={person.pk}"
     assert client.get(timeline, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+
+HUGE = str(2**63)
+HUGE_FILTERS = [
+    f"/contacts/?owner={HUGE}",
+    f"/contacts/?status={HUGE}",
+    f"/contacts/?company={HUGE}",
+    f"/contacts/?type={HUGE}",
+    f"/contacts/?tag={HUGE}",
+    f"/companies/?owner={HUGE}",
+    f"/companies/?type={HUGE}",
+    f"/contacts/{HUGE}/",
+    f"/companies/{HUGE}/",
+    f"/tasks/{HUGE}/",
+    f"/api/v1/contacts?owner={HUGE}",
+    f"/api/v1/contacts?status={HUGE}",
+    f"/api/v1/contacts?company={HUGE}",
+    f"/api/v1/contacts?type={HUGE}",
+    f"/api/v1/companies?owner={HUGE}",
+    f"/api/v1/companies?type={HUGE}",
+    f"/api/v1/tasks?assignee_id={HUGE}",
+    f"/api/v1/contacts/{HUGE}",
+    f"/api/v1/companies/{HUGE}",
+    f"/api/v1/tasks/{HUGE}",
+    f"/api/v1/timeline/{HUGE}",
+]
+
+
+@pytest.mark.parametrize("url", HUGE_FILTERS)
+def test_an_id_too_big_for_the_database_finds_nothing_or_is_refused_naming_the_field(
+    client, manager_a, token, url
+):
+    client.force_login(manager_a)
+    response = client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code in (200, 404, 422), response.status_code
+    if response.status_code == 422:
+        assert response.json()["errors"][0]["field"] in url
+
+
+HUGE_IDS_IN_WRITES = [
+    ("/api/v1/contacts", {"last_name": "Иванов", "owner_id": 2**63}, "owner_id"),
+    ("/api/v1/contacts", {"last_name": "Иванов", "record_type_id": 2**64}, "record_type_id"),
+    (
+        "/api/v1/tasks",
+        {"title": "Позвонить", "due_at": "2030-01-01T10:00:00+03:00", "assignee_id": 2**63},
+        "assignee_id",
+    ),
+    ("/api/v1/timeline", {"kind": "note", "summary": "Итог", "contact_id": 2**63}, "contact_id"),
+]
+
+
+@pytest.mark.parametrize(("path", "payload", "field"), HUGE_IDS_IN_WRITES)
+def test_an_id_too_big_for_the_database_in_a_write_is_refused_naming_the_field(
+    client, token, path, payload, field
+):
+    before = _stored()
+    response = client.post(
+        path, payload, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert _stored() == before
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/contacts/?created_from=0001-01-01",
+        "/contacts/?created_to=9999-12-31",
+        "/companies/?created_to=9999-12-31",
+    ],
+)
+def test_a_far_date_in_a_list_filter_finds_what_it_can(client, manager_a, url):
+    client.force_login(manager_a)
+    assert client.get(url).status_code == 200

@@ -15,6 +15,7 @@ from pydantic import create_model
 from crm.activities import selectors, services
 from crm.activities.models import Attachment, Entry, EntryKind
 from crm.core.audit import ChangeSource
+from crm.core.ids import Id
 from crm.core.models import ChangeChannel
 
 router = Router(tags=["timeline"])
@@ -80,7 +81,10 @@ def _entry_fields() -> dict[str, Any]:
         if item.name == "files":
             continue
         default = item.default if item.default is not dataclasses.MISSING else item.default_factory()
-        fields[item.name] = (hints[item.name], Field(default, description=described.get(item.name)))
+        annotation = hints[item.name]
+        if item.name.endswith("_id") and annotation == int | None:
+            annotation = Id | None  # a record's id: refused past what a primary key can be
+        fields[item.name] = (annotation, Field(default, description=described.get(item.name)))
     return fields
 
 
@@ -90,11 +94,11 @@ EntryIn = create_model("EntryIn", __base__=Schema, **_entry_fields())
 class EntryPatch(Schema):
     occurred_at: datetime.datetime | None = None
     direction: str | None = None
-    category_id: int | None = None
+    category_id: Id | None = None
     summary: str | None = None
     result: str | None = None
     next_step: str | None = None
-    refusal_reason_id: int | None = None
+    refusal_reason_id: Id | None = None
     refusal_comment: str | None = None
     duration_seconds: int | None = None
     recording_url: str | None = None
@@ -107,10 +111,10 @@ class EntryPatch(Schema):
 
 
 class EntryListParams(Schema):
-    contact_id: int | None = Field(None, description="The person's timeline (one of contact_id / company_id)")
-    company_id: int | None = Field(None, description="The company's timeline, with its people's entries")
+    contact_id: Id | None = Field(None, description="The person's timeline (one of contact_id / company_id)")
+    company_id: Id | None = Field(None, description="The company's timeline, with its people's entries")
     kind: list[str] = Field([], description="Only these kinds")
-    category_id: int | None = None
+    category_id: Id | None = None
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=200)
 
@@ -220,9 +224,9 @@ def restore_entry(request: HttpRequest, entry_id: int) -> dict[str, Any]:
 def upload_file(
     request: HttpRequest,
     file: File[UploadedFile],
-    contact_id: Form[int | None] = None,
-    company_id: Form[int | None] = None,
-    entry_id: Form[int | None] = None,
+    contact_id: Form[Id | None] = None,
+    company_id: Form[Id | None] = None,
+    entry_id: Form[Id | None] = None,
 ) -> Status[dict[str, Any]]:
     attachment = services.attachment_add(
         actor=request.auth,

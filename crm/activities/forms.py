@@ -14,6 +14,7 @@ from crm.activities.models import EntryKind
 from crm.activities.selectors import TimelineFilter
 from crm.activities.services import TEXT_FIELDS, EntryInput
 from crm.core.errors import FieldError, ValidationFailed
+from crm.core.ids import form_id
 from crm.tasks.forms import due_from
 
 TEXT = ("direction", *TEXT_FIELDS, "body_html")
@@ -31,15 +32,15 @@ def entry_input(post: QueryDict, files: MultiValueDict[str, Any], kind: str, pk:
         setattr(data, name, post.get(name, ""))
     data.occurred_at = parse_local_datetime(post.get("occurred_at", ""), "occurred_at", errors)
     data.duration_seconds = parse_duration(post.get("duration", ""), errors)
-    data.category_id = _int(post.get("category_id"))
-    data.refusal_reason_id = _int(post.get("refusal_reason_id"))
+    data.category_id = form_id(post.get("category_id"))
+    data.refusal_reason_id = form_id(post.get("refusal_reason_id"))
     data.files = list(files.getlist("files"))
     due_errors: list[FieldError] = []
     data.next_step_due, data.next_step_all_day = due_from(
         post.get("next_step_date", ""), post.get("next_step_time", ""), "next_step_due", due_errors
     )
     errors += due_errors
-    data.next_step_assignee_id = _int(post.get("next_step_assignee_id"))
+    data.next_step_assignee_id = form_id(post.get("next_step_assignee_id"))
     if errors:
         raise ValidationFailed(errors)
     return data
@@ -54,7 +55,7 @@ def entry_changes(post: QueryDict, kind: str) -> dict[str, Any]:
         if name in post
     }
     changes["occurred_at"] = parse_local_datetime(post.get("occurred_at", ""), "occurred_at", errors)
-    changes["category_id"] = _int(post.get("category_id"))
+    changes["category_id"] = form_id(post.get("category_id"))
     if "duration" in post:
         changes["duration_seconds"] = parse_duration(post.get("duration", ""), errors)
     if changes["occurred_at"] is None:
@@ -66,7 +67,7 @@ def entry_changes(post: QueryDict, kind: str) -> dict[str, Any]:
 
 def timeline_filter(query: QueryDict) -> TimelineFilter:
     kinds = tuple(k for k in query.getlist("kind") if k in EntryKind.values)
-    return TimelineFilter(kinds=kinds, category_id=_int(query.get("category")))
+    return TimelineFilter(kinds=kinds, category_id=form_id(query.get("category")))
 
 
 def parse_local_datetime(value: str, name: str, errors: list[FieldError]) -> datetime.datetime | None:
@@ -111,10 +112,3 @@ def parse_duration(value: str, errors: list[FieldError]) -> int | None:
         return sum(int(n) * _UNIT[unit.lower()] for n, unit in parts)
     errors.append(FieldError("duration_seconds", "invalid", _("Enter the duration as 5:30 or 12 мин.")))
     return None
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None

@@ -15,6 +15,7 @@ from crm.contacts.declarations import declared, output_attrs
 from crm.contacts.inputs import CompanyInput, ContactInput, company_input_from, contact_input_from
 from crm.contacts.models import Company, Contact
 from crm.core.audit import ChangeSource
+from crm.core.ids import Id
 from crm.core.models import ChangeChannel
 from crm.fields.forms import filters_from_query
 from crm.fields.schema import Schema as FieldSchema
@@ -41,7 +42,7 @@ def _declared_fields(kind: str, *, output: bool) -> dict[str, Any]:
 
 
 class _CardIn(Schema):
-    record_type_id: int | None = Field(None, description="Without it: the card's type (new card: the first)")
+    record_type_id: Id | None = Field(None, description="Without it: the card's type (new card: the first)")
     custom: dict[str, Any] = Field(
         {}, description="Custom fields by key; a key not sent keeps its value, null clears it"
     )
@@ -140,14 +141,14 @@ def _full(contact_id: int, request: HttpRequest) -> dict[str, Any]:
 
 class ContactListParams(Schema):
     q: str = ""
-    owner: int | None = None
+    owner: Id | None = None
     base_type: str = ""
-    status: int | None = None
-    tag: int | None = None
+    status: Id | None = None
+    tag: Id | None = None
     city: str = ""
     source: str = ""
-    company: int | None = None
-    type: int | None = Field(None, description="A record type's id")
+    company: Id | None = None
+    type: Id | None = Field(None, description="A record type's id")
     complete_below: int | None = Field(
         None, ge=1, le=100, description="Cards less complete than this percent"
     )
@@ -281,11 +282,11 @@ def company_out(company: Company, user: Any = None) -> dict[str, Any]:
 
 class CompanyListParams(Schema):
     q: str = ""
-    owner: int | None = None
-    tag: int | None = None
+    owner: Id | None = None
+    tag: Id | None = None
     city: str = ""
     industry: str = ""
-    type: int | None = None
+    type: Id | None = None
     complete_below: int | None = Field(None, ge=1, le=100)
     silent_days: int | None = Field(None, ge=1, le=3650, description="No contact for this many days")
     sort: str = "name"

@@ -16,15 +16,9 @@ from crm.contacts.inputs import (
     contact_input_from,
 )
 from crm.contacts.selectors import CompanyFilters, ContactFilters
+from crm.core.ids import form_id
 from crm.fields.forms import custom_from_post, filters_from_query
 from crm.fields.schema import schema_for
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _date(value: Any) -> datetime.date | None:
@@ -42,7 +36,7 @@ def card_input(kind: str, post: QueryDict) -> Any:
     """A posted card form as the services' input: each declared field parses its own inputs."""
     values = {d.attr: d.kind.from_post(post, d) for d in declared(kind)}
     return INPUT_CLASSES[kind](
-        **values, record_type_id=_int(post.get("record_type_id")), custom=custom_from_post(post)
+        **values, record_type_id=form_id(post.get("record_type_id")), custom=custom_from_post(post)
     )
 
 
@@ -55,24 +49,24 @@ def company_input(post: QueryDict) -> CompanyInput:
 
 
 def _below(value: Any) -> int | None:
-    number = _int(value)
+    number = form_id(value)
     return number if number is not None and 0 < number <= 100 else None
 
 
 def contact_filters(params: QueryDict, user: Any = None) -> ContactFilters:
     return ContactFilters(
         q=params.get("q", "").strip()[:100],
-        owner_id=_int(params.get("owner")),
+        owner_id=form_id(params.get("owner")),
         base_type=params.get("base_type", ""),
-        status_id=_int(params.get("status")),
-        tag_id=_int(params.get("tag")),
+        status_id=form_id(params.get("status")),
+        tag_id=form_id(params.get("tag")),
         city=params.get("city", "").strip(),
         source=params.get("source", "").strip(),
-        company_id=_int(params.get("company")),
+        company_id=form_id(params.get("company")),
         is_key=_bool(params.get("key")),
         created_from=_date(params.get("created_from")),
         created_to=_date(params.get("created_to")),
-        record_type_id=_int(params.get("type")),
+        record_type_id=form_id(params.get("type")),
         completeness_below=_below(params.get("complete_below")),
         silent_days=_days(params.get("silent")),
         custom=filters_from_query(params, schema_for("contact"), user) if user is not None else [],
@@ -80,22 +74,22 @@ def contact_filters(params: QueryDict, user: Any = None) -> ContactFilters:
 
 
 def _days(value: Any) -> int | None:
-    days = _int(value)
+    days = form_id(value)
     return days if days and 0 < days <= 3650 else None
 
 
 def company_filters(params: QueryDict, user: Any = None) -> CompanyFilters:
     return CompanyFilters(
         q=params.get("q", "").strip()[:100],
-        owner_id=_int(params.get("owner")),
-        tag_id=_int(params.get("tag")),
+        owner_id=form_id(params.get("owner")),
+        tag_id=form_id(params.get("tag")),
         city=params.get("city", "").strip(),
         industry=params.get("industry", "").strip(),
         source=params.get("source", "").strip(),
         is_key=_bool(params.get("key")),
         created_from=_date(params.get("created_from")),
         created_to=_date(params.get("created_to")),
-        record_type_id=_int(params.get("type")),
+        record_type_id=form_id(params.get("type")),
         completeness_below=_below(params.get("complete_below")),
         silent_days=_days(params.get("silent")),
         custom=filters_from_query(params, schema_for("company"), user) if user is not None else [],

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.core import normalize as norm
 from crm.core.errors import FieldError, too_long
+from crm.core.ids import Id, form_id
 
 if TYPE_CHECKING:
     from django.http import QueryDict
@@ -105,11 +106,7 @@ def _post_text(post: QueryDict, decl: Declared) -> str:
 
 
 def _post_int(post: QueryDict, decl: Declared) -> int | None:
-    try:
-        value = post.get(decl.form_name or decl.attr)
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    return form_id(post.get(decl.form_name or decl.attr))
 
 
 def _column(card: Any, decl: Declared) -> Any:
@@ -631,13 +628,14 @@ KINDS: dict[str, Kind] = {
         Kind(
             "ref",
             lambda: None,
-            int | None,
+            Id | None,
             _post_int,
             _clean_ref,
             _column,
             _column,
             _same,
             filled=lambda v: v is not None,
+            out_type=int | None,
         ),
         Kind(
             "tags",

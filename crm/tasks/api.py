@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from crm.core.audit import ChangeSource
+from crm.core.ids import Id
 from crm.core.models import ChangeChannel
 from crm.tasks import selectors, services
 from crm.tasks.models import Priority, Task
@@ -57,11 +58,11 @@ class TaskIn(Schema):
         services.Remind.AT_DUE, description="none, 0 (at due time), 15, 60 or 1440 minutes before"
     )
     description: str = ""
-    category_id: int | None = None
+    category_id: Id | None = None
     priority: int = Priority.NORMAL
-    assignee_id: int | None = Field(None, description="Default: the token's user")
-    contact_id: int | None = None
-    company_id: int | None = None
+    assignee_id: Id | None = Field(None, description="Default: the token's user")
+    contact_id: Id | None = None
+    company_id: Id | None = None
 
 
 class TaskPatch(Schema):
@@ -70,12 +71,12 @@ class TaskPatch(Schema):
     all_day: bool | None = None
     remind: str | None = None
     description: str | None = None
-    category_id: int | None = None
+    category_id: Id | None = None
     priority: int | None = None
 
 
 class AssignIn(Schema):
-    assignee_id: int
+    assignee_id: Id
     comment: str = ""
 
 
@@ -92,7 +93,7 @@ class CommentOut(Schema):
 
 class TaskListParams(Schema):
     status: str = Field("open", description="open, done, cancelled or '' for all")
-    assignee_id: int | None = None
+    assignee_id: Id | None = None
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=200)
 

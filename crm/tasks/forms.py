@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.errors import FieldError, ValidationFailed
+from crm.core.ids import form_id
 from crm.tasks.dates import end_of_day
 from crm.tasks.models import Priority, Task
 from crm.tasks.services import Remind, TaskInput, remind_choice
@@ -23,14 +24,14 @@ def task_input(post: QueryDict) -> TaskInput:
     data = TaskInput(
         title=post.get("title", ""),
         description=post.get("description", ""),
-        category_id=_int(post.get("category_id")),
+        category_id=form_id(post.get("category_id")),
         due_at=due_at,
         all_day=all_day,
         remind=post.get("remind", Remind.AT_DUE),
-        priority=_int(post.get("priority")) or Priority.NORMAL,
-        assignee_id=_int(post.get("assignee_id")),
-        contact_id=_int(post.get("contact_id")),
-        company_id=_int(post.get("company_id")),
+        priority=form_id(post.get("priority")) or Priority.NORMAL,
+        assignee_id=form_id(post.get("assignee_id")),
+        contact_id=form_id(post.get("contact_id")),
+        company_id=form_id(post.get("company_id")),
     )
     data.parse_errors = errors  # type: ignore[attr-defined]
     return data
@@ -92,10 +93,3 @@ def initial(task: Task | None, **defaults: Any) -> dict[str, Any]:
         "priority": str(task.priority),
         "assignee_id": str(task.assignee_id),
     }
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
