@@ -158,6 +158,7 @@ NOTES = Declared(
     _("Notes"),
     "long_text",
     config="notes",
+    limit=20_000,
     example="секретная заметка",
     betrays=("секретная заметка",),
 )
@@ -207,6 +208,7 @@ CONTACT: list[Declared] = [
         _("Company"),
         "line",
         config="company",
+        limit=255,  # the company's name
         journal_key=None,
         in_api_out=False,
         read=lambda card: "",
@@ -344,6 +346,7 @@ COMPANY: list[Declared] = [
         _("E-mail"),
         "email",
         config="email",
+        limit=254,
         example="office@tainaya-firma.ru",
         betrays=("office@tainaya-firma.ru",),
     ),

@@ -97,6 +97,10 @@ class Kind:
     )
 
 
+TAG_LIMIT = 64  # Tag.name's column
+MESSENGER_HANDLE_LIMIT = 255  # ContactMessenger.handle's column
+
+
 def _text(raw: Any) -> str:
     return "" if raw is None else str(raw)
 
@@ -143,12 +147,18 @@ def _clean_line(raw: Any, decl: Declared, errors: list[FieldError]) -> str:
 
 
 def _clean_name(raw: Any, decl: Declared, errors: list[FieldError]) -> str:
-    """A person's name part: trimmed and cased; cut at the column's length (names are never refused)."""
-    return norm.normalize_name(_text(raw))[: decl.limit or None]
+    """A person's name part: trimmed and cased; too long is an error at the field (never cut silently)."""
+    value = norm.normalize_name(_text(raw))
+    if decl.limit and len(value) > decl.limit:
+        errors.append(too_long(decl.attr, decl.limit))
+    return value
 
 
 def _clean_long_text(raw: Any, decl: Declared, errors: list[FieldError]) -> str:
-    return _text(raw).strip()
+    value = _text(raw).strip()
+    if decl.limit and len(value) > decl.limit:
+        errors.append(too_long(decl.attr, decl.limit))
+    return value
 
 
 def _clean_flag(raw: Any, decl: Declared, errors: list[FieldError]) -> bool:
@@ -186,6 +196,9 @@ def _clean_url(raw: Any, decl: Declared, errors: list[FieldError]) -> str:
 def _clean_email(raw: Any, decl: Declared, errors: list[FieldError]) -> str:
     text = _text(raw).strip()
     if not text:
+        return ""
+    if decl.limit and len(text) > decl.limit:
+        errors.append(too_long(decl.attr, decl.limit))
         return ""
     try:
         return norm.normalize_email(text)
@@ -383,7 +396,11 @@ def _clean_messengers(raw: Any, decl: Declared, errors: list[FieldError]) -> lis
                 FieldError(f"{decl.attr}.{i}", "invalid_kind", _("Choose a messenger from the list."))
             )
             continue
-        result.append({"kind": item.kind, "handle": item.handle.strip()[:255]})
+        handle = item.handle.strip()
+        if len(handle) > MESSENGER_HANDLE_LIMIT:
+            errors.append(too_long(f"{decl.attr}.{i}.handle", MESSENGER_HANDLE_LIMIT))
+            continue
+        result.append({"kind": item.kind, "handle": handle})
     return result
 
 
@@ -538,10 +555,16 @@ def _journal_messengers(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def clean_tags(raw: Any, decl: Declared | None = None, errors: list[FieldError] | None = None) -> list[str]:
-    """One spelling per tag: trimmed, inner spaces collapsed, duplicates (case-insensitive) dropped."""
+    """One spelling per tag: trimmed, inner spaces collapsed, duplicates (case-insensitive) dropped; a tag
+    longer than the column is an error at its place (cut, when no errors are collected)."""
     seen: dict[str, str] = {}
-    for name in raw or []:
-        tag = " ".join((name or "").split())[:64]
+    for i, name in enumerate(raw or []):
+        tag = " ".join((name or "").split())
+        if len(tag) > TAG_LIMIT:
+            if errors is not None:
+                errors.append(too_long(f"{decl.attr if decl else 'tags'}.{i}", TAG_LIMIT))
+                continue
+            tag = tag[:TAG_LIMIT]
         if tag and tag.casefold() not in seen:
             seen[tag.casefold()] = tag
     return list(seen.values())

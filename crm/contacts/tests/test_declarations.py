@@ -10,11 +10,13 @@ from __future__ import annotations
 import pytest
 from django.http import QueryDict
 
+from crm.accounts.services import api_token_create
 from crm.contacts.declarations import configurable, declared
 from crm.contacts.forms import card_input
 from crm.contacts.inputs import INPUT_CLASSES, input_from
 from crm.contacts.models import Company, Contact
 from crm.contacts.standard_fields import standard_fields_of
+from crm.core.audit import SYSTEM
 from crm.core.models import AuditEntry
 from crm.core.templatetags.crm import field_label
 
@@ -113,3 +115,40 @@ def test_a_filterable_declared_field_filters_the_list_and_not_when_hidden(kind):
     assert set(equality_filters(kind, values, hidden)) == {
         d.column or d.attr for d in filterable if not d.config
     }
+
+
+# Kinds whose values have a fixed form (checksummed codes, phone numbers, a list's choices, flags,
+# references, dates) are bounded by that form; every other text is bounded by its declaration.
+_FORMED = {"code", "phone", "choice", "flag", "ref", "birthday", "phones", "emails", "messengers", "tags"}
+
+
+@pytest.mark.parametrize("kind", ["contact", "company"])
+def test_every_text_field_is_declared_with_a_limit_its_column_can_hold(kind):
+    model = {"contact": Contact, "company": Company}[kind]
+    for decl in declared(kind):
+        if decl.kind_code in _FORMED:
+            continue
+        assert decl.limit, f"{kind}.{decl.attr} has no limit"
+        column = decl.column or decl.attr
+        field = next((f for f in model._meta.concrete_fields if f.name == column), None)
+        if field is not None and getattr(field, "max_length", None):
+            assert decl.limit <= field.max_length, f"{kind}.{decl.attr}: {decl.limit} > {field.max_length}"
+
+
+@pytest.mark.parametrize("kind", ["contact", "company"])
+def test_a_text_one_character_too_long_is_refused_naming_the_field_and_nothing_is_stored(client, admin, kind):
+    _, token = api_token_create(actor=admin, name="limits", source=SYSTEM)
+    model = {"contact": Contact, "company": Company}[kind]
+    base = {"contact": {"last_name": "Иванов"}, "company": {"name": "ООО Предел"}}[kind]
+    for decl in declared(kind):
+        if decl.kind_code not in ("name", "line", "long_text"):
+            continue
+        response = client.post(
+            {"contact": "/api/v1/contacts", "company": "/api/v1/companies"}[kind],
+            base | {decl.attr: "ж" * (decl.limit + 1)},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+        assert response.status_code == 422, (decl.attr, response.status_code)
+        assert ("too_long", decl.attr) in [(e["code"], e["field"]) for e in response.json()["errors"]]
+    assert model.objects.count() == 0
