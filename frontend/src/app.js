@@ -5,6 +5,36 @@ import Alpine from "alpinejs";
 
 window.htmx = htmx;
 
+// A form refused by the server (422: the fields and their errors, re-rendered) is swapped in like a
+// success, so the person sees what to fix; HTMX 2 swaps no 4xx by default, and the page then showed
+// nothing at all. Any other failure says so in the notice bar: nothing fails silently.
+htmx.config.responseHandling = [
+  { code: "204", swap: false },
+  { code: "[23]..", swap: true },
+  { code: "422", swap: true, error: false },
+  { code: "[45]..", swap: false, error: true },
+];
+
+function notice(text) {
+  const bar = document.getElementById("failure-notice");
+  if (!bar) return;
+  bar.querySelector("[data-text]").textContent = text;
+  bar.hidden = false;
+}
+
+document.addEventListener("htmx:responseError", (event) => {
+  const bar = document.getElementById("failure-notice");
+  const status = event.detail.xhr.status;
+  const key = status === 403 ? "forbidden" : status === 404 ? "missing" : status === 413 ? "tooBig" : "failed";
+  notice(`${bar?.dataset[key] || bar?.dataset.failed || "Error"} (${status})`);
+});
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-close-notice]")) document.getElementById("failure-notice").hidden = true;
+});
+document.addEventListener("htmx:sendError", () => {
+  notice(document.getElementById("failure-notice")?.dataset.offline || "No connection");
+});
+
 // Django's CSRF token rides on every HTMX request.
 document.addEventListener("htmx:configRequest", (event) => {
   const token = document.querySelector("meta[name=csrf-token]")?.content;
