@@ -22,3 +22,8 @@ urlpatterns = [
     path("api/v1/openapi.json", openapi_json, name="openapi"),
     path("api/v1/", api.urls),
 ]
+
+handler400 = "crm.core.error_pages.bad_request"
+handler403 = "crm.core.error_pages.forbidden"
+handler404 = "crm.core.error_pages.not_found"
+handler500 = "crm.core.error_pages.server_error"

@@ -3,6 +3,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
+from crm.accounts.middleware import activate_for
 from crm.accounts.services import api_token_authenticate
 
 
@@ -13,4 +14,5 @@ class TokenAuth(HttpBearer):
         user = api_token_authenticate(token)
         if user is not None:
             request.user = user
+            activate_for(request, user)
         return user

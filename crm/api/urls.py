@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from crm.accounts.api_auth import TokenAuth
@@ -14,6 +17,8 @@ from crm.contacts.api import company_router
 from crm.contacts.api import router as contact_router
 from crm.core.errors import DuplicateFound, NotFound, PermissionDenied, ValidationFailed
 from crm.tasks.api import router as task_router
+
+log = logging.getLogger(__name__)
 
 api = NinjaAPI(
     title="CRM API",
@@ -67,11 +72,79 @@ def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResp
         {
             "field": _field(e.get("loc", [])),
             "code": e.get("type", "invalid"),
-            "message": e.get("msg", ""),
+            "message": str(schema_message(e)),
         }
         for e in exc.errors
     ]
     return _errors(request, 422, errors)
+
+
+# Pydantic's messages are English whatever the reader's language: the common ones in ours.
+_MOMENT = _("Enter a date and time with its time zone, e.g. 2026-03-14T10:00:00+03:00.")
+_FAILED = _("The server could not do this; nothing was saved. Try again, or tell your administrator.")
+_NOT_JSON = _("The request body is not valid JSON.")
+_SCHEMA_MESSAGES: dict[str, Any] = {
+    "missing": _("This field is required."),
+    "int_parsing": _("Enter a whole number."),
+    "int_type": _("Enter a whole number."),
+    "int_from_float": _("Enter a whole number."),
+    "float_parsing": _("Enter a number."),
+    "float_type": _("Enter a number."),
+    "decimal_parsing": _("Enter a number."),
+    "bool_parsing": _("Enter true or false."),
+    "bool_type": _("Enter true or false."),
+    "string_type": _("Enter text."),
+    "datetime_parsing": _("Enter a date and time with its time zone, e.g. 2026-03-14T10:00:00+03:00."),
+    "datetime_from_date_parsing": _(
+        "Enter a date and time with its time zone, e.g. 2026-03-14T10:00:00+03:00."
+    ),
+    "datetime_type": _("Enter a date and time with its time zone, e.g. 2026-03-14T10:00:00+03:00."),
+    "date_parsing": _("Enter a date as YYYY-MM-DD, e.g. 2026-03-14."),
+    "date_from_datetime_parsing": _("Enter a date as YYYY-MM-DD, e.g. 2026-03-14."),
+    "date_type": _("Enter a date as YYYY-MM-DD, e.g. 2026-03-14."),
+    "list_type": _("Send a list."),
+    "dict_type": _("Send an object."),
+    "model_type": _("Send an object."),
+    "model_attributes_type": _("Send an object."),
+    "json_invalid": _NOT_JSON,
+    "json_type": _NOT_JSON,
+}
+
+
+def schema_message(error: dict[str, Any]) -> Any:
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if kind in ("less_than_equal", "less_than"):
+        return _("Enter at most %(limit)s.") % {"limit": ctx.get("le", ctx.get("lt"))}
+    if kind in ("greater_than_equal", "greater_than"):
+        return _("Enter at least %(limit)s.") % {"limit": ctx.get("ge", ctx.get("gt"))}
+    if kind in ("string_too_long", "too_long"):
+        return _("Too long: at most %(limit)s.") % {"limit": ctx.get("max_length")}
+    if kind in ("literal_error", "enum"):
+        return _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")}
+    return _SCHEMA_MESSAGES.get(kind, _("This value is not valid here."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:  # ninja's only 400: a body that does not parse
+        error = {
+            "field": None,
+            "code": "malformed_json",
+            "message": str(_("The request body is not valid JSON.")),
+        }
+    else:
+        error = {"field": None, "code": f"http_{exc.status_code}", "message": str(exc)}
+    return _errors(request, exc.status_code, [error])
+
+
+@api.exception_handler(Exception)
+def on_failure(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A fault of ours answers in the API's shape too, and is logged with its traceback."""
+    log.error("API request failed: %s %s", request.method, request.path, exc_info=exc)
+    message = str(
+        _("The server could not do this; nothing was saved. Try again, or tell your administrator.")
+    )
+    return _errors(request, 500, [{"field": None, "code": "server_error", "message": message}])
 
 
 def _field(loc: list[object]) -> str | None:

@@ -5,7 +5,7 @@ a 500 after part of a request's work) and is stored by SQLite only to break the 
 No person types one; it comes from broken exports and from probing. So every request is checked once,
 before any view: its query string, its form fields and file names, and the strings (keys and values) of
 a JSON body. A request carrying one is answered 400 with the field named — in the API's error shape for
-``/api/``, as a plain page otherwise — and nothing of it reaches a service.
+``/api/``, as the product's error page otherwise — and nothing of it reaches a service.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.html import escape
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 NUL = "\x00"
@@ -72,6 +72,5 @@ class RefuseUnstorableInput:
         ]
         if request.path.startswith("/api/"):
             return JsonResponse({"errors": errors}, status=400)
-        items = "".join(f"<li>{escape(e['message'])}</li>" for e in errors)
-        page = f"<!doctype html><title>{escape(_('Bad request'))}</title><h1>{escape(_('Bad request'))}</h1>"
-        return HttpResponse(f"{page}<ul>{items}</ul>", status=400)
+        context = {"title": _("Bad request"), "message": " ".join(e["message"] for e in errors), "code": 400}
+        return render(request, "error.html", context, status=400)
