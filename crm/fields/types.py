@@ -48,10 +48,14 @@ class TypeInfo:
     code: str
     parse: Callable[[Any, FieldSpec, Context], Any]
     display: Callable[[Any, FieldSpec, Schema], str]
-    json_schema: Callable[[FieldSpec, Schema], dict[str, Any]]
+    json_schema: Callable[[FieldSpec, Schema], dict[str, Any]]  # what a write may send
     api_out: Callable[[Any, FieldSpec, Schema], Any]
     filter: str  # "eq", "any", "range", "contains"
     sql: str  # how the database compares it: "text", "real", "int", "bool"
+    out_schema: Callable[[FieldSpec, Schema], dict[str, Any]] | None = None  # an answer's, if not the same
+
+    def json_schema_out(self, spec: FieldSpec, schema: Schema) -> dict[str, Any]:
+        return (self.out_schema or self.json_schema)(spec, schema)
 
 
 def _text(raw: Any) -> str:
@@ -346,13 +350,29 @@ def _schema(kind: str, **extra: Any) -> Callable[[FieldSpec, Schema], dict[str, 
     return describe
 
 
+def _choice_out_schema(many: bool) -> Callable[[FieldSpec, Schema], dict[str, Any]]:
+    """An answer holds each chosen option as ``{id, label}``."""
+
+    def describe(spec: FieldSpec, schema: Schema) -> dict[str, Any]:
+        option = {
+            "type": "object",
+            "required": ["id", "label"],
+            "properties": {"id": {"type": "integer"}, "label": {"type": "string"}},
+        }
+        return {"type": "array", "items": option} if many else {"anyOf": [option, {"type": "null"}]}
+
+    return describe
+
+
 def _choice_schema(many: bool) -> Callable[[FieldSpec, Schema], dict[str, Any]]:
     def describe(spec: FieldSpec, schema: Schema) -> dict[str, Any]:
         options = schema.choices(spec)
         listing = "; ".join(f"{o.pk} = {o.label}" for o in options)
-        item = {"type": "integer", "enum": [o.pk for o in options]}
+        item = {"anyOf": [{"type": "integer", "enum": [o.pk for o in options]}, {"type": "string"}]}
         base: dict[str, Any] = (
-            {"type": "array", "items": item} if many else {**item, "type": ["integer", "null"]}
+            {"type": ["array", "null"], "items": item}
+            if many
+            else {"anyOf": [*item["anyOf"], {"type": "null"}]}
         )
         text = (
             _("Option ids (or exact labels when writing)")
@@ -405,10 +425,24 @@ TYPES: dict[str, TypeInfo] = {
         "boolean", _parse_boolean, _show_boolean, _schema("boolean"), _same, "eq", "bool"
     ),
     FieldType.CHOICE: TypeInfo(
-        "choice", _parse_choice, _show_choice, _choice_schema(False), _choice_out, "eq", "int"
+        "choice",
+        _parse_choice,
+        _show_choice,
+        _choice_schema(False),
+        _choice_out,
+        "eq",
+        "int",
+        out_schema=_choice_out_schema(False),
     ),
     FieldType.MULTI_CHOICE: TypeInfo(
-        "multi_choice", _parse_multi, _show_multi, _choice_schema(True), _multi_out, "any", "json"
+        "multi_choice",
+        _parse_multi,
+        _show_multi,
+        _choice_schema(True),
+        _multi_out,
+        "any",
+        "json",
+        out_schema=_choice_out_schema(True),
     ),
     FieldType.URL: TypeInfo(
         "url", _parse_url, _show_text, _schema("string", format="uri"), _same, "contains", "text"
