@@ -5,6 +5,7 @@ Without DATABASE_URL the product runs on an embedded SQLite database (WAL) in ``
 queue from SQLite to Redis.
 """
 
+import datetime
 import os
 import secrets
 import sys
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "huey.contrib.djhuey",
     "ninja",
+    "axes",
     "crm.core",
     "crm.accounts",
     "crm.fields",
@@ -70,7 +72,23 @@ MIDDLEWARE = [
     "crm.fields.middleware.SchemaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as its documentation asks: answers a locked-out sign-in with our page (AXES_LOCKOUT_CALLABLE).
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Guessing passwords and API tokens (django-axes): after AXES_FAILURE_LIMIT failures an account, and
+# separately an address, is refused for AXES_COOLOFF_TIME; every lock-out is journaled (accounts.signals).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "crm.accounts.api_auth.ApiTokenBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("CRM_LOGIN_ATTEMPTS", "10"))  # an office shares one address
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("CRM_LOGIN_LOCK_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # the account, and the address, each on its own
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "crm.accounts.lockout.locked_out"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "crm.urls"
 WSGI_APPLICATION = "crm.wsgi.application"

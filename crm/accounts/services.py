@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,7 +18,7 @@ from crm.accounts import access
 from crm.accounts.models import ACTIONS, RECORD_KINDS, ApiToken, Department, Role, Scope, User
 from crm.core.audit import ChangeSource, audit_record, diff
 from crm.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
-from crm.core.models import AuditAction
+from crm.core.models import AuditAction, AuditEntry
 
 TOKEN_PREFIX = "crm_"
 
@@ -347,3 +348,38 @@ def api_token_authenticate(raw: str) -> User | None:
         # Touched at most once a minute: an audit of use without a write per request.
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def sign_in_lockout_record(*, username: str, source: ChangeSource) -> None:
+    """Journal that sign-in was locked after too many failed attempts (a password, or an API token: then
+    there is no account name, only the address). The account's entry when it exists; the attempted name
+    otherwise, so a probe of names is seen too."""
+    user = User.objects.filter(username=username).first() if username else None
+    obj = user if user is not None else cast(Any, _Attempted(username or "—"))
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    same = AuditEntry.objects.filter(action=AuditAction.LOCKOUT, at__gte=since, ip=source.ip)
+    if same.filter(object_id=obj.pk, object_repr=str(obj)[:255]).exists():
+        return  # attempts during the lock-out are refused too, but the lock-out is one event
+    with transaction.atomic():
+        audit_record(
+            actor=None,
+            source=source,
+            action=AuditAction.LOCKOUT,
+            obj=obj,
+            changes={"username": [None, username or None], "ip": [None, source.ip]},
+        )
+
+
+class _Attempted:
+    """A sign-in name with no account behind it, as the journal names the object it is about."""
+
+    pk = 0
+
+    class _meta:
+        label_lower = "accounts.user"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __str__(self) -> str:
+        return self.name

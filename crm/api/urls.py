@@ -133,7 +133,8 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
             "message": str(_("The request body is not valid JSON.")),
         }
     else:
-        error = {"field": None, "code": f"http_{exc.status_code}", "message": str(exc)}
+        code = {429: "too_many_attempts"}.get(exc.status_code, f"http_{exc.status_code}")
+        error = {"field": None, "code": code, "message": str(exc)}
     return _errors(request, exc.status_code, [error])
 
 

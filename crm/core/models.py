@@ -20,6 +20,7 @@ class AuditAction(models.TextChoices):
     RESTORE = "restore", _("Restored from trash")
     PURGE = "purge", _("Deleted for good")
     MERGE = "merge", _("Merged")
+    LOCKOUT = "lockout", _("Sign-in locked after failed attempts")
 
 
 class AuditEntry(models.Model):
