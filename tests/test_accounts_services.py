@@ -63,6 +63,37 @@ def test_a_deactivated_user_loses_access_at_once(client, admin, manager_a):
     assert client.get("/contacts/").status_code == 302
 
 
+def test_activating_a_user_again_brings_back_neither_old_sessions_nor_old_tokens(client, admin, manager_a):
+    from crm.accounts.models import ApiToken
+    from crm.accounts.services import api_token_create
+
+    _, token = api_token_create(actor=manager_a, name="script", source=SYSTEM)
+    client.force_login(manager_a)
+    api = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert client.get("/api/v1/contacts", **api).status_code == 200
+
+    def set_active(active: bool) -> None:
+        data = UserInput(
+            username=manager_a.username,
+            department_id=manager_a.department_id,
+            role_id=manager_a.role_id,
+            is_active=active,
+        )
+        user_update(actor=admin, user_id=manager_a.pk, data=data, source=SYSTEM)
+
+    set_active(False)
+    set_active(True)
+
+    assert client.get("/contacts/").status_code == 302  # the old session is gone: sign in again
+    assert client.get("/api/v1/contacts", **api).status_code == 401
+    assert ApiToken.objects.get(user=manager_a).revoked_at is not None
+    entry = AuditEntry.objects.filter(object_type="accounts.user", object_id=manager_a.pk, action="update")
+    assert "sessions_and_tokens" in entry.order_by("at").first().changes
+    manager_a.refresh_from_db()
+    client.force_login(manager_a)  # signing in again works
+    assert client.get("/contacts/").status_code == 200
+
+
 def test_moving_a_user_to_another_department_moves_their_cards_into_the_new_heads_view(
     admin, manager_a, head_a, dept_b
 ):

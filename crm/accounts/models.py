@@ -78,8 +78,21 @@ class User(AbstractUser):
     )
     # Dates and times are shown, and digests sent, in this zone ("" = the installation's CRM_TIME_ZONE).
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    # Moved on by a deactivation: part of every session's signature, so the sessions signed before it
+    # never come back, even when the user is activated again.
+    access_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "crm.accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.access_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

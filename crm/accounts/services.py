@@ -126,16 +126,25 @@ def user_update(*, actor: User, user_id: int, data: UserInput, source: ChangeSou
         clean = _clean_user(data, user)
         before = _user_snapshot(user)
         department_changed = clean["department"] != user.department
+        deactivated = user.is_active and not clean.get("is_active", True)
         for name, value in clean.items():
             setattr(user, name, value)
         if data.password:
             user.set_password(data.password)
+        if deactivated:  # for good: activating the user again brings none of it back
+            user.access_epoch += 1
+            revoked = ApiToken.objects.filter(user=user, revoked_at=None).update(revoked_at=timezone.now())
         user.save()
         if department_changed:
             _move_records_to_department(user)
         changes = diff(before, _user_snapshot(user))
         if data.password:
             changes["password"] = ["***", "***"]
+        if deactivated:
+            changes["sessions_and_tokens"] = [
+                None,
+                _("ended (%(tokens)d tokens revoked)") % {"tokens": revoked},
+            ]
         if changes:
             audit_record(actor=actor, source=source, action=AuditAction.UPDATE, obj=user, changes=changes)
     return user
