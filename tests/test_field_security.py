@@ -123,7 +123,7 @@ def _pages(client, contact: Contact, headers: dict[str, str], key: str) -> dict[
         "openapi": client.get("/api/v1/openapi.json", **headers),
     }
     for name, response in pages.items():
-        assert response.status_code == 200, name
+        assert response.status_code == 200, (name, response.content[:300])
     # JSON escapes Cyrillic: compare API answers in plain text.
     return {
         name: json.dumps(r.json(), ensure_ascii=False)
@@ -288,3 +288,50 @@ def test_every_field_a_role_may_be_denied_is_tested_here(kind):
         if d.config and d.secret and not d.betrays and d.kind_code != "flag" and d.attr != "company_name"
     }
     assert untested == set()
+
+
+def test_completeness_tells_a_role_nothing_about_a_field_hidden_from_it(client, admin, manager_a):
+    """A required field hidden from the manager, empty and then filled by an administrator: nothing the
+    manager can reach changes — the card's percent counts only what they see, and the stored percent
+    (which counts everything) is neither shown, nor filtered, nor sorted by for them."""
+    import re
+
+    person = contact_create(
+        actor=manager_a, data=ContactInput(last_name="Заполненный", owner_id=manager_a.pk), source=SYSTEM
+    )
+    field_services.field_save(
+        actor=admin,
+        kind="contact",
+        data=FieldInput(key="inner_score", field_type=FieldType.TEXT, label_ru="Оценка", required=True),
+        source=SYSTEM,
+    )
+    _hide(admin, "inner_score", manager_a.role)
+    _, token = api_token_create(actor=manager_a, name="oracle", source=SYSTEM)
+    api = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    client.force_login(manager_a)
+
+    def seen() -> dict[str, object]:
+        card = client.get(reverse("contacts:contact_detail", args=[person.pk])).content.decode()
+        rows = client.get(reverse("contacts:contact_list"), {"complete_below": 100, "sort": "completeness"})
+        return {
+            "card": re.search(r'data-testid="completeness-value">(\d+) %', card).group(1),
+            "list": list(re.findall(r"data-completeness=\"(\d+)\"", rows.content.decode())),
+            "list rows": rows.content.decode().count("Заполненный"),
+            "api card": client.get(f"/api/v1/contacts/{person.pk}", **api).json()["completeness"],
+            "api list": [c["completeness"] for c in client.get("/api/v1/contacts", **api).json()["items"]],
+            "api filter": client.get("/api/v1/contacts", {"complete_below": 100}, **api).status_code,
+            "api sort": client.get("/api/v1/contacts", {"sort": "completeness"}, **api).status_code,
+        }
+
+    before = seen()
+    contact_update(
+        actor=admin,
+        contact_id=person.pk,
+        data=ContactInput(last_name="Заполненный", owner_id=manager_a.pk, custom={"inner_score": "высокая"}),
+        source=SYSTEM,
+    )
+    assert Contact.objects.get(pk=person.pk).completeness > 0  # the stored percent did move
+    assert seen() == before
+    assert before["api card"] is None
+    assert (before["api filter"], before["api sort"]) == (422, 422)
+    assert before["list"] == []

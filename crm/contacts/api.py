@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import create_model
 
@@ -15,6 +16,7 @@ from crm.contacts.declarations import declared, output_attrs
 from crm.contacts.inputs import CompanyInput, ContactInput, company_input_from, contact_input_from
 from crm.contacts.models import Company, Contact
 from crm.core.audit import ChangeSource
+from crm.core.errors import FieldError, ValidationFailed
 from crm.core.ids import Id
 from crm.core.models import ChangeChannel
 from crm.fields.forms import filters_from_query
@@ -51,7 +53,9 @@ class _CardIn(Schema):
 class _CardOut(Schema):
     id: int
     record_type_id: int | None
-    completeness: int
+    completeness: int | None = Field(
+        description="Percent filled; null when it counts a field hidden from you"
+    )
     custom: dict[str, Any] = Field(description="Custom fields by key")
     last_contact_at: datetime.datetime | None = Field(
         None, description="The last call, e-mail, meeting or message on the timeline"
@@ -115,7 +119,8 @@ def _card_out(kind: str, card: Any, user: Any) -> dict[str, Any]:
     values |= {
         "id": card.pk,
         "record_type_id": card.record_type_id,
-        "completeness": card.completeness,
+        # None when the stored percent counts a field hidden from this user (Schema.completeness_hides_from)
+        "completeness": None if schema.completeness_hides_from(user) else card.completeness,
         "custom": _custom_out(schema, user, card.custom or {}),
         "last_contact_at": card.last_contact_at,
         "created_at": card.created_at,
@@ -169,6 +174,16 @@ CUSTOM_FILTERS = (
 )
 
 
+def _completeness_allowed(kind: str, user: Any, below: int | None, sort: str) -> None:
+    """Refuse (rather than ignore) a filter or sort by completeness for whom it counts a hidden field."""
+    if (below is not None or sort.lstrip("-") == "completeness") and schema_for(kind).completeness_hides_from(
+        user
+    ):
+        field = "complete_below" if below is not None else "sort"
+        message = _("Completeness counts fields hidden from your role: filter by the fields themselves.")
+        raise ValidationFailed([FieldError(field, "not_available", message)])
+
+
 @router.get(
     "/contacts",
     response=ContactPage,
@@ -177,6 +192,7 @@ CUSTOM_FILTERS = (
     exclude_unset=True,
 )
 def list_contacts(request: HttpRequest, params: Query[ContactListParams]) -> dict[str, Any]:
+    _completeness_allowed("contact", request.user, params.complete_below, params.sort)
     filters = selectors.ContactFilters(
         q=params.q,
         owner_id=params.owner,
@@ -302,6 +318,7 @@ class CompanyListParams(Schema):
     exclude_unset=True,
 )
 def list_companies(request: HttpRequest, params: Query[CompanyListParams]) -> dict[str, Any]:
+    _completeness_allowed("company", request.user, params.complete_below, params.sort)
     filters = selectors.CompanyFilters(
         q=params.q,
         owner_id=params.owner,

@@ -220,7 +220,7 @@ def _completeness_and_custom(
 ) -> tuple[QuerySet[Any], Count | None]:
     """The list narrowed by completeness and custom filters and, under a custom sort, its count (exact up
     to ``CRM_EXACT_COUNT_LIMIT``, else an estimate), which chooses the plan and which the page reuses."""
-    if below is not None:
+    if below is not None and not schema.completeness_hides_from(user):
         qs = qs.filter(completeness__lt=below)
     usable = []
     for item in custom:
@@ -267,6 +267,8 @@ def _sort_key(
 ) -> tuple[QuerySet[Any], SortKey]:
     """A standard sort, or ``cf_<key>`` / ``-cf_<key>`` by a sortable custom field (empty values first)."""
     key = sort.lstrip("-")
+    if key == "completeness" and schema.completeness_hides_from(user):
+        sort = key = "name"  # the stored percent counts a field hidden from this user
     if key.startswith("cf_"):
         spec = next((s for s in sortable_fields(schema, user) if s.key == key[3:]), None)
         if spec is not None:
@@ -558,7 +560,9 @@ def card_fields(*, user: User, kind: str, record: Contact | Company, filled: dic
     type_id = record.record_type_id
     on_type = {s.key for s in schema.on_type(type_id)}
     show = {k: k in on_type and schema.can_see(user, k) for k, s in schema.fields.items() if s.standard}
-    percent, missing = custom_values.completeness(schema, type_id, filled, record.custom or {})
+    # The share of the fields this user can see: a hidden field must not move the percent.
+    seen = [s for s in schema.wanted(type_id) if schema.can_see(user, s.key)]
+    percent, missing = custom_values.completeness(schema, type_id, filled, record.custom or {}, seen)
     record_type = schema.types.get(type_id) if type_id else None
     return CardFields(
         schema=schema,

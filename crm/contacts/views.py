@@ -60,6 +60,8 @@ def _list_fields(request: HttpRequest, kind: str, items: list[Any]) -> dict[str,
     uses_users = any(s.field_type == FieldType.USER for s in filter_fields)
     return {
         "show": selectors.standard_shown(user=user, kind=kind),
+        # The stored percent counts every field; shown, filtered and sorted only for whom it hides nothing.
+        "completeness_shown": not schema.completeness_hides_from(user),
         "filter_fields": filter_fields,
         "spec_options": {s.key: schema.choices(s) for s in filter_fields if s.choice_list_id},
         "list_columns": columns,

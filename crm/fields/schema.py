@@ -186,6 +186,19 @@ class Schema:
             ]
         return list(self._per_type[key])
 
+    def completeness_hides_from(self, user: Any) -> bool:
+        """Whether the stored completeness counts a field hidden from this user on some type: then the
+        percent, its filter and its sort would tell them whether that field is filled, so they get the
+        share of what they can see on a card and no stored percent anywhere else."""
+        key = ("completeness_hides", getattr(user, "pk", None), getattr(user, "role_id", None))
+        if key not in self._per_type:
+            self._per_type[key] = any(
+                not self.can_see(user, spec.key)
+                for type_id in (None, *self.types)
+                for spec in self.wanted(type_id)
+            )
+        return bool(self._per_type[key])
+
     def wanted(self, type_id: int | None) -> list[FieldSpec]:
         """The fields a card of this type should have filled: its required and recommended ones."""
         key = ("wanted", type_id)
