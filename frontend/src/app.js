@@ -4,6 +4,8 @@ import htmx from "htmx.org";
 import Alpine from "alpinejs";
 
 window.htmx = htmx;
+// No attribute evaluates code (hx-on, js: values, trigger filters): nothing for an injected attribute to run.
+htmx.config.allowEval = false;
 
 // A form refused by the server (422: the fields and their errors, re-rendered) is swapped in like a
 // success, so the person sees what to fix; HTMX 2 swaps no 4xx by default, and the page then showed
@@ -33,6 +35,19 @@ document.addEventListener("click", (event) => {
 });
 document.addEventListener("htmx:sendError", () => {
   notice(document.getElementById("failure-notice")?.dataset.offline || "No connection");
+});
+
+// Behaviours the pages ask for by attribute (the Content-Security-Policy allows no inline handlers):
+// a form that asks before it is sent, a repeated row's remove button, a field selected when clicked.
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset?.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});
+document.addEventListener("click", (event) => {
+  const remove = event.target.closest("[data-remove-row]");
+  if (remove) remove.closest("[data-row]")?.remove();
+  const select = event.target.closest("[data-select-on-focus]");
+  if (select) select.select();
 });
 
 // Django's CSRF token rides on every HTMX request.
