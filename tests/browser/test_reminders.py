@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from crm.core.audit import SYSTEM
 from crm.notifications.models import Notification
 from crm.tasks.models import Task
 from crm.tasks.reminders import dispatch_due_reminders
@@ -36,3 +37,27 @@ def test_a_task_due_in_a_minute_reminds_in_the_app(live_server, login, manager_a
     page.click("[data-testid=bell]")
     expect(page.locator("[data-testid=notification]").first).to_contain_text("Позвонить Семёнову про опт")
     assert Notification.objects.get(user=manager_a).late is False
+
+
+def test_the_month_shows_all_seven_days_at_1440_px_even_with_long_titles(live_server, login, manager_a, page):
+    """Long titles used to widen the table until Saturday and Sunday (today included) left the screen."""
+    from crm.tasks.services import TaskInput, task_create
+
+    for n in range(3):
+        task_create(
+            actor=manager_a,
+            data=TaskInput(
+                title="Позвонить в отдел закупок по поводу очень длинного предложения " * 3 + str(n),
+                due_at=timezone.now() + datetime.timedelta(days=n),
+            ),
+            source=SYSTEM,
+        )
+    page.set_viewport_size({"width": 1440, "height": 900})
+    login(manager_a)
+    page.goto(f"{live_server.url}/tasks/calendar/")
+    columns = page.locator("[data-testid=calendar] thead th")
+    expect(columns).to_have_count(7)
+    last = columns.nth(6).bounding_box()
+    assert last["x"] + last["width"] <= 1440
+    today = page.locator("[data-testid=calendar-today]").bounding_box()
+    assert today["x"] + today["width"] <= 1440
