@@ -83,9 +83,14 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
         except ValidationFailed as exc:
             errors |= exc.by_field()
         else:
+            # A channel the person cannot use yet is shown unticked and disabled (a browser sends nothing
+            # for it): their stored wish stays, so it applies once they add an address or link a chat.
+            prefs = services.preferences_of(request.user)
             data = services.PreferencesInput(
-                by_email=request.POST.get("by_email") == "on",
-                by_telegram=request.POST.get("by_telegram") == "on",
+                by_email=request.POST.get("by_email") == "on" if request.user.email else prefs.by_email,
+                by_telegram=request.POST.get("by_telegram") == "on"
+                if prefs.telegram_chat_id
+                else prefs.by_telegram,
                 digest_time=digest_time,
             )
             services.preferences_update(

@@ -32,12 +32,13 @@ class Command(BaseCommand):
             self.stdout.write("Creating demo data (2,000 contacts, 300 companies, their history and tasks)…")
             create_demo()
             run_demo_steps()
-        saved = (
-            credentials.read_text().strip()
-            if credentials.exists()
-            else "(set earlier; not kept on this machine)"
-        )
-        self.stdout.write(self.style.SUCCESS(f"Administrator login: admin / {saved}"))
+        if password:  # shown once, when it is made; a later start only says where it is kept
+            self.stdout.write(self.style.SUCCESS(f"Administrator login: admin / {password}"))
+        else:
+            kept = f"kept in {credentials}" if credentials.exists() else "set earlier"
+            self.stdout.write(
+                self.style.SUCCESS(f"Administrator login: admin (password shown at first start, {kept})")
+            )
         self.stdout.write(
             "Demo users (password demo-password): ivanova, kuznetsov (heads); petrov, sidorova, smirnov"
         )
