@@ -51,5 +51,10 @@ class ActivitiesConfig(AppConfig):
                 "subject": _("Subject"),
                 "file": _("File"),
                 "last_contact_at": _("Last contact"),
+                "location": _("Place"),
+                "channel": _("Messenger"),
+                "email_from": _("From"),
+                "email_to": _("To"),
+                "body_html": _("E-mail text"),
             }
         )

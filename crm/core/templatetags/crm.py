@@ -1,8 +1,10 @@
+import datetime
 import re
 from collections.abc import Callable
 from typing import Any
 
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +42,8 @@ def journal_value(field: str, value: Any, object_type: str = "") -> str:
     if isinstance(value, list):
         return ", ".join(_phones_shown(str(v)) for v in value)
     if isinstance(value, str):
+        if _ISO_MOMENT.fullmatch(value):  # moments and dates are kept as ISO text; people read them local
+            return _moment_shown(value)
         value = _phones_shown(value)
     if value is True:
         return "✓"
@@ -47,6 +51,23 @@ def journal_value(field: str, value: Any, object_type: str = "") -> str:
         return "✗"
     labels = VALUE_LABELS.get(f"{object_type}:{field}") or VALUE_LABELS.get(field, {})
     return str(labels.get(value, value))
+
+
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
+def _moment_shown(text: str) -> str:
+    """ "2026-03-14T07:05:00.123456+00:00" as "14.03.2026 10:05" in the reader's time zone; a date alone as
+    "14.03.2026"."""
+    try:
+        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    if len(text) == 10:
+        return moment.strftime("%d.%m.%Y")
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return moment.strftime("%d.%m.%Y %H:%M")
 
 
 _JOURNAL_PHONE = re.compile(r"\+\d{8,15}(?:;ext=(\d{1,10}))?")
