@@ -142,12 +142,13 @@ def test_moving_the_reminder_lets_it_fire_again(manager_a):
 def test_my_day_splits_overdue_today_and_upcoming_and_a_head_sees_the_department(
     manager_a, manager_a2, head_a, manager_b
 ):
-    now = timezone.now()
-    local_midnight = timezone.localtime(now).replace(hour=23, minute=59, second=0)
+    # The day is judged at a moment the test sets (local noon), not the wall clock: run at 23:59, "a minute
+    # from now" fell on tomorrow.
+    now = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
     made = {}
     for name, owner, due in (
         ("вчерашняя", manager_a, now - datetime.timedelta(days=1)),
-        ("сегодняшняя", manager_a, max(now + datetime.timedelta(minutes=1), min(local_midnight, now))),
+        ("сегодняшняя", manager_a, now + datetime.timedelta(hours=3)),
         ("через три дня", manager_a, now + datetime.timedelta(days=3)),
         ("коллеги", manager_a2, now - datetime.timedelta(hours=1)),
         ("чужого отдела", manager_b, now - datetime.timedelta(hours=1)),
