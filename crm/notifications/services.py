@@ -91,20 +91,30 @@ def deliver_pending(*, now: datetime.datetime | None = None, limit: int = 200) -
         status=DeliveryStatus.FAILED, last_error="worker stopped while sending"
     )
     sent = 0
-    ids = list(
+    for pk in due_deliveries(now, limit):
+        if not _claim(pk, now):
+            continue  # another worker got it first
+        delivery = Delivery.objects.select_related("notification__user").get(pk=pk)
+        sent += _send(delivery, now)
+    return sent
+
+
+def due_deliveries(now: datetime.datetime, limit: int) -> list[int]:
+    """The deliveries whose time has come, oldest first (two workers may both read the same ones)."""
+    return list(
         Delivery.objects.filter(status=DeliveryStatus.PENDING, not_before__lte=now)
         .order_by("not_before", "id")
         .values_list("pk", flat=True)[:limit]
     )
-    for pk in ids:
-        claimed = Delivery.objects.filter(pk=pk, status=DeliveryStatus.PENDING).update(
+
+
+def _claim(pk: int, now: datetime.datetime) -> bool:
+    """pending → sending in one UPDATE: of two workers claiming one delivery, one changes the row."""
+    return bool(
+        Delivery.objects.filter(pk=pk, status=DeliveryStatus.PENDING).update(
             status=DeliveryStatus.SENDING, not_before=now, attempts=F("attempts") + 1
         )
-        if not claimed:
-            continue
-        delivery = Delivery.objects.select_related("notification__user").get(pk=pk)
-        sent += _send(delivery, now)
-    return sent
+    )
 
 
 def _send(delivery: Delivery, now: datetime.datetime) -> int:

@@ -259,3 +259,43 @@ def test_a_reminder_time_stored_before_dates_had_a_range_is_never_read(manager_a
         )
     assert dispatch_due_reminders() == 1
     assert list(Notification.objects.values_list("task_id", flat=True)) == [good.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_delivering_at_once_send_a_reminder_once(manager_a, monkeypatch):
+    """Both workers read the same pending delivery (a barrier holds them there), then race to claim it:
+    the claim's status condition lets one through."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from crm.notifications import services as notification_services
+
+    manager_a.email = "anna@crm.example.ru"
+    manager_a.save()
+    task_due(manager_a, -1)
+    dispatch_due_reminders()
+    # The tests' worker is immediate and has sent it already: make it wait again for the two workers.
+    Delivery.objects.update(status=DeliveryStatus.PENDING, not_before=timezone.now(), attempts=0)
+    mail.outbox.clear()
+    gate = threading.Barrier(2)
+    read = notification_services.due_deliveries
+
+    def read_then_wait(now, limit):
+        due = read(now, limit)
+        gate.wait(timeout=10)
+        return due
+
+    monkeypatch.setattr(notification_services, "due_deliveries", read_then_wait)
+
+    def worker() -> int:
+        try:
+            return deliver_pending()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        sent = [f.result() for f in [pool.submit(worker), pool.submit(worker)]]
+    assert sorted(sent) == [0, 1]
+    assert len(mail.outbox) == 1
