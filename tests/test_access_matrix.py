@@ -759,3 +759,130 @@ def test_a_user_without_a_role_sees_and_works_their_own_tasks_and_nothing_else(c
     task_complete(actor=roleless, task_id=theirs.pk, source=SYSTEM)
     assert not Contact.objects.visible_to(roleless).exists()
     assert client.get(reverse("tasks:task_detail", args=[mixed["task_a"].pk])).status_code == 404
+
+
+# Every POST the interface has, with every persona: allowed → done (a redirect), forbidden → 404 and
+# nothing changed, inactive → back to the login page and nothing changed.
+
+
+def _fresh_task(world, personas):
+    from crm.tasks.services import TaskInput, task_create
+
+    return task_create(
+        actor=personas["manager_a"],
+        data=TaskInput(
+            title="Задача для проверки прав",
+            due_at=timezone.now() + datetime.timedelta(days=1),
+            contact_id=world["c_a"].pk,
+        ),
+        source=SYSTEM,
+    )
+
+
+def _closed(task, personas):
+    from crm.tasks.services import task_complete
+
+    task_complete(actor=personas["manager_a"], task_id=task.pk, source=SYSTEM)
+
+
+def _trashed(task, personas):
+    from crm.tasks.services import task_delete
+
+    task_delete(actor=personas["manager_a"], task_id=task.pk, source=SYSTEM)
+
+
+TASK_POSTS = {  # url name -> (who may: seeing or changing task_a, prepare, form, done?)
+    "tasks:task_complete": ("changes", None, {}, lambda t: t.status == "done"),
+    "tasks:task_reopen": ("changes", _closed, {}, lambda t: t.status == "open"),
+    "tasks:task_cancel": ("changes", None, {}, lambda t: t.status == "cancelled"),
+    "tasks:task_assign": ("changes", None, {"assignee_id": "a2"}, None),  # checked below: the new assignee
+    "tasks:task_comment": ("sees", None, {"text": "Проверка прав"}, lambda t: t.comments.exists()),
+    "tasks:task_delete": ("changes", None, {}, lambda t: t.deleted_at is not None),
+    "tasks:task_restore": ("changes", _trashed, {}, lambda t: t.deleted_at is None),
+}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", sorted(TASK_POSTS))
+def test_every_task_action_answers_each_persona_by_their_rights(
+    client, personas, world, manager_a2, persona, name
+):
+    from crm.tasks.models import Task
+
+    who, prepare, form, done = TASK_POSTS[name]
+    task = _fresh_task(world, personas)
+    if prepare is not None:
+        prepare(task, personas)
+    user = personas[persona]
+    client.force_login(user)
+    data = {k: (manager_a2.pk if v == "a2" else v) for k, v in form.items()}
+    response = client.post(reverse(name, args=[task.pk]), data)
+    allowed = user.is_active and persona in (TASK_SEES if who == "sees" else TASK_CHANGES)["task_a"]
+    task = Task.objects.model._base_manager.get(pk=task.pk)
+    if allowed:
+        assert response.status_code == 302, f"{persona} {name}"
+        if name == "tasks:task_assign":
+            assert task.assignee_id == manager_a2.pk
+        else:
+            assert done(task), f"{persona} {name} did nothing"
+    else:
+        assert response.status_code == (404 if user.is_active else 302), f"{persona} {name}"
+        if not user.is_active:
+            assert "/login/" in response["Location"]
+        if name == "tasks:task_comment":
+            assert not task.comments.exists()
+        elif name == "tasks:task_assign":
+            assert task.assignee_id == personas["manager_a"].pk
+        else:
+            assert not done(task), f"{persona} {name} changed the task"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_other_post_answers_each_persona_by_their_rights(client, personas, world, persona):
+    from crm.contacts.services import company_delete
+    from crm.notifications.services import preferences_of
+
+    user = personas[persona]
+    client.force_login(user)
+    active = user.is_active
+
+    def post(name, args=(), data=None):
+        response = client.post(reverse(name, args=list(args)), data or {})
+        if not active:
+            assert response.status_code == 302, f"{persona} {name}"
+            assert "/login/" in response["Location"], f"{persona} {name}"
+        return response
+
+    # A comment on a card: whoever sees the card.
+    response = post("contacts:contact_comment", [world["c_a"].pk], {"text": "Проверка прав"})
+    commented = Contact.objects.get(pk=world["c_a"].pk).comments.exists()
+    assert commented == (active and may(persona, "contact", "view", "c_a"))
+    if active:
+        assert response.status_code == (302 if commented else 404)
+
+    # A company to the trash, and back: whoever may delete it.
+    co = world["co_a"]
+    response = post("contacts:company_delete", [co.pk])
+    deleted = Company.objects.model._base_manager.get(pk=co.pk).deleted_at is not None
+    assert deleted == (active and may(persona, "company", "delete", "co_a"))
+    if active:
+        assert response.status_code == (302 if deleted else 404)
+    if not deleted:
+        company_delete(actor=personas["admin"], company_id=co.pk, source=SYSTEM)
+    response = post("contacts:company_restore", [co.pk])
+    restored = Company.objects.model._base_manager.get(pk=co.pk).deleted_at is None
+    assert restored == (active and may(persona, "company", "delete", "co_a"))
+
+    # One's own settings: any active user, for themselves.
+    token = preferences_of(user).calendar_token
+    post("notifications:calendar_renew")
+    assert (preferences_of(user).calendar_token != token) == active
+    post("notifications:telegram_link")
+    assert bool(preferences_of(user).telegram_link_code) == (
+        active and bool(preferences_of(user).telegram_link_code)
+    )
+    post("notifications:telegram_unlink")
+    assert preferences_of(user).telegram_chat_id == ""
+
+    # Signing out: a POST, for anyone.
+    assert client.post(reverse("accounts:logout")).status_code == 302
