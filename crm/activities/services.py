@@ -42,7 +42,9 @@ from crm.core.errors import (
     PermissionDenied,
     ValidationFailed,
     date_range_error,
+    holds_nul,
     too_long,
+    unstorable,
 )
 from crm.core.events import SystemEntry
 from crm.core.models import AuditAction
@@ -310,6 +312,11 @@ def _clean(data: EntryInput, actor: User, *, automatic: bool) -> dict[str, Any]:
     text = {name: " ".join(str(getattr(data, name) or "").split()) for name in TEXT_FIELDS}
     text["summary"] = str(data.summary or "").strip()
     limits = {f.name: getattr(f, "max_length", None) for f in Entry._meta.concrete_fields}
+    errors += [
+        unstorable(name)
+        for name in (*TEXT_FIELDS, "summary", "body_html")
+        if holds_nul(getattr(data, name, ""))
+    ]
     for name, value in text.items():
         limit = limits.get(name)
         if limit and len(value) > limit:

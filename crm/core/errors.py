@@ -80,3 +80,25 @@ def date_range_error(field: str, value: Any) -> FieldError | None:
     except NormalizationError as exc:
         return FieldError(field, exc.code, exc.message)
     return None
+
+
+def holds_nul(value: Any) -> bool:
+    """Whether a value (text, or lists, dicts and input objects of text) holds a NUL character, which no
+    database keeps (PostgreSQL refuses it; SQLite stores it and breaks what shows it later)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(holds_nul(v) for v in value)
+    if hasattr(value, "__dataclass_fields__"):
+        return any(holds_nul(getattr(value, name)) for name in value.__dataclass_fields__)
+    return False
+
+
+def unstorable(field: str) -> FieldError:
+    from django.utils.translation import gettext_lazy as _
+
+    return FieldError(
+        field, "invalid_character", _("This contains a NUL character (\\0), which cannot be stored.")
+    )

@@ -14,7 +14,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crm.accounts.models import User
-from crm.core.errors import FieldError
+from crm.core.errors import FieldError, holds_nul, unstorable
 from crm.fields.models import FieldType, Requirement
 from crm.fields.schema import FieldSpec, Schema
 from crm.fields.types import Context, FieldValueError, is_empty, type_of
@@ -105,6 +105,10 @@ def clean_custom(
         if not raw or spec.key not in raw:
             if creating and spec.default is not None:
                 result[spec.key] = spec.default
+            continue
+        if holds_nul(raw[spec.key]):
+            errors.append(unstorable(spec.form_field))
+            failed.add(spec.form_field)
             continue
         try:
             ctx = Context(schema=schema, current=(current or {}).get(spec.key), users=active_user_ids)

@@ -24,7 +24,9 @@ from crm.core.errors import (
     PermissionDenied,
     ValidationFailed,
     date_range_error,
+    holds_nul,
     too_long,
+    unstorable,
 )
 from crm.core.models import AuditAction
 from crm.fields.schema import schema_for
@@ -297,6 +299,7 @@ def _touch(task: Task) -> None:
 
 def _clean(actor: User, data: TaskInput, current: Task | None = None) -> dict[str, Any]:
     errors: list[FieldError] = []
+    errors += [unstorable(name) for name in ("title", "description") if holds_nul(getattr(data, name))]
     title = " ".join((data.title or "").split())
     if not title:
         errors.append(FieldError("title", "required", _("Say what is to be done.")))

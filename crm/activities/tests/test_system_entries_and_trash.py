@@ -72,6 +72,6 @@ def test_a_person_sets_their_time_zone_and_digest_time(client, manager_a):
     manager_a.refresh_from_db()
     assert manager_a.time_zone == "Asia/Yekaterinburg"
     assert manager_a.preferences.digest_time == datetime.time(8, 30)
-    assert manager_a.preferences.by_telegram is False
+    assert manager_a.preferences.by_telegram is True  # no chat linked: the box is disabled, the wish kept
     wrong = client.post(reverse("notifications:settings"), {"time_zone": "Mars/Olympus", "digest_time": ""})
     assert 'data-error-for="time_zone"' in wrong.content.decode()

@@ -15,7 +15,7 @@ from typing import Any
 
 from crm.contacts.declarations import declared
 from crm.contacts.services.common import canonical
-from crm.core.errors import FieldError
+from crm.core.errors import FieldError, holds_nul, unstorable
 from crm.fields import values as custom_values
 from crm.fields.schema import Schema
 
@@ -40,6 +40,10 @@ def clean_row(kind: str, data: Any, schema: Schema, errors: list[FieldError]) ->
         raw = getattr(data, attr)
         if constant and raw == empty:
             clean[attr] = cleaned.copy() if type(cleaned) is list else cleaned
+            continue
+        if holds_nul(raw):  # an import reaches here without the web's guard (core/middleware.py)
+            errors.append(unstorable(attr))
+            clean[attr] = cleaner(empty, decl, [])
             continue
         value = cleaner(raw, decl, errors)
         if decl.choice_list and value:
