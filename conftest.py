@@ -36,6 +36,7 @@ def starter_data(request):
         ("crm.accounts.migrations.0002_default_roles", "create_roles"),
         ("crm.contacts.migrations.0002_search_and_statuses", "create_statuses"),
         ("crm.fields.migrations.0002_starter_configuration", "create"),
+        ("crm.fields.migrations.0003_company_types", "create"),
         ("crm.activities.migrations.0002_starter_lists", "create"),
         ("crm.tasks.migrations.0002_task_categories", "create"),
     ):

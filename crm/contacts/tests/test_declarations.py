@@ -152,3 +152,13 @@ def test_a_text_one_character_too_long_is_refused_naming_the_field_and_nothing_i
         assert response.status_code == 422, (decl.attr, response.status_code)
         assert ("too_long", decl.attr) in [(e["code"], e["field"]) for e in response.json()["errors"]]
     assert model.objects.count() == 0
+
+
+def test_a_new_company_counts_what_russian_counterparties_are_checked_by(manager_a):
+    """A company with nothing but its name showed 100 % complete: no company field was recommended."""
+    from crm.contacts.testing import make_company
+
+    bare = make_company(manager_a, name="ООО Пустая")
+    partly = make_company(manager_a, name="ООО Частичная", inn="7707083893", phone="+7 495 123-45-67")
+    assert (bare.record_type.key, bare.completeness) == ("legal", 0)
+    assert partly.completeness == 33  # 2 of INN, KPP, OGRN, phone, e-mail, address

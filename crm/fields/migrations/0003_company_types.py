@@ -1,0 +1,63 @@
+"""Starter record types for companies (issue 13: a company with nothing filled showed 100 % complete, since
+no company field was recommended anywhere): a legal entity and a sole trader, each recommending what
+Russian counterparties are checked by. Installations that already made company types keep theirs.
+
+Companies without a type become legal entities, and their completeness is counted anew here from the
+same rule the services apply (the share of the type's recommended and required fields that are filled),
+since no definition change will trigger the worker's recount.
+"""
+
+import uuid
+
+from django.db import migrations
+
+LEGAL = ("inn", "kpp", "ogrn", "phone", "email", "address")
+SOLE = ("inn", "ogrn", "phone", "email", "address")
+
+
+def create(apps, schema_editor):
+    RecordType = apps.get_model("fields", "RecordType")
+    FieldDefinition = apps.get_model("fields", "FieldDefinition")
+    SchemaVersion = apps.get_model("fields", "SchemaVersion")
+    Company = apps.get_model("contacts", "Company")
+    if RecordType.objects.filter(kind="company").exists():
+        return
+    legal = RecordType.objects.create(
+        kind="company",
+        key="legal",
+        name_ru="Юрлицо",
+        name_en="Legal entity",
+        order=10,
+        levels=dict.fromkeys(LEGAL, "recommended"),
+    )
+    RecordType.objects.create(
+        kind="company",
+        key="sole",
+        name_ru="ИП",
+        name_en="Sole trader",
+        order=20,
+        levels=dict.fromkeys(SOLE, "recommended") | {"kpp": "hidden"},
+    )
+    required = FieldDefinition.objects.filter(kind="company", required=True, is_active=True)
+    required_standard = set(required.filter(is_standard=True).values_list("key", flat=True)) - set(LEGAL)
+    required_custom = list(required.filter(is_standard=False).values_list("key", flat=True))
+    columns = [k for k in (*LEGAL, *sorted(required_standard)) if k in {f.name for f in Company._meta.fields}]
+    wanted = len(columns) + len(required_custom)
+    batch = []
+    for company in Company.objects.filter(record_type=None).iterator(chunk_size=2000):
+        filled = sum(1 for name in columns if getattr(company, name))
+        filled += sum(1 for key in required_custom if (company.custom or {}).get(key) not in (None, "", []))
+        company.record_type_id = legal.pk
+        company.completeness = round(100 * filled / wanted) if wanted else 100
+        batch.append(company)
+        if len(batch) == 2000:
+            Company.objects.bulk_update(batch, ["record_type", "completeness"])
+            batch = []
+    Company.objects.bulk_update(batch, ["record_type", "completeness"])
+    SchemaVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
+
+
+class Migration(migrations.Migration):
+    dependencies = [("fields", "0002_starter_configuration"), ("contacts", "0011_company_legal_address")]
+
+    operations = [migrations.RunPython(create, migrations.RunPython.noop)]
