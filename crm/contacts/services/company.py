@@ -42,6 +42,18 @@ def _clean(actor: User, data: CompanyInput, current: Company | None) -> dict[str
     return clean
 
 
+SOLE_TRADER_FORMS = frozenset({"ип", "индивидуальный предприниматель"})
+
+
+def _sole_trader_type(schema: Schema, data: CompanyInput, current: Company | None) -> int | None:
+    """A new company of legal form ИП takes the sole trader type (no KPP), when the installation has an
+    active one keyed "sole" and no type was chosen; any other company the first active type, as before."""
+    if current is not None or (data.legal_form or "").strip().casefold() not in SOLE_TRADER_FORMS:
+        return None
+    sole = next((t for t in schema.active_types() if t.key == "sole"), None)
+    return sole.pk if sole is not None else None
+
+
 def _clean_values(
     actor: User,
     schema: Schema,
@@ -51,7 +63,10 @@ def _clean_values(
     owner_checked: User | None = None,
 ) -> dict[str, Any]:
     type_id = custom_values.clean_type(
-        schema, data.record_type_id, current.record_type_id if current else None, errors
+        schema,
+        data.record_type_id or _sole_trader_type(schema, data, current),
+        current.record_type_id if current else None,
+        errors,
     )
     kept = company_input_from(current) if current is not None else CompanyInput()
     keep_locked_fields(actor, schema, type_id, input_attrs("company"), data, kept)

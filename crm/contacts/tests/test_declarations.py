@@ -162,3 +162,32 @@ def test_a_new_company_counts_what_russian_counterparties_are_checked_by(manager
     partly = make_company(manager_a, name="ООО Частичная", inn="7707083893", phone="+7 495 123-45-67")
     assert (bare.record_type.key, bare.completeness) == ("legal", 0)
     assert partly.completeness == 33  # 2 of INN, KPP, OGRN, phone, e-mail, address
+
+
+def test_a_sole_trader_is_not_asked_for_a_kpp(manager_a):
+    from crm.contacts.testing import make_company
+
+    sole = make_company(manager_a, name="Иванов И. И.", legal_form="ИП", inn="500100732259")
+    assert sole.record_type.key == "sole"
+    assert sole.completeness == 20  # 1 of INN, OGRN, phone, e-mail, address: no KPP for a sole trader
+
+
+def test_the_migration_types_existing_companies_by_legal_form_and_counts_them_anew(manager_a):
+    import importlib
+
+    from django.apps import apps
+
+    from crm.contacts.testing import make_company
+    from crm.fields.models import RecordType
+
+    legal = make_company(manager_a, name="ООО Старая", inn="7707083893")
+    sole = make_company(manager_a, name="Петров П. П.", legal_form="ИП", inn="500100732259")
+    Company.objects.update(record_type=None, completeness=100)  # as before company types existed
+    RecordType.objects.filter(kind="company").delete()
+
+    importlib.import_module("crm.fields.migrations.0003_company_types").create(apps, None)
+
+    legal.refresh_from_db()
+    sole.refresh_from_db()
+    assert (legal.record_type.key, legal.completeness) == ("legal", 17)  # 1 of 6
+    assert (sole.record_type.key, sole.completeness) == ("sole", 20)  # 1 of 5
