@@ -913,3 +913,120 @@ def test_every_other_post_answers_each_persona_by_their_rights(client, personas,
 
     # Signing out: a POST, for anyone.
     assert client.post(reverse("accounts:logout")).status_code == 302
+
+
+# Every form page submitted with every persona: the administrator's forms by the administrator alone, the
+# card and task forms by whoever the role table allows; a refusal is 404 and stores nothing.
+
+
+def _admin_forms(world, personas):
+    from crm.accounts.models import Department, Role, User
+    from crm.fields.models import ChoiceList, FieldDefinition, RecordType
+
+    stamp = "formmatrix"
+    return {  # name -> (url, data, "was it stored?")
+        "user_create": (
+            reverse("accounts:user_create"),
+            {
+                "username": f"u_{stamp}",
+                "password": "Long-enough-pass-42",
+                "role_id": personas["manager_a"].role_id,
+                "department_id": personas["manager_a"].department_id,
+                "language": "ru",
+                "is_active": "1",
+            },
+            lambda: User.objects.filter(username=f"u_{stamp}").exists(),
+        ),
+        "department": (
+            reverse("accounts:department_list"),
+            {"name": f"Отдел {stamp}"},
+            lambda: Department.objects.filter(name=f"Отдел {stamp}").exists(),
+        ),
+        "role_create": (
+            reverse("accounts:role_create"),
+            {"code": f"r_{stamp}", "name_ru": "Роль проверки", "name_en": "Check role", "scope": "own"},
+            lambda: Role.objects.filter(code=f"r_{stamp}").exists(),
+        ),
+        "field_create": (
+            reverse("fields:field_create", args=["contact"]),
+            {"key": f"f_{stamp}", "field_type": "text", "label_ru": "Поле проверки"},
+            lambda: FieldDefinition.objects.filter(key=f"f_{stamp}").exists(),
+        ),
+        "type_create": (
+            reverse("fields:type_create", args=["contact"]),
+            {"key": f"t_{stamp}", "name_ru": "Тип проверки", "name_en": "Check type", "is_active": "1"},
+            lambda: RecordType.objects.filter(key=f"t_{stamp}").exists(),
+        ),
+        "choice_list": (
+            reverse("fields:choice_list_index"),
+            {"key": f"l_{stamp}", "name_ru": "Список проверки"},
+            lambda: ChoiceList.objects.filter(key=f"l_{stamp}").exists(),
+        ),
+    }
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_administrators_form_is_submitted_by_each_persona(client, personas, world, persona):
+    user = personas[persona]
+    client.force_login(user)
+    for name, (url, data, stored) in _admin_forms(world, personas).items():
+        response = client.post(url, data)
+        if persona == "admin":
+            assert response.status_code == 302, f"{persona} {name}: {response.status_code}"
+            assert stored(), f"{persona} {name} stored nothing"
+        else:
+            assert response.status_code == (404 if user.is_active else 302), f"{persona} {name}"
+            assert not stored(), f"{persona} {name} stored"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_card_and_task_form_is_submitted_by_each_persona(client, personas, world, persona):
+    from crm.tasks.models import Task
+
+    user = personas[persona]
+    client.force_login(user)
+    active = user.is_active
+
+    def submit(url, data):
+        response = client.post(url, data)
+        if not active:
+            assert response.status_code == 302, url
+            assert "/login/" in response["Location"]
+        return response
+
+    # New cards: whoever may create them.
+    submit(reverse("contacts:contact_create"), {"last_name": "Формов", "phone_value": ""})
+    created = Contact.objects.filter(last_name="Формов").exists()
+    assert created == (active and "create" in CAN[persona]["contact"].split()), persona
+    submit(reverse("contacts:company_create"), {"name": "ООО Форма"})
+    created = Company.objects.filter(name="ООО Форма").exists()
+    assert created == (active and "create" in CAN[persona]["company"].split()), persona
+
+    # Edits: whoever may edit that card.
+    for key in ("c_a", "c_b"):
+        card = world[key]
+        response = submit(
+            reverse("contacts:contact_edit", args=[card.pk]),
+            {"last_name": NAMES[key], "city": "Псков", "phone_value": str(card.phones.get())},
+        )
+        edited = Contact.objects.get(pk=card.pk).city == "Псков"
+        allowed = active and may(persona, "contact", "edit", key)
+        assert edited == allowed, f"{persona} edit {key}"
+        if active and not allowed:
+            assert response.status_code == 404
+    for key in ("co_a", "co_b"):
+        response = submit(
+            reverse("contacts:company_edit", args=[world[key].pk]), {"name": NAMES[key], "city": "Псков"}
+        )
+        edited = Company.objects.get(pk=world[key].pk).city == "Псков"
+        allowed = active and may(persona, "company", "edit", key)
+        assert edited == allowed, f"{persona} edit {key}"
+
+    # Tasks: anyone active creates their own; editing follows the task rights.
+    due = {"due_date": "2030-03-14", "due_time": "10:00", "priority": "2", "remind": "none"}
+    submit(reverse("tasks:task_create"), {"title": f"Задача формы {persona}", **due})
+    assert Task.objects.filter(title=f"Задача формы {persona}").exists() == active
+    task = world["task_a"]
+    submit(reverse("tasks:task_edit", args=[task.pk]), {"title": "Переименована", **due})
+    renamed = Task.objects.get(pk=task.pk).title == "Переименована"
+    assert renamed == (active and persona in TASK_CHANGES["task_a"]), persona
