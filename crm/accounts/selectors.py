@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+
 from django.db.models import Count, QuerySet
 
 from crm.accounts import access
@@ -50,10 +53,36 @@ def tokens_of(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user)
 
 
-def journal(*, user: User, before_id: int | None = None, limit: int = 100) -> list[AuditEntry]:
-    """The whole journal, newest first (administrators only), paged by id."""
+@dataclass
+class JournalFilters:
+    object_type: str = ""  # "contacts.contact"
+    action: str = ""
+    actor_id: int | None = None
+    batch: uuid.UUID | None = None
+
+
+def journal(
+    *, user: User, before_id: int | None = None, filters: JournalFilters | None = None, limit: int = 100
+) -> list[AuditEntry]:
+    """The whole journal, newest first (administrators only), paged by id, narrowed by kind of record,
+    action, who and batch (an import's or a bulk action's rows)."""
     _require_admin(user)
+    f = filters or JournalFilters()
     qs = AuditEntry.objects.select_related("actor")
+    if f.object_type:
+        qs = qs.filter(object_type=f.object_type)
+    if f.action:
+        qs = qs.filter(action=f.action)
+    if f.actor_id is not None:
+        qs = qs.filter(actor_id=f.actor_id)
+    if f.batch is not None:
+        qs = qs.filter(batch=f.batch)
     if before_id:
         qs = qs.filter(id__lt=before_id)
     return list(qs.order_by("-id")[:limit])
+
+
+def users_for_journal(*, user: User) -> QuerySet[User]:
+    """Everyone who may have changed something, for the journal's "who" filter."""
+    _require_admin(user)
+    return User.objects.order_by("last_name", "first_name", "username")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +19,9 @@ from crm.accounts import access, selectors, services
 from crm.accounts.models import ACTIONS, RECORD_KINDS, Scope
 from crm.core.audit import ChangeSource
 from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
+from crm.core.ids import form_id
+from crm.core.models import AuditAction
+from crm.core.templatetags.crm import OBJECT_TYPE_LABELS
 
 
 class LoginView(auth_views.LoginView):
@@ -187,10 +191,36 @@ def role_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "accounts/role_form.html", context)
 
 
+def _query_without_before(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("before", None)
+    return query.urlencode()
+
+
 @login_required
 @require_GET
 def journal(request: HttpRequest) -> HttpResponse:
     _admin_only(request)
     before = request.GET.get("before", "")
-    entries = selectors.journal(user=request.user, before_id=int(before) if before.isdigit() else None)
-    return render(request, "accounts/journal.html", {"journal": entries})
+    try:
+        batch = uuid.UUID(request.GET.get("batch", "")) if request.GET.get("batch") else None
+    except ValueError:
+        batch = None
+    filters = selectors.JournalFilters(
+        object_type=request.GET.get("type", "") if request.GET.get("type") in OBJECT_TYPE_LABELS else "",
+        action=request.GET.get("action", "") if request.GET.get("action") in AuditAction.values else "",
+        actor_id=form_id(request.GET.get("actor")),
+        batch=batch,
+    )
+    entries = selectors.journal(
+        user=request.user, before_id=int(before) if before.isdigit() else None, filters=filters
+    )
+    context = {
+        "journal": entries,
+        "filters": filters,
+        "types": sorted(OBJECT_TYPE_LABELS.items(), key=lambda item: str(item[1])),
+        "actions": AuditAction.choices,
+        "actors": selectors.users_for_journal(user=request.user),
+        "query": _query_without_before(request),
+    }
+    return render(request, "accounts/journal.html", context)

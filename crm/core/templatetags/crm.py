@@ -216,3 +216,26 @@ def path_to(name: str, pk: Any) -> str:
     if pattern is None:
         pattern = _patterns[name] = reverse(name, args=[_SENTINEL])
     return pattern.replace(str(_SENTINEL), str(int(pk)))
+
+
+# Where a journal entry's record opens, by its object type (a record that is gone simply answers 404).
+RECORD_PAGES = {
+    "contacts.contact": "contacts:contact_detail",
+    "contacts.company": "contacts:company_detail",
+    "tasks.task": "tasks:task_detail",
+    "accounts.user": "accounts:user_edit",
+    "accounts.role": "accounts:role_edit",
+}
+
+
+@register.simple_tag
+def record_url(object_type: str, object_id: Any) -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    name = RECORD_PAGES.get(object_type)
+    if name is None or not object_id:
+        return ""
+    try:
+        return reverse(name, args=[object_id])
+    except NoReverseMatch:
+        return ""
