@@ -229,13 +229,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy on every page (django-csp): scripts and styles only from the product's own
-# bundle, no inline script, nothing framed, forms posted only here. 'unsafe-eval' stays until the
-# templates' Alpine.js expressions move to Alpine's CSP build (decision 0007); inline style attributes
-# (progress bars) are allowed, inline scripts and event handlers are not.
+# bundle, no inline script and no eval (Alpine's CSP build parses the templates' expressions itself;
+# decision 0007), nothing framed, forms posted only here. Inline style attributes (progress bars) are
+# allowed; inline scripts and event handlers are not.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'unsafe-eval'"],
+        "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'", "data:"],
