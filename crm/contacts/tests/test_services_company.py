@@ -43,7 +43,20 @@ def test_second_company_with_the_same_inn_is_a_duplicate(manager_a):
     first = make_company(manager_a, inn=VALID_INN)
     with pytest.raises(DuplicateFound) as exc:
         make_company(manager_a, name="Сбер", inn=VALID_INN)
-    assert [m.pk for m in exc.value.matches] == [first.pk]
+    assert [(m.kind, m.pk, m.field, m.value) for m in exc.value.matches] == [
+        ("company", first.pk, "inn", VALID_INN)
+    ]
+    assert [(e.field, str(e.message)) for e in exc.value.errors] == [
+        ("inn", f"Уже есть в карточке «{first}».")
+    ]
+
+
+def test_a_company_changed_but_keeping_its_inn_is_not_its_own_duplicate(manager_a):
+    from crm.contacts.services import company_update
+
+    company = make_company(manager_a, inn=VALID_INN)
+    data = CompanyInput(name=company.name, inn=VALID_INN, city="Тула", owner_id=manager_a.pk)
+    assert company_update(actor=manager_a, company_id=company.pk, data=data, source=SYSTEM).city == "Тула"
 
 
 def test_branch_with_the_same_inn_and_another_kpp_is_allowed(manager_a):

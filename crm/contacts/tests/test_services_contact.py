@@ -93,7 +93,12 @@ def test_phone_already_on_a_card_is_refused_with_that_card(manager_a):
     data = ContactInput(last_name="Другой", phones=[PhoneInput(value="8-912-345-67-89")])
     with pytest.raises(DuplicateFound) as exc:
         contact_create(actor=manager_a, data=data, source=UI)
-    assert [(m.pk, m.field, m.visible) for m in exc.value.matches] == [(existing.pk, "phones.0", True)]
+    assert [(m.kind, m.pk, m.field, m.value, m.visible) for m in exc.value.matches] == [
+        ("contact", existing.pk, "phones.0", "+79123456789", True)
+    ]
+    assert [(e.field, str(e.message)) for e in exc.value.errors] == [
+        ("phones.0", f"Уже есть в карточке «{existing}».")
+    ]
     assert Contact.objects.count() == 1
 
 
