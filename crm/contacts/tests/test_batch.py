@@ -275,3 +275,34 @@ def test_a_batch_leaves_the_databases_checkpointing_as_it_found_it(manager_a):
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_autocheckpoint")
             assert cursor.fetchone()[0] == 1000
+
+
+def test_the_batch_writes_messengers_and_verification_stamps_and_names_bad_references(manager_a, admin):
+    """What the mutation run found the batch tests never looked at: messengers written by the batch path,
+    an e-mail's verification stamp, and the errors of an inactive status or an unseen company."""
+    from crm.contacts.inputs import MessengerInput
+    from crm.contacts.models import ContactMessenger, ContactStatus
+
+    hidden = make_company(admin, name="ООО Чужая")
+    inactive = ContactStatus.objects.create(name="Снятый статус", is_active=False)
+    rows = [
+        ContactInput(
+            last_name="Мессенджеров",
+            emails=[EmailInput("checked@example.ru", verification="reply")],
+            messengers=[MessengerInput(kind="telegram", handle="@messengerov")],
+        ),
+        ContactInput(last_name="Статусов", status_id=inactive.pk),
+        ContactInput(last_name="Компаниев", company_id=hidden.pk),
+    ]
+    result = contacts_create(actor=manager_a, rows=rows, source=SYSTEM)
+
+    written, status_row, company_row = result.rows
+    assert list(ContactMessenger.objects.filter(contact=written.card).values_list("kind", "handle")) == [
+        ("telegram", "@messengerov")
+    ]
+    email = written.card.emails.get()
+    assert (email.verification_method, email.verified_by_id) == ("reply", manager_a.pk)
+    assert email.verified_at is not None
+    assert [(e.field, e.code) for e in status_row.errors] == [("status_id", "invalid_choice")]
+    assert [(e.field, e.code) for e in company_row.errors] == [("company_id", "invalid_company")]
+    assert Contact.objects.count() == 1

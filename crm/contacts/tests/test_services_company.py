@@ -46,8 +46,8 @@ def test_second_company_with_the_same_inn_is_a_duplicate(manager_a):
     assert [(m.kind, m.pk, m.field, m.value) for m in exc.value.matches] == [
         ("company", first.pk, "inn", VALID_INN)
     ]
-    assert [(e.field, str(e.message)) for e in exc.value.errors] == [
-        ("inn", f"Уже есть в карточке «{first}».")
+    assert [(e.field, e.code, str(e.message)) for e in exc.value.errors] == [
+        ("inn", "duplicate", f"Уже есть в карточке «{first}».")
     ]
 
 
