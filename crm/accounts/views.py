@@ -21,6 +21,7 @@ from crm.core.audit import ChangeSource
 from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
 from crm.core.ids import form_id
 from crm.core.models import AuditAction
+from crm.core.pagination import query_without
 from crm.core.templatetags.crm import OBJECT_TYPE_LABELS
 
 
@@ -191,12 +192,6 @@ def role_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "accounts/role_form.html", context)
 
 
-def _query_without_before(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("before", None)
-    return query.urlencode()
-
-
 @login_required
 @require_GET
 def journal(request: HttpRequest) -> HttpResponse:
@@ -221,6 +216,6 @@ def journal(request: HttpRequest) -> HttpResponse:
         "types": sorted(OBJECT_TYPE_LABELS.items(), key=lambda item: str(item[1])),
         "actions": AuditAction.choices,
         "actors": selectors.users_for_journal(user=request.user),
-        "query": _query_without_before(request),
+        "query": query_without(request, "before"),
     }
     return render(request, "accounts/journal.html", context)

@@ -15,6 +15,7 @@ from crm.accounts.api_auth import TokenAuth
 from crm.activities.api import router as timeline_router
 from crm.contacts.api import company_router
 from crm.contacts.api import router as contact_router
+from crm.core.error_pages import SERVER_FAILED
 from crm.core.errors import DuplicateFound, NotFound, PermissionDenied, ValidationFailed
 from crm.tasks.api import router as task_router
 
@@ -81,7 +82,6 @@ def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResp
 
 # Pydantic's messages are English whatever the reader's language: the common ones in ours.
 _MOMENT = _("Enter a date and time with its time zone, e.g. 2026-03-14T10:00:00+03:00.")
-_FAILED = _("The server could not do this; nothing was saved. Try again, or tell your administrator.")
 _NOT_JSON = _("The request body is not valid JSON.")
 _SCHEMA_MESSAGES: dict[str, Any] = {
     "missing": _("This field is required."),
@@ -142,10 +142,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def on_failure(request: HttpRequest, exc: Exception) -> HttpResponse:
     """A fault of ours answers in the API's shape too, and is logged with its traceback."""
     log.error("API request failed: %s %s", request.method, request.path, exc_info=exc)
-    message = str(
-        _("The server could not do this; nothing was saved. Try again, or tell your administrator.")
-    )
-    return _errors(request, 500, [{"field": None, "code": "server_error", "message": message}])
+    return _errors(request, 500, [{"field": None, "code": "server_error", "message": str(SERVER_FAILED)}])
 
 
 def _field(loc: list[object]) -> str | None:

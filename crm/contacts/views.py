@@ -22,6 +22,7 @@ from crm.core.audit import ChangeSource
 from crm.core.cards import card_sections, trash_sections
 from crm.core.errors import DuplicateFound, NotFound, PermissionDenied, ValidationFailed
 from crm.core.htmx import hx_redirect, is_htmx
+from crm.core.pagination import query_without
 from crm.fields import values as custom_values
 from crm.fields.forms import form_fields
 from crm.fields.models import FieldType, Requirement
@@ -107,13 +108,6 @@ def _form_fields(request: HttpRequest, kind: str, data: Any, record: Any) -> dic
 MORE_FIELDS = {"status", "city", "address", "birthday", "tags", "messengers", "notes", "is_key"}
 
 
-def _query_without(request: HttpRequest, *names: str) -> str:
-    params = request.GET.copy()
-    for name in names:
-        params.pop(name, None)
-    return params.urlencode()
-
-
 @login_required
 @require_GET
 def contact_list(request: HttpRequest) -> HttpResponse:
@@ -131,8 +125,8 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "filters": filters,
         "sort": sort,
-        "query": _query_without(request, "after", "before"),
-        "sort_query": _query_without(request, "after", "before", "sort"),
+        "query": query_without(request, "after", "before"),
+        "sort_query": query_without(request, "after", "before", "sort"),
         "can_create": access.has_perm(request.user, "contact", "create"),
         **_choices(request.user),
         **_list_fields(request, "contact", page.items),
@@ -295,8 +289,8 @@ def company_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "filters": filters,
         "sort": sort,
-        "query": _query_without(request, "after", "before"),
-        "sort_query": _query_without(request, "after", "before", "sort"),
+        "query": query_without(request, "after", "before"),
+        "sort_query": query_without(request, "after", "before", "sort"),
         "can_create": access.has_perm(request.user, "company", "create"),
         **_choices(request.user),
         **_list_fields(request, "company", page.items),

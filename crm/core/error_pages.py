@@ -9,6 +9,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# One message for a fault of ours, wherever it shows: this page, the API, the interface's notice bar.
+SERVER_FAILED = gettext_lazy(
+    "The server could not do this; nothing was saved. Try again, or tell your administrator."
+)
 
 
 def _api(request: HttpRequest) -> bool:
@@ -50,7 +56,7 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """Rendered without the request's context: whatever failed must not fail this page too."""
-    message = _("The server could not do this; nothing was saved. Try again, or tell your administrator.")
+    message = str(SERVER_FAILED)
     if _api(request):
         return _json(500, "server_error", message)
     context: dict[str, Any] = {"title": _("Something went wrong"), "message": message, "code": 500}

@@ -177,3 +177,12 @@ def _planner_estimate(queryset: models.QuerySet[Any]) -> int:
         plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
     return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def query_without(request: Any, *names: str) -> str:
+    """The request's query string without ``names`` (the page cursor, the sort): what a paging or sorting
+    link keeps of the filters."""
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return str(params.urlencode())
