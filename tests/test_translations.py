@@ -23,3 +23,33 @@ def test_placeholders_survive_translation():
         translations = [entry.msgstr] if entry.msgstr else list(entry.msgstr_plural.values())
         for text in translations:
             assert sorted(re.findall(r"%\(\w+\)[sd]|\{\w+\}", text)) == wanted, entry.msgid
+
+
+GETTEXT_CALLS = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy"}
+
+
+def _source_messages() -> dict[str, str]:
+    """Every constant string the Python code marks for translation, with where it is."""
+    import ast
+
+    root = CATALOGUE.parents[3]
+    found: dict[str, str] = {}
+    for path in sorted(root.glob("**/*.py")):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute)):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
+            args = node.args[1:] if name.startswith("pgettext") else node.args
+            first = args[0] if name in GETTEXT_CALLS and args else None
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                found.setdefault(first.value, f"{path.relative_to(root)}:{node.lineno}")
+    return found
+
+
+def test_every_message_the_code_marks_for_translation_is_in_the_russian_catalogue():
+    po = polib.pofile(str(CATALOGUE))
+    known = {e.msgid for e in po}
+    missing = {msgid: where for msgid, where in _source_messages().items() if msgid not in known}
+    assert missing == {}
