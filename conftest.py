@@ -34,6 +34,7 @@ def starter_data(request):
         return
     for module, function in (
         ("crm.accounts.migrations.0002_default_roles", "create_roles"),
+        ("crm.accounts.migrations.0006_import_right", "grant"),
         ("crm.contacts.migrations.0002_search_and_statuses", "create_statuses"),
         ("crm.fields.migrations.0002_starter_configuration", "create"),
         ("crm.fields.migrations.0003_company_types", "create"),

@@ -1,4 +1,5 @@
-"""`crm` command: `crm run [--no-demo]` (web server + worker), `crm worker`, `crm setup`, `crm manage …`.
+"""`crm` command: `crm run [--no-demo]` (web server + worker), `crm worker`, `crm setup`, `crm manage …`,
+`crm import FILE [--dry-run] [--on-duplicate skip|fill|overwrite|attach] [--owner LOGIN] [--template JSON]`.
 
 `crm run` is the embedded mode: one machine, SQLite, the Huey consumer started beside gunicorn.
 In production run `crm worker` wherever and as many times as needed, and the web server alone with
@@ -146,6 +147,9 @@ def main() -> int:
         return subprocess.call(_worker_args())
     if command == "setup":
         _manage("crm_setup", *rest)
+        return 0
+    if command == "import":
+        _manage("crm_import", *rest)
         return 0
     if command == "manage":
         _manage(*rest)

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 RECORD_KINDS = ("contact", "company")
-ACTIONS = ("view", "create", "edit", "delete", "export")
+ACTIONS = ("view", "create", "edit", "delete", "export", "import")
 
 
 class Scope(models.TextChoices):

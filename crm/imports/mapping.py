@@ -502,11 +502,18 @@ def importable_fields() -> set[str]:
     return {d.attr for d in declared("contact") if d.importable and d.attr != "company_id"} | set(IMPORT_ONLY)
 
 
-def suggest(headers: Sequence[str], custom_labels: Mapping[str, str] | None = None) -> Suggestion:
-    """A target (or None) for each header of a file. ``custom_labels``: a custom field's label by its key."""
+def suggest(
+    headers: Sequence[str], custom_labels: Mapping[str, str | Iterable[str]] | None = None
+) -> Suggestion:
+    """A target (or None) for each header of a file. ``custom_labels``: a custom field's label (or its
+    labels in each language) by its key."""
     preset = detect_preset(headers)
     headers_by_key = {header_key(h): h for h in headers}
-    custom = {header_key(label): key for key, label in (custom_labels or {}).items()}
+    custom = {
+        header_key(label): key
+        for key, labels in (custom_labels or {}).items()
+        for label in ([labels] if isinstance(labels, str) else labels)
+    }
     columns: dict[str, Target | None] = {}
     for header in headers:
         key = header_key(header)

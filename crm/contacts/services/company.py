@@ -194,7 +194,9 @@ def company_create(
     return company
 
 
-def company_update(*, actor: User, company_id: int, data: CompanyInput, source: ChangeSource) -> Company:
+def company_update(
+    *, actor: User, company_id: int, data: CompanyInput, source: ChangeSource, batch: uuid.UUID | None = None
+) -> Company:
     with transaction.atomic():
         company = _locked(actor, company_id, "edit")
         clean = _clean(actor, data, company)
@@ -203,18 +205,21 @@ def company_update(*, actor: User, company_id: int, data: CompanyInput, source: 
         _write(company, clean)
         changes = diff(before, _snapshot_of_write(clean))
         if changes:
-            audit_record(actor=actor, source=source, action=AuditAction.UPDATE, obj=company, changes=changes)
+            update = AuditAction.UPDATE
+            audit_record(actor=actor, source=source, action=update, obj=company, changes=changes, batch=batch)
     return company
 
 
-def company_delete(*, actor: User, company_id: int, source: ChangeSource) -> Company:
+def company_delete(
+    *, actor: User, company_id: int, source: ChangeSource, batch: uuid.UUID | None = None
+) -> Company:
     """Move a company to the trash; its people keep their link and come back with it."""
     with transaction.atomic():
         company = _locked(actor, company_id, "delete")
         company.deleted_at = timezone.now()
         company.deleted_by = actor
         company.save(update_fields=["deleted_at", "deleted_by"])
-        audit_record(actor=actor, source=source, action=AuditAction.DELETE, obj=company)
+        audit_record(actor=actor, source=source, action=AuditAction.DELETE, obj=company, batch=batch)
     return company
 
 

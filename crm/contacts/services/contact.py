@@ -209,8 +209,11 @@ def contact_create(*, actor: User, data: ContactInput, source: ChangeSource) -> 
     return row.card
 
 
-def contact_update(*, actor: User, contact_id: int, data: ContactInput, source: ChangeSource) -> Contact:
-    """Replace a card's values with ``data``; the journal gets only what actually changed."""
+def contact_update(
+    *, actor: User, contact_id: int, data: ContactInput, source: ChangeSource, batch: uuid.UUID | None = None
+) -> Contact:
+    """Replace a card's values with ``data``; the journal gets only what actually changed (under
+    ``batch`` when the change is part of one, an import's update or its undo)."""
     with transaction.atomic():
         contact = _locked(contact_id)
         ensure_visible_contact(actor, contact, "edit")
@@ -223,11 +226,14 @@ def contact_update(*, actor: User, contact_id: int, data: ContactInput, source: 
         _write(actor, contact, row.clean, source)
         changes = diff(before, contact_rows.journal_of(row.clean))
         if changes:
-            audit_record(actor=actor, source=source, action=AuditAction.UPDATE, obj=contact, changes=changes)
+            update = AuditAction.UPDATE
+            audit_record(actor=actor, source=source, action=update, obj=contact, changes=changes, batch=batch)
     return contact
 
 
-def contact_delete(*, actor: User, contact_id: int, source: ChangeSource) -> Contact:
+def contact_delete(
+    *, actor: User, contact_id: int, source: ChangeSource, batch: uuid.UUID | None = None
+) -> Contact:
     """Move a card to the trash with everything attached to it; nothing is removed yet."""
     with transaction.atomic():
         contact = _locked(contact_id)
@@ -235,7 +241,7 @@ def contact_delete(*, actor: User, contact_id: int, source: ChangeSource) -> Con
         contact.deleted_at = timezone.now()
         contact.deleted_by = actor
         contact.save(update_fields=["deleted_at", "deleted_by"])
-        audit_record(actor=actor, source=source, action=AuditAction.DELETE, obj=contact)
+        audit_record(actor=actor, source=source, action=AuditAction.DELETE, obj=contact, batch=batch)
     return contact
 
 

@@ -121,6 +121,7 @@ ACTION_LABELS = {
     "edit": _("edit"),
     "delete": _("delete"),
     "export": _("export"),
+    "import": _("import"),
 }
 OBJECT_TYPE_LABELS = {
     "contacts.contact": _("Contact"),

@@ -1,0 +1,106 @@
+"""An import is a batch: what file it read, what it did to each card, and what it refused and why.
+
+The batch's id is the journal's batch id (``AuditEntry.batch``): the entries of every card it created,
+changed or attached carry it, so a list can be filtered by it and the whole batch undone together.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OnDuplicate(models.TextChoices):
+    """What a row does when its phone or e-mail is already on a card in the base."""
+
+    SKIP = "skip", _("Skip the row")
+    FILL = "fill", _("Update the card: fill its empty fields")
+    OVERWRITE = "overwrite", _("Update the card: overwrite with the file's values")
+    ATTACH = "attach", _("Attach the row to the card (a note on its timeline, no field changed)")
+
+
+class ImportStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    UNDONE = "undone", _("Undone")
+
+
+class ImportBatch(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    file_name = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=16)
+    encoding = models.CharField(max_length=32, blank=True)
+    mapping = models.JSONField(default=dict)  # the file's header → the target it was imported into
+    on_duplicate = models.CharField(max_length=16, choices=OnDuplicate.choices, default=OnDuplicate.SKIP)
+    status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.RUNNING)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    attached = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class ImportProblem(models.Model):
+    """A refused row (``rejected``) or a value left out of an imported one, with the row's number."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="problems")
+    row = models.PositiveIntegerField()
+    rows = models.CharField(max_length=255, blank=True)  # every row of the file merged into this one
+    column = models.CharField(max_length=255, blank=True)
+    value = models.TextField(blank=True)
+    message = models.TextField()
+    rejected = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["row", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.row}: {self.message}"
+
+
+class TouchAction(models.TextChoices):
+    CREATED = "created", _("Created")
+    UPDATED = "updated", _("Updated")
+    ATTACHED = "attached", _("Attached")
+
+
+class ImportTouch(models.Model):
+    """A card the batch created, changed or attached a row to; ``before`` holds what an update replaced,
+    so undoing the batch can give it back."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="touches")
+    contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    company = models.ForeignKey(
+        "contacts.Company", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    action = models.CharField(max_length=16, choices=TouchAction.choices)
+    before = models.JSONField(null=True, blank=True)
+    entry_id = models.BigIntegerField(null=True, blank=True)  # the timeline note an attachment added
+
+    class Meta:
+        indexes = [models.Index(fields=["batch", "action"], name="import_touch_batch_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.contact_id or self.company_id}"

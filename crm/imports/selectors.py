@@ -1,0 +1,48 @@
+"""Reads of the import: batches a user may see, and the names a file's cells may refer to."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+
+from crm.accounts import access
+from crm.accounts.models import User
+from crm.contacts.models import ContactStatus
+from crm.core.errors import NotFound
+from crm.imports.models import ImportBatch, ImportProblem
+
+
+def batches_for(*, user: User) -> QuerySet[ImportBatch]:
+    """An administrator sees every import; anyone else the imports they ran."""
+    batches = ImportBatch.objects.select_related("created_by")
+    return batches if access.can_administer(user) else batches.filter(created_by_id=user.pk)
+
+
+def batch_get(*, user: User, batch_id: uuid.UUID) -> ImportBatch:
+    batch = batches_for(user=user).filter(pk=batch_id).first()
+    if batch is None:
+        raise NotFound
+    return batch
+
+
+def problems_of(*, batch: ImportBatch) -> QuerySet[ImportProblem]:
+    return batch.problems.all()
+
+
+def owners_by_name() -> dict[str, int]:
+    """Active users by login, full name ("Иван Петров" and "Петров Иван") and e-mail, lower-cased: how an
+    export names a card's responsible manager."""
+    names: dict[str, int] = {}
+    for pk, login, first, last, email in User.objects.filter(is_active=True).values_list(
+        "pk", "username", "first_name", "last_name", "email"
+    ):
+        for name in (login, f"{first} {last}", f"{last} {first}", email):
+            key = " ".join(name.split()).casefold()
+            if key:
+                names.setdefault(key, pk)
+    return names
+
+
+def statuses_by_name() -> dict[str, int]:
+    return {name.casefold(): pk for pk, name in ContactStatus.objects.values_list("pk", "name")}

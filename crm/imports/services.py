@@ -1,0 +1,485 @@
+"""Import a file, and undo an import.
+
+A file is read (``readers``), its columns mapped (``mapping``), its rows made records and merged within
+the file (``records``, ``merge``), then written through the contacts services — the batch path for new
+people, the single update for cards being updated — so an imported card gets exactly the cleaning, the
+duplicate rule, the journal (under the batch's id) and the system timeline entries of a card typed by
+hand. A row whose phone or e-mail is already on a card in the base does what the user chose: skip it,
+update the card (fill its empty fields, or overwrite them), or attach the row to the card as a timeline
+note. Every card touched is recorded with the batch (``ImportTouch``), with what an update replaced, so
+the batch can be undone whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from crm.accounts import access
+from crm.accounts.models import User
+from crm.activities.services import EntryInput, entry_create, entry_delete
+from crm.contacts.inputs import CompanyInput, ContactInput, company_input_from, contact_input_from
+from crm.contacts.kinds import EmailInput, MessengerInput, PhoneInput
+from crm.contacts.models import Company, Contact
+from crm.contacts.services import (
+    company_create,
+    company_delete,
+    company_update,
+    contact_delete,
+    contact_update,
+    contacts_create,
+)
+from crm.core.audit import ChangeSource
+from crm.core.errors import DuplicateMatch, FieldError, NotFound, ValidationFailed
+from crm.core.models import ChangeChannel
+from crm.core.normalize import name_key
+from crm.fields.schema import schema_for
+from crm.imports import selectors
+from crm.imports.mapping import Target, suggest
+from crm.imports.merge import merge
+from crm.imports.models import ImportBatch, ImportProblem, ImportStatus, ImportTouch, OnDuplicate, TouchAction
+from crm.imports.readers import read
+from crm.imports.records import Note, Record, build
+
+IMPORT = ChangeSource(channel=ChangeChannel.IMPORT)
+COUNTS_LINE = (
+    "created {created} · updated {updated} · attached {attached} · skipped {skipped} · rejected {rejected}"
+)
+UNKNOWN_OWNER = _("no active user of this name: the card goes to the import's default owner")
+UNKNOWN_STATUS = _("no such client status: left empty")
+SEVERAL_CARDS = _("its phones and e-mails are on several cards: {labels}")
+HIDDEN_CARD = _("already on a card you cannot see")
+ALREADY_ON = _("already on the card «{label}»")
+NOTHING_NEW = _("nothing new for the card «{label}»")
+
+
+@dataclass
+class Problem:
+    row: int
+    rows: list[int]
+    column: str
+    value: str
+    message: str
+    rejected: bool
+
+
+@dataclass
+class Report:
+    """What an import did (or, for a test run, would do)."""
+
+    created: int = 0
+    updated: int = 0
+    attached: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    batch: ImportBatch | None = None
+
+    def counts_line(self) -> str:
+        # Always in this form, whatever the language: scripts read it.
+        return COUNTS_LINE.format(**self.counts())
+
+    def counts(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in ("created", "updated", "attached", "skipped", "rejected")}
+
+    def note(
+        self, record: Record, message: Any, *, rejected: bool, column: str = "", value: str = ""
+    ) -> None:
+        numbers = record.numbers
+        self.problems.append(Problem(numbers[0], numbers, column, value, str(message), rejected))
+
+
+class _Rollback(Exception):
+    """Ends a test run's transaction, so it stores nothing."""
+
+
+def columns_from(mapping: Mapping[str, str]) -> dict[str, Target | None]:
+    """A saved mapping ({header: "phones:work"}) as targets; "" leaves a column out."""
+    result: dict[str, Target | None] = {}
+    for header, spec in mapping.items():
+        name, _sep, kind = spec.partition(":") if not spec.startswith("custom:") else (spec, "", "")
+        result[header] = Target(name, kind) if name else None
+    return result
+
+
+def import_file(
+    *,
+    actor: User,
+    data: bytes,
+    file_name: str,
+    mapping: Mapping[str, str] | None = None,
+    on_duplicate: str = OnDuplicate.SKIP,
+    owner: User | None = None,
+    dry_run: bool = False,
+    first_rows: int | None = None,
+    source: ChangeSource = IMPORT,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Import a file's people and companies; ``dry_run`` does everything and stores nothing (a test run,
+    of the first ``first_rows`` rows if given). Raises ``UnreadableFile`` for a file that cannot be read."""
+    access.require(actor, "contact", "import")
+    if on_duplicate not in OnDuplicate.values:
+        raise ValidationFailed(
+            [FieldError("on_duplicate", "invalid_choice", _("Choose what a duplicate does."))]
+        )
+    table = read(data, file_name)
+    custom_labels = {f.key: (f.label_ru, f.label_en) for f in schema_for("contact").custom()}
+    suggestion = suggest(table.headers, custom_labels)
+    columns = columns_from(mapping) if mapping is not None else suggestion.columns
+    records = merge(build(table, columns, date_order=suggestion.date_order))
+    if first_rows is not None:
+        records = [r for r in records if r.numbers[0] <= first_rows]
+    default_owner = owner or actor
+    report = Report()
+    if dry_run:
+        try:
+            with transaction.atomic():
+                _run(actor, records, report, on_duplicate, default_owner, None, source, progress)
+                raise _Rollback
+        except _Rollback:
+            pass
+        return report
+    batch = ImportBatch.objects.create(
+        created_by=actor,
+        file_name=file_name[:255],
+        file_format=table.format,
+        encoding=table.encoding or "",
+        mapping={h: _spec(t) for h, t in columns.items()},
+        on_duplicate=on_duplicate,
+        rows_total=len(table.rows),
+    )
+    report.batch = batch
+    try:
+        _run(actor, records, report, on_duplicate, default_owner, batch, source, progress)
+    except Exception:
+        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.FAILED, finished_at=timezone.now())
+        raise
+    ImportProblem.objects.bulk_create(
+        ImportProblem(
+            batch=batch,
+            row=p.row,
+            rows=", ".join(map(str, p.rows))[:255],
+            column=p.column[:255],
+            value=p.value,
+            message=p.message,
+            rejected=p.rejected,
+        )
+        for p in report.problems
+    )
+    for name, value in report.counts().items():
+        setattr(batch, name, value)
+    batch.status, batch.finished_at, batch.rows_done = ImportStatus.DONE, timezone.now(), len(table.rows)
+    batch.save()
+    return report
+
+
+def _spec(target: Target | None) -> str:
+    if target is None:
+        return ""
+    return f"{target.field}:{target.kind}" if target.kind else target.field
+
+
+def _run(
+    actor: User,
+    records: list[Record],
+    report: Report,
+    on_duplicate: str,
+    owner: User,
+    batch: ImportBatch | None,
+    source: ChangeSource,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    owners, statuses = selectors.owners_by_name(), selectors.statuses_by_name()
+    people: list[Record] = []
+    for record in records:
+        for note in record.notes:
+            report.note(record, note.message, rejected=False, column=note.column, value=note.value)
+        if record.kind == "skipped" or record.kind == "group":
+            report.skipped += record.kind == "skipped"
+        elif record.kind == "rejected":
+            report.rejected += 1
+            report.note(record, record.reason, rejected=True)
+        elif record.kind == "company":
+            _import_company(actor, record, report, on_duplicate, owner, batch, source)
+        else:
+            _resolve_refs(record, report, owners, statuses, owner)
+            people.append(record)
+    _import_people(actor, people, report, on_duplicate, batch, source)
+    if progress is not None:
+        progress(len(records), len(records))
+
+
+def _resolve_refs(
+    record: Record, report: Report, owners: dict[str, int], statuses: dict[str, int], owner: User
+) -> None:
+    person = record.person
+    assert person is not None
+    person.owner_id = owner.pk
+    if record.owner_text:
+        found = owners.get(" ".join(record.owner_text.split()).casefold())
+        if found is None:
+            report.note(record, UNKNOWN_OWNER, rejected=False, value=record.owner_text)
+        else:
+            person.owner_id = found
+    if record.status_text:
+        status = statuses.get(record.status_text.strip().casefold())
+        if status is None:
+            report.note(record, UNKNOWN_STATUS, rejected=False, value=record.status_text)
+        person.status_id = status
+
+
+def _errors_text(errors: list[FieldError]) -> str:
+    return "; ".join(f"{e.field}: {e.message}" for e in errors)
+
+
+def _import_people(
+    actor: User,
+    records: list[Record],
+    report: Report,
+    on_duplicate: str,
+    batch: ImportBatch | None,
+    source: ChangeSource,
+) -> None:
+    if not records:
+        return
+    batch_id = batch.pk if batch else uuid.uuid4()
+    result = contacts_create(actor=actor, rows=[r.person for r in records], source=source, batch=batch_id)  # type: ignore[misc]
+    created: list[ImportTouch] = []
+    for record, row in zip(records, result.rows, strict=True):
+        if row.card is not None:
+            report.created += 1
+            created.append(ImportTouch(batch=batch, contact=row.card, action=TouchAction.CREATED))
+        elif row.matches and all(e.code == "duplicate" for e in row.errors):
+            _duplicate(actor, record, row.matches, report, on_duplicate, batch, source)
+        else:
+            report.rejected += 1
+            report.note(record, _errors_text(row.errors), rejected=True)
+    if batch is not None:
+        ImportTouch.objects.bulk_create(created, batch_size=2000)
+
+
+def _duplicate(
+    actor: User,
+    record: Record,
+    matches: list[DuplicateMatch],
+    report: Report,
+    on_duplicate: str,
+    batch: ImportBatch | None,
+    source: ChangeSource,
+) -> None:
+    cards = {m.pk: m for m in matches if m.pk}
+    if len(cards) > 1:
+        labels = ", ".join(f"«{m.label}»" for m in cards.values())
+        report.rejected += 1
+        report.note(record, format_lazy(SEVERAL_CARDS, labels=labels), rejected=True)
+        return
+    match = next(iter(cards.values()))
+    if on_duplicate == OnDuplicate.SKIP or not match.visible or match.in_trash:
+        report.skipped += 1
+        message = HIDDEN_CARD if not match.visible else format_lazy(ALREADY_ON, label=match.label)
+        report.note(record, message, rejected=False)
+        return
+    try:
+        if on_duplicate == OnDuplicate.ATTACH:
+            entry = entry_create(
+                actor=actor,
+                data=EntryInput(contact_id=match.pk, summary=_attachment_summary(record, batch)),
+                source=source,
+            )
+            report.attached += 1
+            _touch(batch, TouchAction.ATTACHED, contact_id=match.pk, entry_id=entry.pk)
+            return
+        with transaction.atomic():
+            card = Contact.objects.visible_to(actor, action="edit").filter(pk=match.pk).first()
+            if card is None:
+                raise NotFound
+            current = contact_input_from(card)
+            current.custom = {k: card.custom[k] for k in record.person.custom if k in card.custom}  # type: ignore[union-attr]
+            changed = _updated(current, record.person, overwrite=on_duplicate == OnDuplicate.OVERWRITE)  # type: ignore[arg-type]
+            if changed == current:
+                report.skipped += 1
+                report.note(record, format_lazy(NOTHING_NEW, label=match.label), rejected=False)
+                return
+            contact_update(
+                actor=actor,
+                contact_id=card.pk,
+                data=changed,
+                source=source,
+                batch=batch.pk if batch else None,
+            )
+            report.updated += 1
+            _touch(batch, TouchAction.UPDATED, contact_id=card.pk, before=_as_json(current))
+    except (ValidationFailed, NotFound) as exc:
+        report.rejected += 1
+        errors = getattr(exc, "errors", None)
+        report.note(record, _errors_text(errors) if errors else HIDDEN_CARD, rejected=True)
+
+
+def _attachment_summary(record: Record, batch: ImportBatch | None) -> str:
+    person = record.person
+    assert person is not None
+    values = [p.value for p in person.phones] + [e.value for e in person.emails]
+    name = " ".join(p for p in (person.last_name, person.first_name, person.middle_name) if p)
+    rows = ", ".join(map(str, record.numbers))
+    title = batch.file_name if batch else ""
+    return gettext("Found in the import «{file}», row {rows}: {values}").format(
+        file=title, rows=rows, values="; ".join(v for v in [name, *values, person.company_name] if v)
+    )[:2000]
+
+
+_LISTS = {"phones": PhoneInput, "emails": EmailInput, "messengers": MessengerInput}
+
+
+def _updated(current: ContactInput, incoming: ContactInput, *, overwrite: bool) -> ContactInput:
+    """The card's input with the file's values: lists gain what they lack (phones, e-mails, messengers,
+    tags); a single value replaces an empty one, or any one when ``overwrite``; the owner stays."""
+    values = dataclasses.asdict(current)  # type: ignore[call-overload]
+    new = dataclasses.asdict(incoming)  # type: ignore[call-overload]
+    for name, value in new.items():
+        if name in ("owner_id", "record_type_id", "is_key"):
+            continue
+        if name in _LISTS:
+            key = "handle" if name == "messengers" else "value"
+            have = {item[key] for item in values[name]}
+            values[name] = values[name] + [
+                dict(item, is_primary=False) if name != "messengers" else item
+                for item in value
+                if item[key] not in have
+            ]
+        elif name == "tags":
+            values[name] = values[name] + [t for t in value if t not in values[name]]
+        elif name == "custom":
+            for key, item in value.items():
+                if overwrite or values["custom"].get(key) in (None, "", []):
+                    values["custom"][key] = item
+        elif value not in ("", None, [], {}) and (overwrite or values[name] in ("", None, [], {})):
+            values[name] = value
+    if values["company_name"] and values.get("company_id") and new.get("company_name") and overwrite:
+        values["company_id"] = None  # the file names another company
+    return _input(values)
+
+
+def _input(values: dict[str, Any]) -> ContactInput:
+    for name, cls in _LISTS.items():
+        values[name] = [cls(**item) for item in values[name]]
+    return ContactInput(**values)
+
+
+def _as_json(data: ContactInput) -> dict[str, Any]:
+    return dataclasses.asdict(data)  # type: ignore[call-overload]
+
+
+def _touch(batch: ImportBatch | None, action: str, **fields: Any) -> None:
+    if batch is not None:
+        ImportTouch.objects.create(batch=batch, action=action, **fields)
+
+
+def _import_company(
+    actor: User,
+    record: Record,
+    report: Report,
+    on_duplicate: str,
+    owner: User,
+    batch: ImportBatch | None,
+    source: ChangeSource,
+) -> None:
+    data = record.company
+    assert data is not None
+    data.owner_id = owner.pk
+    existing = (
+        Company.objects.visible_to(actor).filter(name_key=name_key(data.name)).order_by("pk").first()
+        if access.has_perm(actor, "company", "view")
+        else None
+    )
+    try:
+        if existing is None:
+            company = company_create(actor=actor, data=data, source=source, batch=batch.pk if batch else None)
+            report.created += 1
+            _touch(batch, TouchAction.CREATED, company=company)
+        elif on_duplicate in (OnDuplicate.FILL, OnDuplicate.OVERWRITE):
+            current = company_input_from(existing)
+            changed = dataclasses.replace(  # type: ignore[type-var]
+                current,
+                **{
+                    f.name: getattr(data, f.name)
+                    for f in dataclasses.fields(data)  # type: ignore[arg-type]
+                    if f.name not in ("owner_id", "record_type_id", "custom")
+                    and getattr(data, f.name) not in ("", None, [])
+                    and (on_duplicate == OnDuplicate.OVERWRITE or getattr(current, f.name) in ("", None, []))
+                },
+            )
+            if changed == current:
+                report.skipped += 1
+                return
+            company_update(
+                actor=actor,
+                company_id=existing.pk,
+                data=changed,
+                source=source,
+                batch=batch.pk if batch else None,
+            )
+            report.updated += 1
+            _touch(batch, TouchAction.UPDATED, company=existing, before=dataclasses.asdict(current))  # type: ignore[call-overload]
+        else:
+            report.skipped += 1
+            report.note(record, format_lazy(ALREADY_ON, label=existing.name), rejected=False)
+    except ValidationFailed as exc:
+        report.rejected += 1
+        report.note(record, _errors_text(exc.errors), rejected=True)
+
+
+def import_undo(*, actor: User, batch_id: uuid.UUID, source: ChangeSource = IMPORT) -> ImportBatch:
+    """Undo a whole import: the cards it created go to the trash, the cards it updated get their previous
+    values back, the notes it attached go to the trash; every change journaled under the batch's id."""
+    batch = selectors.batch_get(user=actor, batch_id=batch_id)
+    if batch.status == ImportStatus.UNDONE:
+        return batch
+    access.require(actor, "contact", "import")
+    for touch in batch.touches.select_related(None).order_by("-pk"):
+        if touch.action == TouchAction.CREATED and touch.contact_id:
+            _ignore_gone(
+                contact_delete, actor=actor, contact_id=touch.contact_id, source=source, batch=batch.pk
+            )
+        elif touch.action == TouchAction.CREATED and touch.company_id:
+            _ignore_gone(
+                company_delete, actor=actor, company_id=touch.company_id, source=source, batch=batch.pk
+            )
+        elif touch.action == TouchAction.UPDATED and touch.contact_id:
+            before = _input(dict(touch.before or {}))
+            contact_update(
+                actor=actor, contact_id=touch.contact_id, data=before, source=source, batch=batch.pk
+            )
+        elif touch.action == TouchAction.UPDATED and touch.company_id:
+            company_update(
+                actor=actor,
+                company_id=touch.company_id,
+                data=CompanyInput(**(touch.before or {})),
+                source=source,
+                batch=batch.pk,
+            )
+        elif touch.action == TouchAction.ATTACHED and touch.entry_id:
+            _ignore_gone(entry_delete, actor=actor, entry_id=touch.entry_id, source=source)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportStatus.UNDONE, undone_at=timezone.now(), undone_by=actor
+    )
+    batch.refresh_from_db()
+    return batch
+
+
+def _ignore_gone(service: Callable[..., Any], **kwargs: Any) -> None:
+    """A card already in the trash (or purged) since the import stays as it is."""
+    with contextlib.suppress(NotFound):
+        service(**kwargs)
+
+
+__all__ = ["Note", "Report", "import_file", "import_undo"]

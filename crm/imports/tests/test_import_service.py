@@ -1,0 +1,212 @@
+"""Importing a file writes through the contacts services: cards, journal (under the batch), duplicates
+against the base as the user chose, a report of every refused row, and the whole batch undoable."""
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from crm.activities.models import Entry
+from crm.contacts.inputs import ContactInput
+from crm.contacts.kinds import EmailInput, PhoneInput
+from crm.contacts.models import Company, Contact
+from crm.contacts.services import contact_create
+from crm.core.audit import SYSTEM
+from crm.core.errors import PermissionDenied
+from crm.core.models import AuditEntry
+from crm.imports.models import ImportBatch, ImportProblem, ImportStatus, ImportTouch
+from crm.imports.readers import UnreadableFile
+from crm.imports.services import import_file, import_undo
+
+SAMPLES = Path(__file__).parent / "samples"
+pytestmark = pytest.mark.django_db
+
+
+def _import(actor, name, **options):
+    return import_file(actor=actor, data=(SAMPLES / name).read_bytes(), file_name=name, **options)
+
+
+def _csv(actor, text, **options):
+    return import_file(actor=actor, data=text.encode("utf-8"), file_name="list.csv", **options)
+
+
+def _live():
+    return Contact.objects.filter(deleted_at=None)
+
+
+def test_a_google_export_creates_its_people_and_reports_every_refused_row(admin):
+    report = _import(admin, "google_contacts.csv")
+    assert report.counts() == {"created": 15, "updated": 0, "attached": 0, "skipped": 1, "rejected": 1}
+    assert _live().count() == 15
+    batch = ImportBatch.objects.get()
+    assert (batch.status, batch.created, batch.rejected, batch.rows_total) == (ImportStatus.DONE, 15, 1, 20)
+    assert (
+        AuditEntry.objects.filter(batch=batch.pk, object_type="contacts.contact", action="create").count()
+        == 15
+    )
+    assert ImportTouch.objects.filter(batch=batch, action="created").count() == 15
+    refused = ImportProblem.objects.get(rejected=True)
+    assert refused.row == 11
+    assert "noreply" in refused.message or "служебный" in refused.message
+    semenov = _live().get(last_name="Семёнов")
+    assert sorted(semenov.phones.values_list("number", flat=True)) == ["+79035550202", "+79035552222"]
+    assert semenov.owner == admin
+
+
+def test_importing_the_same_file_again_skips_every_person_already_in_the_base(admin):
+    _import(admin, "google_contacts.csv")
+    again = _import(admin, "google_contacts.csv")
+    assert again.counts() == {"created": 0, "updated": 0, "attached": 0, "skipped": 16, "rejected": 1}
+    assert _live().count() == 15
+
+
+def test_a_test_run_reports_the_same_and_stores_nothing(admin):
+    report = _import(admin, "amocrm_contacts.csv", dry_run=True)
+    assert report.counts() == {"created": 9, "updated": 0, "attached": 0, "skipped": 0, "rejected": 1}
+    assert (Contact.objects.count(), Company.objects.count(), ImportBatch.objects.count()) == (0, 0, 0)
+    assert AuditEntry.objects.count() == 0
+    first_rows = _import(admin, "amocrm_contacts.csv", dry_run=True, first_rows=3)
+    assert first_rows.created == 3
+
+
+def test_amocrm_companies_are_created_and_people_linked_to_them_by_name(admin):
+    report = _import(admin, "amocrm_contacts.csv")
+    assert report.counts() == {"created": 9, "updated": 0, "attached": 0, "skipped": 0, "rejected": 1}
+    assert sorted(Company.objects.values_list("name", flat=True)) == [
+        "ИП Гусейнов Р.А.",
+        "ООО «Вектор»",
+        "ООО «СтройМонтаж»",
+    ]
+    ivanova = _live().get(last_name="Иванова")
+    assert ivanova.employments.get().company.name == "ООО «СтройМонтаж»"
+    assert sorted(ivanova.tags.values_list("name", flat=True)) == ["vip", "Стройка"]
+
+
+def test_update_fills_empty_fields_and_undo_gives_the_card_back(admin):
+    card = contact_create(
+        actor=admin,
+        data=ContactInput(last_name="Орлов", first_name="Сергей", phones=[PhoneInput("+7 843 555-11-11")]),
+        source=SYSTEM,
+    )
+    report = _csv(
+        admin,
+        "Фамилия;Имя;Телефон;E-mail;Город\nОрлов;Сергей;8 843 555 11 11;s.orlov@orlov.example;Казань\n"
+        "Новиков;Пётр;+7 912 000-00-01;;Пермь\n",
+        on_duplicate="fill",
+    )
+    assert report.counts() == {"created": 1, "updated": 1, "attached": 0, "skipped": 0, "rejected": 0}
+    card.refresh_from_db()
+    assert card.city == "Казань"
+    assert list(card.emails.values_list("address", flat=True)) == ["s.orlov@orlov.example"]
+    batch = report.batch
+    assert AuditEntry.objects.filter(batch=batch.pk, object_id=card.pk, action="update").exists()
+
+    import_undo(actor=admin, batch_id=batch.pk)
+    card.refresh_from_db()
+    assert (card.city, card.emails.count(), card.phones.count()) == ("", 0, 1)
+    assert _live().filter(last_name="Новиков").count() == 0
+    assert Contact.objects.filter(last_name="Новиков").exclude(deleted_at=None).count() == 1  # in the trash
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.UNDONE
+
+
+def test_fill_keeps_a_filled_field_and_overwrite_replaces_it(admin):
+    card = contact_create(
+        actor=admin,
+        data=ContactInput(last_name="Орлов", city="Самара", emails=[EmailInput("s@orlov.example")]),
+        source=SYSTEM,
+    )
+    _csv(admin, "Фамилия,E-mail,Город\nОрлов,s@orlov.example,Казань\n", on_duplicate="fill")
+    card.refresh_from_db()
+    assert card.city == "Самара"
+    _csv(admin, "Фамилия,E-mail,Город\nОрлов,s@orlov.example,Казань\n", on_duplicate="overwrite")
+    card.refresh_from_db()
+    assert card.city == "Казань"
+
+
+def test_attach_adds_a_note_to_the_card_and_undo_removes_it(admin):
+    card = contact_create(
+        actor=admin,
+        data=ContactInput(last_name="Орлов", emails=[EmailInput("s@orlov.example")]),
+        source=SYSTEM,
+    )
+    report = _csv(admin, "Фамилия,E-mail,Город\nОрлов,s@orlov.example,Казань\n", on_duplicate="attach")
+    assert report.attached == 1
+    note = Entry.objects.get(contact=card, deleted_at=None)
+    assert "list.csv" in note.summary
+    assert "s@orlov.example" in note.summary
+    card.refresh_from_db()
+    assert card.city == ""  # attaching changes no field
+    import_undo(actor=admin, batch_id=report.batch.pk)
+    assert not Entry.objects.filter(contact=card, deleted_at=None).exists()
+
+
+def test_an_import_gives_the_cards_and_journal_that_typing_the_rows_by_hand_gives(admin):
+    text = (
+        "ФИО;Телефон;E-mail;Компания;Должность\n"
+        "Иванова Ольга Сергеевна;8 916 555 01 01;o@ivanova.example;ООО «Ромашка»;Бухгалтер\n"
+    )
+    before_import = transaction.savepoint()
+    _csv(admin, text)
+    imported = _live().get()
+    fields = ("last_name", "first_name", "middle_name", "owner_id", "completeness")
+    by_import = [getattr(imported, f) for f in fields] + [imported.employments.get().position]
+    journal_import = AuditEntry.objects.get(object_id=imported.pk, object_type="contacts.contact").changes
+    transaction.savepoint_rollback(before_import)
+
+    by_hand = contact_create(
+        actor=admin,
+        data=ContactInput(
+            last_name="Иванова",
+            first_name="Ольга",
+            middle_name="Сергеевна",
+            phones=[PhoneInput("8 916 555 01 01", is_primary=True)],
+            emails=[EmailInput("o@ivanova.example", is_primary=True)],
+            company_name="ООО «Ромашка»",
+            position="Бухгалтер",
+        ),
+        source=SYSTEM,
+    )
+    assert [getattr(by_hand, f) for f in fields] + [by_hand.employments.get().position] == by_import
+    journal_hand = (
+        AuditEntry.objects.filter(object_id=by_hand.pk, object_type="contacts.contact").get().changes
+    )
+    assert journal_hand == journal_import
+
+
+def test_a_file_that_cannot_be_read_stores_nothing(admin):
+    with pytest.raises(UnreadableFile):
+        _csv(admin, "")
+    assert ImportBatch.objects.count() == 0
+
+
+def test_only_a_role_with_the_import_right_may_import(manager_a, head_a):
+    with pytest.raises(PermissionDenied):
+        _csv(manager_a, "Фамилия\nОрлов\n")
+    assert _csv(head_a, "Фамилия\nОрлов\n").created == 1
+
+
+def test_an_owner_named_in_the_file_gets_the_card_and_an_unknown_one_is_reported(admin, head_a):
+    head_a.first_name, head_a.last_name = "Анна", "Головина"
+    head_a.save()
+    report = _csv(admin, "Фамилия,Ответственный\nОрлов,Анна Головина\nЛебедев,Никто Неизвестный\n")
+    assert _live().get(last_name="Орлов").owner == head_a
+    assert _live().get(last_name="Лебедев").owner == admin
+    assert [p.value for p in report.problems] == ["Никто Неизвестный"]
+
+
+def test_the_command_line_prints_the_counts_first_then_each_refused_row(admin, capsys):
+    call_command("crm_import", str(SAMPLES / "hubspot.csv"))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "created 10 · updated 0 · attached 0 · skipped 0 · rejected 1"
+    assert len(lines) == 2
+    assert lines[1].startswith("11: ")
+
+
+def test_the_command_line_exits_2_when_the_file_cannot_be_read(admin, tmp_path):
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(b"\x00\x01\x02" * 100)
+    with pytest.raises(SystemExit) as exit_:
+        call_command("crm_import", str(junk))
+    assert exit_.value.code == 2
