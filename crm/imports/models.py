@@ -24,6 +24,8 @@ class OnDuplicate(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    DRAFT = "draft", _("Uploaded, not started")
+    QUEUED = "queued", _("Waiting for the worker")
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
@@ -36,13 +38,22 @@ class ImportBatch(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     file_name = models.CharField(max_length=255)
+    source_file = models.FileField(upload_to="imports/%Y/%m/", max_length=255, blank=True)
     file_format = models.CharField(max_length=16)
     encoding = models.CharField(max_length=32, blank=True)
     mapping = models.JSONField(default=dict)  # the file's header → the target it was imported into
     on_duplicate = models.CharField(max_length=16, choices=OnDuplicate.choices, default=OnDuplicate.SKIP)
-    status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.RUNNING)
-    rows_total = models.PositiveIntegerField(default=0)
-    rows_done = models.PositiveIntegerField(default=0)
+    owner = models.ForeignKey(  # the cards' owner when the file names none (None: who imports)
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.DRAFT)
+    rows_total = models.PositiveIntegerField(default=0)  # the file's data rows
+    # The records (rows after merging) written so far, chunk by chunk in the transaction of each chunk: a
+    # worker that dies mid-import resumes after the last committed chunk, so no row is written twice.
+    records_total = models.PositiveIntegerField(default=0)
+    records_done = models.PositiveIntegerField(default=0)
+    heartbeat = models.DateTimeField(null=True, blank=True)  # the last chunk's commit
+    error = models.TextField(blank=True)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     attached = models.PositiveIntegerField(default=0)

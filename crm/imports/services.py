@@ -19,7 +19,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
@@ -45,10 +47,10 @@ from crm.core.models import ChangeChannel
 from crm.core.normalize import name_key
 from crm.fields.schema import schema_for
 from crm.imports import selectors
-from crm.imports.mapping import Target, suggest
+from crm.imports.mapping import Target, importable_fields, suggest
 from crm.imports.merge import merge
 from crm.imports.models import ImportBatch, ImportProblem, ImportStatus, ImportTouch, OnDuplicate, TouchAction
-from crm.imports.readers import read
+from crm.imports.readers import Table, read
 from crm.imports.records import Note, Record, build
 
 IMPORT = ChangeSource(channel=ChangeChannel.IMPORT)
@@ -103,13 +105,154 @@ class _Rollback(Exception):
     """Ends a test run's transaction, so it stores nothing."""
 
 
-def columns_from(mapping: Mapping[str, str]) -> dict[str, Target | None]:
-    """A saved mapping ({header: "phones:work"}) as targets; "" leaves a column out."""
+CHUNK = 2000  # records per transaction: what a killed worker may have to redo, never more
+
+
+def columns_from(
+    mapping: Mapping[str, str], suggested: Mapping[str, Target | None]
+) -> dict[str, Target | None]:
+    """A saved mapping ({header: "phones:work"}) as targets; "" leaves a column out. A column the user kept
+    on its suggested field keeps the suggestion's label column (Google's "Phone 1 - Label")."""
     result: dict[str, Target | None] = {}
     for header, spec in mapping.items():
         name, _sep, kind = spec.partition(":") if not spec.startswith("custom:") else (spec, "", "")
-        result[header] = Target(name, kind) if name else None
+        hint = suggested.get(header)
+        label_column = hint.label_column if hint is not None and hint.field == name else ""
+        result[header] = Target(name, kind, label_column) if name else None
     return result
+
+
+def spec_of(target: Target | None) -> str:
+    if target is None:
+        return ""
+    return f"{target.field}:{target.kind}" if target.kind else target.field
+
+
+@dataclass
+class _Plan:
+    """A file read and mapped: its records in the order they are written (companies, then people)."""
+
+    table: Table
+    columns: dict[str, Target | None]
+    records: list[Record]
+
+
+def _plan(data: bytes, file_name: str, mapping: Mapping[str, str] | None) -> _Plan:
+    table = read(data, file_name)
+    custom_labels = {f.key: (f.label_ru, f.label_en) for f in schema_for("contact").custom()}
+    suggestion = suggest(table.headers, custom_labels)
+    columns = suggestion.columns if mapping is None else columns_from(mapping, suggestion.columns)
+    records = merge(build(table, columns, date_order=suggestion.date_order))
+    ordered = [r for r in records if r.kind == "company"] + [r for r in records if r.kind != "company"]
+    return _Plan(table, columns, ordered)
+
+
+def _check_choice(on_duplicate: str) -> None:
+    if on_duplicate not in OnDuplicate.values:
+        error = FieldError("on_duplicate", "invalid_choice", _("Choose what a duplicate does."))
+        raise ValidationFailed([error])
+
+
+def import_upload(*, actor: User, data: bytes, file_name: str) -> ImportBatch:
+    """Keep an uploaded file for the wizard's next steps; refuses (``UnreadableFile``) one that cannot be
+    read, storing nothing."""
+    access.require(actor, "contact", "import")
+    plan = _plan(data, file_name, None)
+    batch = ImportBatch(
+        created_by=actor,
+        file_name=file_name[:255],
+        file_format=plan.table.format,
+        encoding=plan.table.encoding or "",
+        mapping={h: spec_of(t) for h, t in plan.columns.items()},
+        rows_total=len(plan.table.rows),
+        records_total=len(plan.records),
+    )
+    batch.source_file.save(file_name[-100:] or "import", ContentFile(data), save=False)
+    batch.save()
+    return batch
+
+
+def import_configure(
+    *,
+    actor: User,
+    batch_id: uuid.UUID,
+    mapping: Mapping[str, str],
+    on_duplicate: str,
+    owner_id: int | None = None,
+) -> ImportBatch:
+    """The wizard's choices for an uploaded file: each column's field, what a duplicate does, the owner."""
+    _check_choice(on_duplicate)
+    with transaction.atomic():
+        batch = _draft(actor, batch_id)
+        known = set(batch.mapping)
+        unknown = [h for h in mapping if h not in known]
+        if unknown:
+            message = _("The file has no column «{column}».")
+            raise ValidationFailed(
+                [FieldError("mapping", "unknown_column", format_lazy(message, column=unknown[0]))]
+            )
+        targets = importable_fields()
+        for spec in mapping.values():
+            name = spec.partition(":")[0] if not spec.startswith("custom:") else spec
+            if name and name not in targets and not name.startswith("custom:"):
+                message = _("«{field}» is not a field a column can go to.")
+                raise ValidationFailed(
+                    [FieldError("mapping", "invalid_choice", format_lazy(message, field=name))]
+                )
+        owner = None
+        if owner_id is not None:
+            owner = User.objects.filter(pk=owner_id, is_active=True).first()
+            if owner is None:
+                raise ValidationFailed([FieldError("owner", "invalid_choice", _("Choose an active user."))])
+        data = _file_bytes(batch)
+        plan = _plan(data, batch.file_name, {**batch.mapping, **mapping})
+        batch.mapping = {h: spec_of(t) for h, t in plan.columns.items()}
+        batch.records_total = len(plan.records)
+        batch.on_duplicate, batch.owner = on_duplicate, owner
+        batch.save()
+    return batch
+
+
+def _draft(actor: User, batch_id: uuid.UUID) -> ImportBatch:
+    batch = selectors.batch_get(user=actor, batch_id=batch_id)
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportStatus.DRAFT:
+        raise ValidationFailed([FieldError("status", "started", _("This import has already been started."))])
+    return batch
+
+
+def _file_bytes(batch: ImportBatch) -> bytes:
+    with batch.source_file.open("rb") as handle:
+        return handle.read()
+
+
+def import_test_run(*, actor: User, batch_id: uuid.UUID, first_rows: int = 100) -> Report:
+    """What the import would do with the first rows, stored nowhere."""
+    batch = selectors.batch_get(user=actor, batch_id=batch_id)
+    owner = batch.owner or actor
+    return import_file(
+        actor=actor,
+        data=_file_bytes(batch),
+        file_name=batch.file_name,
+        mapping=batch.mapping,
+        on_duplicate=batch.on_duplicate,
+        owner=owner,
+        dry_run=True,
+        first_rows=first_rows,
+    )
+
+
+def import_start(*, actor: User, batch_id: uuid.UUID) -> ImportBatch:
+    """Hand a configured import to the worker; the page follows its progress."""
+    access.require(actor, "contact", "import")
+    with transaction.atomic():
+        batch = _draft(actor, batch_id)
+        batch.status = ImportStatus.QUEUED
+        batch.save(update_fields=["status"])
+    from crm.imports import jobs  # jobs call services: imported here, not at the top, to keep the layers
+
+    transaction.on_commit(lambda: jobs.run_import(str(batch.pk)))
+    return batch
 
 
 def import_file(
@@ -123,47 +266,68 @@ def import_file(
     dry_run: bool = False,
     first_rows: int | None = None,
     source: ChangeSource = IMPORT,
-    progress: Callable[[int, int], None] | None = None,
 ) -> Report:
-    """Import a file's people and companies; ``dry_run`` does everything and stores nothing (a test run,
-    of the first ``first_rows`` rows if given). Raises ``UnreadableFile`` for a file that cannot be read."""
+    """Import a file's people and companies at once (the command line); ``dry_run`` does everything and
+    stores nothing (a test run, of the first ``first_rows`` rows if given). Raises ``UnreadableFile``
+    for a file that cannot be read."""
     access.require(actor, "contact", "import")
-    if on_duplicate not in OnDuplicate.values:
-        raise ValidationFailed(
-            [FieldError("on_duplicate", "invalid_choice", _("Choose what a duplicate does."))]
-        )
-    table = read(data, file_name)
-    custom_labels = {f.key: (f.label_ru, f.label_en) for f in schema_for("contact").custom()}
-    suggestion = suggest(table.headers, custom_labels)
-    columns = columns_from(mapping) if mapping is not None else suggestion.columns
-    records = merge(build(table, columns, date_order=suggestion.date_order))
-    if first_rows is not None:
-        records = [r for r in records if r.numbers[0] <= first_rows]
-    default_owner = owner or actor
-    report = Report()
+    _check_choice(on_duplicate)
     if dry_run:
+        plan = _plan(data, file_name, mapping)
+        records = plan.records
+        if first_rows is not None:
+            records = [r for r in records if r.numbers[0] <= first_rows]
+        report = Report()
         try:
             with transaction.atomic():
-                _run(actor, records, report, on_duplicate, default_owner, None, source, progress)
+                _write_chunk(actor, records, report, on_duplicate, owner or actor, None, source)
                 raise _Rollback
         except _Rollback:
             pass
         return report
-    batch = ImportBatch.objects.create(
-        created_by=actor,
-        file_name=file_name[:255],
-        file_format=table.format,
-        encoding=table.encoding or "",
-        mapping={h: _spec(t) for h, t in columns.items()},
-        on_duplicate=on_duplicate,
-        rows_total=len(table.rows),
-    )
-    report.batch = batch
+    batch = import_upload(actor=actor, data=data, file_name=file_name)
+    if mapping is not None or on_duplicate != OnDuplicate.SKIP or owner is not None:
+        batch = import_configure(
+            actor=actor,
+            batch_id=batch.pk,
+            mapping=mapping or {},
+            on_duplicate=on_duplicate,
+            owner_id=owner.pk if owner else None,
+        )
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.QUEUED)
+    return import_run(batch_id=batch.pk, source=source)
+
+
+def import_run(*, batch_id: uuid.UUID, source: ChangeSource = IMPORT) -> Report:
+    """Write a queued import chunk by chunk, each chunk with its report lines and progress in one
+    transaction; a run that finds records already done (a worker killed mid-import) resumes after them."""
+    batch = ImportBatch.objects.select_related("created_by", "owner").get(pk=batch_id)
+    report = Report(batch=batch)
+    if batch.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+        return _report_of(batch, report)
+    actor, owner = batch.created_by, batch.owner or batch.created_by
     try:
-        _run(actor, records, report, on_duplicate, default_owner, batch, source, progress)
-    except Exception:
-        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.FAILED, finished_at=timezone.now())
+        plan = _plan(_file_bytes(batch), batch.file_name, batch.mapping)
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportStatus.RUNNING, heartbeat=timezone.now(), records_total=len(plan.records)
+        )
+        for start in range(batch.records_done, len(plan.records), CHUNK):
+            chunk = plan.records[start : start + CHUNK]
+            with transaction.atomic():
+                part = Report(batch=batch)
+                _write_chunk(actor, chunk, part, batch.on_duplicate, owner, batch, source)
+                _save_progress(batch, part, start + len(chunk))
+    except Exception as exc:
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportStatus.FAILED, finished_at=timezone.now(), error=str(exc)[:2000]
+        )
         raise
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.DONE, finished_at=timezone.now())
+    batch.refresh_from_db()
+    return _report_of(batch, report)
+
+
+def _save_progress(batch: ImportBatch, part: Report, done: int) -> None:
     ImportProblem.objects.bulk_create(
         ImportProblem(
             batch=batch,
@@ -174,22 +338,23 @@ def import_file(
             message=p.message,
             rejected=p.rejected,
         )
-        for p in report.problems
+        for p in part.problems
     )
-    for name, value in report.counts().items():
-        setattr(batch, name, value)
-    batch.status, batch.finished_at, batch.rows_done = ImportStatus.DONE, timezone.now(), len(table.rows)
-    batch.save()
+    counts = {name: F(name) + value for name, value in part.counts().items()}
+    ImportBatch.objects.filter(pk=batch.pk).update(records_done=done, heartbeat=timezone.now(), **counts)
+
+
+def _report_of(batch: ImportBatch, report: Report) -> Report:
+    for name in report.counts():
+        setattr(report, name, getattr(batch, name))
+    report.problems = [
+        Problem(p.row, [int(n) for n in p.rows.split(", ") if n], p.column, p.value, p.message, p.rejected)
+        for p in batch.problems.all()
+    ]
     return report
 
 
-def _spec(target: Target | None) -> str:
-    if target is None:
-        return ""
-    return f"{target.field}:{target.kind}" if target.kind else target.field
-
-
-def _run(
+def _write_chunk(
     actor: User,
     records: list[Record],
     report: Report,
@@ -197,7 +362,6 @@ def _run(
     owner: User,
     batch: ImportBatch | None,
     source: ChangeSource,
-    progress: Callable[[int, int], None] | None,
 ) -> None:
     owners, statuses = selectors.owners_by_name(), selectors.statuses_by_name()
     people: list[Record] = []
@@ -215,8 +379,6 @@ def _run(
             _resolve_refs(record, report, owners, statuses, owner)
             people.append(record)
     _import_people(actor, people, report, on_duplicate, batch, source)
-    if progress is not None:
-        progress(len(records), len(records))
 
 
 def _resolve_refs(
@@ -482,4 +644,14 @@ def _ignore_gone(service: Callable[..., Any], **kwargs: Any) -> None:
         service(**kwargs)
 
 
-__all__ = ["Note", "Report", "import_file", "import_undo"]
+__all__ = [
+    "Note",
+    "Report",
+    "import_configure",
+    "import_file",
+    "import_run",
+    "import_start",
+    "import_test_run",
+    "import_undo",
+    "import_upload",
+]
