@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("crm.activities.urls")),
     path("", include("crm.tasks.urls")),
     path("", include("crm.notifications.urls")),
+    path("", include("crm.imports.urls")),
     # Before the API's own: the description is tailored to the caller's role (hidden fields are absent).
     path("api/v1/openapi.json", openapi_json, name="openapi"),
     path("api/v1/", api.urls),

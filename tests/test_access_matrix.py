@@ -35,9 +35,15 @@ VISIBLE = {
 CAN = {  # (kind, action) the role allows at all
     "manager_a": {"contact": "view create edit delete", "company": "view create edit delete"},
     "manager_b": {"contact": "view create edit delete", "company": "view create edit delete"},
-    "head_a": {"contact": "view create edit delete export", "company": "view create edit delete export"},
+    "head_a": {
+        "contact": "view create edit delete export import",
+        "company": "view create edit delete export import",
+    },
     "support": {"contact": "view create edit", "company": "view"},
-    "admin": {"contact": "view create edit delete export", "company": "view create edit delete export"},
+    "admin": {
+        "contact": "view create edit delete export import",
+        "company": "view create edit delete export import",
+    },
     "inactive": {"contact": "", "company": ""},
 }
 NAMES = {
@@ -99,6 +105,9 @@ def world(personas, manager_a2):
         entry_id=records["entry_c_a"].pk,
         source=SYSTEM,
     )
+    from crm.imports.services import import_upload
+
+    records["batch"] = import_upload(actor=m["head_a"], data="Фамилия\nОрлов\n".encode(), file_name="x.csv")
     return records
 
 
@@ -171,6 +180,8 @@ POST_ONLY_WITH_ARGS = {
     "fields:option_edit": lambda w: [w["list"].pk, w["option"].pk],
     "fields:option_merge": lambda w: [w["list"].pk, w["option"].pk],
     "fields:options_reorder": lambda w: [w["list"].pk],
+    "imports:configure": lambda w: [w["batch"].pk],
+    "imports:undo": lambda w: [w["batch"].pk],
 }
 PLAIN_PAGES = {  # url name -> kind and action a persona needs for a 200 ("" = any active user)
     "contacts:contact_list": ("contact", "view"),
@@ -190,7 +201,13 @@ PLAIN_PAGES = {  # url name -> kind and action a persona needs for a 200 ("" = a
     "notifications:list": ("", ""),
     "notifications:bell": ("", ""),
     "notifications:settings": ("", ""),
+    "imports:batch_list": ("contact", "import"),
+    "imports:upload": ("contact", "import"),
+    "imports:sample": ("contact", "import"),
 }
+# An import's pages: its author and an administrator (with the import right) see them.
+BATCH_PAGES = ["imports:batch_detail", "imports:progress", "imports:problems_csv"]
+BATCH_SEES = {"head_a", "admin"}
 # Task pages: who sees a task (assignee, author, their head, anyone who sees its card) and who changes it.
 TASK_SEES = {
     "task_a": {"manager_a", "head_a", "support", "admin"},
@@ -221,7 +238,7 @@ SPECIAL = {
 
 def test_every_url_is_in_the_matrix():
     covered = set(ADMIN_PAGES) | set(RECORD_PAGES) | set(POST_ONLY) | set(PLAIN_PAGES) | SPECIAL
-    covered |= set(ADMIN_PAGES_WITH_ARGS) | set(POST_ONLY_WITH_ARGS) | set(CARD_PART_PAGES)
+    covered |= set(ADMIN_PAGES_WITH_ARGS) | set(POST_ONLY_WITH_ARGS) | set(CARD_PART_PAGES) | set(BATCH_PAGES)
     assert _all_url_names() - covered == set(), "add the new URL to tests/test_access_matrix.py"
 
 
@@ -269,6 +286,8 @@ def test_every_page_answers_each_persona_by_their_rights(client, personas, world
         check(reverse("tasks:task_detail", args=[world[key].pk]), 200 if persona in TASK_SEES[key] else 404)
         check(reverse("tasks:task_edit", args=[world[key].pk]), 200 if persona in TASK_CHANGES[key] else 404)
     check(reverse("tasks:slip_report"), 200 if persona in ("head_a", "support", "admin") else 404)
+    for name in BATCH_PAGES:
+        check(reverse(name, args=[world["batch"].pk]), 200 if persona in BATCH_SEES else 404)
     check(reverse("home"), 302)
     assert client.get(reverse("accounts:logout")).status_code == 405  # logging out is a POST, for anyone
 

@@ -1,5 +1,6 @@
 """Russian and English, both complete: every string of the interface has its Russian translation."""
 
+import re
 from pathlib import Path
 
 import polib
@@ -48,8 +49,36 @@ def _source_messages() -> dict[str, str]:
     return found
 
 
+_CALL = re.compile(r"\b(n?p?gettext)\(((?:\s*u'(?:[^'\\]|\\.)*'\s*,?)+)")
+_LITERAL = re.compile(r"u('(?:[^'\\]|\\.)*')")
+
+
+def _template_messages() -> dict[str, str]:
+    """Every message the templates mark ({% translate %}, {% blocktranslate %}), as Django's own
+    extraction (``templatize``, what makemessages uses) sees it."""
+    import ast
+
+    from django.utils.translation.template import templatize
+
+    root = CATALOGUE.parents[3]
+    found: dict[str, str] = {}
+    for path in sorted(root.glob("**/templates/**/*.html")):
+        for call in _CALL.finditer(templatize(path.read_text(encoding="utf-8"), origin=str(path))):
+            literals = [ast.literal_eval(m) for m in _LITERAL.findall(call.group(2))]
+            msgid = literals[1] if call.group(1).startswith(("pgettext", "npgettext")) else literals[0]
+            found.setdefault(msgid, str(path.relative_to(root)))
+    return found
+
+
 def test_every_message_the_code_marks_for_translation_is_in_the_russian_catalogue():
     po = polib.pofile(str(CATALOGUE))
     known = {e.msgid for e in po}
     missing = {msgid: where for msgid, where in _source_messages().items() if msgid not in known}
+    assert missing == {}
+
+
+def test_every_message_the_templates_mark_for_translation_is_in_the_russian_catalogue(settings):
+    po = polib.pofile(str(CATALOGUE))
+    known = {e.msgid for e in po}
+    missing = {msgid: where for msgid, where in _template_messages().items() if msgid not in known}
     assert missing == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 
 from django.http import QueryDict
@@ -69,8 +70,16 @@ def contact_filters(params: QueryDict, user: Any = None) -> ContactFilters:
         record_type_id=form_id(params.get("type")),
         completeness_below=_below(params.get("complete_below")),
         silent_days=_days(params.get("silent")),
+        batch=_uuid(params.get("batch")),
         custom=filters_from_query(params, schema_for("contact"), user) if user is not None else [],
     )
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _days(value: Any) -> int | None:
@@ -92,6 +101,7 @@ def company_filters(params: QueryDict, user: Any = None) -> CompanyFilters:
         record_type_id=form_id(params.get("type")),
         completeness_below=_below(params.get("complete_below")),
         silent_days=_days(params.get("silent")),
+        batch=_uuid(params.get("batch")),
         custom=filters_from_query(params, schema_for("company"), user) if user is not None else [],
     )
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -528,3 +529,67 @@ def suggest(
         else:
             columns[header] = _numbered(key, headers_by_key)
     return Suggestion(preset, columns)
+
+
+_KIND_CHOICES: dict[str, tuple[tuple[str, Any], ...]] = {
+    "phones": (
+        ("", _("Phone")),
+        ("mobile", _("Mobile phone")),
+        ("work", _("Work phone")),
+        ("home", _("Home phone")),
+        ("fax", _("Fax")),
+        ("other", _("Other phone")),
+    ),
+    "emails": (
+        ("", _("E-mail")),
+        ("work", _("Work e-mail")),
+        ("personal", _("Personal e-mail")),
+        ("other", _("Other e-mail")),
+    ),
+    "messengers": (
+        ("telegram", "Telegram"),
+        ("whatsapp", "WhatsApp"),
+        ("viber", "Viber"),
+        ("skype", "Skype"),
+        ("vk", _("VK")),
+        ("other", _("Other messenger")),
+    ),
+}
+
+
+def target_choices(custom: Sequence[tuple[str, str]] = ()) -> list[tuple[str, str]]:
+    """Every field a column may go to, as (saved spec, label), for the wizard's drop-downs: the declared
+    contact fields (phones, e-mails and messengers by kind), the import's own targets, then ``custom``
+    fields given as (key, label)."""
+    choices: list[tuple[str, str]] = []
+    for decl in declared("contact"):
+        if not decl.importable or decl.attr == "company_id":
+            continue
+        if decl.attr in _KIND_CHOICES:
+            for kind, label in _KIND_CHOICES[decl.attr]:
+                choices.append((f"{decl.attr}:{kind}" if kind else decl.attr, str(label)))
+        else:
+            choices.append((decl.attr, str(decl.label)))
+    choices += [(name, str(label)) for name, label in IMPORT_ONLY.items() if name != "members"]
+    choices += [(f"custom:{key}", label) for key, label in custom]
+    return choices
+
+
+def columns_from(
+    mapping: Mapping[str, str], suggested: Mapping[str, Target | None]
+) -> dict[str, Target | None]:
+    """A saved mapping ({header: "phones:work"}) as targets; "" leaves a column out. A column the user kept
+    on its suggested field keeps the suggestion's label column (Google's "Phone 1 - Label")."""
+    result: dict[str, Target | None] = {}
+    for header, spec in mapping.items():
+        name, _sep, kind = spec.partition(":") if not spec.startswith("custom:") else (spec, "", "")
+        hint = suggested.get(header)
+        label_column = hint.label_column if hint is not None and hint.field == name else ""
+        result[header] = Target(name, kind, label_column) if name else None
+    return result
+
+
+def spec_of(target: Target | None) -> str:
+    if target is None:
+        return ""
+    return f"{target.field}:{target.kind}" if target.kind else target.field

@@ -10,7 +10,11 @@ from crm.accounts import access
 from crm.accounts.models import User
 from crm.contacts.models import ContactStatus
 from crm.core.errors import NotFound
+from crm.imports.mapping import columns_from, suggest
+from crm.imports.merge import merge
 from crm.imports.models import ImportBatch, ImportProblem
+from crm.imports.readers import Table, read
+from crm.imports.records import Record, build
 
 
 def batches_for(*, user: User) -> QuerySet[ImportBatch]:
@@ -46,3 +50,18 @@ def owners_by_name() -> dict[str, int]:
 
 def statuses_by_name() -> dict[str, int]:
     return {name.casefold(): pk for pk, name in ContactStatus.objects.values_list("pk", "name")}
+
+
+PREVIEW_ROWS = 20
+
+
+def preview(*, batch: ImportBatch) -> tuple[Table, list[Record]]:
+    """The stored file read through the batch's mapping: its table and the records of its first rows,
+    normalised and merged as the import would write them (nothing is looked up or written)."""
+    with batch.source_file.open("rb") as handle:
+        table = read(handle.read(), batch.file_name)
+    suggestion = suggest(table.headers)
+    records = merge(
+        build(table, columns_from(batch.mapping, suggestion.columns), date_order=suggestion.date_order)
+    )
+    return table, [r for r in records if r.numbers[0] <= PREVIEW_ROWS]

@@ -47,7 +47,7 @@ from crm.core.models import ChangeChannel
 from crm.core.normalize import name_key
 from crm.fields.schema import schema_for
 from crm.imports import selectors
-from crm.imports.mapping import Target, importable_fields, suggest
+from crm.imports.mapping import Target, columns_from, importable_fields, spec_of, suggest
 from crm.imports.merge import merge
 from crm.imports.models import ImportBatch, ImportProblem, ImportStatus, ImportTouch, OnDuplicate, TouchAction
 from crm.imports.readers import Table, read
@@ -106,26 +106,6 @@ class _Rollback(Exception):
 
 
 CHUNK = 2000  # records per transaction: what a killed worker may have to redo, never more
-
-
-def columns_from(
-    mapping: Mapping[str, str], suggested: Mapping[str, Target | None]
-) -> dict[str, Target | None]:
-    """A saved mapping ({header: "phones:work"}) as targets; "" leaves a column out. A column the user kept
-    on its suggested field keeps the suggestion's label column (Google's "Phone 1 - Label")."""
-    result: dict[str, Target | None] = {}
-    for header, spec in mapping.items():
-        name, _sep, kind = spec.partition(":") if not spec.startswith("custom:") else (spec, "", "")
-        hint = suggested.get(header)
-        label_column = hint.label_column if hint is not None and hint.field == name else ""
-        result[header] = Target(name, kind, label_column) if name else None
-    return result
-
-
-def spec_of(target: Target | None) -> str:
-    if target is None:
-        return ""
-    return f"{target.field}:{target.kind}" if target.kind else target.field
 
 
 @dataclass

@@ -40,9 +40,14 @@ HTML_START = re.compile(r"<(!doctype|html|head|body|meta)\b", re.IGNORECASE)
 VCARD = re.compile(r"^BEGIN:VCARD", re.IGNORECASE | re.MULTILINE)
 
 
+def max_bytes() -> int:
+    """The largest file an import takes (``CRM_IMPORT_MAX_BYTES``)."""
+    return int(getattr(settings, "CRM_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
 def read(data: bytes, filename: str) -> Table:
     """The file as a table, or ``UnreadableFile`` saying plainly why it is not one."""
-    limit = getattr(settings, "CRM_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
+    limit = max_bytes()
     if len(data) > limit:
         raise too_large(limit)
     if not data.strip():

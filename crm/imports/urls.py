@@ -1,0 +1,16 @@
+from django.urls import path
+
+from crm.imports import views
+
+app_name = "imports"
+
+urlpatterns = [
+    path("imports/", views.batch_list, name="batch_list"),
+    path("imports/new/", views.upload, name="upload"),
+    path("imports/sample.csv", views.sample, name="sample"),
+    path("imports/<uuid:pk>/", views.batch_detail, name="batch_detail"),
+    path("imports/<uuid:pk>/configure/", views.configure, name="configure"),
+    path("imports/<uuid:pk>/progress/", views.progress, name="progress"),
+    path("imports/<uuid:pk>/report.csv", views.problems_csv, name="problems_csv"),
+    path("imports/<uuid:pk>/undo/", views.undo, name="undo"),
+]

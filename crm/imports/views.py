@@ -1,0 +1,225 @@
+"""The import wizard: upload → columns and preview (with a test run) → the run, followed in the worker →
+the report, downloadable, and undo. Views parse the request, call a service or selector, render."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from crm.accounts import access
+from crm.contacts import selectors as contact_selectors
+from crm.core.audit import ChangeSource
+from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
+from crm.core.ids import form_id
+from crm.fields.schema import schema_for
+from crm.imports import selectors, services
+from crm.imports.mapping import target_choices
+from crm.imports.models import ImportBatch, ImportStatus, OnDuplicate
+from crm.imports.readers import UnreadableFile
+from crm.imports.readers.dispatch import max_bytes
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _require_import(request: HttpRequest) -> None:
+    if not access.has_perm(request.user, "contact", "import"):
+        raise Http404
+
+
+def _batch(request: HttpRequest, pk: uuid.UUID) -> ImportBatch:
+    _require_import(request)
+    try:
+        return selectors.batch_get(user=request.user, batch_id=pk)
+    except NotFound:
+        raise Http404 from None
+
+
+@login_required
+@require_GET
+def batch_list(request: HttpRequest) -> HttpResponse:
+    _require_import(request)
+    return render(
+        request, "imports/batch_list.html", {"batches": selectors.batches_for(user=request.user)[:100]}
+    )
+
+
+@login_required
+def upload(request: HttpRequest) -> HttpResponse:
+    _require_import(request)
+    error = None
+    if request.method == "POST":
+        upload_file = request.FILES.get("file")
+        if upload_file is None:
+            error = _("Choose a file to import.")
+        elif upload_file.size is not None and upload_file.size > max_bytes():
+            error = _("The file is larger than {size} MB.").format(size=max_bytes() // (1024 * 1024))
+        else:
+            try:
+                batch = services.import_upload(
+                    actor=request.user, data=upload_file.read(), file_name=upload_file.name or "import"
+                )
+            except UnreadableFile as exc:
+                error = str(exc.message)
+            else:
+                return redirect("imports:batch_detail", pk=batch.pk)
+    context = {"error": error, "max_mb": max_bytes() // (1024 * 1024)}
+    return render(request, "imports/upload.html", context, status=422 if error else 200)
+
+
+def _detail_context(request: HttpRequest, batch: ImportBatch, report: Any = None) -> dict[str, Any]:
+    context: dict[str, Any] = {"batch": batch, "test_report": report}
+    if batch.status == ImportStatus.DRAFT:
+        table, records = selectors.preview(batch=batch)
+        custom = [(f.key, f.label) for f in schema_for("contact").custom()]
+        columns = []
+        for index, (header, spec) in enumerate(batch.mapping.items()):
+            samples = [r.cells.get(header, "") for r in table.rows[:3] if r.cells.get(header, "")]
+            columns.append({"index": index, "header": header, "spec": spec, "samples": samples})
+        context |= {
+            "columns": columns,
+            "choices": target_choices(custom),
+            "records": records,
+            "owners": contact_selectors.owners_for_filter(user=request.user),
+            "duplicate_choices": OnDuplicate.choices,
+            "file_problems": table.problems,
+        }
+    else:
+        context["problems"] = selectors.problems_of(batch=batch)[:500]
+        context["problem_count"] = selectors.problems_of(batch=batch).count()
+    return context
+
+
+@login_required
+@require_GET
+def batch_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    batch = _batch(request, pk)
+    return render(request, "imports/batch_detail.html", _detail_context(request, batch))
+
+
+@login_required
+@require_POST
+def configure(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    batch = _batch(request, pk)
+    headers = list(batch.mapping)
+    mapping = {
+        header: request.POST.get(f"col-{index}", "")
+        for index, header in enumerate(headers)
+        if f"col-{index}" in request.POST
+    }
+    try:
+        batch = services.import_configure(
+            actor=request.user,
+            batch_id=batch.pk,
+            mapping=mapping,
+            on_duplicate=request.POST.get("on_duplicate", OnDuplicate.SKIP),
+            owner_id=form_id(request.POST.get("owner")),
+        )
+        if "test" in request.POST:
+            report = services.import_test_run(actor=request.user, batch_id=batch.pk)
+            return render(request, "imports/batch_detail.html", _detail_context(request, batch, report))
+        if "start" in request.POST:
+            services.import_start(actor=request.user, batch_id=batch.pk)
+            messages.success(request, _("The import has started. You can leave this page and come back."))
+    except ValidationFailed as exc:
+        messages.error(request, "; ".join(str(e.message) for e in exc.errors))
+    except (UnreadableFile, PermissionDenied):
+        raise Http404 from None
+    return redirect("imports:batch_detail", pk=batch.pk)
+
+
+@login_required
+@require_GET
+def progress(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    batch = _batch(request, pk)
+    response = render(request, "imports/_progress.html", {"batch": batch})
+    if batch.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+        response["HX-Refresh"] = "true"  # finished: the page shows the report
+    return response
+
+
+@login_required
+@require_POST
+def undo(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    batch = _batch(request, pk)
+    if batch.status != ImportStatus.DONE:
+        messages.error(request, _("Only a finished import can be undone."))
+    else:
+        try:
+            services.import_undo(
+                actor=request.user, batch_id=batch.pk, source=ChangeSource.from_request(request)
+            )
+        except (ValidationFailed, PermissionDenied) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The import is undone: its new cards are in the trash."))
+    return redirect("imports:batch_detail", pk=batch.pk)
+
+
+def _cell(value: str) -> str:
+    """Formula-like text is written with a leading apostrophe, so a spreadsheet never runs it."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+@login_required
+@require_GET
+def problems_csv(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    batch = _batch(request, pk)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow([_("Row"), _("Rows merged"), _("Column"), _("Value"), _("Problem"), _("Row refused")])
+    for p in selectors.problems_of(batch=batch).iterator():
+        yes_no = _("yes") if p.rejected else _("no")
+        writer.writerow([p.row, p.rows, _cell(p.column), _cell(p.value), _cell(p.message), yes_no])
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-report.csv"'
+    return response
+
+
+SAMPLE_ROWS = [
+    [
+        "Фамилия",
+        "Имя",
+        "Отчество",
+        "Телефон",
+        "E-mail",
+        "Компания",
+        "Должность",
+        "Город",
+        "Дата рождения",
+        "Теги",
+    ],
+    [
+        "Иванова",
+        "Ольга",
+        "Сергеевна",
+        "+7 916 555-01-01",
+        "olga@example.ru",
+        "ООО «Ромашка»",
+        "Бухгалтер",
+        "Москва",
+        "14.03.1985",
+        "VIP",
+    ],
+    ["Петров", "Иван", "", "8 (912) 345-67-89 доб. 12", "", "", "", "Казань", "21.07", ""],
+]
+
+
+@login_required
+@require_GET
+def sample(request: HttpRequest) -> HttpResponse:
+    """A file to fill in and import: the columns the wizard recognises, in the Russian Excel habit."""
+    _require_import(request)
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";").writerows(SAMPLE_ROWS)
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="import-sample.csv"'
+    return response
