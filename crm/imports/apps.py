@@ -6,3 +6,7 @@ class ImportsConfig(AppConfig):
     name = "crm.imports"
     label = "imports"
     verbose_name = _("Imports")
+
+    def ready(self) -> None:
+        # Huey's consumer discovers "tasks" modules; ours are called jobs.py (house style), so register them.
+        from crm.imports import jobs  # noqa: F401
