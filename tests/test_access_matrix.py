@@ -105,8 +105,10 @@ def world(personas, manager_a2):
         entry_id=records["entry_c_a"].pk,
         source=SYSTEM,
     )
+    from crm.imports.models import ExportJob
     from crm.imports.services import import_upload
 
+    records["export"] = ExportJob.objects.create(created_by=m["head_a"], file_format="csv")
     records["batch"] = import_upload(actor=m["head_a"], data="Фамилия\nОрлов\n".encode(), file_name="x.csv")
     return records
 
@@ -163,6 +165,7 @@ POST_ONLY = [
     "notifications:telegram_link",
     "notifications:telegram_unlink",
     "notifications:calendar_renew",
+    "imports:export_start",
 ]
 POST_ONLY_WITH_ARGS = {
     "tasks:task_complete": lambda w: [w["task_a"].pk],
@@ -207,6 +210,7 @@ PLAIN_PAGES = {  # url name -> kind and action a persona needs for a 200 ("" = a
 }
 # An import's pages: its author and an administrator (with the import right) see them.
 BATCH_PAGES = ["imports:batch_detail", "imports:progress", "imports:problems_csv"]
+EXPORT_PAGES = ["imports:export_detail", "imports:export_progress"]  # its author's alone
 BATCH_SEES = {"head_a", "admin"}
 # Task pages: who sees a task (assignee, author, their head, anyone who sees its card) and who changes it.
 TASK_SEES = {
@@ -239,6 +243,7 @@ SPECIAL = {
 def test_every_url_is_in_the_matrix():
     covered = set(ADMIN_PAGES) | set(RECORD_PAGES) | set(POST_ONLY) | set(PLAIN_PAGES) | SPECIAL
     covered |= set(ADMIN_PAGES_WITH_ARGS) | set(POST_ONLY_WITH_ARGS) | set(CARD_PART_PAGES) | set(BATCH_PAGES)
+    covered |= set(EXPORT_PAGES) | {"imports:export_download"}
     assert _all_url_names() - covered == set(), "add the new URL to tests/test_access_matrix.py"
 
 
@@ -288,6 +293,9 @@ def test_every_page_answers_each_persona_by_their_rights(client, personas, world
     check(reverse("tasks:slip_report"), 200 if persona in ("head_a", "support", "admin") else 404)
     for name in BATCH_PAGES:
         check(reverse(name, args=[world["batch"].pk]), 200 if persona in BATCH_SEES else 404)
+    for name in EXPORT_PAGES:
+        check(reverse(name, args=[world["export"].pk]), 200 if persona == "head_a" else 404)
+    check(reverse("imports:export_download", args=[world["export"].pk]), 404)  # no file yet, for anyone
     check(reverse("home"), 302)
     assert client.get(reverse("accounts:logout")).status_code == 405  # logging out is a POST, for anyone
 

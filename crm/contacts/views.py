@@ -128,6 +128,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         "query": query_without(request, "after", "before"),
         "sort_query": query_without(request, "after", "before", "sort"),
         "can_create": access.has_perm(request.user, "contact", "create"),
+        "can_export": access.has_perm(request.user, "contact", "export"),
         **_choices(request.user),
         **_list_fields(request, "contact", page.items),
     }

@@ -21,6 +21,7 @@ class AuditAction(models.TextChoices):
     PURGE = "purge", _("Deleted for good")
     MERGE = "merge", _("Merged")
     LOCKOUT = "lockout", _("Sign-in locked after failed attempts")
+    EXPORT = "export", _("Exported")
 
 
 class AuditEntry(models.Model):

@@ -8,7 +8,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from crm.imports.models import ImportBatch, ImportStatus
-from crm.imports.services import import_run
+from crm.imports.services import export_run, import_run
 
 # A running import commits a chunk every few seconds; one silent for this long lost its worker.
 STALLED_AFTER = datetime.timedelta(minutes=2)
@@ -35,3 +35,8 @@ def resume_stalled_imports() -> int:
     for pk in ids:
         import_run(batch_id=pk)
     return len(ids)
+
+
+@db_task()
+def run_export(job_id: int) -> int:
+    return export_run(job_id=job_id).rows_done

@@ -115,3 +115,32 @@ class ImportTouch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.contact_id or self.company_id}"
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", _("CSV (UTF-8)")
+    CSV_1251 = "csv1251", _("CSV for Russian Excel (Windows-1251)")
+    XLSX = "xlsx", _("Excel (XLSX)")
+    VCARD = "vcf", _("vCard 4.0")
+
+
+class ExportJob(models.Model):
+    """A list written to a file, in the worker, for the user who asked (only what they may see and export)."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(max_length=16, default="contact")
+    file_format = models.CharField(max_length=8, choices=ExportFormat.choices)
+    query = models.CharField(max_length=2000, blank=True)  # the list's filters, as its address had them
+    status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/%Y/%m/", max_length=255, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_format} {self.created_at:%Y-%m-%d %H:%M}"

@@ -12,7 +12,7 @@ from crm.contacts.models import ContactStatus
 from crm.core.errors import NotFound
 from crm.imports.mapping import columns_from, suggest
 from crm.imports.merge import merge
-from crm.imports.models import ImportBatch, ImportProblem
+from crm.imports.models import ExportJob, ImportBatch, ImportProblem
 from crm.imports.readers import Table, read
 from crm.imports.records import Record, build
 
@@ -65,3 +65,8 @@ def preview(*, batch: ImportBatch) -> tuple[Table, list[Record]]:
         build(table, columns_from(batch.mapping, suggestion.columns), date_order=suggestion.date_order)
     )
     return table, [r for r in records if r.numbers[0] <= PREVIEW_ROWS]
+
+
+def export_get(*, user: User, job_id: int) -> ExportJob | None:
+    """An export is its author's alone: the file holds what their role may see."""
+    return ExportJob.objects.filter(pk=job_id, created_by_id=user.pk).first()

@@ -13,4 +13,8 @@ urlpatterns = [
     path("imports/<uuid:pk>/progress/", views.progress, name="progress"),
     path("imports/<uuid:pk>/report.csv", views.problems_csv, name="problems_csv"),
     path("imports/<uuid:pk>/undo/", views.undo, name="undo"),
+    path("exports/new/", views.export_start, name="export_start"),
+    path("exports/<int:pk>/", views.export_detail, name="export_detail"),
+    path("exports/<int:pk>/progress/", views.export_progress, name="export_progress"),
+    path("exports/<int:pk>/file/", views.export_download, name="export_download"),
 ]

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -23,7 +23,7 @@ from crm.core.ids import form_id
 from crm.fields.schema import schema_for
 from crm.imports import selectors, services
 from crm.imports.mapping import target_choices
-from crm.imports.models import ImportBatch, ImportStatus, OnDuplicate
+from crm.imports.models import ExportJob, ImportBatch, ImportStatus, OnDuplicate
 from crm.imports.readers import UnreadableFile
 from crm.imports.readers.dispatch import max_bytes
 
@@ -223,3 +223,57 @@ def sample(request: HttpRequest) -> HttpResponse:
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="import-sample.csv"'
     return response
+
+
+# -- export -----------------------------------------------------------------------------------------------
+
+
+def _export_job(request: HttpRequest, pk: int) -> ExportJob:
+    job = selectors.export_get(user=request.user, job_id=pk)
+    if job is None:
+        raise Http404
+    return job
+
+
+@login_required
+@require_POST
+def export_start(request: HttpRequest) -> HttpResponse:
+    try:
+        job = services.export_start(
+            actor=request.user,
+            file_format=request.POST.get("format", ""),
+            query=request.POST.get("query", "")[:2000],
+            source=ChangeSource.from_request(request),
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationFailed as exc:
+        messages.error(request, "; ".join(str(e.message) for e in exc.errors))
+        return redirect("contacts:contact_list")
+    return redirect("imports:export_detail", pk=job.pk)
+
+
+@login_required
+@require_GET
+def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "imports/export_detail.html", {"job": _export_job(request, pk)})
+
+
+@login_required
+@require_GET
+def export_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _export_job(request, pk)
+    response = render(request, "imports/_export_progress.html", {"job": job})
+    if job.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_GET
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _export_job(request, pk)
+    if job.status != ImportStatus.DONE or not job.file:
+        raise Http404
+    name = job.file.name.rsplit("/", 1)[-1]
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=name)

@@ -44,6 +44,9 @@ document.addEventListener("htmx:sendError", () => {
 document.addEventListener("submit", (event) => {
   const question = event.target.dataset?.confirm;
   if (question && !window.confirm(question)) event.preventDefault();
+  // An export takes the list's filters as the address shows them now (filtering updates it in place).
+  const filters = event.target.querySelector("input[data-current-query]");
+  if (filters) filters.value = window.location.search.replace(/^\?/, "");
 });
 document.addEventListener("click", (event) => {
   // "Add a phone": the row template just before the button, copied into the list before the template,

@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from crm.contacts.models import Contact
 from crm.core.errors import ValidationFailed
-from crm.imports import jobs, services
+from crm.imports import jobs
 from crm.imports.models import ImportBatch, ImportProblem, ImportStatus
 from crm.imports.readers import UnreadableFile
+from crm.imports.services import importing as services
 
 SAMPLES = Path(__file__).parent / "samples"
 pytestmark = pytest.mark.django_db

@@ -121,3 +121,31 @@ def test_the_sample_file_downloads_in_the_russian_excel_habit(client, admin):
     response = client.get(reverse("imports:sample"))
     assert response["Content-Disposition"] == 'attachment; filename="import-sample.csv"'
     assert response.content.decode("utf-8").startswith("\ufeffФамилия;Имя")
+
+
+def test_the_contact_list_exports_what_it_shows(
+    client, head_a, manager_b, django_capture_on_commit_callbacks
+):
+    from crm.contacts.testing import make_contact
+
+    make_contact(head_a, last_name="Главов", city="Казань")
+    make_contact(head_a, last_name="Пермяков", city="Пермь")
+    make_contact(manager_b, last_name="Чужов", city="Казань")
+    client.force_login(head_a)
+    assert 'data-testid="export-form"' in client.get(reverse("contacts:contact_list")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("imports:export_start"), {"format": "csv", "query": "city=Казань"})
+    detail = client.get(response["Location"]).content.decode()
+    assert 'data-testid="export-download"' in detail
+    job_url = response["Location"]
+    download = client.get(job_url + "file/")
+    text = b"".join(download.streaming_content).decode("utf-8")
+    assert "Главов" in text
+    assert "Пермяков" not in text
+    assert "Чужов" not in text
+
+
+def test_a_manager_without_the_export_right_sees_no_export_and_cannot_post_one(client, manager_a):
+    client.force_login(manager_a)
+    assert 'data-testid="export-form"' not in client.get(reverse("contacts:contact_list")).content.decode()
+    assert client.post(reverse("imports:export_start"), {"format": "csv"}).status_code == 404

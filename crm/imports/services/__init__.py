@@ -1,0 +1,26 @@
+"""Every write of the import and export: the UI, the command line and the worker call these."""
+
+from crm.imports.services.exporting import export_run, export_start
+from crm.imports.services.importing import (
+    Report,
+    import_configure,
+    import_file,
+    import_run,
+    import_start,
+    import_test_run,
+    import_undo,
+    import_upload,
+)
+
+__all__ = [
+    "Report",
+    "export_run",
+    "export_start",
+    "import_configure",
+    "import_file",
+    "import_run",
+    "import_start",
+    "import_test_run",
+    "import_undo",
+    "import_upload",
+]

@@ -1,0 +1,148 @@
+"""Export a list of people: the cards the user sees with the list's filters, the fields their role may
+see, to CSV (UTF-8 with a BOM, or Windows-1251 for Russian Excel), XLSX or vCard 4.0 — in the worker,
+with progress, journaled. Formula-like text is neutralised in CSV and XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Any
+
+import vobject
+from django.core.files import File
+from django.db import transaction
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from openpyxl import Workbook
+
+from crm.accounts import access
+from crm.accounts.models import User
+from crm.contacts.forms import contact_filters  # the list's own reading of its address
+from crm.contacts.models import Contact
+from crm.contacts.selectors import contacts_for_export
+from crm.core.audit import ChangeSource, audit_record
+from crm.core.errors import FieldError, ValidationFailed
+from crm.core.models import AuditAction, ChangeChannel
+from crm.imports.export_columns import Column, contact_columns, row_of
+from crm.imports.models import ExportFormat, ExportJob, ImportStatus
+
+CHUNK = 2000
+EXPORT = ChangeSource(channel=ChangeChannel.UI)
+
+
+def export_start(
+    *, actor: User, file_format: str, query: str = "", kind: str = "contact", source: ChangeSource = EXPORT
+) -> ExportJob:
+    """Queue an export of the list the user sees with ``query``'s filters (the list page's address)."""
+    access.require(actor, kind, "export")
+    if file_format not in ExportFormat.values:
+        error = FieldError("format", "invalid_choice", _("Choose a file format from the list."))
+        raise ValidationFailed([error])
+    job = ExportJob.objects.create(created_by=actor, kind=kind, file_format=file_format, query=query[:2000])
+    from crm.imports import jobs  # jobs call services: imported here, not at the top, to keep the layers
+
+    transaction.on_commit(lambda: jobs.run_export(job.pk))
+    return job
+
+
+def export_run(*, job_id: int, source: ChangeSource = EXPORT) -> ExportJob:
+    job = ExportJob.objects.select_related("created_by").get(pk=job_id)
+    if job.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+        return job
+    actor = job.created_by
+    try:
+        access.require(actor, job.kind, "export")  # the right may have been taken away since
+        cards = contacts_for_export(user=actor, filters=contact_filters(QueryDict(job.query), actor))
+        columns = contact_columns(actor)
+        total = cards.count()
+        ExportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, rows_total=total)
+        with tempfile.TemporaryFile() as out:
+            written = _write(job, cards, columns, out)
+            out.seek(0)
+            job.file.save(
+                f"{job.kind}s-{timezone.localdate():%Y-%m-%d}.{_extension(job)}", File(out), save=False
+            )
+    except Exception as exc:
+        ExportJob.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, error=str(exc)[:2000])
+        raise
+    with transaction.atomic():
+        job.status, job.rows_done, job.finished_at = ImportStatus.DONE, written, timezone.now()
+        job.save(update_fields=["file", "status", "rows_done", "finished_at"])
+        changes = {"rows": [None, written], "format": [None, job.file_format], "filters": [None, job.query]}
+        audit_record(actor=actor, source=source, action=AuditAction.EXPORT, obj=job, changes=changes)
+    return job
+
+
+def _extension(job: ExportJob) -> str:
+    return {"csv1251": "csv", "vcf": "vcf"}.get(job.file_format, job.file_format)
+
+
+def _chunks(job: ExportJob, cards: Any) -> Iterator[Contact]:
+    """The cards, a chunk at a time with their related rows prefetched; progress saved per chunk."""
+    for done, card in enumerate(cards.iterator(chunk_size=CHUNK), start=1):
+        yield card
+        if done % CHUNK == 0:
+            ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
+
+
+def _write(job: ExportJob, cards: Any, columns: list[Column], out: IO[bytes]) -> int:
+    rows = 0
+    if job.file_format in (ExportFormat.CSV, ExportFormat.CSV_1251):
+        encoding = "cp1251" if job.file_format == ExportFormat.CSV_1251 else "utf-8-sig"
+        text = io.TextIOWrapper(out, encoding=encoding, errors="replace", newline="")
+        writer = csv.writer(text, delimiter=";")
+        writer.writerow([c.title for c in columns])
+        for card in _chunks(job, cards):
+            writer.writerow(row_of(card, columns))
+            rows += 1
+        text.flush()
+        text.detach()
+    elif job.file_format == ExportFormat.XLSX:
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(str(_("Contacts")))
+        sheet.append([c.title for c in columns])
+        for card in _chunks(job, cards):
+            sheet.append(row_of(card, columns))
+            rows += 1
+        book.save(out)
+    else:
+        for card in _chunks(job, cards):
+            out.write(_vcard(card, {c.key for c in columns}).encode("utf-8"))
+            rows += 1
+    return rows
+
+
+def _vcard(card: Contact, shown: set[str]) -> str:
+    """One card as vCard 4.0 (RFC 6350), only the fields the user may see."""
+    v = vobject.vCard()
+    v.add("version").value = "4.0"
+    v.add("fn").value = card.full_name
+    v.add("n").value = vobject.vcard.Name(
+        family=card.last_name, given=card.first_name, additional=card.middle_name
+    )
+    if "phones" in shown:
+        for phone in card.phones.all():
+            tel = v.add("tel")
+            tel.value = f"tel:{phone.number}" + (f";ext={phone.extension}" if phone.extension else "")
+            tel.params["VALUE"] = ["uri"]
+            tel.params["TYPE"] = ["cell" if phone.kind == "mobile" else phone.kind]
+    if "emails" in shown:
+        for email in card.emails.all():
+            v.add("email").value = email.address
+    employment = next((e for e in card.employments.all() if e.is_primary), None)
+    if employment is not None and "company_id" in shown:
+        v.add("org").value = [employment.company.name]
+        if employment.position and "position" in shown:
+            v.add("title").value = employment.position
+    if card.birth_day and card.birth_month and "birthday" in shown:
+        year = f"{card.birth_year:04d}" if card.birth_year else "--"
+        v.add("bday").value = f"{year}{card.birth_month:02d}{card.birth_day:02d}"
+    if card.notes and "notes" in shown:
+        v.add("note").value = card.notes
+    tags = [t.name for t in card.tags.all()] if "tags" in shown else []
+    if tags:
+        v.add("categories").value = tags
+    return str(v.serialize())
