@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "crm.tasks",
     "crm.activities",
     "crm.imports",
+    "crm.duplicates",
 ]
 
 MIDDLEWARE = [

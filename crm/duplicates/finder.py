@@ -1,0 +1,76 @@
+"""Find the pairs of cards that are probably one person: blocking (only cards that share a phone, an
+e-mail, or a surname and a first initial are ever compared), then scoring (``scoring.score``), then the
+groups those pairs make.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from crm.duplicates.scoring import Person, score
+
+THRESHOLD = 0.7  # the shipped default: precision first (a wrong merge costs more than a missed one)
+MAX_BLOCK = 300  # a key held by more cards than this says nothing about any two of them
+
+
+@dataclass(frozen=True)
+class Pair:
+    a: object
+    b: object
+    score: float
+    reasons: tuple[str, ...]
+
+
+def _blocks(people: list[Person]) -> dict[str, list[int]]:
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for index, person in enumerate(people):
+        keys = {f"p:{p}" for p in person.phones} | {f"e:{e}" for e in person.emails}
+        keys |= {f"l:{e.split('@')[0]}" for e in person.emails if len(e.split("@")[0]) >= 5}
+        initials = {k[:1] for k in person.first_keys} or {""}
+        for last in person.last_keys:
+            keys |= {f"n:{last[:5]}:{i}" for i in initials}
+        if person.first and person.last:  # swapped names: the first name written as the surname
+            keys |= {f"n:{k[:5]}:{i}" for k in person.first_keys for i in {s[:1] for s in person.last_keys}}
+        for key in keys:
+            blocks[key].append(index)
+    return blocks
+
+
+def find_pairs(people: Iterable[Person], threshold: float = THRESHOLD) -> list[Pair]:
+    """Every pair of the cards scoring at least ``threshold``, each pair once, best first."""
+    people = list(people)
+    seen: set[tuple[int, int]] = set()
+    pairs: list[Pair] = []
+    for members in _blocks(people).values():
+        if len(members) > MAX_BLOCK:
+            continue
+        for i, j in itertools.combinations(sorted(set(members)), 2):
+            if (i, j) in seen:
+                continue
+            seen.add((i, j))
+            value, reasons = score(people[i], people[j])
+            if value >= threshold:
+                pairs.append(Pair(people[i].key, people[j].key, value, tuple(reasons)))
+    return sorted(pairs, key=lambda p: -p.score)
+
+
+def groups(pairs: Iterable[Pair]) -> list[set[object]]:
+    """The cards the pairs join, transitively: each group is one person."""
+    parent: dict[object, object] = {}
+
+    def root(x: object) -> object:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for pair in pairs:
+        parent[root(pair.a)] = root(pair.b)
+    found: dict[object, set[object]] = defaultdict(set)
+    for x in list(parent):
+        found[root(x)].add(x)
+    return [g for g in found.values() if len(g) > 1]

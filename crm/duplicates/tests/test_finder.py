@@ -1,0 +1,115 @@
+"""The duplicate finder's knowledge of Russian names and its traps (R7.2)."""
+
+import pytest
+
+from crm.duplicates.finder import THRESHOLD, find_pairs, groups
+from crm.duplicates.names import from_wrong_layout, full_forms, sound_key
+from crm.duplicates.scoring import Person, company_key, score
+
+
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        ["Юрий", "Iurii", "Yuriy", "Jurij", "Yury"],
+        ["Хохлов", "Khokhlov", "Hohlov"],
+        ["Семёнов", "Семенов", "Semenov", "Semyonov"],
+        ["Щукин", "Shchukin", "Schukin"],
+        ["Зайцев", "Zaytsev", "Zaitsev"],
+        ["Ярославцева", "Yaroslavtseva", "Iaroslavtseva"],
+    ],
+)
+def test_one_name_has_one_sound_whatever_the_spelling(spellings):
+    assert len({sound_key(s) for s in spellings}) == 1
+
+
+def test_familiar_forms_stand_for_their_full_names():
+    assert full_forms("Саша") == {sound_key("Александр"), sound_key("Александра")}
+    assert full_forms("Катя") == {sound_key("Екатерина")}
+    assert full_forms("Шура") == full_forms("Александр") | full_forms("Александра")
+    assert full_forms("Митофан") == {sound_key("Митофан")}  # unknown names stand for themselves
+
+
+def test_a_name_typed_in_the_wrong_layout_is_read_back():
+    assert from_wrong_layout("Bdfyjd") == "Иванов"
+    assert from_wrong_layout("Ivanov") is None
+
+
+def test_company_names_match_whatever_the_legal_form_and_its_place():
+    assert company_key("ООО «Ромашка»") == company_key("Ромашка ООО") == company_key('ООО "Ромашка"')
+    assert company_key("Общество с ограниченной ответственностью «Ромашка»") == company_key("Romashka LLC")
+
+
+def _p(key, **values):
+    values = {k: frozenset(v) if k in ("phones", "emails") else v for k, v in values.items()}
+    return Person(key=key, **values)
+
+
+def test_a_shared_phone_with_agreeing_names_is_one_person():
+    value, reasons = score(
+        _p(1, last="Иванов", first="Саша", phones={"9161234567"}),
+        _p(2, last="Ivanov", first="Aleksandr", phones={"9161234567"}),
+    )
+    assert value >= THRESHOLD
+    assert "same phone" in reasons
+
+
+def test_a_shared_phone_is_not_enough_when_the_names_differ():
+    # A family or office phone: two different people.
+    assert score(
+        _p(1, last="Иванов", first="Пётр", phones={"9161234567"}),
+        _p(2, last="Иванов", first="Ольга", phones={"9161234567"}),
+    ) == (0.0, [])
+    assert score(
+        _p(1, last="Германов", first="Никита", phones={"4956352664"}),
+        _p(2, last="Германова", phones={"4956352664"}),
+    ) == (0.0, [])
+
+
+def test_a_phone_marked_shared_is_no_evidence():
+    shared = frozenset({"4952223344"})
+    value, reasons = score(
+        _p(1, phones={"4952223344"}, shared_phones=shared), _p(2, first="Анна", phones={"4952223344"})
+    )
+    assert value < THRESHOLD
+    assert "same phone" not in reasons
+
+
+def test_namesakes_with_their_own_phones_and_e_mails_stay_apart():
+    value, _reasons = score(
+        _p(1, last="Петрова", first="Елена", phones={"9560922793"}, emails={"e.petrova@a.ru"}),
+        _p(2, last="Петрова", first="Елена", phones={"9116931028"}, emails={"elena_petrova16@list.ru"}),
+    )
+    assert value < THRESHOLD
+
+
+def test_swapped_names_typos_and_birthdays_join_cards():
+    value, reasons = score(
+        _p(1, last="Невинномысскский", first="Василий", birth="1967-02-02"),
+        _p(2, last="Вася", first="Невинномысскский", birth="1967-02-02"),
+    )
+    assert value >= THRESHOLD
+    assert "names swapped" in reasons
+    value, reasons = score(
+        _p(1, last="Бобров", first="Владимир", phones={"9690344197"}),
+        _p(2, last="Бобррв", first="Владимир", middle="Васильевич", phones={"9690344197"}),
+    )
+    assert value >= THRESHOLD
+
+
+def test_different_birthdays_are_different_people():
+    assert score(
+        _p(1, last="Смирнов", first="Иван", birth="1980-01-01", phones={"9001112233"}),
+        _p(2, last="Смирнов", first="Иван", birth="1990-05-05", phones={"9001112233"}),
+    ) == (0.0, [])
+
+
+def test_the_finder_compares_only_cards_that_share_something_and_groups_the_pairs():
+    people = [
+        _p("a", last="Рыбаков", first="Митофан", emails={"rybakov.m971@gmail.com"}),
+        _p("b", last="Рыбаков", first="Митофан", emails={"rybakov.m971@gmail.com"}, phones={"9318589951"}),
+        _p("c", first="Митофан", phones={"9318589951"}),
+        _p("d", last="Сидоров", first="Олег", phones={"9000000000"}),
+    ]
+    pairs = find_pairs(people)
+    assert {(p.a, p.b) for p in pairs} == {("a", "b"), ("b", "c")}
+    assert groups(pairs) == [{"a", "b", "c"}]
