@@ -105,9 +105,12 @@ def world(personas, manager_a2):
         entry_id=records["entry_c_a"].pk,
         source=SYSTEM,
     )
+    from crm.duplicates.models import DuplicatePair
     from crm.imports.models import ExportJob
     from crm.imports.services import import_upload
 
+    first, second = sorted((records["c_a"].pk, records["c_a2"].pk))
+    records["pair"] = DuplicatePair.objects.create(first_id=first, second_id=second, score=0.9)
     records["export"] = ExportJob.objects.create(created_by=m["head_a"], file_format="csv")
     records["batch"] = import_upload(actor=m["head_a"], data="Фамилия\nОрлов\n".encode(), file_name="x.csv")
     return records
@@ -166,6 +169,7 @@ POST_ONLY = [
     "notifications:telegram_unlink",
     "notifications:calendar_renew",
     "imports:export_start",
+    "duplicates:run",
 ]
 POST_ONLY_WITH_ARGS = {
     "tasks:task_complete": lambda w: [w["task_a"].pk],
@@ -185,6 +189,7 @@ POST_ONLY_WITH_ARGS = {
     "fields:options_reorder": lambda w: [w["list"].pk],
     "imports:configure": lambda w: [w["batch"].pk],
     "imports:undo": lambda w: [w["batch"].pk],
+    "duplicates:dismiss": lambda w: [w["pair"].pk],
 }
 PLAIN_PAGES = {  # url name -> kind and action a persona needs for a 200 ("" = any active user)
     "contacts:contact_list": ("contact", "view"),
@@ -207,6 +212,7 @@ PLAIN_PAGES = {  # url name -> kind and action a persona needs for a 200 ("" = a
     "imports:batch_list": ("contact", "import"),
     "imports:upload": ("contact", "import"),
     "imports:sample": ("contact", "import"),
+    "duplicates:queue": ("contact", "view"),
 }
 # An import's pages: its author and an administrator (with the import right) see them.
 BATCH_PAGES = ["imports:batch_detail", "imports:progress", "imports:problems_csv"]

@@ -1,0 +1,69 @@
+"""Reads of the duplicate finder: cards as the finder sees them, and the pairs a user may review."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db.models import Q, QuerySet
+
+from crm.accounts.models import User
+from crm.contacts.models import Contact
+from crm.duplicates.models import DuplicatePair, PairStatus
+from crm.duplicates.scoring import Person
+
+CHUNK = 2000
+
+
+def person_of(card: Contact) -> Person:
+    """A card as the finder compares it (its phones as digits, its primary company's name)."""
+    employment = next((e for e in card.employments.all() if e.is_primary), None)
+    birth = ""
+    if card.birth_day and card.birth_month:
+        day = f"{card.birth_month:02d}-{card.birth_day:02d}"
+        birth = f"{card.birth_year:04d}-{day}" if card.birth_year else day
+    return Person(
+        key=card.pk,
+        last=card.last_name,
+        first=card.first_name,
+        middle=card.middle_name,
+        birth=birth,
+        phones=frozenset(p.number.lstrip("+").removeprefix("7") for p in card.phones.all()),
+        emails=frozenset(e.address for e in card.emails.all()),
+        company=employment.company.name if employment else "",
+        city=card.city,
+    )
+
+
+def all_people() -> Iterator[Person]:
+    """Every live card, read in chunks with its phones, e-mails and companies (a few queries a chunk)."""
+    cards = (
+        Contact.objects.filter(deleted_at=None)
+        .prefetch_related("phones", "emails", "employments__company")
+        .order_by("pk")
+    )
+    for card in cards.iterator(chunk_size=CHUNK):
+        yield person_of(card)
+
+
+def queue(*, user: User, owner_id: int | None = None) -> QuerySet[DuplicatePair]:
+    """Pairs to review whose two cards the user sees, best first; ``owner_id``: one manager's cards."""
+    visible = Contact.objects.visible_to(user).values("pk")
+    pairs = DuplicatePair.objects.filter(status=PairStatus.OPEN, first__in=visible, second__in=visible)
+    if owner_id:
+        pairs = pairs.filter(Q(first__owner_id=owner_id) | Q(second__owner_id=owner_id))
+    return pairs.select_related("first__owner", "second__owner").order_by("-score", "pk")
+
+
+def pairs_of_card(*, user: User, contact: Contact) -> list[tuple[DuplicatePair, Contact]]:
+    """The card's possible duplicates the user may see: (pair, the other card)."""
+    visible = Contact.objects.visible_to(user).values("pk")
+    pairs = DuplicatePair.objects.filter(status=PairStatus.OPEN).filter(
+        Q(first=contact, second__in=visible) | Q(second=contact, first__in=visible)
+    )
+    found = pairs.select_related("first", "second").order_by("-score")[:10]
+    return [(p, p.second if p.first_id == contact.pk else p.first) for p in found]
+
+
+def pair_get(*, user: User, pair_id: int) -> DuplicatePair | None:
+    visible = Contact.objects.visible_to(user, action="edit").values("pk")
+    return DuplicatePair.objects.filter(pk=pair_id, first__in=visible, second__in=visible).first()

@@ -1,0 +1,76 @@
+"""The finder over the stored base, the review queue and "not a duplicate"."""
+
+import pytest
+from django.urls import reverse
+
+from crm.contacts.testing import make_contact
+from crm.core.errors import NotFound
+from crm.duplicates.models import DuplicatePair, PairStatus
+from crm.duplicates.services import duplicates_find, pair_dismiss
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def twins(manager_a):
+    """One person typed twice: a familiar first name, a Latin surname, one digit off in the phone."""
+    return (
+        make_contact(manager_a, last_name="Иванов", first_name="Александр", phone="+79161234567"),
+        make_contact(manager_a, last_name="Ivanov", first_name="Саша", phone="+79161234576"),
+    )
+
+
+def test_the_finder_proposes_one_person_typed_twice_and_not_namesakes(twins, manager_a):
+    make_contact(manager_a, last_name="Петров", first_name="Олег", phone="+79000000001")
+    make_contact(manager_a, last_name="Петров", first_name="Олег", phone="+79111111111", email="o@a.ru")
+    assert duplicates_find() == 1
+    pair = DuplicatePair.objects.get()
+    assert {pair.first_id, pair.second_id} == {c.pk for c in twins}
+    assert pair.first_id < pair.second_id
+    assert "phone one digit off" in pair.reasons
+
+
+def test_a_second_run_keeps_one_pair_and_a_dismissed_pair_never_comes_back(twins, manager_a):
+    duplicates_find()
+    duplicates_find()
+    pair = DuplicatePair.objects.get()
+    pair_dismiss(actor=manager_a, pair_id=pair.pk)
+    assert duplicates_find() == 0
+    assert DuplicatePair.objects.get().status == PairStatus.DISMISSED
+
+
+def test_only_someone_who_may_edit_both_cards_dismisses_a_pair(twins, manager_b):
+    duplicates_find()
+    with pytest.raises(NotFound):
+        pair_dismiss(actor=manager_b, pair_id=DuplicatePair.objects.get().pk)
+    assert DuplicatePair.objects.get().status == PairStatus.OPEN
+
+
+def test_the_queue_and_the_card_show_pairs_to_those_who_see_both_cards(client, twins, manager_a, manager_b):
+    duplicates_find()
+    client.force_login(manager_a)
+    page = client.get(reverse("duplicates:queue")).content.decode()
+    assert "Ivanov" in page
+    card = client.get(reverse("contacts:contact_detail", args=[twins[0].pk])).content.decode()
+    assert 'data-testid="card-duplicates"' in card
+    client.force_login(manager_b)
+    assert "Ivanov" not in client.get(reverse("duplicates:queue")).content.decode()
+
+
+def test_dismissing_from_the_card_returns_to_the_card_and_never_to_another_site(client, twins, manager_a):
+    duplicates_find()
+    pair = DuplicatePair.objects.get()
+    client.force_login(manager_a)
+    card_url = reverse("contacts:contact_detail", args=[twins[0].pk])
+    response = client.post(reverse("duplicates:dismiss", args=[pair.pk]), {"next": card_url})
+    assert response["Location"] == card_url
+    DuplicatePair.objects.update(status=PairStatus.OPEN)
+    response = client.post(reverse("duplicates:dismiss", args=[pair.pk]), {"next": "https://evil.example/"})
+    assert response["Location"] == reverse("duplicates:queue")
+
+
+def test_only_an_administrator_runs_the_finder_from_the_page(client, manager_a, admin):
+    client.force_login(manager_a)
+    assert client.post(reverse("duplicates:run")).status_code == 404
+    client.force_login(admin)
+    assert client.post(reverse("duplicates:run")).status_code == 302

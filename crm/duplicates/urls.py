@@ -1,0 +1,11 @@
+from django.urls import path
+
+from crm.duplicates import views
+
+app_name = "duplicates"
+
+urlpatterns = [
+    path("duplicates/", views.queue, name="queue"),
+    path("duplicates/run/", views.run, name="run"),
+    path("duplicates/<int:pk>/dismiss/", views.dismiss, name="dismiss"),
+]
