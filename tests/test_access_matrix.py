@@ -25,11 +25,11 @@ PERSONAS = ["manager_a", "manager_b", "head_a", "support", "admin", "inactive"]
 
 # Which persona may view which record (by record key), per the role table.
 VISIBLE = {
-    "manager_a": {"c_a", "co_a", "trash_a"},
+    "manager_a": {"c_a", "c_m1", "c_m2", "co_a", "trash_a"},
     "manager_b": {"c_b", "co_b"},
-    "head_a": {"c_a", "c_a2", "co_a", "trash_a"},
-    "support": {"c_a", "c_a2", "c_b", "co_a", "co_b", "trash_a"},
-    "admin": {"c_a", "c_a2", "c_b", "co_a", "co_b", "trash_a"},
+    "head_a": {"c_a", "c_a2", "c_m1", "c_m2", "co_a", "trash_a"},
+    "support": {"c_a", "c_a2", "c_b", "c_m1", "c_m2", "co_a", "co_b", "trash_a"},
+    "admin": {"c_a", "c_a2", "c_b", "c_m1", "c_m2", "co_a", "co_b", "trash_a"},
     "inactive": set(),
 }
 CAN = {  # (kind, action) the role allows at all
@@ -106,6 +106,9 @@ def world(personas, manager_a2):
         source=SYSTEM,
     )
     from crm.duplicates.models import DuplicatePair
+
+    records["c_m1"] = make_contact(m["manager_a"], last_name="Слияев", phone="+79160000021")
+    records["c_m2"] = make_contact(m["manager_a"], last_name="Slijaev", phone="+79160000022")
     from crm.imports.models import ExportJob
     from crm.imports.services import import_upload
 
@@ -190,6 +193,7 @@ POST_ONLY_WITH_ARGS = {
     "imports:configure": lambda w: [w["batch"].pk],
     "imports:undo": lambda w: [w["batch"].pk],
     "duplicates:dismiss": lambda w: [w["pair"].pk],
+    "duplicates:unmerge": lambda w: [1],
 }
 PLAIN_PAGES = {  # url name -> kind and action a persona needs for a 200 ("" = any active user)
     "contacts:contact_list": ("contact", "view"),
@@ -218,6 +222,8 @@ PLAIN_PAGES = {  # url name -> kind and action a persona needs for a 200 ("" = a
 BATCH_PAGES = ["imports:batch_detail", "imports:progress", "imports:problems_csv"]
 EXPORT_PAGES = ["imports:export_detail", "imports:export_progress"]  # its author's alone
 BATCH_SEES = {"head_a", "admin"}
+# Merging a pair: who may edit both of its cards (manager_a's c_a and manager_a2's c_a2).
+MERGE_PAGE_SEES = {"head_a", "support", "admin"}
 # Task pages: who sees a task (assignee, author, their head, anyone who sees its card) and who changes it.
 TASK_SEES = {
     "task_a": {"manager_a", "head_a", "support", "admin"},
@@ -249,7 +255,7 @@ SPECIAL = {
 def test_every_url_is_in_the_matrix():
     covered = set(ADMIN_PAGES) | set(RECORD_PAGES) | set(POST_ONLY) | set(PLAIN_PAGES) | SPECIAL
     covered |= set(ADMIN_PAGES_WITH_ARGS) | set(POST_ONLY_WITH_ARGS) | set(CARD_PART_PAGES) | set(BATCH_PAGES)
-    covered |= set(EXPORT_PAGES) | {"imports:export_download"}
+    covered |= set(EXPORT_PAGES) | {"imports:export_download", "duplicates:merge"}
     assert _all_url_names() - covered == set(), "add the new URL to tests/test_access_matrix.py"
 
 
@@ -302,6 +308,7 @@ def test_every_page_answers_each_persona_by_their_rights(client, personas, world
     for name in EXPORT_PAGES:
         check(reverse(name, args=[world["export"].pk]), 200 if persona == "head_a" else 404)
     check(reverse("imports:export_download", args=[world["export"].pk]), 404)  # no file yet, for anyone
+    check(reverse("duplicates:merge", args=[world["pair"].pk]), 200 if persona in MERGE_PAGE_SEES else 404)
     check(reverse("home"), 302)
     assert client.get(reverse("accounts:logout")).status_code == 405  # logging out is a POST, for anyone
 
@@ -393,6 +400,10 @@ API_ENDPOINTS = {
     ("POST", "/api/v1/tasks/{task_id}/assign"),
     ("GET", "/api/v1/tasks/{task_id}/comments"),
     ("POST", "/api/v1/tasks/{task_id}/comments"),
+    ("GET", "/api/v1/duplicates"),
+    ("POST", "/api/v1/duplicates/{pair_id}/dismiss"),
+    ("POST", "/api/v1/merges"),
+    ("POST", "/api/v1/merges/{merge_id}/undo"),
 }
 
 
@@ -511,6 +522,23 @@ def test_every_api_endpoint_answers_each_persona_by_their_rights(client, persona
     call(
         "POST", "/api/v1/tasks", {"title": "Своя задача", "due_at": "2030-01-01T10:00:00+03:00"}, expected=201
     )
+
+    # Duplicates: a pair is dismissed by who may edit both cards; a merge needs the right to change the
+    # survivor and to delete the other card (both manager_a's).
+    call("GET", "/api/v1/duplicates")
+    both = may(persona, "contact", "edit", "c_a") and may(persona, "contact", "edit", "c_a2")
+    call("POST", f"/api/v1/duplicates/{world['pair'].pk}/dismiss", expected=200 if both else 404)
+    mergeable = may(persona, "contact", "edit", "c_a") and "delete" in CAN[persona]["contact"].split()
+    merge = call(
+        "POST",
+        "/api/v1/merges",
+        {"survivor_id": world["c_m1"].pk, "merged_id": world["c_m2"].pk},
+        expected=201 if mergeable else 404,
+    )
+    if active and mergeable:
+        call("POST", f"/api/v1/merges/{merge.json()['id']}/undo")
+    else:
+        call("POST", "/api/v1/merges/999999/undo", expected=404)
 
     for key in ("c_a", "c_a2", "c_b", "trash_a"):
         pk = world[key].pk

@@ -504,3 +504,28 @@ def _values(entry: Entry) -> dict[str, Any]:
         else:
             values[name] = getattr(entry, name)
     return values
+
+
+def entries_move(
+    *, from_contact_id: int, to_contact_id: int, entry_ids: list[int] | None = None
+) -> list[int]:
+    """A person's timeline entries and files go to another card (a merge, or its undo: ``entry_ids``
+    names the entries to take back). The cards' last-contact dates are counted again. The caller checks
+    the rights and journals the merge."""
+    entries = Entry.objects.filter(contact_id=from_contact_id)
+    if entry_ids is not None:
+        entries = entries.filter(pk__in=entry_ids)
+    moved = list(entries.values_list("pk", flat=True))
+    Entry.objects.filter(pk__in=moved).update(contact_id=to_contact_id)
+    Attachment.objects.filter(entry_id__in=moved).update(contact_id=to_contact_id)
+    if entry_ids is None:  # files attached to the card itself, not to an entry
+        Attachment.objects.filter(contact_id=from_contact_id, entry=None).update(contact_id=to_contact_id)
+    live = Entry.objects.filter(deleted_at=None, kind__in=INTERACTIONS)
+    last_contact_set(
+        contacts={
+            pk: live.filter(contact_id=pk).aggregate(at=Max("occurred_at"))["at"]
+            for pk in (from_contact_id, to_contact_id)
+        },
+        companies={},
+    )
+    return moved

@@ -16,9 +16,11 @@ def duplicates_section(request: HttpRequest, kind: str, record: Any) -> SafeStri
     if kind != "contact":
         return None
     pairs = selectors.pairs_of_card(user=request.user, contact=record)
-    if not pairs:
+    merges = selectors.merges_of_card(user=request.user, contact=record)
+    if not pairs and not merges:
         return None
-    return SafeString(render_to_string("duplicates/_card.html", {"pairs": pairs}, request=request))
+    context = {"pairs": pairs, "merges": merges}
+    return SafeString(render_to_string("duplicates/_card.html", context, request=request))
 
 
 def register() -> None:

@@ -39,3 +39,29 @@ class DuplicatePair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_id} ~ {self.second_id} ({self.score:.2f})"
+
+
+class Merge(models.Model):
+    """Two cards made one, and what it takes to make them two again: the survivor's values before and
+    right after the merge, what came from the merged card, and the history moved to the survivor."""
+
+    survivor = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="+")
+    merged = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    before = models.JSONField()  # the survivor's input before
+    after = models.JSONField()  # and right after: what was changed since stays on undo
+    taken = models.JSONField()  # the merged card's phone and e-mail rows, messengers and tags it brought
+    entry_ids = models.JSONField(default=list)
+    task_ids = models.JSONField(default=list)
+    comment_ids = models.JSONField(default=list)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.survivor_id}"

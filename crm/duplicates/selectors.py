@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from django.db.models import Q, QuerySet
 
 from crm.accounts.models import User
+from crm.contacts.declarations import declared
+from crm.contacts.inputs import contact_input_from
 from crm.contacts.models import Contact
-from crm.duplicates.models import DuplicatePair, PairStatus
+from crm.duplicates.models import DuplicatePair, Merge, PairStatus
 from crm.duplicates.scoring import Person
 
 CHUNK = 2000
@@ -67,3 +69,37 @@ def pairs_of_card(*, user: User, contact: Contact) -> list[tuple[DuplicatePair, 
 def pair_get(*, user: User, pair_id: int) -> DuplicatePair | None:
     visible = Contact.objects.visible_to(user, action="edit").values("pk")
     return DuplicatePair.objects.filter(pk=pair_id, first__in=visible, second__in=visible).first()
+
+
+def merge_fields(first: Contact, second: Contact) -> list[tuple[str, str, str, str]]:
+    """The single values the two cards hold differently, as (field, label, first's, second's) text; lists
+    (phones, e-mails, messengers, tags) are not here: a merge keeps them all."""
+    a, b = contact_input_from(first), contact_input_from(second)
+    rows = []
+    for decl in declared("contact"):
+        if decl.attr in ("phones", "emails", "messengers", "tags", "company_name"):
+            continue
+        x, y = getattr(a, decl.attr), getattr(b, decl.attr)
+        if x != y and not (x in ("", None) and y in ("", None)):
+            rows.append(
+                (decl.attr, str(decl.label), _shown(first, decl.attr, x), _shown(second, decl.attr, y))
+            )
+    return rows
+
+
+def _shown(card: Contact, attr: str, value: object) -> str:
+    if attr == "owner_id":
+        return str(card.owner or "")
+    if attr == "status_id":
+        return str(card.status or "")
+    if attr == "company_id":
+        employment = next((e for e in card.employments.all() if e.is_primary), None)
+        return employment.company.name if employment else ""
+    return "" if value in (None, "") else str(value)
+
+
+def merges_of_card(*, user: User, contact: Contact) -> list[Merge]:
+    """The merges this card survived that can still be undone (by someone who may edit it)."""
+    if not Contact.objects.visible_to(user, action="edit").filter(pk=contact.pk).exists():
+        return []
+    return list(Merge.objects.filter(survivor=contact, undone_at=None).select_related("merged")[:5])

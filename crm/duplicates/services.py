@@ -3,17 +3,32 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from crm.accounts import access
 from crm.accounts.models import User
+from crm.activities.services import entries_move
+from crm.contacts.inputs import ContactInput, contact_input_from
+from crm.contacts.kinds import EmailInput, MessengerInput, PhoneInput
+from crm.contacts.models import Contact, ContactEmail, ContactPhone
+from crm.contacts.services import comments_move, contact_delete, contact_restore, contact_update
+from crm.contacts.services.search_index import index_contacts as search_index_contacts
 from crm.core.audit import SYSTEM, ChangeSource, audit_record
-from crm.core.errors import NotFound, PermissionDenied
+from crm.core.audit import jsonable as audit_jsonable
+from crm.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from crm.core.models import AuditAction
+from crm.core.normalize import NormalizationError, normalize_phone
 from crm.duplicates import selectors
 from crm.duplicates.finder import Pair, find_pairs
-from crm.duplicates.models import DuplicatePair, PairStatus
+from crm.duplicates.models import DuplicatePair, Merge, PairStatus
+from crm.tasks.services import tasks_move
 
 
 def duplicates_find() -> int:
@@ -69,3 +84,241 @@ def pair_dismiss(*, actor: User, pair_id: int, source: ChangeSource = SYSTEM) ->
         changes = {"status": [PairStatus.OPEN.value, PairStatus.DISMISSED.value]}
         audit_record(actor=actor, source=source, action=AuditAction.UPDATE, obj=pair, changes=changes)
     return pair
+
+
+# -- merge and unmerge ------------------------------------------------------------------------------------
+
+_LISTS = ("phones", "emails", "messengers", "tags")
+_ITEMS = {"phones": PhoneInput, "emails": EmailInput, "messengers": MessengerInput}
+
+
+def _empty(value: Any) -> bool:
+    return value in ("", None, [], {}, (None, None, None))
+
+
+def _as_input(values: dict[str, Any]) -> ContactInput:
+    values = dict(values)
+    for name, cls in _ITEMS.items():
+        values[name] = [cls(**item) for item in values[name]]
+    return ContactInput(**values)
+
+
+def _input_of(card: Contact) -> dict[str, Any]:
+    data = contact_input_from(card)
+    data.custom = dict(card.custom or {})
+    return dataclasses.asdict(data)  # type: ignore[call-overload]
+
+
+def _item_key(name: str, item: Any) -> Any:
+    if name == "tags":
+        return item
+    return (item["kind"], item["handle"]) if name == "messengers" else item["value"]
+
+
+def _locked_live(actor: User, pk: int, action: str) -> Contact:
+    card = (
+        Contact.objects.select_for_update()
+        .visible_to(actor, action=action)
+        .filter(pk=pk, deleted_at=None)
+        .first()
+    )
+    if card is None:
+        raise NotFound
+    return card
+
+
+def merged_values(
+    survivor: dict[str, Any], merged: dict[str, Any], choices: Mapping[str, str]
+) -> dict[str, Any]:
+    """The survivor's input after the merge: every phone, e-mail, messenger and tag of both; a single value
+    from the card ``choices`` names ("merged"), else the survivor's, else the merged card's when the
+    survivor's is empty."""
+    result = dict(survivor)
+    for name, value in merged.items():
+        if name in ("record_type_id", "company_name"):
+            continue
+        if name in _LISTS:
+            have = {_item_key(name, item) for item in survivor[name]}
+            extra = [item for item in value if _item_key(name, item) not in have]
+            if name in ("phones", "emails"):
+                extra = [dict(item, is_primary=False) for item in extra]
+            result[name] = survivor[name] + extra
+        elif name == "custom":
+            result["custom"] = dict(survivor["custom"])
+            for key, item in value.items():
+                if choices.get(f"custom:{key}") == "merged" or _empty(result["custom"].get(key)):
+                    result["custom"][key] = item
+        elif choices.get(name) == "merged" or (_empty(survivor[name]) and not _empty(value)):
+            result[name] = value
+    if result.get("company_id") is None:
+        result["position"] = ""
+    return result
+
+
+def contacts_merge(
+    *,
+    actor: User,
+    survivor_id: int,
+    merged_id: int,
+    choices: Mapping[str, str] | None = None,
+    source: ChangeSource = SYSTEM,
+) -> Merge:
+    """Make two cards one (R7.2): the survivor takes the other's phones, e-mails, messengers, tags and the
+    values ``choices`` picks (a field's name → "merged"), then its timeline, files, tasks and comments;
+    the other goes to the trash. Journaled on both, and undoable (``merge_undo``)."""
+    if survivor_id == merged_id:
+        raise ValidationFailed([FieldError("merged_id", "same_card", _("Choose two different cards."))])
+    with transaction.atomic():
+        first, second = sorted((survivor_id, merged_id))
+        locked = {
+            pk: _locked_live(actor, pk, "edit" if pk == survivor_id else "delete") for pk in (first, second)
+        }
+        survivor, merged = locked[survivor_id], locked[merged_id]
+        before, theirs = _input_of(survivor), _input_of(merged)
+        wanted = merged_values(before, theirs, choices or {})
+        taken = {
+            "phones": list(
+                merged.phones.values(
+                    "number",
+                    "extension",
+                    "tail",
+                    "kind",
+                    "is_primary",
+                    "note",
+                    "verified_at",
+                    "verified_by_id",
+                    "verification_method",
+                    "position",
+                )
+            ),
+            "emails": list(
+                merged.emails.values(
+                    "address",
+                    "kind",
+                    "is_primary",
+                    "verified_at",
+                    "verified_by_id",
+                    "verification_method",
+                    "position",
+                )
+            ),
+            "messengers": [m for m in theirs["messengers"] if m not in before["messengers"]],
+            "tags": [t for t in theirs["tags"] if t not in before["tags"]],
+        }
+        # The survivor may hold them only once the merged card lets them go: one phone, one card (R7.1).
+        ContactPhone.objects.filter(contact=merged).delete()
+        ContactEmail.objects.filter(contact=merged).delete()
+        contact_update(actor=actor, contact_id=survivor.pk, data=_as_input(wanted), source=source)
+        entry_ids = entries_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
+        task_ids = tasks_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
+        comment_ids = comments_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
+        contact_delete(actor=actor, contact_id=merged.pk, source=source)
+        DuplicatePair.objects.filter(Q(first=merged) | Q(second=merged), status=PairStatus.OPEN).update(
+            status=PairStatus.MERGED, decided_at=timezone.now(), decided_by=actor
+        )
+        survivor.refresh_from_db()
+        merge = Merge.objects.create(
+            survivor=survivor,
+            merged=merged,
+            by=actor,
+            before=audit_jsonable(before),
+            after=audit_jsonable(_input_of(survivor)),
+            taken=audit_jsonable(taken),
+            entry_ids=entry_ids,
+            task_ids=task_ids,
+            comment_ids=comment_ids,
+        )
+        label = f"{merged.full_name} (#{merged.pk})"
+        audit_record(
+            actor=actor,
+            source=source,
+            action=AuditAction.MERGE,
+            obj=survivor,
+            changes={"merged": [None, label]},
+        )
+        into = f"{survivor.full_name} (#{survivor.pk})"
+        audit_record(
+            actor=actor,
+            source=source,
+            action=AuditAction.MERGE,
+            obj=merged,
+            changes={"merged_into": [None, into]},
+        )
+    return merge
+
+
+def merge_undo(*, actor: User, merge_id: int, source: ChangeSource = SYSTEM) -> Merge:
+    """Make a merge's two cards two again: the merged card comes back from the trash with its phones,
+    e-mails, messengers, tags, history, tasks and comments; the survivor gets back the values the merge
+    changed, unless they were changed since (what was added to it since stays on it)."""
+    with transaction.atomic():
+        merge = Merge.objects.select_for_update().filter(pk=merge_id, undone_at=None).first()
+        if merge is None:
+            raise NotFound
+        survivor = _locked_live(actor, merge.survivor_id, "edit")
+        current = _input_of(survivor)
+        restored = dict(current)
+        taken = merge.taken
+        phones = {p["number"] for p in taken["phones"]}
+        emails = {e["address"] for e in taken["emails"]}
+        restored["phones"] = [p for p in current["phones"] if _phone_number(p["value"]) not in phones]
+        restored["emails"] = [e for e in current["emails"] if e["value"].lower() not in emails]
+        restored["messengers"] = [m for m in current["messengers"] if m not in taken["messengers"]]
+        restored["tags"] = [t for t in current["tags"] if t not in taken["tags"]]
+        for name, value in merge.before.items():
+            if name in _LISTS or name == "custom":
+                continue
+            if merge.after.get(name) != value and current.get(name) == merge.after.get(name):
+                restored[name] = value
+        custom = dict(current["custom"])
+        for key, value in merge.after.get("custom", {}).items():
+            if merge.before.get("custom", {}).get(key) != value and custom.get(key) == value:
+                if key in merge.before.get("custom", {}):
+                    custom[key] = merge.before["custom"][key]
+                else:
+                    custom.pop(key, None)
+        restored["custom"] = custom
+        contact_update(actor=actor, contact_id=survivor.pk, data=_as_input(restored), source=source)
+        contact_restore(actor=actor, contact_id=merge.merged_id, source=source)
+        ContactPhone.objects.bulk_create(
+            ContactPhone(contact_id=merge.merged_id, **p) for p in taken["phones"]
+        )
+        ContactEmail.objects.bulk_create(
+            ContactEmail(contact_id=merge.merged_id, **e) for e in taken["emails"]
+        )
+        entries_move(from_contact_id=survivor.pk, to_contact_id=merge.merged_id, entry_ids=merge.entry_ids)
+        tasks_move(from_contact_id=survivor.pk, to_contact_id=merge.merged_id, task_ids=merge.task_ids)
+        comments_move(
+            from_contact_id=survivor.pk, to_contact_id=merge.merged_id, comment_ids=merge.comment_ids
+        )
+        first, second = sorted((merge.survivor_id, merge.merged_id))
+        DuplicatePair.objects.update_or_create(
+            first_id=first,
+            second_id=second,
+            defaults={
+                "status": PairStatus.DISMISSED,
+                "decided_at": timezone.now(),
+                "decided_by": actor,
+                "score": 0,
+            },
+        )
+        merge.undone_at, merge.undone_by = timezone.now(), actor
+        merge.save(update_fields=["undone_at", "undone_by"])
+        merged = Contact.objects.get(pk=merge.merged_id)
+        search_index_contacts([merged])
+        label = f"{merged.full_name} (#{merged.pk})"
+        audit_record(
+            actor=actor,
+            source=source,
+            action=AuditAction.UPDATE,
+            obj=survivor,
+            changes={"unmerged": [None, label]},
+        )
+    return merge
+
+
+def _phone_number(text: str) -> str:
+    try:
+        return normalize_phone(text).e164
+    except NormalizationError:
+        return text

@@ -401,3 +401,14 @@ def _notify_assigned(task: Task, actor: User, comment: str) -> None:
         url=reverse("tasks:task_detail", args=[task.pk]),
         task=task,
     )
+
+
+def tasks_move(*, from_contact_id: int, to_contact_id: int, task_ids: list[int] | None = None) -> list[int]:
+    """A person's tasks go to another card (a merge, or its undo: ``task_ids`` names those to take back).
+    The caller checks the rights and journals the merge."""
+    tasks = Task.objects.filter(contact_id=from_contact_id)
+    if task_ids is not None:
+        tasks = tasks.filter(pk__in=task_ids)
+    moved = list(tasks.values_list("pk", flat=True))
+    Task.objects.filter(pk__in=moved).update(contact_id=to_contact_id)
+    return moved

@@ -10,6 +10,7 @@ from crm.contacts.services.company import (
 )
 from crm.contacts.services.completeness import completeness_recount
 from crm.contacts.services.contact import (
+    comments_move,
     contact_comment,
     contact_create,
     contact_delete,
@@ -21,6 +22,7 @@ from crm.contacts.services.contact import (
 from crm.contacts.services.trash import trash_purge_expired
 
 __all__ = [
+    "comments_move",
     "company_comment",
     "company_create",
     "company_delete",

@@ -297,3 +297,15 @@ def _locked(contact_id: int) -> Contact:
     if contact is None:
         raise NotFound
     return contact
+
+
+def comments_move(
+    *, from_contact_id: int, to_contact_id: int, comment_ids: list[int] | None = None
+) -> list[int]:
+    """A card's comments go to another card (a merge, or its undo). The caller checks the rights."""
+    comments = Comment.objects.filter(contact_id=from_contact_id)
+    if comment_ids is not None:
+        comments = comments.filter(pk__in=comment_ids)
+    moved = list(comments.values_list("pk", flat=True))
+    Comment.objects.filter(pk__in=moved).update(contact_id=to_contact_id)
+    return moved

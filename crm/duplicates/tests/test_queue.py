@@ -74,3 +74,26 @@ def test_only_an_administrator_runs_the_finder_from_the_page(client, manager_a, 
     assert client.post(reverse("duplicates:run")).status_code == 404
     client.force_login(admin)
     assert client.post(reverse("duplicates:run")).status_code == 302
+
+
+def test_the_merge_page_merges_with_the_chosen_values_and_the_card_undoes_it(client, twins, manager_a):
+    duplicates_find()
+    pair = DuplicatePair.objects.get()
+    client.force_login(manager_a)
+    page = client.get(reverse("duplicates:merge", args=[pair.pk])).content.decode()
+    assert 'data-testid="merge-form"' in page
+    keep, other = twins
+    response = client.post(
+        reverse("duplicates:merge", args=[pair.pk]), {"survivor": keep.pk, "f-first_name": other.pk}
+    )
+    assert response["Location"] == reverse("contacts:contact_detail", args=[keep.pk])
+    keep.refresh_from_db()
+    assert keep.first_name == "Саша"  # the other card's value, chosen
+    assert keep.phones.count() == 2
+    card = client.get(response["Location"]).content.decode()
+    assert 'data-testid="card-merge"' in card
+    from crm.duplicates.models import Merge
+
+    client.post(reverse("duplicates:unmerge", args=[Merge.objects.get().pk]))
+    keep.refresh_from_db()
+    assert (keep.first_name, keep.phones.count()) == ("Александр", 1)
