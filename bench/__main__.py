@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bench fill|timeline|write|measure|experiment`` against the settings' database."""
+"""Entry point: ``python -m bench fill|timeline|write|import|measure|experiment`` against the database."""
 
 from __future__ import annotations
 
@@ -26,6 +26,9 @@ def main() -> None:
     write = commands.add_parser("write", help="write generated new contacts through the batch path")
     write.add_argument("--rows", type=int, default=100_000)
     write.add_argument("--seed", type=int, default=20261205)
+    import_ = commands.add_parser("import", help="import a generated Windows-1251 file end to end")
+    import_.add_argument("--rows", type=int, default=100_000)
+    import_.add_argument("--seed", type=int, default=20261206)
     measure = commands.add_parser("measure", help="time search, lists and the card in-process")
     measure.add_argument("--runs", type=int, default=200)
     measure.add_argument("--warmup", type=int, default=5)
@@ -55,6 +58,10 @@ def main() -> None:
         from bench import write as command
 
         command.run(rows=args.rows, seed=args.seed)
+    elif args.command == "import":
+        from bench import import_file as command
+
+        command.run(rows=args.rows, seed=args.seed)
     elif args.command == "experiment":
         from bench import experiment as command
 
@@ -63,7 +70,7 @@ def main() -> None:
         from bench import measure as command
 
         command.run(runs=args.runs, warmup=args.warmup, explain=args.explain, only=args.only)
-    if args.command != "write":  # write's last line is its figure, "rows/s N"
+    if args.command not in ("write", "import"):  # their last line is the figure, "rows/s N"
         print(f"{args.command}: {time.perf_counter() - started:.1f} s")
 
 
