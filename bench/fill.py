@@ -49,6 +49,7 @@ from crm.contacts.services import search_index
 from crm.contacts.services.card_values import snapshot
 from crm.core.audit import diff
 from crm.core.models import AuditEntry
+from crm.core.names import sound_key
 from crm.core.normalize import name_key
 from crm.fields import indexes
 from crm.fields.schema import schema_for
@@ -444,6 +445,7 @@ class Generator:
             "status_id": status[0] if status else None,
             "status_changed_at": ts(created) if status else None,
             "name_key": name_key(full),
+            "name_sound": sound_key(last),
         }
         if status:
             self.add(StatusChange, pk, None, status[0], ts(created), owner[0])

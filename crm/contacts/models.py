@@ -194,6 +194,9 @@ class Contact(OwnedRecord):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     # "last first middle", lower-case and Ё→Е: the key for sorting, prefix search and trigram search.
     name_key = models.CharField(max_length=310, blank=True, editable=False)
+    # The surname as it sounds (crm.core.names.sound_key: Ё/Е, any transliteration, the wrong layout all
+    # alike): how the duplicate finder finds a new card's possible twins with one index lookup.
+    name_sound = models.CharField(max_length=100, blank=True, editable=False)
 
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="contacts")
     companies = models.ManyToManyField(Company, through="Employment", related_name="people")
@@ -203,6 +206,7 @@ class Contact(OwnedRecord):
         verbose_name_plural = _("contacts")
         indexes = [
             models.Index(fields=["name_key", "id"], name="contact_name_idx"),
+            models.Index(fields=["name_sound"], name="contact_sound_idx", condition=~models.Q(name_sound="")),
             models.Index(fields=["-created_at", "-id"], name="contact_created_idx"),
             models.Index(fields=["-updated_at", "-id"], name="contact_updated_idx"),
             models.Index(fields=["owner", "name_key", "id"], name="contact_owner_name_idx"),

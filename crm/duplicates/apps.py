@@ -9,6 +9,8 @@ class DuplicatesConfig(AppConfig):
 
     def ready(self) -> None:
         # Huey's consumer discovers "tasks" modules; ours are called jobs.py (house style), so register them.
-        from crm.duplicates import cards, jobs  # noqa: F401
+        from crm.contacts.signals import cards_written
+        from crm.duplicates import cards, jobs
 
         cards.register()
+        cards_written.connect(jobs.on_cards_written, dispatch_uid="duplicates.check_cards")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-from crm.duplicates.names import from_wrong_layout, full_forms, is_known_first_name, sound_key, spellings
+from crm.core.names import from_wrong_layout, full_forms, is_known_first_name, sound_key, spellings
 
 _LEGAL = re.compile(
     r"\b(ооо|оао|зао|пао|ао|ип|нко|гбу|муп|фгуп|llc|ltd|inc|gmbh|corp|co|ooo|zao|oao|pao|ao|ip|"

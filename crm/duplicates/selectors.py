@@ -10,6 +10,7 @@ from crm.accounts.models import User
 from crm.contacts.declarations import declared
 from crm.contacts.inputs import contact_input_from
 from crm.contacts.models import Contact
+from crm.core.names import sound_key
 from crm.duplicates.models import DuplicatePair, Merge, PairStatus
 from crm.duplicates.scoring import Person
 
@@ -99,7 +100,36 @@ def _shown(card: Contact, attr: str, value: object) -> str:
 
 
 def merges_of_card(*, user: User, contact: Contact) -> list[Merge]:
-    """The merges this card survived that can still be undone (by someone who may edit it)."""
-    if not Contact.objects.visible_to(user, action="edit").filter(pk=contact.pk).exists():
+    """The merges this card survived that can still be undone, if the user may edit it (one query)."""
+    editable = Contact.objects.visible_to(user, action="edit").filter(pk=contact.pk).values("pk")
+    merges = Merge.objects.filter(survivor_id__in=editable, undone_at=None).select_related("merged")
+    return list(merges[:5])
+
+
+MAX_CANDIDATES = 200
+
+
+def candidates_for(people: list[Person]) -> list[Person]:
+    """Stored cards that might be one of ``people``: a surname that sounds the same (Cyrillic or Latin,
+    Ё or Е, the wrong layout), the first name written as the surname (swapped), or an e-mail with the same
+    name before the @. Index lookups only (``Contact.name_sound``, e-mail addresses); the scoring decides."""
+    sounds: set[str] = set()
+    locals_: set[str] = set()
+    for person in people:
+        sounds |= person.last_keys | ({sound_key(person.first)} if person.first else set())
+        locals_ |= {e.split("@")[0] for e in person.emails if len(e.split("@")[0]) >= 5}
+    sounds.discard("")
+    if not sounds and not locals_:
         return []
-    return list(Merge.objects.filter(survivor=contact, undone_at=None).select_related("merged")[:5])
+    condition = Q(name_sound__in=sounds)
+    for local in locals_:
+        condition |= Q(emails__address__startswith=f"{local}@")
+    keys = [int(p.key) for p in people]  # type: ignore[call-overload]  # a card's key is its id
+    cards = (
+        Contact.objects.filter(condition, deleted_at=None)
+        .exclude(pk__in=keys)
+        .distinct()
+        .prefetch_related("phones", "emails", "employments__company")
+        .order_by("pk")[: MAX_CANDIDATES * max(1, len(people))]
+    )
+    return [person_of(card) for card in cards]

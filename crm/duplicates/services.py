@@ -26,8 +26,9 @@ from crm.core.errors import FieldError, NotFound, PermissionDenied, ValidationFa
 from crm.core.models import AuditAction
 from crm.core.normalize import NormalizationError, normalize_phone
 from crm.duplicates import selectors
-from crm.duplicates.finder import Pair, find_pairs
+from crm.duplicates.finder import THRESHOLD, Pair, find_pairs
 from crm.duplicates.models import DuplicatePair, Merge, PairStatus
+from crm.duplicates.scoring import score
 from crm.tasks.services import tasks_move
 
 
@@ -322,3 +323,43 @@ def _phone_number(text: str) -> str:
         return normalize_phone(text).e164
     except NormalizationError:
         return text
+
+
+def duplicates_check(ids: list[int]) -> int:
+    """Compare new or changed cards with the stored cards they might duplicate (R7.2: each new card is
+    checked); the pairs found join the review queue. Returns how many pairs were added or rescored."""
+    cards = Contact.objects.filter(pk__in=ids, deleted_at=None).prefetch_related(
+        "phones", "emails", "employments__company"
+    )
+    people = [selectors.person_of(card) for card in cards]
+    found: dict[tuple[int, int], tuple[float, list[str]]] = {}
+    for start in range(0, len(people), 200):
+        chunk = people[start : start + 200]
+        candidates = selectors.candidates_for(chunk) + chunk  # the new cards may duplicate each other too
+        for person in chunk:
+            for other in candidates:
+                if other.key == person.key:
+                    continue
+                value, reasons = score(person, other)
+                if value >= THRESHOLD:
+                    a, b = sorted((int(person.key), int(other.key)))  # type: ignore[call-overload]
+                    found[(a, b)] = (value, reasons)
+    if not found:
+        return 0
+    with transaction.atomic():
+        known = {
+            (p.first_id, p.second_id): p
+            for p in DuplicatePair.objects.select_for_update().filter(
+                first_id__in={a for a, _b in found}, second_id__in={b for _a, b in found}
+            )
+        }
+        new = []
+        for (a, b), (value, reasons) in found.items():
+            pair = known.get((a, b))
+            if pair is None:
+                new.append(DuplicatePair(first_id=a, second_id=b, score=value, reasons=reasons))
+            elif pair.status == PairStatus.OPEN:
+                pair.score, pair.reasons = value, reasons
+                pair.save(update_fields=["score", "reasons"])
+        DuplicatePair.objects.bulk_create(new, ignore_conflicts=True)
+    return len(found)

@@ -31,12 +31,14 @@ from crm.contacts.services.common import (
     locked_trashed_card,
     tags_for,
 )
+from crm.contacts.signals import cards_written
 from crm.core import bulk
 from crm.core import normalize as norm
 from crm.core.audit import ChangeSource, audit_record, diff
 from crm.core.errors import DuplicateFound, FieldError, NotFound, ValidationFailed
 from crm.core.events import system_entry
 from crm.core.models import AuditAction
+from crm.core.names import sound_key
 from crm.fields.schema import schema_for
 
 CHUNK = 2000  # rows per transaction of a batch: big enough for set-based checks, short enough to commit often
@@ -86,6 +88,7 @@ def _write(actor: User, contact: Contact, clean: dict[str, Any], source: ChangeS
     contact.name_key = norm.name_key(
         " ".join(p for p in (contact.last_name, contact.first_name, contact.middle_name) if p)
     )
+    contact.name_sound = sound_key(contact.last_name)[:100]
     contact.updated_at = now
     status_changed = creating or previous_status_id != contact.status_id
     if status_changed and contact.status_id:
@@ -228,6 +231,8 @@ def contact_update(
         if changes:
             update = AuditAction.UPDATE
             audit_record(actor=actor, source=source, action=update, obj=contact, changes=changes, batch=batch)
+            written = [contact.pk]
+            transaction.on_commit(lambda: cards_written.send(sender=Contact, kind="contact", ids=written))
     return contact
 
 

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -43,12 +44,14 @@ from crm.contacts.models import (
 from crm.contacts.services import search_index, uniqueness
 from crm.contacts.services.card_values import clean_row, column_values, snapshot
 from crm.contacts.services.common import locked_attrs, owner_in_scope, tags_for_many
+from crm.contacts.signals import cards_written
 from crm.core import bulk
 from crm.core import normalize as norm
 from crm.core.audit import ChangeSource, audit_records, created
 from crm.core.errors import DuplicateMatch, FieldError
 from crm.core.events import SystemEntry, system_entries
 from crm.core.models import AuditAction
+from crm.core.names import sound_key
 from crm.fields import values as custom_values
 from crm.fields.schema import Schema, schema_for
 
@@ -115,6 +118,7 @@ def _clean_one(
     values["name_key"] = norm.name_key(
         " ".join(p for p in (values["last_name"], values["first_name"], values["middle_name"]) if p)
     )
+    values["name_sound"] = sound_key(values["last_name"])[:100]
     if values["company_id"] is not None or not values["company_name"]:
         values["company_name"] = ""  # a chosen company wins over a typed name
     if values["company_id"] is None and not values["company_name"]:
@@ -290,6 +294,7 @@ def write_new(actor: User, rows: list[Row], source: ChangeSource, batch: uuid.UU
             "completeness": values["completeness"],
             "last_contact_at": None,
             "name_key": values["name_key"],
+            "name_sound": values["name_sound"],
             "status_id": status.pk if status else None,
             "status_changed_at": now if status else None,
         } | column_values("contact", values)
@@ -344,6 +349,8 @@ def write_new(actor: User, rows: list[Row], source: ChangeSource, batch: uuid.UU
     bulk.insert_rows(StatusChange, ("contact_id", "from_status_id", "to_status_id", "at", "by_id"), changes)
     bulk.insert_rows(Contact.tags.through, ("contact_id", "tag_id"), links)
     search_index.index_contacts(contacts, new=True)
+    written = [int(pk) for pk in ids]
+    transaction.on_commit(lambda: cards_written.send(sender=Contact, kind="contact", ids=written))
     names = custom_values.user_names(schema, [row.clean["custom"] for row in rows])
     audit_records(
         actor=actor,

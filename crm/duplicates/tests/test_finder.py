@@ -2,8 +2,8 @@
 
 import pytest
 
+from crm.core.names import from_wrong_layout, full_forms, sound_key
 from crm.duplicates.finder import THRESHOLD, find_pairs, groups
-from crm.duplicates.names import from_wrong_layout, full_forms, sound_key
 from crm.duplicates.scoring import Person, company_key, score
 
 

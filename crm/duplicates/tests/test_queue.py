@@ -97,3 +97,23 @@ def test_the_merge_page_merges_with_the_chosen_values_and_the_card_undoes_it(cli
     client.post(reverse("duplicates:unmerge", args=[Merge.objects.get().pk]))
     keep.refresh_from_db()
     assert (keep.first_name, keep.phones.count()) == ("Александр", 1)
+
+
+def test_a_new_card_is_checked_against_the_base_at_once(manager_a, django_capture_on_commit_callbacks):
+    from crm.contacts.inputs import ContactInput, PhoneInput
+    from crm.contacts.services import contact_create
+    from crm.core.audit import SYSTEM
+
+    old = make_contact(manager_a, last_name="Зайцев", first_name="Юрий", phone="+79161234567", city="Тверь")
+    make_contact(manager_a, last_name="Зайцев", first_name="Олег", phone="+79000000001")  # a namesake's kin
+    with django_capture_on_commit_callbacks(execute=True):
+        new = contact_create(
+            actor=manager_a,
+            data=ContactInput(
+                last_name="Zaytsev", first_name="Yuriy", phones=[PhoneInput("+7 916 123-45-76")]
+            ),
+            source=SYSTEM,
+        )
+    pair = DuplicatePair.objects.get()
+    assert {pair.first_id, pair.second_id} == {old.pk, new.pk}
+    assert "phone one digit off" in pair.reasons

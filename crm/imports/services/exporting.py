@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 import vobject
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.http import QueryDict
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 
@@ -53,6 +54,11 @@ def export_run(*, job_id: int, source: ChangeSource = EXPORT) -> ExportJob:
     if job.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
         return job
     actor = job.created_by
+    with translation.override(actor.language or settings.LANGUAGE_CODE):  # the file speaks its author's
+        return _run(job, actor, source)
+
+
+def _run(job: ExportJob, actor: User, source: ChangeSource) -> ExportJob:
     try:
         access.require(actor, job.kind, "export")  # the right may have been taken away since
         cards = contacts_for_export(user=actor, filters=contact_filters(QueryDict(job.query), actor))
