@@ -74,7 +74,7 @@ COLUMNS: dict[Any, tuple[str, ...]] = {
     Contact.tags.through: ("id", "contact_id", "tag_id"),
     ContactPhone: words(
         "id contact_id number extension tail kind is_primary note verified_at verified_by_id "
-        "verification_method position"
+        "verification_method position is_shared"
     ),
     ContactEmail: words(
         "id contact_id address kind is_primary verified_at verified_by_id verification_method position"
@@ -459,7 +459,7 @@ class Generator:
                 ext = str(rng.randint(100, 999)) if rng.random() < 0.4 else ""
                 phones.append((self.unique_phone(data.CITY_CODES.get(city, "495"), 7), ext, "work"))
         for i, (number, ext, kind) in enumerate(phones):
-            self.add(ContactPhone, pk, number, ext, number[-7:], kind, i == 0, "", None, None, "", i)
+            self.add(ContactPhone, pk, number, ext, number[-7:], kind, i == 0, "", None, None, "", i, False)
 
         # Employment at one of the owner's companies for 60 %.
         company = None

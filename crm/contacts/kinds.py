@@ -37,6 +37,7 @@ class PhoneInput:
     kind: str = "mobile"
     is_primary: bool = False
     verification: str = ""  # "", "call", "reply" or "code"
+    shared: bool = False  # several people's (a switchboard, a family phone): not a duplicate's proof
 
 
 @dataclass
@@ -60,6 +61,7 @@ class PhoneOut:
     display: str
     kind: str
     is_primary: bool
+    shared: bool
     verified_at: datetime.datetime | None
     verification_method: str
 
@@ -272,15 +274,17 @@ def birthday_text(value: tuple[int | None, ...]) -> str:
 # -- repeated rows: phones, e-mails, messengers ---------------------------------------------------------
 
 
-def _rows(post: QueryDict, prefix: str, fields: list[str]) -> list[dict[str, str]]:
+def _rows(post: QueryDict, prefix: str, fields: list[str]) -> list[dict[str, Any]]:
     """Repeated form rows: aligned lists ``<prefix>_<field>`` and the chosen primary row's token."""
     tokens = post.getlist(f"{prefix}_row")
     columns = {f: post.getlist(f"{prefix}_{f}") for f in fields}
     primary = post.get(f"{prefix}_primary", "")
+    shared = set(post.getlist(f"{prefix}_shared"))  # checkboxes carry their row's token
     rows = []
     for i, token in enumerate(tokens):
-        row = {f: (columns[f][i] if i < len(columns[f]) else "") for f in fields}
+        row: dict[str, Any] = {f: (columns[f][i] if i < len(columns[f]) else "") for f in fields}
         row["is_primary"] = "1" if token == primary else ""
+        row["shared"] = token in shared
         rows.append(row)
     return rows
 
@@ -348,6 +352,7 @@ def _clean_phones(raw: Any, decl: Declared, errors: list[FieldError]) -> list[di
                 "is_primary": item.is_primary,
                 "note": phone.note[:100],
                 "verification": item.verification,
+                "shared": bool(item.shared),
             }
         )
     _one_primary(result)
@@ -413,6 +418,7 @@ def _stored_phones(card: Any, decl: Declared) -> list[dict[str, Any]]:
             "is_primary": p.is_primary,
             "note": p.note,
             "verification": p.verification_method if p.verified_at else "",
+            "shared": p.is_shared,
         }
         for p in card.phones.all()
     ]
@@ -441,6 +447,7 @@ def _phones_input(card: Any, decl: Declared) -> list[PhoneInput]:
             kind=p.kind,
             is_primary=p.is_primary,
             verification=p.verification_method,
+            shared=p.is_shared,
         )
         for p in card.phones.all()
     ]
@@ -461,6 +468,7 @@ def _phones_out(card: Any, decl: Declared) -> list[dict[str, Any]]:
             "display": norm.format_phone(p.number, p.extension),
             "kind": p.kind,
             "is_primary": p.is_primary,
+            "shared": p.is_shared,
             "verified_at": p.verified_at,
             "verification_method": p.verification_method,
         }
@@ -492,6 +500,7 @@ def _post_phones(post: QueryDict, decl: Declared) -> list[PhoneInput]:
             kind=r["kind"] or "mobile",
             is_primary=bool(r["is_primary"]),
             verification=r["verification"],
+            shared=r["shared"],
         )
         for r in _rows(post, "phone", ["value", "kind", "verification"])
     ]
@@ -533,6 +542,7 @@ def _journal_phones(rows: list[dict[str, Any]]) -> list[str]:
         + (f" [{p['kind']}]" if p["kind"] else "")
         + (" *" if p["is_primary"] else "")
         + (f" ✓{p['verification']}" if p["verification"] else "")
+        + (" (shared)" if p.get("shared") else "")
         for p in _primary_first(rows)
     ]
 

@@ -274,6 +274,9 @@ class ContactPhone(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=PhoneKind.choices, default=PhoneKind.MOBILE)
     is_primary = models.BooleanField(_("primary"), default=False)
     note = models.CharField(_("note"), max_length=100, blank=True)
+    # An office switchboard or a family phone: several people's, so never a reason to refuse a card or to
+    # merge two (R7.1), only a hint.
+    is_shared = models.BooleanField(_("shared"), default=False)
     verified_at = models.DateTimeField(null=True, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -30,11 +30,17 @@ def person_of(card: Contact) -> Person:
         first=card.first_name,
         middle=card.middle_name,
         birth=birth,
-        phones=frozenset(p.number.lstrip("+").removeprefix("7") for p in card.phones.all()),
+        phones=frozenset(_digits(p.number) for p in card.phones.all()),
+        shared_phones=frozenset(_digits(p.number) for p in card.phones.all() if p.is_shared),
         emails=frozenset(e.address for e in card.emails.all()),
         company=employment.company.name if employment else "",
         city=card.city,
     )
+
+
+def _digits(e164: str) -> str:
+    """A Russian number as its 10 national digits (as files write them), any other as all its digits."""
+    return e164.lstrip("+").removeprefix("7") if e164.startswith("+7") else e164.lstrip("+")
 
 
 def all_people() -> Iterator[Person]:

@@ -185,6 +185,7 @@ def contacts_merge(
                     "tail",
                     "kind",
                     "is_primary",
+                    "is_shared",
                     "note",
                     "verified_at",
                     "verified_by_id",

@@ -112,6 +112,7 @@ def _write(actor: User, contact: Contact, clean: dict[str, Any], source: ChangeS
             kind=p["kind"],
             is_primary=p["is_primary"],
             note=p["note"],
+            is_shared=p["shared"],
             position=i,
             **_verification(old_phones.get((p["number"], p["extension"])), p["verification"], actor, now),
         )

@@ -219,7 +219,7 @@ def guard_duplicates(actor: User, rows: list[Row]) -> None:
     batch, refuse the row. The values are locked first (uniqueness.serialise_on), so a concurrent writer
     of the same value waits and then sees this batch's cards."""
     uniqueness.serialise_on(
-        [("phone", p["number"]) for row in rows for p in row.clean["phones"]]
+        [("phone", p["number"]) for row in rows for p in row.clean["phones"] if not p.get("shared")]
         + [("email", e["address"]) for row in rows for e in row.clean["emails"]]
     )
     found = uniqueness.contact_duplicates_many(
@@ -254,7 +254,11 @@ def guard_duplicates(actor: User, rows: list[Row]) -> None:
 
 def _value_keys(values: dict[str, Any]) -> list[tuple[str, str]]:
     """(error field, value key) of each phone and e-mail of a cleaned row."""
-    keys = [(f"phones.{i}", f"phone:{p['number']}/{p['extension']}") for i, p in enumerate(values["phones"])]
+    keys = [
+        (f"phones.{i}", f"phone:{p['number']}/{p['extension']}")
+        for i, p in enumerate(values["phones"])
+        if not p.get("shared")  # several people's: never a reason to refuse (R7.1)
+    ]
     return keys + [(f"emails.{i}", f"email:{e['address']}") for i, e in enumerate(values["emails"])]
 
 
@@ -319,6 +323,7 @@ def write_new(actor: User, rows: list[Row], source: ChangeSource, batch: uuid.UU
                     actor.pk if verified else None,
                     p["verification"],
                     i,
+                    p["shared"],
                 )
             )
         for i, e in enumerate(values["emails"]):
@@ -388,6 +393,7 @@ PHONE_COLUMNS = (
     "verified_by_id",
     "verification_method",
     "position",
+    "is_shared",
 )
 EMAIL_COLUMNS = (
     "contact_id",

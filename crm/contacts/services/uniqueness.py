@@ -97,12 +97,14 @@ def contact_duplicates_many(
 ) -> list[tuple[list[FieldError], list[DuplicateMatch]]]:
     """``contact_duplicates`` for many cleaned rows (each with the id of the card it edits, if any): two
     queries for all of them, whatever their number."""
-    numbers = {p["number"] for values, _pk in rows for p in values["phones"]}
+    # A phone marked shared (a switchboard, a family phone), on the row or on the card holding it, is
+    # several people's: never a reason to refuse (R7.1).
+    numbers = {p["number"] for values, _pk in rows for p in values["phones"] if not p.get("shared")}
     addresses = {e["address"] for values, _pk in rows for e in values["emails"]}
     phones: dict[str, list[Any]] = {}
     emails: dict[str, list[Any]] = {}
     if numbers:
-        for row in ContactPhone.objects.filter(number__in=numbers).select_related(
+        for row in ContactPhone.objects.filter(number__in=numbers, is_shared=False).select_related(
             "contact", "contact__owner"
         ):
             phones.setdefault(row.number, []).append(row)

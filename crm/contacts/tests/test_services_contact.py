@@ -271,3 +271,29 @@ def test_clearing_the_company_removes_the_link(manager_a):
     data = ContactInput(last_name="Иванов", first_name="Иван")
     contact_update(actor=manager_a, contact_id=contact.pk, data=data, source=UI)
     assert contact.employments.count() == 0
+
+
+def test_a_phone_marked_shared_is_no_reason_to_refuse_a_card(manager_a):
+    """An office switchboard or a family phone is several people's (R7.1): marked shared on either card,
+    it lets both hold it; unmarked, it still refuses."""
+    from crm.contacts.inputs import ContactInput
+    from crm.contacts.kinds import PhoneInput
+    from crm.contacts.services import contact_create
+    from crm.core.audit import SYSTEM
+    from crm.core.errors import DuplicateFound
+
+    office = "+7 495 555-20-00"
+    first = contact_create(
+        actor=manager_a,
+        data=ContactInput(last_name="Лапин", phones=[PhoneInput(office, kind="work", shared=True)]),
+        source=SYSTEM,
+    )
+    second = contact_create(
+        actor=manager_a, data=ContactInput(last_name="Иванова", phones=[PhoneInput(office)]), source=SYSTEM
+    )
+    assert first.phones.get().is_shared
+    assert not second.phones.get().is_shared
+    with pytest.raises(DuplicateFound):  # the second card holds it unmarked: a third is refused
+        contact_create(
+            actor=manager_a, data=ContactInput(last_name="Смирнов", phones=[PhoneInput(office)]), source=SYSTEM
+        )

@@ -154,3 +154,21 @@ def test_language_switch_changes_the_interface_language(client, manager_a):
     manager_a.refresh_from_db()
     assert manager_a.language == "en"
     assert client.get(reverse("contacts:contact_list"))["Content-Language"] == "en"
+
+
+def test_the_form_marks_a_phone_shared_and_the_card_says_so(client, manager_a):
+    client.force_login(manager_a)
+    post_contact(
+        client,
+        reverse("contacts:contact_create"),
+        last_name="Лапин",
+        phone_value=["+7 495 555-20-00"],
+        phone_shared=["0"],
+    )
+    card = Contact.objects.get(last_name="Лапин")
+    assert card.phones.get().is_shared
+    page = client.get(reverse("contacts:contact_detail", args=[card.pk])).content.decode()
+    assert 'data-testid="shared-phone"' in page
+    edit = client.get(reverse("contacts:contact_edit", args=[card.pk])).content.decode()
+    assert 'name="phone_shared"' in edit
+    assert "checked" in edit.split('name="phone_shared"')[1][:80]
