@@ -293,7 +293,6 @@ def test_a_phone_marked_shared_is_no_reason_to_refuse_a_card(manager_a):
     )
     assert first.phones.get().is_shared
     assert not second.phones.get().is_shared
+    third = ContactInput(last_name="Смирнов", phones=[PhoneInput(office)])
     with pytest.raises(DuplicateFound):  # the second card holds it unmarked: a third is refused
-        contact_create(
-            actor=manager_a, data=ContactInput(last_name="Смирнов", phones=[PhoneInput(office)]), source=SYSTEM
-        )
+        contact_create(actor=manager_a, data=third, source=SYSTEM)
