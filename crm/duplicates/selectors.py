@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from crm.accounts.models import User
 from crm.contacts.declarations import declared
@@ -64,10 +64,12 @@ def queue(*, user: User, owner_id: int | None = None) -> QuerySet[DuplicatePair]
 
 
 def pairs_of_card(*, user: User, contact: Contact) -> list[tuple[DuplicatePair, Contact]]:
-    """The card's possible duplicates the user may see: (pair, the other card)."""
-    visible = Contact.objects.visible_to(user).values("pk")
+    """The card's possible duplicates the user may see: (pair, the other card). The other card's
+    visibility is a correlated EXISTS per pair (a card has few), never a scan of every card the user sees."""
+    visible = Contact.objects.visible_to(user)
     pairs = DuplicatePair.objects.filter(status=PairStatus.OPEN).filter(
-        Q(first=contact, second__in=visible) | Q(second=contact, first__in=visible)
+        (Q(first=contact) & Q(Exists(visible.filter(pk=OuterRef("second_id")))))
+        | (Q(second=contact) & Q(Exists(visible.filter(pk=OuterRef("first_id")))))
     )
     found = pairs.select_related("first", "second").order_by("-score")[:10]
     return [(p, p.second if p.first_id == contact.pk else p.first) for p in found]
