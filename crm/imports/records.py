@@ -57,7 +57,9 @@ class Record:
     website: str = ""
     nickname: str = ""
     owner_text: str = ""
+    owner_column: str = ""
     status_text: str = ""
+    status_column: str = ""
     members: list[str] = field(default_factory=list)  # a vCard group's members, by their UID
     notes: list[Note] = field(default_factory=list)
     reason: Any = ""
@@ -194,9 +196,11 @@ def _take(
     elif name == "nickname":
         record.nickname = record.nickname or text
     elif name == "owner_id":
-        record.owner_text = record.owner_text or text
+        if not record.owner_text:
+            record.owner_text, record.owner_column = text, header
     elif name == "status_id":
-        record.status_text = record.status_text or text
+        if not record.status_text:
+            record.status_text, record.status_column = text, header
     elif name.startswith("custom:"):
         values.custom.setdefault(name.removeprefix("custom:"), text)
     else:

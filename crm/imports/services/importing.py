@@ -370,13 +370,17 @@ def _resolve_refs(
     if record.owner_text:
         found = owners.get(" ".join(record.owner_text.split()).casefold())
         if found is None:
-            report.note(record, UNKNOWN_OWNER, rejected=False, value=record.owner_text)
+            report.note(
+                record, UNKNOWN_OWNER, rejected=False, column=record.owner_column, value=record.owner_text
+            )
         else:
             person.owner_id = found
     if record.status_text:
         status = statuses.get(record.status_text.strip().casefold())
         if status is None:
-            report.note(record, UNKNOWN_STATUS, rejected=False, value=record.status_text)
+            report.note(
+                record, UNKNOWN_STATUS, rejected=False, column=record.status_column, value=record.status_text
+            )
         person.status_id = status
 
 

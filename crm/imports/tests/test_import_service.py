@@ -193,7 +193,9 @@ def test_an_owner_named_in_the_file_gets_the_card_and_an_unknown_one_is_reported
     report = _csv(admin, "Фамилия,Ответственный\nОрлов,Анна Головина\nЛебедев,Никто Неизвестный\n")
     assert _live().get(last_name="Орлов").owner == head_a
     assert _live().get(last_name="Лебедев").owner == admin
-    assert [p.value for p in report.problems] == ["Никто Неизвестный"]
+    assert [(p.row, p.column, p.value) for p in report.problems] == [
+        (2, "Ответственный", "Никто Неизвестный")
+    ]
 
 
 def test_the_command_line_prints_the_counts_first_then_each_refused_row(admin, capsys):
