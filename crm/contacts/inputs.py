@@ -60,6 +60,18 @@ def input_from(kind: str, card: Any) -> Any:
     return INPUT_CLASSES[kind](**values, record_type_id=card.record_type_id, custom={})
 
 
+_ROW_CLASSES = {"phones": PhoneInput, "emails": EmailInput, "messengers": MessengerInput}
+
+
+def contact_input_of(values: dict[str, Any]) -> ContactInput:
+    """A contact's input back from its plain form (``dataclasses.asdict``, as an import's undo or a merge
+    keeps it in JSON)."""
+    values = dict(values)
+    for name, cls in _ROW_CLASSES.items():
+        values[name] = [cls(**item) for item in values.get(name, [])]
+    return ContactInput(**values)  # type: ignore[no-any-return]
+
+
 def contact_input_from(contact: Contact) -> ContactInput:
     return input_from("contact", contact)  # type: ignore[no-any-return]
 
@@ -76,5 +88,6 @@ __all__ = [
     "PhoneInput",
     "company_input_from",
     "contact_input_from",
+    "contact_input_of",
     "input_from",
 ]

@@ -15,8 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.accounts import access
 from crm.accounts.models import User
 from crm.activities.services import entries_move
-from crm.contacts.inputs import ContactInput, contact_input_from
-from crm.contacts.kinds import EmailInput, MessengerInput, PhoneInput
+from crm.contacts.inputs import contact_input_from, contact_input_of
 from crm.contacts.models import Contact, ContactEmail, ContactPhone
 from crm.contacts.services import comments_move, contact_delete, contact_restore, contact_update
 from crm.contacts.services.search_index import index_contacts as search_index_contacts
@@ -90,18 +89,10 @@ def pair_dismiss(*, actor: User, pair_id: int, source: ChangeSource = SYSTEM) ->
 # -- merge and unmerge ------------------------------------------------------------------------------------
 
 _LISTS = ("phones", "emails", "messengers", "tags")
-_ITEMS = {"phones": PhoneInput, "emails": EmailInput, "messengers": MessengerInput}
 
 
 def _empty(value: Any) -> bool:
     return value in ("", None, [], {}, (None, None, None))
-
-
-def _as_input(values: dict[str, Any]) -> ContactInput:
-    values = dict(values)
-    for name, cls in _ITEMS.items():
-        values[name] = [cls(**item) for item in values[name]]
-    return ContactInput(**values)
 
 
 def _input_of(card: Contact) -> dict[str, Any]:
@@ -210,7 +201,7 @@ def contacts_merge(
         # The survivor may hold them only once the merged card lets them go: one phone, one card (R7.1).
         ContactPhone.objects.filter(contact=merged).delete()
         ContactEmail.objects.filter(contact=merged).delete()
-        contact_update(actor=actor, contact_id=survivor.pk, data=_as_input(wanted), source=source)
+        contact_update(actor=actor, contact_id=survivor.pk, data=contact_input_of(wanted), source=source)
         entry_ids = entries_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
         task_ids = tasks_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
         comment_ids = comments_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
@@ -280,7 +271,7 @@ def merge_undo(*, actor: User, merge_id: int, source: ChangeSource = SYSTEM) -> 
                 else:
                     custom.pop(key, None)
         restored["custom"] = custom
-        contact_update(actor=actor, contact_id=survivor.pk, data=_as_input(restored), source=source)
+        contact_update(actor=actor, contact_id=survivor.pk, data=contact_input_of(restored), source=source)
         contact_restore(actor=actor, contact_id=merge.merged_id, source=source)
         ContactPhone.objects.bulk_create(
             ContactPhone(contact_id=merge.merged_id, **p) for p in taken["phones"]

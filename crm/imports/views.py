@@ -22,12 +22,11 @@ from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
 from crm.core.ids import form_id
 from crm.fields.schema import schema_for
 from crm.imports import selectors, services
+from crm.imports.export_columns import neutralised
 from crm.imports.mapping import target_choices
 from crm.imports.models import ExportJob, ImportBatch, ImportStatus, OnDuplicate
 from crm.imports.readers import UnreadableFile
 from crm.imports.readers.dispatch import max_bytes
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _require_import(request: HttpRequest) -> None:
@@ -164,11 +163,6 @@ def undo(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     return redirect("imports:batch_detail", pk=batch.pk)
 
 
-def _cell(value: str) -> str:
-    """Formula-like text is written with a leading apostrophe, so a spreadsheet never runs it."""
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
 @login_required
 @require_GET
 def problems_csv(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
@@ -178,7 +172,9 @@ def problems_csv(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     writer.writerow([_("Row"), _("Rows merged"), _("Column"), _("Value"), _("Problem"), _("Row refused")])
     for p in selectors.problems_of(batch=batch).iterator():
         yes_no = _("yes") if p.rejected else _("no")
-        writer.writerow([p.row, p.rows, _cell(p.column), _cell(p.value), _cell(p.message), yes_no])
+        writer.writerow(
+            [p.row, p.rows, neutralised(p.column), neutralised(p.value), neutralised(p.message), yes_no]
+        )
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-report.csv"'
     return response

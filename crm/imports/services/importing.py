@@ -30,8 +30,13 @@ from django.utils.translation import gettext_lazy as _
 from crm.accounts import access
 from crm.accounts.models import User
 from crm.activities.services import EntryInput, entry_create, entry_delete
-from crm.contacts.inputs import CompanyInput, ContactInput, company_input_from, contact_input_from
-from crm.contacts.kinds import EmailInput, MessengerInput, PhoneInput
+from crm.contacts.inputs import (
+    CompanyInput,
+    ContactInput,
+    company_input_from,
+    contact_input_from,
+    contact_input_of,
+)
 from crm.contacts.models import Company, Contact
 from crm.contacts.services import (
     company_create,
@@ -483,7 +488,7 @@ def _attachment_summary(record: Record, batch: ImportBatch | None) -> str:
     )[:2000]
 
 
-_LISTS = {"phones": PhoneInput, "emails": EmailInput, "messengers": MessengerInput}
+_LISTS = ("phones", "emails", "messengers")
 
 
 def _updated(current: ContactInput, incoming: ContactInput, *, overwrite: bool) -> ContactInput:
@@ -512,13 +517,7 @@ def _updated(current: ContactInput, incoming: ContactInput, *, overwrite: bool) 
             values[name] = value
     if values["company_name"] and values.get("company_id") and new.get("company_name") and overwrite:
         values["company_id"] = None  # the file names another company
-    return _input(values)
-
-
-def _input(values: dict[str, Any]) -> ContactInput:
-    for name, cls in _LISTS.items():
-        values[name] = [cls(**item) for item in values[name]]
-    return ContactInput(**values)
+    return contact_input_of(values)
 
 
 def _as_json(data: ContactInput) -> dict[str, Any]:
@@ -601,7 +600,7 @@ def import_undo(*, actor: User, batch_id: uuid.UUID, source: ChangeSource = IMPO
                 company_delete, actor=actor, company_id=touch.company_id, source=source, batch=batch.pk
             )
         elif touch.action == TouchAction.UPDATED and touch.contact_id:
-            before = _input(dict(touch.before or {}))
+            before = contact_input_of(dict(touch.before or {}))
             contact_update(
                 actor=actor, contact_id=touch.contact_id, data=before, source=source, batch=batch.pk
             )
