@@ -446,6 +446,7 @@ class Generator:
             "status_changed_at": ts(created) if status else None,
             "name_key": name_key(full),
             "name_sound": sound_key(last),
+            "first_sound": sound_key(first),
         }
         if status:
             self.add(StatusChange, pk, None, status[0], ts(created), owner[0])

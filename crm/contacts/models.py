@@ -197,6 +197,9 @@ class Contact(OwnedRecord):
     # The surname as it sounds (crm.core.names.sound_key: Ё/Е, any transliteration, the wrong layout all
     # alike): how the duplicate finder finds a new card's possible twins with one index lookup.
     name_sound = models.CharField(max_length=100, blank=True, editable=False)
+    # The first name as it sounds: how search finds "Саша", "Aleksandr" or "Fktrcfylh" among the Александрs
+    # with an index lookup per form (crm.core.names.first_name_keys), not a scan of every name.
+    first_sound = models.CharField(max_length=100, blank=True, editable=False)
 
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="contacts")
     companies = models.ManyToManyField(Company, through="Employment", related_name="people")
@@ -206,7 +209,8 @@ class Contact(OwnedRecord):
         verbose_name_plural = _("contacts")
         indexes = [
             models.Index(fields=["name_key", "id"], name="contact_name_idx"),
-            models.Index(fields=["name_sound"], name="contact_sound_idx", condition=~models.Q(name_sound="")),
+            models.Index(fields=["name_sound", "name_key", "id"], name="contact_sound_name_idx"),
+            models.Index(fields=["first_sound", "name_key", "id"], name="contact_first_sound_idx"),
             models.Index(fields=["-created_at", "-id"], name="contact_created_idx"),
             models.Index(fields=["-updated_at", "-id"], name="contact_updated_idx"),
             models.Index(fields=["owner", "name_key", "id"], name="contact_owner_name_idx"),

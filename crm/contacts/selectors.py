@@ -29,6 +29,7 @@ from crm.contacts.models import (
     StatusChange,
     Tag,
 )
+from crm.core import names
 from crm.core import normalize as norm
 from crm.core.errors import NotFound
 from crm.core.models import AuditEntry
@@ -497,10 +498,23 @@ def _contact_subtitle(contact: Contact, hidden: set[str]) -> str:
 
 
 def _name_search(qs: QuerySet[Any], kind: str, query: str, limit: int) -> list[Any]:
-    """Names starting with the query first (surname first), then any word starting with it; if nothing
-    matched, the names starting with the query's closest spellings, and only then any word of the best one
-    (the any-word search is the expensive part, so it runs once, not once per spelling)."""
-    found = _name_prefix_search(qs, kind, query, limit)
+    """Names starting with the query first (surname first); for people, the names that sound like it
+    (a surname in Latin or in the wrong layout, a first name in any of its forms); then any word starting
+    with it. If nothing matched, the names starting with the query's closest spellings, and only then any
+    word of the best one (the any-word search is the expensive part, so it runs once, not per spelling)."""
+    found = _name_prefix_search(qs, kind, query, limit, any_word=False)
+    if kind == "contact":
+        sounding = _sound_search(qs, query, limit)
+        if sounding:
+            # Half the places to what starts with the query, so "Александр" shows the Александрs as
+            # well as the Александровs; the rest fills from either.
+            half = min(limit // 2, len(found))
+            found = _unique([*found[:half], *sounding, *found[half:]])[:limit]
+    # Any word starting with the query: only when such words exist at all, which the vocabulary answers
+    # at once (otherwise the trigram index would recheck thousands of rows to find nothing).
+    if len(found) < limit and search.has_words_starting(kind, query):
+        others = qs.filter(_text_filter(kind, query)).exclude(pk__in=[r.pk for r in found])
+        found += others.order_by("name_key", "id")[: limit - len(found)]
     if found:
         return found
     spellings = search.corrections(kind, query)
@@ -516,6 +530,32 @@ def _name_search(qs: QuerySet[Any], kind: str, query: str, limit: int) -> list[A
     if spellings and not found:
         found = _name_prefix_search(qs, kind, spellings[0], limit)
     return found
+
+
+def _unique(records: list[Any]) -> list[Any]:
+    return list({r.pk: r for r in records}.values())  # each card once, where it first came
+
+
+def _sound_search(qs: QuerySet[Any], query: str, limit: int) -> list[Contact]:
+    """People whose names sound like the query: one word as a surname ("Zaytsev", "Pfqwtd" for Зайцев)
+    or a first name in any form ("Саша" for Александр); two words as a surname and a first name in either
+    order. One index lookup per sound key, each already in name order, merged."""
+    words = query.split()
+    if len(words) == 1:
+        lookups = [Q(name_sound=k) for k in sorted(names.spellings(words[0]))]
+        lookups += [Q(first_sound=k) for k in sorted(names.first_name_keys(words[0]))]
+    elif len(words) == 2:
+        lookups = [
+            Q(name_sound=k, first_sound__in=names.first_name_keys(first))
+            for last, first in (words, words[::-1])
+            for k in sorted(names.spellings(last))
+        ]
+    else:
+        return []
+    found: list[Contact] = []
+    for lookup in lookups:
+        found += qs.filter(lookup).order_by("name_key", "id")[:limit]
+    return _unique(sorted(found, key=lambda c: (c.name_key, c.pk)))[:limit]
 
 
 def _name_prefix_search(

@@ -102,6 +102,27 @@ def full_forms(first_name: str) -> frozenset[str]:
     return _diminutives().get(key, frozenset({key}))
 
 
+@functools.cache
+def _forms_of_full() -> dict[str, frozenset[str]]:
+    forms: dict[str, set[str]] = {}
+    for form, fulls in _diminutives().items():
+        for full in fulls:
+            forms.setdefault(full, {full}).add(form)
+    return {key: frozenset(value) for key, value in forms.items()}
+
+
+def first_name_keys(name: str) -> frozenset[str]:
+    """Every sound key a first name typed in search may stand for: its spellings (the wrong layout too),
+    the full names they are forms of, and every other form of those: "Саша" finds Александр, Александра,
+    Шура and Саша; "Aleksandr" finds Саша."""
+    keys: set[str] = set()
+    for key in spellings(name):
+        for full in _diminutives().get(key, frozenset({key})):
+            keys |= _forms_of_full().get(full, frozenset({full}))
+        keys.add(key)
+    return frozenset(keys)
+
+
 def is_known_first_name(name: str) -> bool:
     """A name the dictionary knows (a full or familiar form), so a mismatch with another known one is real."""
     return sound_key(name) in _diminutives()

@@ -89,6 +89,7 @@ def _write(actor: User, contact: Contact, clean: dict[str, Any], source: ChangeS
         " ".join(p for p in (contact.last_name, contact.first_name, contact.middle_name) if p)
     )
     contact.name_sound = sound_key(contact.last_name)[:100]
+    contact.first_sound = sound_key(contact.first_name)[:100]
     contact.updated_at = now
     status_changed = creating or previous_status_id != contact.status_id
     if status_changed and contact.status_id:

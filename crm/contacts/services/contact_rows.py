@@ -119,6 +119,7 @@ def _clean_one(
         " ".join(p for p in (values["last_name"], values["first_name"], values["middle_name"]) if p)
     )
     values["name_sound"] = sound_key(values["last_name"])[:100]
+    values["first_sound"] = sound_key(values["first_name"])[:100]
     if values["company_id"] is not None or not values["company_name"]:
         values["company_name"] = ""  # a chosen company wins over a typed name
     if values["company_id"] is None and not values["company_name"]:
@@ -299,6 +300,7 @@ def write_new(actor: User, rows: list[Row], source: ChangeSource, batch: uuid.UU
             "last_contact_at": None,
             "name_key": values["name_key"],
             "name_sound": values["name_sound"],
+            "first_sound": values["first_sound"],
             "status_id": status.pk if status else None,
             "status_changed_at": now if status else None,
         } | column_values("contact", values)

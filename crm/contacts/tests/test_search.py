@@ -43,6 +43,37 @@ def test_a_misspelled_name_still_finds_the_card(manager_a, olga, query):
     assert "Семёнова Ольга" in titles(manager_a, query)
 
 
+@pytest.mark.parametrize(
+    "query", ["Semenova", "Semyonova", "Syomenova", "Ctv`yjdf", "Ctvtyjdf", "Olga Semenova", "Семенова Olga"]
+)
+def test_a_name_in_latin_or_in_the_wrong_layout_finds_the_card(manager_a, olga, query):
+    assert titles(manager_a, query) == ["Семёнова Ольга"]
+
+
+def test_a_first_name_alone_finds_every_form_of_it_and_the_surnames_it_starts(manager_a):
+    for last, first in [("Зайцев", "Александр"), ("Котова", "Саша"), ("Иванова", "Александра")]:
+        make_contact(manager_a, last_name=last, first_name=first)
+    make_contact(manager_a, last_name="Александров", first_name="Пётр")
+    make_contact(manager_a, last_name="Петров", first_name="Алексей")  # another name: not found
+    for query in ("Саша", "Sasha", "Шура"):  # a familiar form: Александр or Александра
+        assert set(titles(manager_a, query)) == {"Зайцев Александр", "Котова Саша", "Иванова Александра"}
+    for query in ("Aleksandr", "Alexandr", "Fktrcfylh"):  # the full name in Latin, or the wrong layout
+        assert set(titles(manager_a, query)) == {"Зайцев Александр", "Котова Саша"}
+    assert set(titles(manager_a, "Александр")) == {
+        "Александров Пётр",
+        "Зайцев Александр",
+        "Котова Саша",
+        "Иванова Александра",
+    }
+    assert titles(manager_a, "Zaytsev") == ["Зайцев Александр"]
+    assert titles(manager_a, "Sasha Zaitsev") == ["Зайцев Александр"]
+
+
+def test_a_name_found_by_sound_respects_who_may_see_the_card(manager_a, manager_b, olga):
+    assert titles(manager_b, "Semenova") == []
+    assert titles(manager_b, "Olga") == []
+
+
 def test_a_company_is_found_by_name_and_inn(manager_a):
     make_company(manager_a, name="Строймонтаж", inn="7707083893")
     assert titles(manager_a, "Строймон") == ["Строймонтаж"]
