@@ -110,12 +110,13 @@ def world(personas, manager_a2):
     records["c_m1"] = make_contact(m["manager_a"], last_name="Слияев", phone="+79160000021")
     records["c_m2"] = make_contact(m["manager_a"], last_name="Slijaev", phone="+79160000022")
     from crm.imports.models import ExportJob
-    from crm.imports.services import import_upload
+    from crm.imports.services import import_upload, template_save
 
     first, second = sorted((records["c_a"].pk, records["c_a2"].pk))
     records["pair"] = DuplicatePair.objects.create(first_id=first, second_id=second, score=0.9)
     records["export"] = ExportJob.objects.create(created_by=m["head_a"], file_format="csv")
     records["batch"] = import_upload(actor=m["head_a"], data="Фамилия\nОрлов\n".encode(), file_name="x.csv")
+    records["template"] = template_save(actor=m["head_a"], name="Шаблон", mapping={}, on_duplicate="skip")
     return records
 
 
@@ -192,6 +193,7 @@ POST_ONLY_WITH_ARGS = {
     "fields:options_reorder": lambda w: [w["list"].pk],
     "imports:configure": lambda w: [w["batch"].pk],
     "imports:undo": lambda w: [w["batch"].pk],
+    "imports:template_delete": lambda w: [w["template"].pk],
     "duplicates:dismiss": lambda w: [w["pair"].pk],
     "duplicates:unmerge": lambda w: [1],
 }
@@ -960,6 +962,15 @@ def test_every_other_post_answers_each_persona_by_their_rights(client, personas,
     response = post("contacts:company_restore", [co.pk])
     restored = Company.objects.model._base_manager.get(pk=co.pk).deleted_at is None
     assert restored == (active and may(persona, "company", "delete", "co_a"))
+
+    # A saved import template: whoever may import deletes it.
+    from crm.imports.models import ImportTemplate
+
+    response = post("imports:template_delete", [world["template"].pk])
+    gone = not ImportTemplate.objects.filter(pk=world["template"].pk).exists()
+    assert gone == (active and "import" in CAN[persona]["contact"].split())
+    if active:
+        assert response.status_code == (302 if gone else 404)
 
     # One's own settings: any active user, for themselves.
     token = preferences_of(user).calendar_token

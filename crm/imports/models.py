@@ -32,6 +32,26 @@ class ImportStatus(models.TextChoices):
     UNDONE = "undone", _("Undone")
 
 
+class ImportTemplate(models.Model):
+    """A column mapping saved by name, for files exported the same way again: the wizard applies it by
+    choice (or by itself when a file's columns are all in it), ``crm import --template NAME`` by name."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    mapping = models.JSONField(default=dict)  # a column's header → the target it goes to ("" : not imported)
+    on_duplicate = models.CharField(max_length=16, choices=OnDuplicate.choices, default=OnDuplicate.SKIP)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("import template")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ImportBatch(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -42,6 +62,7 @@ class ImportBatch(models.Model):
     file_format = models.CharField(max_length=16)
     encoding = models.CharField(max_length=32, blank=True)
     mapping = models.JSONField(default=dict)  # the file's header → the target it was imported into
+    template_name = models.CharField(max_length=100, blank=True)  # the saved mapping applied, if any
     on_duplicate = models.CharField(max_length=16, choices=OnDuplicate.choices, default=OnDuplicate.SKIP)
     owner = models.ForeignKey(  # the cards' owner when the file names none (None: who imports)
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

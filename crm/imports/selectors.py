@@ -12,7 +12,7 @@ from crm.contacts.models import ContactStatus
 from crm.core.errors import NotFound
 from crm.imports.mapping import columns_from, suggest
 from crm.imports.merge import merge
-from crm.imports.models import ExportJob, ImportBatch, ImportProblem
+from crm.imports.models import ExportJob, ImportBatch, ImportProblem, ImportTemplate
 from crm.imports.readers import Table, read
 from crm.imports.records import Record, build
 
@@ -65,6 +65,27 @@ def preview(*, batch: ImportBatch) -> tuple[Table, list[Record]]:
         build(table, columns_from(batch.mapping, suggestion.columns), date_order=suggestion.date_order)
     )
     return table, [r for r in records if r.numbers[0] <= PREVIEW_ROWS]
+
+
+def templates() -> list[ImportTemplate]:
+    """The saved mappings, by name: shared by everyone who may import."""
+    return list(ImportTemplate.objects.all())
+
+
+def template_by_name(name: str) -> ImportTemplate | None:
+    return ImportTemplate.objects.filter(name=" ".join(name.split())).first()
+
+
+def template_for_headers(headers: list[str]) -> ImportTemplate | None:
+    """The template last saved that names every column of a file (so a file exported the same way again
+    is mapped as before without asking); None when none does."""
+    wanted = {h for h in headers if h}
+    if not wanted:
+        return None
+    for template in ImportTemplate.objects.order_by("-updated_at", "-pk"):
+        if wanted <= set(template.mapping):
+            return template
+    return None
 
 
 def export_get(*, user: User, job_id: int) -> ExportJob | None:

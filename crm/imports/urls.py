@@ -13,6 +13,7 @@ urlpatterns = [
     path("imports/<uuid:pk>/progress/", views.progress, name="progress"),
     path("imports/<uuid:pk>/report.csv", views.problems_csv, name="problems_csv"),
     path("imports/<uuid:pk>/undo/", views.undo, name="undo"),
+    path("imports/templates/<int:pk>/delete/", views.template_delete, name="template_delete"),
     path("exports/new/", views.export_start, name="export_start"),
     path("exports/<int:pk>/", views.export_detail, name="export_detail"),
     path("exports/<int:pk>/progress/", views.export_progress, name="export_progress"),

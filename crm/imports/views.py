@@ -46,9 +46,21 @@ def _batch(request: HttpRequest, pk: uuid.UUID) -> ImportBatch:
 @require_GET
 def batch_list(request: HttpRequest) -> HttpResponse:
     _require_import(request)
-    return render(
-        request, "imports/batch_list.html", {"batches": selectors.batches_for(user=request.user)[:100]}
-    )
+    context = {"batches": selectors.batches_for(user=request.user)[:100], "templates": selectors.templates()}
+    return render(request, "imports/batch_list.html", context)
+
+
+@login_required
+@require_POST
+def template_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_import(request)
+    try:
+        source = ChangeSource.from_request(request)
+        services.template_delete(actor=request.user, template_id=pk, source=source)
+    except NotFound:
+        raise Http404 from None
+    messages.success(request, _("The template is deleted."))
+    return redirect("imports:batch_list")
 
 
 @login_required
@@ -90,6 +102,7 @@ def _detail_context(request: HttpRequest, batch: ImportBatch, report: Any = None
             "owners": contact_selectors.owners_for_filter(user=request.user),
             "duplicate_choices": OnDuplicate.choices,
             "file_problems": table.problems,
+            "templates": selectors.templates(),
         }
     else:
         context["problems"] = selectors.problems_of(batch=batch)[:500]
@@ -115,6 +128,10 @@ def configure(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         if f"col-{index}" in request.POST
     }
     try:
+        if "apply_template" in request.POST:
+            template_id = form_id(request.POST.get("template"))
+            services.template_apply(actor=request.user, batch_id=batch.pk, template_id=template_id or 0)
+            return redirect("imports:batch_detail", pk=batch.pk)
         batch = services.import_configure(
             actor=request.user,
             batch_id=batch.pk,
@@ -122,6 +139,15 @@ def configure(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             on_duplicate=request.POST.get("on_duplicate", OnDuplicate.SKIP),
             owner_id=form_id(request.POST.get("owner")),
         )
+        if "save_template" in request.POST:
+            template = services.template_save_from(
+                actor=request.user,
+                batch_id=batch.pk,
+                name=request.POST.get("template_name", ""),
+                source=ChangeSource.from_request(request),
+            )
+            saved = _("The columns are saved as the template «%(name)s».") % {"name": template}
+            messages.success(request, saved)
         if "test" in request.POST:
             report = services.import_test_run(actor=request.user, batch_id=batch.pk)
             return render(request, "imports/batch_detail.html", _detail_context(request, batch, report))

@@ -11,6 +11,7 @@ from crm.imports.services.importing import (
     import_undo,
     import_upload,
 )
+from crm.imports.services.templates import template_apply, template_delete, template_save, template_save_from
 
 __all__ = [
     "Report",
@@ -23,4 +24,8 @@ __all__ = [
     "import_test_run",
     "import_undo",
     "import_upload",
+    "template_apply",
+    "template_delete",
+    "template_save",
+    "template_save_from",
 ]

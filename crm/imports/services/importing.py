@@ -123,7 +123,10 @@ class _Plan:
 
 
 def _plan(data: bytes, file_name: str, mapping: Mapping[str, str] | None) -> _Plan:
-    table = read(data, file_name)
+    return _plan_of(read(data, file_name), mapping)
+
+
+def _plan_of(table: Table, mapping: Mapping[str, str] | None) -> _Plan:
     custom_labels = {f.key: (f.label_ru, f.label_en) for f in schema_for("contact").custom()}
     suggestion = suggest(table.headers, custom_labels)
     columns = suggestion.columns if mapping is None else columns_from(mapping, suggestion.columns)
@@ -132,7 +135,7 @@ def _plan(data: bytes, file_name: str, mapping: Mapping[str, str] | None) -> _Pl
     return _Plan(table, columns, ordered)
 
 
-def _check_choice(on_duplicate: str) -> None:
+def check_choice(on_duplicate: str) -> None:
     if on_duplicate not in OnDuplicate.values:
         error = FieldError("on_duplicate", "invalid_choice", _("Choose what a duplicate does."))
         raise ValidationFailed([error])
@@ -142,13 +145,17 @@ def import_upload(*, actor: User, data: bytes, file_name: str) -> ImportBatch:
     """Keep an uploaded file for the wizard's next steps; refuses (``UnreadableFile``) one that cannot be
     read, storing nothing."""
     access.require(actor, "contact", "import")
-    plan = _plan(data, file_name, None)
+    table = read(data, file_name)
+    template = selectors.template_for_headers(table.headers)
+    plan = _plan_of(table, template.mapping if template else None)
     batch = ImportBatch(
         created_by=actor,
         file_name=file_name[:255],
         file_format=plan.table.format,
         encoding=plan.table.encoding or "",
         mapping={h: spec_of(t) for h, t in plan.columns.items()},
+        template_name=template.name if template else "",
+        on_duplicate=template.on_duplicate if template else OnDuplicate.SKIP,
         rows_total=len(plan.table.rows),
         records_total=len(plan.records),
     )
@@ -164,9 +171,11 @@ def import_configure(
     mapping: Mapping[str, str],
     on_duplicate: str,
     owner_id: int | None = None,
+    template_name: str | None = None,
 ) -> ImportBatch:
-    """The wizard's choices for an uploaded file: each column's field, what a duplicate does, the owner."""
-    _check_choice(on_duplicate)
+    """The wizard's choices for an uploaded file: each column's field, what a duplicate does, the owner
+    (and the name of the saved template they came from, if they did)."""
+    check_choice(on_duplicate)
     with transaction.atomic():
         batch = _draft(actor, batch_id)
         known = set(batch.mapping)
@@ -176,14 +185,7 @@ def import_configure(
             raise ValidationFailed(
                 [FieldError("mapping", "unknown_column", format_lazy(message, column=unknown[0]))]
             )
-        targets = importable_fields()
-        for spec in mapping.values():
-            name = spec.partition(":")[0] if not spec.startswith("custom:") else spec
-            if name and name not in targets and not name.startswith("custom:"):
-                message = _("«{field}» is not a field a column can go to.")
-                raise ValidationFailed(
-                    [FieldError("mapping", "invalid_choice", format_lazy(message, field=name))]
-                )
+        check_targets(mapping)
         owner = None
         if owner_id is not None:
             owner = User.objects.filter(pk=owner_id, is_active=True).first()
@@ -194,8 +196,22 @@ def import_configure(
         batch.mapping = {h: spec_of(t) for h, t in plan.columns.items()}
         batch.records_total = len(plan.records)
         batch.on_duplicate, batch.owner = on_duplicate, owner
+        if template_name is not None:
+            batch.template_name = template_name
         batch.save()
     return batch
+
+
+def check_targets(mapping: Mapping[str, str]) -> None:
+    """Refuses a mapping that sends a column to something that is not an importable field."""
+    targets = importable_fields()
+    for spec in mapping.values():
+        name = spec.partition(":")[0] if not spec.startswith("custom:") else spec
+        if name and name not in targets and not name.startswith("custom:"):
+            message = _("«{field}» is not a field a column can go to.")
+            raise ValidationFailed(
+                [FieldError("mapping", "invalid_choice", format_lazy(message, field=name))]
+            )
 
 
 def _draft(actor: User, batch_id: uuid.UUID) -> ImportBatch:
@@ -256,7 +272,7 @@ def import_file(
     stores nothing (a test run, of the first ``first_rows`` rows if given). Raises ``UnreadableFile``
     for a file that cannot be read."""
     access.require(actor, "contact", "import")
-    _check_choice(on_duplicate)
+    check_choice(on_duplicate)
     if dry_run:
         plan = _plan(data, file_name, mapping)
         records = plan.records

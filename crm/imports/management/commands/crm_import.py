@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from crm.accounts.models import User
 from crm.core.errors import DomainError, ValidationFailed
+from crm.imports import selectors
 from crm.imports.models import OnDuplicate
 from crm.imports.readers import UnreadableFile
 from crm.imports.services import import_file
@@ -25,9 +26,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
-        parser.add_argument("--template", type=Path, help="a saved column mapping (JSON: header → field)")
+        parser.add_argument(
+            "--template",
+            help="the name of a template saved in the wizard (or a JSON file: header → field)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="report what would happen, store nothing")
-        parser.add_argument("--on-duplicate", choices=OnDuplicate.values, default=OnDuplicate.SKIP)
+        parser.add_argument(
+            "--on-duplicate",
+            choices=OnDuplicate.values,
+            help="what a row does when its phone or e-mail is on a card (default: the template's, or skip)",
+        )
         parser.add_argument("--owner", help="login of the cards' owner (default: the --as user)")
         parser.add_argument(
             "--as",
@@ -41,7 +49,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         actor = self._user(options["actor"]) if options["actor"] else self._first_admin()
         owner = self._user(options["owner"]) if options["owner"] else None
-        mapping = json.loads(options["template"].read_text(encoding="utf-8")) if options["template"] else None
+        mapping, on_duplicate = self._template(options["template"]) if options["template"] else (None, None)
+        on_duplicate = options["on_duplicate"] or on_duplicate or OnDuplicate.SKIP
         path: Path = options["file"]
         try:
             data = path.read_bytes()
@@ -54,7 +63,7 @@ class Command(BaseCommand):
                 data=data,
                 file_name=path.name,
                 mapping=mapping,
-                on_duplicate=options["on_duplicate"],
+                on_duplicate=on_duplicate,
                 owner=owner,
                 dry_run=options["dry_run"],
             )
@@ -75,6 +84,16 @@ class Command(BaseCommand):
             self.stderr.write(
                 f"batch {report.batch.pk} (crm manage crm_import_undo {report.batch.pk} undoes it)"
             )
+
+    def _template(self, name: str) -> tuple[dict[str, str], str | None]:
+        template = selectors.template_by_name(name)
+        if template is not None:
+            return template.mapping, template.on_duplicate
+        path = Path(name)
+        if path.suffix.lower() == ".json" and path.is_file():
+            return json.loads(path.read_text(encoding="utf-8")), None
+        known = ", ".join(t.name for t in selectors.templates()) or "none saved"
+        raise CommandError(f"no template {name!r} (templates: {known})")
 
     def _user(self, login: str) -> User:
         user = User.objects.filter(username=login, is_active=True).first()
