@@ -142,6 +142,12 @@ def _names(a: Person, b: Person) -> tuple[str, list[str]]:
     return ("agree" if last_ok or first_ok else "unknown"), reasons
 
 
+def names_conflict(a: Person, b: Person) -> bool:
+    """The two names belong to different people (Иванов Пётр / Иванова Мария, Пётр / Мария): a shared
+    phone or e-mail then does not make them one."""
+    return _names(a, b)[0] == "conflict"
+
+
 def _birth(a: Person, b: Person) -> bool | None:
     if not a.birth or not b.birth:
         return None

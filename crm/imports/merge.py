@@ -1,7 +1,10 @@
 """Rows of one file that are one person become one record before anything is written.
 
 Two records are one person when they share an e-mail or a phone with the same extension (a switchboard
-with different extensions is not a match), transitively. A name alone never merges. The merged record
+with different extensions is not a match), transitively, unless their names say they are two people
+(``duplicates.scoring.names_conflict``: Иванов Пётр and Иванова Мария on one family phone): then each stays
+its own record, the phone marked shared on the later one and the e-mail left on the first one's only,
+with a note. A name alone never merges. The merged record
 holds every phone, e-mail, messenger, tag and source id of its rows; a single value (city, birthday,
 position…) comes from the most complete row that has it; the name comes from the row whose name is
 written best: given in its own columns rather than one cell, in Cyrillic rather than Latin, with «ё»,
@@ -14,8 +17,19 @@ import dataclasses
 import re
 from typing import Any
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from crm.contacts.inputs import INPUT_CLASSES, ContactInput
-from crm.imports.records import Record
+from crm.duplicates.scoring import Person, names_conflict
+from crm.imports.records import Note, Record
+
+SHARED_PHONE = _(
+    "The number is also {name}'s, in another row: a different person, so it is on both cards, marked shared."
+)
+OTHERS_EMAIL = _(
+    "The address is also {name}'s, in another row: a different person, so it stays on that card only."
+)
 
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _INITIAL = re.compile(r"^\w\.?$")
@@ -37,11 +51,13 @@ def merge(records: list[Record]) -> list[Record]:
     owner_of: dict[str, int] = {}
     for index, record in enumerate(people):
         for key in sorted(record.keys()):
-            if key in owner_of:
+            if key not in owner_of:
+                owner_of[key] = index
+            elif _two_people(people[owner_of[key]], record):
+                _keep_apart(record, key, people[owner_of[key]])
+            else:
                 a, b = root(owner_of[key]), root(index)
                 parent[max(a, b)] = min(a, b)
-            else:
-                owner_of[key] = index
     groups: dict[int, list[Record]] = {}
     for index, record in enumerate(people):
         groups.setdefault(root(index), []).append(record)
@@ -51,6 +67,36 @@ def merge(records: list[Record]) -> list[Record]:
 
 # The input's fields, from the class the declarations make (its static type is a stand-in).
 _FIELDS = [f.name for f in dataclasses.fields(INPUT_CLASSES["contact"])]
+
+
+def person_of(record: Record) -> Person:
+    """What the duplicate scoring compares of a record: its names."""
+    person = record.person
+    assert person is not None
+    return Person(key=id(record), last=person.last_name, first=person.first_name, middle=person.middle_name)
+
+
+def _two_people(a: Record, b: Record) -> bool:
+    return names_conflict(person_of(a), person_of(b))
+
+
+def _keep_apart(record: Record, key: str, other: Record) -> None:
+    """``record`` shares ``key`` with ``other``, a different person: the phone stays on both, marked
+    shared on this one; the e-mail stays on the other's card only."""
+    person = record.person
+    assert person is not None
+    assert other.person is not None
+    kind, _sep, value = key.partition(":")
+    name = " ".join(n for n in (other.person.last_name, other.person.first_name) if n)
+    if kind == "phone":
+        person.phones = [
+            dataclasses.replace(p, shared=True) if p.value == value else p for p in person.phones
+        ]
+        message = format_lazy(SHARED_PHONE, name=name)
+    else:
+        person.emails = [e for e in person.emails if e.value != value]
+        message = format_lazy(OTHERS_EMAIL, name=name)
+    record.notes.append(Note(record.numbers[0], "", value, message))
 
 
 def _filled(person: ContactInput) -> int:

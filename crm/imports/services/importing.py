@@ -50,10 +50,11 @@ from crm.core.audit import ChangeSource
 from crm.core.errors import DuplicateMatch, FieldError, NotFound, ValidationFailed
 from crm.core.models import ChangeChannel
 from crm.core.normalize import name_key
+from crm.duplicates.scoring import Person, names_conflict
 from crm.fields.schema import schema_for
 from crm.imports import selectors
 from crm.imports.mapping import Target, columns_from, importable_fields, spec_of, suggest
-from crm.imports.merge import merge
+from crm.imports.merge import merge, person_of
 from crm.imports.models import ImportBatch, ImportProblem, ImportStatus, ImportTouch, OnDuplicate, TouchAction
 from crm.imports.readers import Table, read
 from crm.imports.records import Note, Record, build
@@ -68,6 +69,8 @@ SEVERAL_CARDS = _("its phones and e-mails are on several cards: {labels}")
 HIDDEN_CARD = _("already on a card you cannot see")
 ALREADY_ON = _("already on the card «{label}»")
 NOTHING_NEW = _("nothing new for the card «{label}»")
+SHARED_WITH_CARD = _("the number is also on the card «{label}», a different person: on both, marked shared")
+EMAIL_OF_CARD = _("the address is on the card «{label}», a different person: it stays on that card only")
 
 
 @dataclass
@@ -420,19 +423,76 @@ def _import_people(
     if not records:
         return
     batch_id = batch.pk if batch else uuid.uuid4()
-    result = contacts_create(actor=actor, rows=[r.person for r in records], source=source, batch=batch_id)  # type: ignore[misc]
     created: list[ImportTouch] = []
-    for record, row in zip(records, result.rows, strict=True):
+    result = contacts_create(actor=actor, rows=[r.person for r in records], source=source, batch=batch_id)  # type: ignore[misc]
+    duplicates = _sort_out(records, result.rows, report, batch, created)
+    # Rows whose phone or e-mail is on the card of someone else by name become their own cards.
+    apart = _set_apart(duplicates, report)
+    if apart:
+        again = contacts_create(actor=actor, rows=[r.person for r in apart], source=source, batch=batch_id)  # type: ignore[misc]
+        duplicates = [(r, m) for r, m in duplicates if not any(r is a for a in apart)]
+        duplicates += _sort_out(apart, again.rows, report, batch, created)
+    for record, matches in duplicates:
+        _duplicate(actor, record, matches, report, on_duplicate, batch, source)
+    if batch is not None:
+        ImportTouch.objects.bulk_create(created, batch_size=2000)
+
+
+def _sort_out(
+    records: list[Record],
+    rows: list[Any],
+    report: Report,
+    batch: ImportBatch | None,
+    created: list[ImportTouch],
+) -> list[tuple[Record, list[DuplicateMatch]]]:
+    """Count the created and refused rows; return those refused only as duplicates, with their matches."""
+    duplicates = []
+    for record, row in zip(records, rows, strict=True):
         if row.card is not None:
             report.created += 1
             created.append(ImportTouch(batch=batch, contact=row.card, action=TouchAction.CREATED))
         elif row.matches and all(e.code == "duplicate" for e in row.errors):
-            _duplicate(actor, record, row.matches, report, on_duplicate, batch, source)
+            duplicates.append((record, row.matches))
         else:
             report.rejected += 1
             report.note(record, _errors_text(row.errors), rejected=True)
-    if batch is not None:
-        ImportTouch.objects.bulk_create(created, batch_size=2000)
+    return duplicates
+
+
+def _set_apart(duplicates: list[tuple[Record, list[DuplicateMatch]]], report: Report) -> list[Record]:
+    """The rows whose every match is a card of another person by name (a family or office phone, a shared
+    mailbox), made ready to be written as their own cards: each such phone marked shared, each such
+    e-mail left to the other card, with a note. One query for all of them."""
+    ids = {m.pk for _record, matches in duplicates for m in matches if m.pk and m.kind == "contact"}
+    if not ids:
+        return []
+    names = {
+        pk: Person(key=pk, last=last, first=first, middle=middle)
+        for pk, last, first, middle in Contact._base_manager.filter(pk__in=ids).values_list(
+            "pk", "last_name", "first_name", "middle_name"
+        )
+    }
+    apart = []
+    for record, matches in duplicates:
+        others = [names.get(m.pk) for m in matches]
+        if not all(o is not None and names_conflict(person_of(record), o) for o in others):
+            continue
+        person = record.person
+        assert person is not None
+        dropped: set[int] = set()
+        for match in matches:
+            kind, _sep, index = match.field.partition(".")
+            if kind == "phones":
+                person.phones[int(index)] = dataclasses.replace(person.phones[int(index)], shared=True)
+                message = format_lazy(SHARED_WITH_CARD, label=match.label)
+                report.note(record, message, rejected=False, value=match.value)
+            else:
+                dropped.add(int(index))
+                message = format_lazy(EMAIL_OF_CARD, label=match.label)
+                report.note(record, message, rejected=False, value=match.value)
+        person.emails = [e for i, e in enumerate(person.emails) if i not in dropped]
+        apart.append(record)
+    return apart
 
 
 def _duplicate(

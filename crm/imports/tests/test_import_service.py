@@ -212,3 +212,34 @@ def test_the_command_line_exits_2_when_the_file_cannot_be_read(admin, tmp_path):
     with pytest.raises(SystemExit) as exit_:
         call_command("crm_import", str(junk))
     assert exit_.value.code == 2
+
+
+def test_a_family_phone_in_the_file_keeps_two_people_two_cards_marked_shared(admin):
+    report = _csv(
+        admin,
+        "Фамилия,Имя,Телефон,Email\n"
+        "Иванов,Пётр,+7 912 000-11-22,dom@ivanovy.ru\n"
+        "Иванова,Мария,8 912 000 11 22,dom@ivanovy.ru\n"
+        "Иванов,Петя,+79120001122,\n",
+    )
+    assert report.counts() == {"created": 2, "updated": 0, "attached": 0, "skipped": 0, "rejected": 0}
+    petr, maria = _live().get(first_name="Пётр"), _live().get(first_name="Мария")
+    assert [(p.number, p.is_shared) for p in petr.phones.all()] == [("+79120001122", False)]
+    assert [(p.number, p.is_shared) for p in maria.phones.all()] == [("+79120001122", True)]
+    assert [e.address for e in petr.emails.all()] == ["dom@ivanovy.ru"]
+    assert not maria.emails.exists()
+    assert sorted(p.row for p in report.problems) == [2, 2]  # each left-out value reported on its row
+
+
+def test_a_phone_on_a_card_of_someone_else_by_name_becomes_a_new_card_marked_shared(admin):
+    petr = contact_create(
+        actor=admin,
+        data=ContactInput(last_name="Иванов", first_name="Пётр", phones=[PhoneInput("+79120001122")]),
+        source=SYSTEM,
+    )
+    report = _csv(admin, "Фамилия,Имя,Телефон\nИванова,Мария,+79120001122\nИванов,Пётр,+79120001122\n")
+    assert report.counts() == {"created": 1, "updated": 0, "attached": 0, "skipped": 1, "rejected": 0}
+    maria = _live().get(first_name="Мария")
+    assert [(p.number, p.is_shared) for p in maria.phones.all()] == [("+79120001122", True)]
+    assert [(p.number, p.is_shared) for p in petr.phones.all()] == [("+79120001122", False)]
+    assert "Иванов Пётр" in " ".join(p.message for p in report.problems if p.row == 2)
