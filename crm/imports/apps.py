@@ -9,4 +9,6 @@ class ImportsConfig(AppConfig):
 
     def ready(self) -> None:
         # Huey's consumer discovers "tasks" modules; ours are called jobs.py (house style), so register them.
-        from crm.imports import jobs  # noqa: F401
+        from crm.imports import cards, jobs  # noqa: F401
+
+        cards.register()

@@ -138,6 +138,32 @@ class ImportTouch(models.Model):
         return f"{self.action} {self.contact_id or self.company_id}"
 
 
+class SourceKey(models.Model):
+    """A card's id in the system a file came from (HubSpot's Record ID, amoCRM's ID, a vCard's UID): the
+    card shows it, and a later export of the same system finds the card by it."""
+
+    contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    company = models.ForeignKey(
+        "contacts.Company", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    system = models.CharField(max_length=32)
+    value = models.CharField(max_length=255)
+    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["system", "value"], name="source_key_idx"),
+            models.Index(fields=["contact"], name="source_key_contact_idx"),
+            models.Index(fields=["company"], name="source_key_company_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system}:{self.value}"
+
+
 class ExportFormat(models.TextChoices):
     CSV = "csv", _("CSV (UTF-8)")
     CSV_1251 = "csv1251", _("CSV for Russian Excel (Windows-1251)")

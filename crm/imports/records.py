@@ -52,6 +52,7 @@ class Record:
     person: ContactInput | None = None
     company: CompanyInput | None = None
     external_ids: list[str] = field(default_factory=list)
+    system: str = ""  # where the external ids come from: the export's preset ("hubspot", "vcard"…) or "file"
     created_at: datetime.datetime | None = None
     name_from_one_cell: bool = False
     website: str = ""

@@ -12,7 +12,7 @@ from crm.contacts.models import ContactStatus
 from crm.core.errors import NotFound
 from crm.imports.mapping import columns_from, suggest
 from crm.imports.merge import merge
-from crm.imports.models import ExportJob, ImportBatch, ImportProblem, ImportTemplate
+from crm.imports.models import ExportJob, ImportBatch, ImportProblem, ImportTemplate, SourceKey
 from crm.imports.readers import Table, read
 from crm.imports.records import Record, build
 
@@ -65,6 +65,23 @@ def preview(*, batch: ImportBatch) -> tuple[Table, list[Record]]:
         build(table, columns_from(batch.mapping, suggestion.columns), date_order=suggestion.date_order)
     )
     return table, [r for r in records if r.numbers[0] <= PREVIEW_ROWS]
+
+
+def source_keys_of(*, kind: str, record_id: int) -> list[tuple[str, str]]:
+    """A card's ids in the systems it was imported from, as (system's title, id); the caller has already
+    fetched the card through the read guard."""
+    column = "contact_id" if kind == "contact" else "company_id"
+    keys = SourceKey.objects.filter(**{column: record_id}).order_by("system", "value")
+    return [(system_title(k.system), k.value) for k in keys[:50]]
+
+
+def system_title(system: str) -> str:
+    from django.utils.translation import gettext
+
+    from crm.imports.mapping import PRESETS
+
+    titles = {p.name: str(p.title) for p in PRESETS}
+    return titles.get(system) or gettext("a file")
 
 
 def templates() -> list[ImportTemplate]:

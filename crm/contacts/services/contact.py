@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -181,13 +183,25 @@ def _verification(old: Any, method: str, actor: User, now: Any) -> dict[str, Any
 
 
 def contacts_create(
-    *, actor: User, rows: list[ContactInput], source: ChangeSource, batch: uuid.UUID | None = None
+    *,
+    actor: User,
+    rows: list[ContactInput],
+    source: ChangeSource,
+    batch: uuid.UUID | None = None,
+    created_at: Sequence[datetime.datetime | None] | None = None,
 ) -> contact_rows.Batch:
     """Create many cards through the staged path, chunk by chunk, each chunk in its own transaction (an
     import commits as it goes; its journal entries share the batch id). Refused rows keep their errors
-    and store nothing; the others are written."""
+    and store nothing; the others are written. ``created_at`` gives, row by row, when a card was created
+    in the system it comes from (an import keeps it; one in the future or before 1900 is not taken)."""
     access.require(actor, "contact", "create")
     result = contact_rows.Batch([contact_rows.Row(data) for data in rows], id=batch or uuid.uuid4())
+    if created_at is not None:
+        now = timezone.now()
+        for row, at in zip(result.rows, created_at, strict=True):
+            if at is not None and at.tzinfo is None:
+                at = timezone.make_aware(at)
+            row.created_at = at if at is not None and at.year >= 1900 and at <= now else None
     with bulk.checkpoints_every(CHECKPOINT_CHUNKS) as chunk_written:
         for start in range(0, len(result.rows), CHUNK):
             chunk = result.rows[start : start + CHUNK]

@@ -16,6 +16,7 @@ rest of an import, and nothing of a refused row is stored.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ class Row:
     errors: list[FieldError] = field(default_factory=list)
     matches: list[DuplicateMatch] = field(default_factory=list)
     card: Contact | None = None
+    created_at: datetime.datetime | None = None  # a new card's creation in the system it came from
 
     @property
     def ok(self) -> bool:
@@ -289,7 +291,7 @@ def write_new(actor: User, rows: list[Row], source: ChangeSource, batch: uuid.UU
             "id": pk,
             "owner_id": owner.pk if owner else None,
             "department_id": owner.department_id if owner else None,
-            "created_at": now,
+            "created_at": row.created_at or now,
             "updated_at": now,
             "created_by_id": actor.pk,
             "deleted_at": None,

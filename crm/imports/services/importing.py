@@ -55,7 +55,15 @@ from crm.fields.schema import schema_for
 from crm.imports import selectors
 from crm.imports.mapping import Target, columns_from, importable_fields, spec_of, suggest
 from crm.imports.merge import merge, person_of
-from crm.imports.models import ImportBatch, ImportProblem, ImportStatus, ImportTouch, OnDuplicate, TouchAction
+from crm.imports.models import (
+    ImportBatch,
+    ImportProblem,
+    ImportStatus,
+    ImportTouch,
+    OnDuplicate,
+    SourceKey,
+    TouchAction,
+)
 from crm.imports.readers import Table, read
 from crm.imports.records import Note, Record, build
 
@@ -134,6 +142,9 @@ def _plan_of(table: Table, mapping: Mapping[str, str] | None) -> _Plan:
     suggestion = suggest(table.headers, custom_labels)
     columns = suggestion.columns if mapping is None else columns_from(mapping, suggestion.columns)
     records = merge(build(table, columns, date_order=suggestion.date_order))
+    system = suggestion.preset.name if suggestion.preset else "file"
+    for record in records:
+        record.system = system
     ordered = [r for r in records if r.kind == "company"] + [r for r in records if r.kind != "company"]
     return _Plan(table, columns, ordered)
 
@@ -422,41 +433,111 @@ def _import_people(
 ) -> None:
     if not records:
         return
-    batch_id = batch.pk if batch else uuid.uuid4()
     created: list[ImportTouch] = []
-    result = contacts_create(actor=actor, rows=[r.person for r in records], source=source, batch=batch_id)  # type: ignore[misc]
-    duplicates = _sort_out(records, result.rows, report, batch, created)
+    kept: list[tuple[Record, int]] = []  # each row written and the card it went to, for its source ids
+    by_key = _found_by_source_key(actor, records)
+    for record in records:
+        if id(record) in by_key:
+            card_id = _duplicate(actor, record, [by_key[id(record)]], report, on_duplicate, batch, source)
+            kept += [(record, card_id)] if card_id else []
+    records = [r for r in records if id(r) not in by_key]
+    duplicates = _create(actor, records, report, batch, source, created, kept)
     # Rows whose phone or e-mail is on the card of someone else by name become their own cards.
     apart = _set_apart(duplicates, report)
     if apart:
-        again = contacts_create(actor=actor, rows=[r.person for r in apart], source=source, batch=batch_id)  # type: ignore[misc]
         duplicates = [(r, m) for r, m in duplicates if not any(r is a for a in apart)]
-        duplicates += _sort_out(apart, again.rows, report, batch, created)
+        duplicates += _create(actor, apart, report, batch, source, created, kept)
     for record, matches in duplicates:
-        _duplicate(actor, record, matches, report, on_duplicate, batch, source)
+        card_id = _duplicate(actor, record, matches, report, on_duplicate, batch, source)
+        kept += [(record, card_id)] if card_id else []
     if batch is not None:
         ImportTouch.objects.bulk_create(created, batch_size=2000)
+    _keep_source_keys(kept, batch)
 
 
-def _sort_out(
+def _create(
+    actor: User,
     records: list[Record],
-    rows: list[Any],
     report: Report,
     batch: ImportBatch | None,
+    source: ChangeSource,
     created: list[ImportTouch],
+    kept: list[tuple[Record, int]],
 ) -> list[tuple[Record, list[DuplicateMatch]]]:
-    """Count the created and refused rows; return those refused only as duplicates, with their matches."""
+    """Write the rows as new cards (with the creation dates of their source); count the created and
+    refused ones; return those refused only as duplicates, with their matches."""
+    if not records:
+        return []
+    result = contacts_create(
+        actor=actor,
+        rows=[r.person for r in records],  # type: ignore[misc]
+        source=source,
+        batch=batch.pk if batch else None,
+        created_at=[r.created_at for r in records],
+    )
     duplicates = []
-    for record, row in zip(records, rows, strict=True):
+    for record, row in zip(records, result.rows, strict=True):
         if row.card is not None:
             report.created += 1
             created.append(ImportTouch(batch=batch, contact=row.card, action=TouchAction.CREATED))
+            kept.append((record, row.card.pk))
         elif row.matches and all(e.code == "duplicate" for e in row.errors):
             duplicates.append((record, row.matches))
         else:
             report.rejected += 1
             report.note(record, _errors_text(row.errors), rejected=True)
     return duplicates
+
+
+def _found_by_source_key(actor: User, records: list[Record]) -> dict[int, DuplicateMatch]:
+    """The rows whose id in a known system (not a plain file's row id) is already kept on a card: that
+    card is theirs, whatever their phones say now. One query for the chunk, one for the cards found."""
+    wanted = {(r.system, v) for r in records if r.system != "file" for v in r.external_ids}
+    if not wanted:
+        return {}
+    found: dict[tuple[str, str], int] = {}
+    for system, value, card_id in SourceKey.objects.filter(
+        system__in={s for s, _v in wanted}, value__in={v for _s, v in wanted}, contact__isnull=False
+    ).values_list("system", "value", "contact_id"):
+        if (system, value) in wanted:
+            found.setdefault((system, value), card_id)
+    cards = Contact._base_manager.filter(pk__in=set(found.values())).select_related("owner").in_bulk()
+    matches: dict[int, DuplicateMatch] = {}
+    for record in records:
+        for value in record.external_ids:
+            card = cards.get(found.get((record.system, value), 0))
+            if card is not None:
+                matches[id(record)] = DuplicateMatch(
+                    kind="contact",
+                    pk=card.pk,
+                    label=str(card),
+                    field="external_id",
+                    value=value,
+                    visible=access.may_touch(actor, card, "contact", "view"),
+                    in_trash=card.deleted_at is not None,
+                    owner_name=str(card.owner) if card.owner_id else "",
+                )
+                break
+    return matches
+
+
+def _keep_source_keys(kept: list[tuple[Record, int]], batch: ImportBatch | None) -> None:
+    """Each written row's ids in its source system, on the card it went to (once per card)."""
+    wanted = {(card_id, r.system, v) for r, card_id in kept for v in r.external_ids}
+    if not wanted:
+        return
+    held = set(
+        SourceKey.objects.filter(contact_id__in={c for c, _s, _v in wanted}).values_list(
+            "contact_id", "system", "value"
+        )
+    )
+    SourceKey.objects.bulk_create(
+        [
+            SourceKey(contact_id=card_id, system=system, value=value[:255], batch=batch)
+            for card_id, system, value in sorted(wanted - held)
+        ],
+        batch_size=2000,
+    )
 
 
 def _set_apart(duplicates: list[tuple[Record, list[DuplicateMatch]]], report: Report) -> list[Record]:
@@ -503,19 +584,21 @@ def _duplicate(
     on_duplicate: str,
     batch: ImportBatch | None,
     source: ChangeSource,
-) -> None:
+) -> int | None:
+    """Do with a row found on a card what the import was told; the card's id when the row changed it or
+    was attached to it."""
     cards = {m.pk: m for m in matches if m.pk}
     if len(cards) > 1:
         labels = ", ".join(f"«{m.label}»" for m in cards.values())
         report.rejected += 1
         report.note(record, format_lazy(SEVERAL_CARDS, labels=labels), rejected=True)
-        return
+        return None
     match = next(iter(cards.values()))
     if on_duplicate == OnDuplicate.SKIP or not match.visible or match.in_trash:
         report.skipped += 1
         message = HIDDEN_CARD if not match.visible else format_lazy(ALREADY_ON, label=match.label)
         report.note(record, message, rejected=False)
-        return
+        return None
     try:
         if on_duplicate == OnDuplicate.ATTACH:
             entry = entry_create(
@@ -525,7 +608,7 @@ def _duplicate(
             )
             report.attached += 1
             _touch(batch, TouchAction.ATTACHED, contact_id=match.pk, entry_id=entry.pk)
-            return
+            return match.pk
         with transaction.atomic():
             card = Contact.objects.visible_to(actor, action="edit").filter(pk=match.pk).first()
             if card is None:
@@ -536,7 +619,7 @@ def _duplicate(
             if changed == current:
                 report.skipped += 1
                 report.note(record, format_lazy(NOTHING_NEW, label=match.label), rejected=False)
-                return
+                return None
             contact_update(
                 actor=actor,
                 contact_id=card.pk,
@@ -546,10 +629,12 @@ def _duplicate(
             )
             report.updated += 1
             _touch(batch, TouchAction.UPDATED, contact_id=card.pk, before=_as_json(current))
+            return card.pk
     except (ValidationFailed, NotFound) as exc:
         report.rejected += 1
         errors = getattr(exc, "errors", None)
         report.note(record, _errors_text(errors) if errors else HIDDEN_CARD, rejected=True)
+    return None
 
 
 def _attachment_summary(record: Record, batch: ImportBatch | None) -> str:
