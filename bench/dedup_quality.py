@@ -1,98 +1,89 @@
 """``python -m bench.dedup_quality RECORDS.csv PAIRS.csv``: the duplicate finder's quality on a labelled set.
 
-Reads a file in the layout of the Russian dev set (``record_id,source,last_name,first_name,patronymic,
-birth_date,phone,email,company,city``), normalises each record with the product's own normalisers
-(``crm.core.normalize``: phones to E.164, e-mails, dates), runs the product's finder
-(``crm.duplicates.finder``) with its shipped default threshold, and writes ``id_l,id_r,score`` for every
-pair the finder's groups join (a group is one person: the cards a merge would make one). Score it with the
-set's ``score.py PAIRS.csv TRUTH.csv``.
+Loads a file in the layout of the Russian dev set (``record_id,source,last_name,first_name,patronymic,
+birth_date,phone,email,company,city``) into a fresh database **through the product's import service**
+(``crm.imports.services.import_file``: the columns as the wizard suggests them, the rows merged within the
+file where they are one person, each row that matches a card attached to it), runs the product's finder
+(``crm.duplicates.services.duplicates_find``) with its shipped default threshold on the stored cards, and
+writes ``id_l,id_r,score`` for every two records that end up as one person: on one card (score 1), or on
+cards the finder's pairs join. Each record is traced to its card by its ``record_id``, which the import
+keeps on the card (``SourceKey``). Score it with the set's ``score.py PAIRS.csv TRUTH.csv``.
 
-Interim: the records are read straight from the file, not imported into a database first; the finder runs
-on the same ``Person`` values the product builds from cards. Loading through the import service and running
-the finder on stored cards is the next step (issue 14).
+The database: ``DATABASE_URL`` or ``CRM_DATA_DIR`` if given (it must hold no cards), otherwise a new SQLite
+database in a temporary directory.
 """
 
 from __future__ import annotations
 
-import csv
 import itertools
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 
-def _phone(raw: str) -> str:
-    from crm.core import normalize as norm
-
-    try:
-        e164 = norm.normalize_phone(raw).e164
-    except norm.NormalizationError:
-        return ""
-    return e164[2:] if e164.startswith("+7") else e164
-
-
-def _email(raw: str) -> str:
-    from crm.core import normalize as norm
-
-    try:
-        return norm.normalize_email(raw) if raw.strip() else ""
-    except norm.NormalizationError:
-        return ""
-
-
-def _birth(raw: str) -> str:
-    from crm.core import normalize as norm
-
-    try:
-        born = norm.parse_date(raw) if raw.strip() else None
-    except norm.NormalizationError:
-        return ""
-    if born is None:
-        return ""
-    day = f"{born.month:02d}-{born.day:02d}"
-    return f"{born.year:04d}-{day}" if born.year else day
-
-
 def main(records: Path, out: Path) -> None:
+    if not os.environ.get("DATABASE_URL") and not os.environ.get("CRM_DATA_DIR"):
+        os.environ["CRM_DATA_DIR"] = tempfile.mkdtemp(prefix="crm-dedup-quality-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
     import django
 
     django.setup()
-    from crm.duplicates.finder import THRESHOLD, find_pairs, groups
-    from crm.duplicates.scoring import Person
+    from django.core.management import call_command
 
+    from bench.write import writer
+    from crm.contacts.models import Contact
+    from crm.duplicates.finder import THRESHOLD
+    from crm.duplicates.models import DuplicatePair
+    from crm.duplicates.services import duplicates_find
+    from crm.imports.models import SourceKey
+    from crm.imports.services import import_file
+
+    call_command("migrate", verbosity=0)
+    if Contact._base_manager.exists():
+        sys.exit("the database already holds cards: give an empty one")
     started = time.perf_counter()
-    with records.open(encoding="utf-8") as handle:
-        people = []
-        for r in csv.DictReader(handle):
-            phone, email = _phone(r.get("phone", "")), _email(r.get("email", ""))
-            people.append(
-                Person(
-                    key=r["record_id"],
-                    last=r.get("last_name", "").strip(),
-                    first=r.get("first_name", "").strip(),
-                    middle=r.get("patronymic", "").strip(),
-                    birth=_birth(r.get("birth_date", "")),
-                    phones=frozenset([phone] if phone else []),
-                    emails=frozenset([email] if email else []),
-                    company=r.get("company", "").strip(),
-                    city=r.get("city", "").strip(),
-                )
-            )
-    pairs = find_pairs(people, THRESHOLD)
-    best = {(p.a, p.b): p.score for p in pairs} | {(p.b, p.a): p.score for p in pairs}
-    with out.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["id_l", "id_r", "score"])
-        written = 0
-        for group in groups(pairs):
-            for a, b in itertools.combinations(sorted(group, key=str), 2):
-                writer.writerow([a, b, f"{best.get((a, b), THRESHOLD):.3f}"])
+    report = import_file(
+        actor=writer(), data=records.read_bytes(), file_name=records.name, on_duplicate="attach"
+    )
+    imported = time.perf_counter()
+    duplicates_find()
+    found = time.perf_counter()
+
+    card_of = dict(SourceKey.objects.filter(system="file").values_list("value", "contact_id"))
+    parent: dict[object, object] = {}
+
+    def root(x: object) -> object:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]  # type: ignore[index]
+            x = parent[x]
+        return x
+
+    def join(a: object, b: object) -> None:
+        parent[root(a)] = root(b)
+
+    scores: dict[tuple[int, int], float] = {}
+    for first, second, score in DuplicatePair.objects.values_list("first_id", "second_id", "score"):
+        if score >= THRESHOLD:
+            join(("card", first), ("card", second))
+            scores[(first, second)] = scores[(second, first)] = score
+    groups: dict[object, list[str]] = {}
+    for record_id, card_id in card_of.items():
+        groups.setdefault(root(("card", card_id)), []).append(record_id)
+    written = 0
+    with out.open("w", encoding="utf-8") as handle:
+        handle.write("id_l,id_r,score\n")
+        for members in groups.values():
+            for a, b in itertools.combinations(sorted(members), 2):
+                same = card_of[a] == card_of[b]
+                score = 1.0 if same else scores.get((card_of[a], card_of[b]), THRESHOLD)
+                handle.write(f"{a},{b},{score:.3f}\n")
                 written += 1
-    elapsed = time.perf_counter() - started
-    print(f"{len(people)} records, {len(pairs)} pairs scored above {THRESHOLD}, {written} pairs written")
-    print(f"seconds {elapsed:.1f}")
+    print(report.counts_line())
+    print(f"{len(card_of)} records on {len(set(card_of.values()))} cards, {len(scores) // 2} pairs found")
+    print(f"{written} pairs written")
+    print(f"import {imported - started:.1f} s, finder {found - imported:.1f} s")
 
 
 if __name__ == "__main__":

@@ -69,9 +69,10 @@ class Suggestion:
 
 
 def header_key(header: str) -> str:
-    """ "E-mail 1 - Value" → "e mail 1 value"; "Телефон  " → "телефон"; "Ёмкость" → "емкость"."""
+    """ "E-mail 1 - Value" → "e mail 1 value"; "Телефон  " → "телефон"; "Ёмкость" → "емкость";
+    "last_name" (a database's or an API's column) → "last name"."""
     folded = header.casefold().replace("ё", "е")
-    return " ".join(re.sub(r"[^\w]+", " ", folded).split())
+    return " ".join(re.sub(r"[\W_]+", " ", folded).split())
 
 
 def _t(name: str, kind: str = "") -> Target:

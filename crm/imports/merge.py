@@ -96,7 +96,9 @@ def _keep_apart(record: Record, key: str, other: Record) -> None:
     else:
         person.emails = [e for e in person.emails if e.value != value]
         message = format_lazy(OTHERS_EMAIL, name=name)
-    record.notes.append(Note(record.numbers[0], "", value, message))
+    note = Note(record.numbers[0], "", value, message)
+    if note not in record.notes:
+        record.notes.append(note)
 
 
 def _filled(person: ContactInput) -> int:

@@ -441,12 +441,14 @@ def _import_people(
             card_id = _duplicate(actor, record, [by_key[id(record)]], report, on_duplicate, batch, source)
             kept += [(record, card_id)] if card_id else []
     records = [r for r in records if id(r) not in by_key]
-    duplicates = _create(actor, records, report, batch, source, created, kept)
-    # Rows whose phone or e-mail is on the card of someone else by name become their own cards.
+    duplicates, salvaged = _create(actor, records, report, batch, source, created, kept, salvage=True)
+    # Rows whose phone or e-mail is on the card of someone else by name become their own cards; rows
+    # refused for a value that can be left out (a birthday in the future) are written without it.
     apart = _set_apart(duplicates, report)
-    if apart:
+    if apart or salvaged:
         duplicates = [(r, m) for r, m in duplicates if not any(r is a for a in apart)]
-        duplicates += _create(actor, apart, report, batch, source, created, kept)
+        more, _none = _create(actor, apart + salvaged, report, batch, source, created, kept, salvage=False)
+        duplicates += more
     for record, matches in duplicates:
         card_id = _duplicate(actor, record, matches, report, on_duplicate, batch, source)
         kept += [(record, card_id)] if card_id else []
@@ -463,11 +465,14 @@ def _create(
     source: ChangeSource,
     created: list[ImportTouch],
     kept: list[tuple[Record, int]],
-) -> list[tuple[Record, list[DuplicateMatch]]]:
+    *,
+    salvage: bool,
+) -> tuple[list[tuple[Record, list[DuplicateMatch]]], list[Record]]:
     """Write the rows as new cards (with the creation dates of their source); count the created and
-    refused ones; return those refused only as duplicates, with their matches."""
+    refused ones; return those refused only as duplicates, with their matches, and (when ``salvage``)
+    those refused only for values that can be left out, made ready to be written without them."""
     if not records:
-        return []
+        return [], []
     result = contacts_create(
         actor=actor,
         rows=[r.person for r in records],  # type: ignore[misc]
@@ -475,7 +480,7 @@ def _create(
         batch=batch.pk if batch else None,
         created_at=[r.created_at for r in records],
     )
-    duplicates = []
+    duplicates, salvaged = [], []
     for record, row in zip(records, result.rows, strict=True):
         if row.card is not None:
             report.created += 1
@@ -483,10 +488,42 @@ def _create(
             kept.append((record, row.card.pk))
         elif row.matches and all(e.code == "duplicate" for e in row.errors):
             duplicates.append((record, row.matches))
+        elif salvage and _without_refused_values(record, row.errors, report):
+            salvaged.append(record)
         else:
             report.rejected += 1
             report.note(record, _errors_text(row.errors), rejected=True)
-    return duplicates
+    return duplicates, salvaged
+
+
+_NAME_FIELDS = ("last_name", "first_name", "middle_name")
+
+
+def _without_refused_values(record: Record, errors: list[FieldError], report: Report) -> bool:
+    """Leave out of the row each value the services refused, noting it (one bad value never costs the
+    row); False, changing nothing, when the row is nothing without it (a name) or was refused for
+    something else (a duplicate, no name, phone or e-mail)."""
+    person = record.person
+    assert person is not None
+    fields = [e.field.partition(".") for e in errors]
+    if any(
+        e.code == "duplicate" or name in _NAME_FIELDS or not hasattr(person, name)
+        for e, (name, _dot, _rest) in zip(errors, fields, strict=True)
+    ):
+        return False
+    blank = type(person)()
+    dropped: dict[str, set[int]] = {}
+    for error, (name, _dot, rest) in zip(errors, fields, strict=True):
+        if name == "custom":
+            person.custom.pop(rest, None)
+        elif rest.isdigit() and isinstance(getattr(person, name), list):
+            dropped.setdefault(name, set()).add(int(rest))
+        else:
+            setattr(person, name, getattr(blank, name))
+        report.note(record, _errors_text([error]), rejected=False)
+    for name, indexes in dropped.items():
+        setattr(person, name, [v for i, v in enumerate(getattr(person, name)) if i not in indexes])
+    return True
 
 
 def _found_by_source_key(actor: User, records: list[Record]) -> dict[int, DuplicateMatch]:

@@ -243,3 +243,12 @@ def test_a_phone_on_a_card_of_someone_else_by_name_becomes_a_new_card_marked_sha
     assert [(p.number, p.is_shared) for p in maria.phones.all()] == [("+79120001122", True)]
     assert [(p.number, p.is_shared) for p in petr.phones.all()] == [("+79120001122", False)]
     assert "Иванов Пётр" in " ".join(p.message for p in report.problems if p.row == 2)
+
+
+def test_a_value_the_card_refuses_is_left_out_and_the_row_still_imported(admin):
+    report = _csv(admin, "Фамилия,Имя,Телефон,День рождения\nКомаров,Сергей,+79334797476,18.06.2090\n")
+    assert report.counts() == {"created": 1, "updated": 0, "attached": 0, "skipped": 0, "rejected": 0}
+    card = _live().get(last_name="Комаров")
+    assert (card.birth_day, card.birth_month, card.birth_year) == (None, None, None)
+    assert [(p.row, p.rejected) for p in report.problems] == [(1, False)]
+    assert "birthday" in report.problems[0].message
