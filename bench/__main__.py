@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bench fill|timeline|write|import|measure|experiment`` against the database."""
+"""Entry point: ``python -m bench fill|timeline|write|import|dedup|measure|experiment``."""
 
 from __future__ import annotations
 
@@ -29,6 +29,9 @@ def main() -> None:
     import_ = commands.add_parser("import", help="import a generated Windows-1251 file end to end")
     import_.add_argument("--rows", type=int, default=100_000)
     import_.add_argument("--seed", type=int, default=20261206)
+    dedup = commands.add_parser("dedup", help="time the duplicate check of a new card, and the finder")
+    dedup.add_argument("--runs", type=int, default=200)
+    dedup.add_argument("--finder", action="store_true", help="also run the finder over the whole base")
     measure = commands.add_parser("measure", help="time search, lists and the card in-process")
     measure.add_argument("--runs", type=int, default=200)
     measure.add_argument("--warmup", type=int, default=5)
@@ -62,6 +65,10 @@ def main() -> None:
         from bench import import_file as command
 
         command.run(rows=args.rows, seed=args.seed)
+    elif args.command == "dedup":
+        from bench import dedup_speed as command
+
+        command.run(runs=args.runs, finder=args.finder)
     elif args.command == "experiment":
         from bench import experiment as command
 

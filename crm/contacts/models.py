@@ -211,6 +211,7 @@ class Contact(OwnedRecord):
             models.Index(fields=["name_key", "id"], name="contact_name_idx"),
             models.Index(fields=["name_sound", "name_key", "id"], name="contact_sound_name_idx"),
             models.Index(fields=["first_sound", "name_key", "id"], name="contact_first_sound_idx"),
+            models.Index(fields=["name_sound", "first_sound"], name="contact_sound_first_idx"),
             models.Index(fields=["-created_at", "-id"], name="contact_created_idx"),
             models.Index(fields=["-updated_at", "-id"], name="contact_updated_idx"),
             models.Index(fields=["owner", "name_key", "id"], name="contact_owner_name_idx"),

@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from crm.accounts.models import User
 from crm.contacts.declarations import declared
 from crm.contacts.inputs import contact_input_from
-from crm.contacts.models import Contact
-from crm.core.names import sound_key
+from crm.contacts.models import Contact, ContactEmail, ContactPhone, Employment
+from crm.contacts.search import prefix_q
+from crm.core.names import first_name_keys
 from crm.duplicates.models import DuplicatePair, Merge, PairStatus
 from crm.duplicates.scoring import Person
 
 CHUNK = 2000
-
-
-def person_of(card: Contact) -> Person:
-    """A card as the finder compares it (its phones as digits, its primary company's name)."""
-    employment = next((e for e in card.employments.all() if e.is_primary), None)
-    birth = ""
-    if card.birth_day and card.birth_month:
-        day = f"{card.birth_month:02d}-{card.birth_day:02d}"
-        birth = f"{card.birth_year:04d}-{day}" if card.birth_year else day
-    return Person(
-        key=card.pk,
-        last=card.last_name,
-        first=card.first_name,
-        middle=card.middle_name,
-        birth=birth,
-        phones=frozenset(_digits(p.number) for p in card.phones.all()),
-        shared_phones=frozenset(_digits(p.number) for p in card.phones.all() if p.is_shared),
-        emails=frozenset(e.address for e in card.emails.all()),
-        company=employment.company.name if employment else "",
-        city=card.city,
-    )
 
 
 def _digits(e164: str) -> str:
@@ -43,15 +23,69 @@ def _digits(e164: str) -> str:
     return e164.lstrip("+").removeprefix("7") if e164.startswith("+7") else e164.lstrip("+")
 
 
+def people_of(ids: Iterable[int]) -> list[Person]:
+    """The live cards of ``ids`` as the finder compares them (phones as digits, the first primary
+    company's name), read as plain values in four queries (no model objects: the finder reads the whole
+    base this way), in the order of their ids."""
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    phones: dict[int, list[tuple[str, bool]]] = {}
+    for card_id, number, shared in ContactPhone.objects.filter(contact_id__in=ids).values_list(
+        "contact_id", "number", "is_shared"
+    ):
+        phones.setdefault(card_id, []).append((_digits(number), shared))
+    emails: dict[int, list[str]] = {}
+    for card_id, address in ContactEmail.objects.filter(contact_id__in=ids).values_list(
+        "contact_id", "address"
+    ):
+        emails.setdefault(card_id, []).append(address)
+    companies: dict[int, str] = {}
+    for card_id, name in (
+        Employment.objects.filter(contact_id__in=ids, is_primary=True)
+        .order_by("-id")
+        .values_list("contact_id", "company__name")
+    ):
+        companies[card_id] = name  # the last written is the first primary one
+    cards = Contact.objects.filter(pk__in=ids, deleted_at=None).order_by("pk")
+    people = []
+    for pk, last, first, middle, day, month, year, city in cards.values_list(
+        "pk", "last_name", "first_name", "middle_name", "birth_day", "birth_month", "birth_year", "city"
+    ):
+        birth = ""
+        if day and month:
+            birth = f"{year:04d}-{month:02d}-{day:02d}" if year else f"{month:02d}-{day:02d}"
+        held = phones.get(pk, [])
+        people.append(
+            Person(
+                key=pk,
+                last=last,
+                first=first,
+                middle=middle,
+                birth=birth,
+                phones=frozenset(n for n, _shared in held),
+                shared_phones=frozenset(n for n, shared in held if shared),
+                emails=frozenset(emails.get(pk, [])),
+                company=companies.get(pk, ""),
+                city=city,
+            )
+        )
+    return people
+
+
 def all_people() -> Iterator[Person]:
-    """Every live card, read in chunks with its phones, e-mails and companies (a few queries a chunk)."""
-    cards = (
-        Contact.objects.filter(deleted_at=None)
-        .prefetch_related("phones", "emails", "employments__company")
-        .order_by("pk")
-    )
-    for card in cards.iterator(chunk_size=CHUNK):
-        yield person_of(card)
+    """Every live card, a chunk of ids at a time (``people_of``)."""
+    last = 0
+    while True:
+        ids = list(
+            Contact.objects.filter(pk__gt=last, deleted_at=None)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:CHUNK]
+        )
+        if not ids:
+            return
+        yield from people_of(ids)
+        last = ids[-1]
 
 
 def queue(*, user: User, owner_id: int | None = None) -> QuerySet[DuplicatePair]:
@@ -115,29 +149,59 @@ def merges_of_card(*, user: User, contact: Contact) -> list[Merge]:
 
 
 MAX_CANDIDATES = 200
+NAMESAKES = 50  # more cards than this with one name: the name is no reason to compare them all
+
+
+def _not_too_common(held: Iterable[tuple[object, int]]) -> set[int]:
+    """The cards holding each value, leaving out a value held by more than ``NAMESAKES`` cards (an office
+    switchboard, a shared mailbox): it says nothing about any two of them."""
+    holders: dict[object, set[int]] = {}
+    for value, card_id in held:
+        holders.setdefault(value, set()).add(card_id)
+    return {c for cards in holders.values() if len(cards) <= NAMESAKES for c in cards}
 
 
 def candidates_for(people: list[Person]) -> list[Person]:
-    """Stored cards that might be one of ``people``: a surname that sounds the same (Cyrillic or Latin,
-    Ё or Е, the wrong layout), the first name written as the surname (swapped), or an e-mail with the same
-    name before the @. Index lookups only (``Contact.name_sound``, e-mail addresses); the scoring decides."""
-    sounds: set[str] = set()
+    """Stored cards that might be one of ``people``, found as the finder's blocks find them, by index
+    lookups only: a phone or an e-mail they share, an e-mail with the same name before the @, a surname
+    that sounds the same (Cyrillic or Latin, Ё or Е, the wrong layout) with a first name of the same
+    family (Саша / Александр) or none, and the same two names swapped. The scoring decides."""
+    numbers: set[str] = set()
+    addresses: set[str] = set()
     locals_: set[str] = set()
+    name_pairs: set[tuple[str, str]] = set()
     for person in people:
-        sounds |= person.last_keys | ({sound_key(person.first)} if person.first else set())
+        numbers |= {f"+7{p}" if len(p) == 10 else f"+{p}" for p in person.phones}
+        addresses |= set(person.emails)
         locals_ |= {e.split("@")[0] for e in person.emails if len(e.split("@")[0]) >= 5}
-    sounds.discard("")
-    if not sounds and not locals_:
-        return []
-    condition = Q(name_sound__in=sounds)
-    for local in locals_:
-        condition |= Q(emails__address__startswith=f"{local}@")
+        firsts = {"", *(first_name_keys(person.first) if person.first else ())}
+        name_pairs |= {(last, first) for last in person.last_keys for first in firsts}
+        if person.first and person.last:  # the first name written as the surname, and the other way
+            name_pairs |= {
+                (first, last) for first in first_name_keys(person.first) for last in person.last_keys
+            }
     keys = [int(p.key) for p in people]  # type: ignore[call-overload]  # a card's key is its id
-    cards = (
-        Contact.objects.filter(condition, deleted_at=None)
-        .exclude(pk__in=keys)
-        .distinct()
-        .prefetch_related("phones", "emails", "employments__company")
-        .order_by("pk")[: MAX_CANDIDATES * max(1, len(people))]
-    )
-    return [person_of(card) for card in cards]
+    ids: set[int] = set()
+    if numbers:
+        held = ContactPhone.objects.filter(number__in=numbers).values_list("number", "contact_id")
+        ids |= _not_too_common(held[: NAMESAKES * len(numbers) + 1])
+    if addresses or locals_:
+        by_address = Q(address__in=addresses)
+        for local in locals_:
+            by_address |= prefix_q("address", f"{local}@")
+        limit = NAMESAKES * (len(addresses) + len(locals_)) + 1
+        mail = ContactEmail.objects.filter(by_address).values_list("address", "contact_id")[:limit]
+        ids |= _not_too_common((address.split("@")[0], card_id) for address, card_id in mail)
+    by_name = Q()
+    lasts = sorted({last for last, _first in name_pairs})
+    for last in lasts:
+        by_name |= Q(name_sound=last, first_sound__in={first for other, first in name_pairs if other == last})
+    if lasts:
+        named = Contact.objects.filter(by_name, deleted_at=None).values_list(
+            "name_sound", "first_sound", "pk"
+        )
+        ids |= _not_too_common(((s, f), pk) for s, f, pk in named[: NAMESAKES * len(name_pairs) + 1])
+    ids -= set(keys)
+    if not ids:
+        return []
+    return people_of(sorted(ids)[: MAX_CANDIDATES * max(1, len(people))])

@@ -320,10 +320,7 @@ def _phone_number(text: str) -> str:
 def duplicates_check(ids: list[int]) -> int:
     """Compare new or changed cards with the stored cards they might duplicate (R7.2: each new card is
     checked); the pairs found join the review queue. Returns how many pairs were added or rescored."""
-    cards = Contact.objects.filter(pk__in=ids, deleted_at=None).prefetch_related(
-        "phones", "emails", "employments__company"
-    )
-    people = [selectors.person_of(card) for card in cards]
+    people = selectors.people_of(ids)
     found: dict[tuple[int, int], tuple[float, list[str]]] = {}
     for start in range(0, len(people), 200):
         chunk = people[start : start + 200]

@@ -117,3 +117,45 @@ def test_a_new_card_is_checked_against_the_base_at_once(manager_a, django_captur
     pair = DuplicatePair.objects.get()
     assert {pair.first_id, pair.second_id} == {old.pk, new.pk}
     assert "phone one digit off" in pair.reasons
+
+
+def test_the_finder_reads_a_card_as_its_values_in_four_queries(manager_a, django_assert_num_queries):
+    from crm.contacts.inputs import contact_input_from
+    from crm.contacts.kinds import PhoneInput
+    from crm.contacts.services import contact_update
+    from crm.core.audit import SYSTEM
+    from crm.duplicates.scoring import Person
+    from crm.duplicates.selectors import people_of
+
+    card = make_contact(
+        manager_a,
+        last_name="Зайцев",
+        first_name="Юрий",
+        middle_name="Петрович",
+        phone="+79161234567",
+        email="yz@firm.ru",
+        company_name="Ромашка",
+        city="Пермь",
+    )
+    data = contact_input_from(card)
+    data.phones.append(PhoneInput("+74951234567", kind="work", shared=True))
+    data.birthday = "14.03"
+    contact_update(actor=manager_a, contact_id=card.pk, data=data, source=SYSTEM)
+    other = make_contact(manager_a, last_name="Орлов", phone="+442071234567")
+    with django_assert_num_queries(4):
+        people = people_of([other.pk, card.pk, 10**9])
+    assert people == [
+        Person(
+            key=card.pk,
+            last="Зайцев",
+            first="Юрий",
+            middle="Петрович",
+            birth="03-14",
+            phones=frozenset({"9161234567", "4951234567"}),
+            shared_phones=frozenset({"4951234567"}),
+            emails=frozenset({"yz@firm.ru"}),
+            company="Ромашка",
+            city="Пермь",
+        ),
+        Person(key=other.pk, last="Орлов", first="Иван", phones=frozenset({"442071234567"})),
+    ]
