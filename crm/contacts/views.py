@@ -293,6 +293,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
         "query": query_without(request, "after", "before"),
         "sort_query": query_without(request, "after", "before", "sort"),
         "can_create": access.has_perm(request.user, "company", "create"),
+        "can_export": access.has_perm(request.user, "company", "export"),
         **_choices(request.user),
         **_list_fields(request, "company", page.items),
     }

@@ -1,5 +1,5 @@
-"""What an export writes for a person: one column per declared exportable field the user may see, then
-the custom fields they may see. Values are text as the card shows them."""
+"""What an export writes for a person or a company: one column per declared exportable field the user may
+see, then the custom fields they may see. Values are text as the card shows them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from django.utils.translation import gettext
 
 from crm.contacts.declarations import declared
-from crm.contacts.models import BaseType, Contact
+from crm.contacts.models import BaseType, Company, Contact
 from crm.core.normalize import format_phone
 from crm.fields import values as custom_values
 from crm.fields.schema import schema_for
@@ -22,7 +22,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 class Column:
     key: str
     title: str
-    value: Callable[[Contact], str]
+    value: Callable[[Any], str]
     free_text: bool = True  # typed by people (or a file): may start like a formula
 
 
@@ -71,7 +71,6 @@ _GETTERS: dict[str, tuple[Callable[[Contact], str], bool]] = {
     "address": (lambda c: c.address, True),
     "birthday": (lambda c: c.birthday_display if c.birth_day else "", False),
     "source": (lambda c: c.source, True),
-    "owner_id": (lambda c: c.owner.get_full_name() or c.owner.get_username() if c.owner else "", True),
     "base_type": (lambda c: str(BaseType(c.base_type).label) if c.base_type else "", False),
     "is_key": (lambda c: gettext("yes") if c.is_key else "", False),
     "tags": (lambda c: ", ".join(t.name for t in c.tags.all()), True),
@@ -79,24 +78,58 @@ _GETTERS: dict[str, tuple[Callable[[Contact], str], bool]] = {
 }
 
 
+def _owner(card: Contact | Company) -> str:
+    return card.owner.get_full_name() or card.owner.get_username() if card.owner else ""
+
+
+def _text(attr: str) -> tuple[Callable[[Any], str], bool]:
+    return (lambda c: getattr(c, attr) or "", True)
+
+
+_COMPANY_GETTERS: dict[str, tuple[Callable[[Company], str], bool]] = {
+    **{
+        attr: _text(attr)
+        for attr in ("name", "legal_form", "industry", "size", "city", "address", "legal_address", "source")
+    },
+    **{attr: (lambda c, attr=attr: getattr(c, attr) or "", False) for attr in ("inn", "kpp", "ogrn")},
+    "website": (lambda c: c.website, False),
+    "phone": (lambda c: format_phone(c.phone, c.phone_ext) if c.phone else "", False),
+    "email": (lambda c: c.email, False),
+    "owner_id": (_owner, True),
+    "is_key": (lambda c: gettext("yes") if c.is_key else "", False),
+    "tags": (lambda c: ", ".join(t.name for t in c.tags.all()), True),
+    "notes": (lambda c: c.notes, True),
+}
+_GETTERS["owner_id"] = (_owner, True)
+
+
 def contact_columns(user: Any) -> list[Column]:
     """The columns this user's export of people has: nothing hidden from their role (R10.3)."""
-    schema = schema_for("contact")
+    return _columns(user, "contact", _GETTERS)
+
+
+def company_columns(user: Any) -> list[Column]:
+    """The columns this user's export of companies has, likewise."""
+    return _columns(user, "company", _COMPANY_GETTERS)
+
+
+def _columns(user: Any, kind: str, getters: dict[str, tuple[Callable[[Any], str], bool]]) -> list[Column]:
+    schema = schema_for(kind)
     hidden = schema.hidden_keys(user)
     columns = []
-    for decl in declared("contact"):
-        if not decl.exportable or (decl.config or "") in hidden or decl.attr not in _GETTERS:
+    for decl in declared(kind):
+        if not decl.exportable or (decl.config or "") in hidden or decl.attr not in getters:
             continue
-        getter, free_text = _GETTERS[decl.attr]
+        getter, free_text = getters[decl.attr]
         columns.append(Column(decl.attr, str(decl.label), getter, free_text))
     for spec in schema.visible_custom(user):
 
-        def custom(card: Contact, spec: Any = spec) -> str:
+        def custom(card: Any, spec: Any = spec) -> str:
             return custom_values.display(spec, (card.custom or {}).get(spec.key), schema)
 
         columns.append(Column(f"custom:{spec.key}", str(spec.label), custom))
     return columns
 
 
-def row_of(card: Contact, columns: list[Column]) -> list[str]:
+def row_of(card: Contact | Company, columns: list[Column]) -> list[str]:
     return [neutralised(c.value(card)) if c.free_text else c.value(card) for c in columns]

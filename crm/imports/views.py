@@ -260,18 +260,20 @@ def _export_job(request: HttpRequest, pk: int) -> ExportJob:
 @login_required
 @require_POST
 def export_start(request: HttpRequest) -> HttpResponse:
+    kind = "company" if request.POST.get("kind") == "company" else "contact"
     try:
         job = services.export_start(
             actor=request.user,
             file_format=request.POST.get("format", ""),
             query=request.POST.get("query", "")[:2000],
+            kind=kind,
             source=ChangeSource.from_request(request),
         )
     except PermissionDenied:
         raise Http404 from None
     except ValidationFailed as exc:
         messages.error(request, "; ".join(str(e.message) for e in exc.errors))
-        return redirect("contacts:contact_list")
+        return redirect(f"contacts:{kind}_list")
     return redirect("imports:export_detail", pk=job.pk)
 
 

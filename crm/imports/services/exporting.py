@@ -1,6 +1,6 @@
-"""Export a list of people: the cards the user sees with the list's filters, the fields their role may
-see, to CSV (UTF-8 with a BOM, or Windows-1251 for Russian Excel), XLSX or vCard 4.0 — in the worker,
-with progress, journaled. Formula-like text is neutralised in CSV and XLSX."""
+"""Export a list of people or companies: the cards the user sees with the list's filters, the fields
+their role may see, to CSV (UTF-8 with a BOM, or Windows-1251 for Russian Excel), XLSX or vCard 4.0 —
+in the worker, with progress, journaled. Formula-like text is neutralised in CSV and XLSX."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import vobject
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -21,13 +22,13 @@ from openpyxl import Workbook
 
 from crm.accounts import access
 from crm.accounts.models import User
-from crm.contacts.forms import contact_filters  # the list's own reading of its address
-from crm.contacts.models import Contact
-from crm.contacts.selectors import contacts_for_export
+from crm.contacts.forms import company_filters, contact_filters  # the lists' own reading of their address
+from crm.contacts.models import Company, Contact
+from crm.contacts.selectors import companies_for_export, contacts_for_export
 from crm.core.audit import ChangeSource, audit_record
 from crm.core.errors import FieldError, ValidationFailed
 from crm.core.models import AuditAction, ChangeChannel
-from crm.imports.export_columns import Column, contact_columns, row_of
+from crm.imports.export_columns import Column, company_columns, contact_columns, row_of
 from crm.imports.models import ExportFormat, ExportJob, ImportStatus
 
 CHUNK = 2000
@@ -38,6 +39,8 @@ def export_start(
     *, actor: User, file_format: str, query: str = "", kind: str = "contact", source: ChangeSource = EXPORT
 ) -> ExportJob:
     """Queue an export of the list the user sees with ``query``'s filters (the list page's address)."""
+    if kind not in ("contact", "company"):
+        raise ValidationFailed([FieldError("kind", "invalid_choice", _("Choose contacts or companies."))])
     access.require(actor, kind, "export")
     if file_format not in ExportFormat.values:
         error = FieldError("format", "invalid_choice", _("Choose a file format from the list."))
@@ -61,8 +64,13 @@ def export_run(*, job_id: int, source: ChangeSource = EXPORT) -> ExportJob:
 def _run(job: ExportJob, actor: User, source: ChangeSource) -> ExportJob:
     try:
         access.require(actor, job.kind, "export")  # the right may have been taken away since
-        cards = contacts_for_export(user=actor, filters=contact_filters(QueryDict(job.query), actor))
-        columns = contact_columns(actor)
+        cards: QuerySet[Any]
+        if job.kind == "company":
+            cards = companies_for_export(user=actor, filters=company_filters(QueryDict(job.query), actor))
+            columns = company_columns(actor)
+        else:
+            cards = contacts_for_export(user=actor, filters=contact_filters(QueryDict(job.query), actor))
+            columns = contact_columns(actor)
         total = cards.count()
         ExportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, rows_total=total)
         with tempfile.TemporaryFile() as out:
@@ -86,7 +94,7 @@ def _extension(job: ExportJob) -> str:
     return {"csv1251": "csv", "vcf": "vcf"}.get(job.file_format, job.file_format)
 
 
-def _chunks(job: ExportJob, cards: Any) -> Iterator[Contact]:
+def _chunks(job: ExportJob, cards: Any) -> Iterator[Any]:
     """The cards, a chunk at a time with their related rows prefetched; progress saved per chunk."""
     for done, card in enumerate(cards.iterator(chunk_size=CHUNK), start=1):
         yield card
@@ -108,17 +116,40 @@ def _write(job: ExportJob, cards: Any, columns: list[Column], out: IO[bytes]) ->
         text.detach()
     elif job.file_format == ExportFormat.XLSX:
         book = Workbook(write_only=True)
-        sheet = book.create_sheet(str(_("Contacts")))
+        sheet = book.create_sheet(str(_("Companies") if job.kind == "company" else _("Contacts")))
         sheet.append([c.title for c in columns])
         for card in _chunks(job, cards):
             sheet.append(row_of(card, columns))
             rows += 1
         book.save(out)
     else:
+        shown = {c.key for c in columns}
+        to_vcard = _company_vcard if job.kind == "company" else _vcard
         for card in _chunks(job, cards):
-            out.write(_vcard(card, {c.key for c in columns}).encode("utf-8"))
+            out.write(to_vcard(card, shown).encode("utf-8"))
             rows += 1
     return rows
+
+
+def _company_vcard(company: Company, shown: set[str]) -> str:
+    """One company as a vCard 4.0 of KIND:org, only the fields the user may see."""
+    v = vobject.vCard()
+    v.add("version").value = "4.0"
+    v.add("kind").value = "org"
+    v.add("fn").value = company.name
+    v.add("org").value = [company.name]
+    if company.phone and "phone" in shown:
+        tel = v.add("tel")
+        tel.value = f"tel:{company.phone}" + (f";ext={company.phone_ext}" if company.phone_ext else "")
+        tel.params["VALUE"] = ["uri"]
+        tel.params["TYPE"] = ["work"]
+    if company.email and "email" in shown:
+        v.add("email").value = company.email
+    if company.website and "website" in shown:
+        v.add("url").value = company.website
+    if company.notes and "notes" in shown:
+        v.add("note").value = company.notes
+    return str(v.serialize())
 
 
 def _vcard(card: Contact, shown: set[str]) -> str:

@@ -110,3 +110,80 @@ def test_a_role_without_the_export_right_cannot_export(cards, manager_a):
     with pytest.raises(PermissionDenied):
         export_start(actor=manager_a, file_format="csv")
     assert ExportJob.objects.count() == 0
+
+
+@pytest.fixture
+def firms(head_a, manager_a, manager_b):
+    from crm.contacts.testing import make_company
+
+    return {
+        "own": make_company(head_a, name="Ромашка", inn="7707083893", phone="+74951234567", city="Казань"),
+        "dept": make_company(manager_a, name="=cmd|' /C calc'!A0", city="Пермь"),
+        "other": make_company(manager_b, name="Чужая фирма"),
+    }
+
+
+def _export_companies(actor, fmt, capture, query=""):
+    with capture(execute=True):
+        job = export_start(actor=actor, file_format=fmt, query=query, kind="company")
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE
+    with default_storage.open(job.file.name, "rb") as handle:
+        return job, handle.read()
+
+
+def test_a_company_list_exports_the_companies_the_user_sees_with_its_filters(
+    firms, head_a, django_capture_on_commit_callbacks
+):
+    job, data = _export_companies(head_a, "csv", django_capture_on_commit_callbacks)
+    table = read(data, "x.csv")
+    assert sorted(r.cells["Название"] for r in table.rows) == ["'=cmd|' /C calc'!A0", "Ромашка"]
+    romashka = next(r for r in table.rows if r.cells["Название"] == "Ромашка")
+    assert (romashka.cells["ИНН"], romashka.cells["Телефон"]) == ("7707083893", "8 (495) 123-45-67")
+    assert job.rows_done == 2
+    assert AuditEntry.objects.get(action="export").changes["rows"] == [None, 2]
+    _job, filtered = _export_companies(head_a, "xlsx", django_capture_on_commit_callbacks, "city=Казань")
+    sheet = openpyxl.load_workbook(io.BytesIO(filtered)).active
+    assert [row[0] for row in sheet.iter_rows(values_only=True)] == ["Название", "Ромашка"]
+
+
+def test_a_company_vcard_is_an_organisation(firms, head_a, django_capture_on_commit_callbacks):
+    _job, data = _export_companies(head_a, "vcf", django_capture_on_commit_callbacks)
+    text = data.decode("utf-8")
+    assert text.count("BEGIN:VCARD") == 2
+    assert "KIND:org" in text
+    assert "ORG:Ромашка" in text
+
+
+def test_a_company_field_hidden_from_the_role_is_not_exported(
+    firms, admin, head_a, django_capture_on_commit_callbacks
+):
+    field_services.field_access_set(
+        actor=admin,
+        kind="company",
+        key="inn",
+        levels={Role.objects.get(code="head").pk: "hidden"},
+        source=SYSTEM,
+    )
+    _job, data = _export_companies(head_a, "csv", django_capture_on_commit_callbacks)
+    assert "7707083893" not in data.decode("utf-8")
+    assert "ИНН" not in data.decode("utf-8")
+
+
+def test_an_unknown_kind_of_list_is_refused(head_a):
+    from crm.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed):
+        export_start(actor=head_a, file_format="csv", kind="deal")
+    assert ExportJob.objects.count() == 0
+
+
+def test_the_company_list_offers_export_to_a_role_with_the_right(client, firms, head_a, manager_a):
+    from django.urls import reverse
+
+    client.force_login(head_a)
+    page = client.get(reverse("contacts:company_list")).content.decode()
+    assert 'data-testid="export-form"' in page
+    assert 'name="kind" value="company"' in page
+    client.force_login(manager_a)
+    assert 'data-testid="export-form"' not in client.get(reverse("contacts:company_list")).content.decode()
