@@ -32,6 +32,19 @@ IMPORT_ONLY = {
     "website": _("Website"),
     "nickname": _("Nickname"),
     "members": _("Members of a group (vCard)"),
+    "company_inn": _("Company's INN"),
+    "company_kpp": _("Company's KPP"),
+    "company_ogrn": _("Company's OGRN"),
+    "company_industry": _("Company's industry"),
+    "company_legal_address": _("Company's legal address"),
+}
+# The company's own values, from the targets above, on a company row or on the company of a person's row.
+COMPANY_TARGETS = {
+    "company_inn": "inn",
+    "company_kpp": "kpp",
+    "company_ogrn": "ogrn",
+    "company_industry": "industry",
+    "company_legal_address": "legal_address",
 }
 
 
@@ -247,6 +260,11 @@ SYNONYMS: dict[str, Target] = _synonyms(
             "Other City",
         ),
         *_each(_t("address"), "Адрес", "Почтовый адрес", "Address", "Postal Address", "Street Address"),
+        *_each(_t("company_inn"), "ИНН", "INN", "ИНН компании", "ИНН организации", "Company INN", "TIN"),
+        *_each(_t("company_kpp"), "КПП", "KPP", "КПП компании", "КПП организации"),
+        *_each(_t("company_ogrn"), "ОГРН", "OGRN", "ОГРНИП", "ОГРН компании"),
+        *_each(_t("company_industry"), "Сфера деятельности", "Отрасль", "Industry"),
+        *_each(_t("company_legal_address"), "Юридический адрес", "Юр. адрес", "Юрадрес", "Legal Address"),
         *_each(
             _t("birthday"),
             "Дата рождения",

@@ -23,7 +23,7 @@ from crm.contacts.inputs import CompanyInput, ContactInput
 from crm.contacts.kinds import EmailInput, MessengerInput, PhoneInput
 from crm.core import normalize as norm
 from crm.imports import cells
-from crm.imports.mapping import Target
+from crm.imports.mapping import COMPANY_TARGETS, Target
 from crm.imports.readers import Row, Table
 
 NO_IDENTITY = _("no identifying data: a name, a phone or an e-mail")
@@ -53,6 +53,7 @@ class Record:
     company: CompanyInput | None = None
     external_ids: list[str] = field(default_factory=list)
     system: str = ""  # where the external ids come from: the export's preset ("hubspot", "vcard"…) or "file"
+    derived: bool = False  # a company made from a person's row (its INN…), written before the person
     created_at: datetime.datetime | None = None
     name_from_one_cell: bool = False
     website: str = ""
@@ -277,12 +278,23 @@ def _person_names(values: _Values, record: Record) -> tuple[str, str, str]:
     return last, first, middle
 
 
+def _company_values(scalars: dict[str, str]) -> dict[str, str]:
+    """The company's own values a row gives (INN, KPP…), by the company's field."""
+    found = {name: scalars.get(target, "") for target, name in COMPANY_TARGETS.items()}
+    for name in ("inn", "kpp", "ogrn"):  # "7707 083 893": the digits are the number
+        found[name] = "".join(found[name].split())
+    return {k: v for k, v in found.items() if v}
+
+
 def _finish(record: Record, values: _Values, company_kind: bool) -> Record:
     last, first, middle = _person_names(values, record)
     scalars = values.scalars
     company_name = scalars.get("company_name", "")
     if company_kind or (not (last or first or middle) and company_name and not values.emails):
         return _as_company(record, values, company_name or values.full_name)
+    details = _company_values(scalars)
+    if company_name and details:  # a person's company with its INN…: a company of its own, found by it
+        record.company = CompanyInput(name=company_name, **details)
     if not (values.phones or values.emails) and values.service_emails:
         return dataclasses.replace(record, kind="rejected", reason=SERVICE_ADDRESS)
     if not (last or first or middle or values.phones or values.emails):
@@ -330,5 +342,6 @@ def _as_company(record: Record, values: _Values, name: str) -> Record:
         tags=values.tags,
         notes="\n".join(values.notes),
         is_key=values.starred,
+        **_company_values(values.scalars),
     )
     return record

@@ -145,7 +145,13 @@ def _plan_of(table: Table, mapping: Mapping[str, str] | None) -> _Plan:
     system = suggestion.preset.name if suggestion.preset else "file"
     for record in records:
         record.system = system
-    ordered = [r for r in records if r.kind == "company"] + [r for r in records if r.kind != "company"]
+    derived = [
+        Record(r.numbers, "company", company=r.company, derived=True)
+        for r in records
+        if r.kind == "contact" and r.company is not None
+    ]
+    companies = [r for r in records if r.kind == "company"]
+    ordered = companies + derived + [r for r in records if r.kind != "company"]
     return _Plan(table, columns, ordered)
 
 
@@ -393,7 +399,24 @@ def _write_chunk(
         else:
             _resolve_refs(record, report, owners, statuses, owner)
             people.append(record)
+    _link_companies_by_inn(actor, people)
     _import_people(actor, people, report, on_duplicate, batch, source)
+
+
+def _link_companies_by_inn(actor: User, people: list[Record]) -> None:
+    """A person whose row gives their company's INN works at the company with that INN (written just
+    before, or already in the base under another name), not at whatever company bears the name."""
+    wanted = {r.company.inn for r in people if r.company is not None and r.company.inn}
+    if not wanted or not access.has_perm(actor, "company", "view"):
+        return
+    by_inn: dict[str, int] = {}
+    for pk, inn in (
+        Company.objects.visible_to(actor).filter(inn__in=wanted).order_by("pk").values_list("pk", "inn")
+    ):
+        by_inn.setdefault(inn, pk)
+    for record in people:
+        if record.company is not None and record.company.inn in by_inn and record.person is not None:
+            record.person.company_id, record.person.company_name = by_inn[record.company.inn], ""
 
 
 def _resolve_refs(
@@ -488,7 +511,7 @@ def _create(
             kept.append((record, row.card.pk))
         elif row.matches and all(e.code == "duplicate" for e in row.errors):
             duplicates.append((record, row.matches))
-        elif salvage and _without_refused_values(record, row.errors, report):
+        elif salvage and _without_refused_values(record, record.person, row.errors, report):
             salvaged.append(record)
         else:
             report.rejected += 1
@@ -496,15 +519,14 @@ def _create(
     return duplicates, salvaged
 
 
-_NAME_FIELDS = ("last_name", "first_name", "middle_name")
+_NAME_FIELDS = ("last_name", "first_name", "middle_name", "name")
 
 
-def _without_refused_values(record: Record, errors: list[FieldError], report: Report) -> bool:
-    """Leave out of the row each value the services refused, noting it (one bad value never costs the
-    row); False, changing nothing, when the row is nothing without it (a name) or was refused for
-    something else (a duplicate, no name, phone or e-mail)."""
-    person = record.person
-    assert person is not None
+def _without_refused_values(record: Record, person: Any, errors: list[FieldError], report: Report) -> bool:
+    """Leave out of the row's input (``person``: a person's or a company's) each value the services
+    refused, noting it (one bad value never costs the row); False, changing nothing, when the row is
+    nothing without it (a name) or was refused for something else (a duplicate, no name, phone or
+    e-mail)."""
     fields = [e.field.partition(".") for e in errors]
     if any(
         e.code == "duplicate" or name in _NAME_FIELDS or not hasattr(person, name)
@@ -739,16 +761,25 @@ def _import_company(
     data = record.company
     assert data is not None
     data.owner_id = owner.pk
-    existing = (
-        Company.objects.visible_to(actor).filter(name_key=name_key(data.name)).order_by("pk").first()
-        if access.has_perm(actor, "company", "view")
-        else None
-    )
+    existing = _existing_company(actor, record)
+    if record.derived:  # a person's company: written quietly, counted with the person
+        on_duplicate = OnDuplicate.FILL if on_duplicate != OnDuplicate.SKIP else OnDuplicate.SKIP
+        report = Report()
     try:
         if existing is None:
-            company = company_create(actor=actor, data=data, source=source, batch=batch.pk if batch else None)
+            try:
+                company = company_create(
+                    actor=actor, data=data, source=source, batch=batch.pk if batch else None
+                )
+            except ValidationFailed as exc:  # an INN that fails its checksum: the company without it
+                if not _without_refused_values(record, data, exc.errors, report):
+                    raise
+                company = company_create(
+                    actor=actor, data=data, source=source, batch=batch.pk if batch else None
+                )
             report.created += 1
             _touch(batch, TouchAction.CREATED, company=company)
+            _keep_company_keys(record, company.pk, batch)
         elif on_duplicate in (OnDuplicate.FILL, OnDuplicate.OVERWRITE):
             current = company_input_from(existing)
             changed = dataclasses.replace(  # type: ignore[type-var]
@@ -773,12 +804,48 @@ def _import_company(
             )
             report.updated += 1
             _touch(batch, TouchAction.UPDATED, company=existing, before=dataclasses.asdict(current))  # type: ignore[call-overload]
+            _keep_company_keys(record, existing.pk, batch)
         else:
             report.skipped += 1
             report.note(record, format_lazy(ALREADY_ON, label=existing.name), rejected=False)
     except ValidationFailed as exc:
         report.rejected += 1
         report.note(record, _errors_text(exc.errors), rejected=True)
+
+
+def _existing_company(actor: User, record: Record) -> Company | None:
+    """The visible company a company row is: the one with its id in the same source system, else the
+    one with its INN (and KPP, for a branch: the rule every company write keeps), else the one with its
+    name unless their INNs differ (a namesake, or another branch)."""
+    data = record.company
+    assert data is not None
+    if not access.has_perm(actor, "company", "view"):
+        return None
+    visible = Company.objects.visible_to(actor).order_by("pk")
+    if record.system != "file" and record.external_ids:
+        keyed = SourceKey.objects.filter(
+            system=record.system, value__in=record.external_ids, company__isnull=False
+        ).values("company_id")
+        found = visible.filter(pk__in=keyed).first()
+        if found is not None:
+            return found
+    if data.inn:
+        for company in visible.filter(inn=data.inn):
+            if not (data.kpp and company.kpp and data.kpp != company.kpp):
+                return company
+    by_name = visible.filter(name_key=name_key(data.name)).first()
+    if by_name is not None and data.inn and by_name.inn and by_name.inn != data.inn:
+        return None
+    return by_name
+
+
+def _keep_company_keys(record: Record, company_id: int, batch: ImportBatch | None) -> None:
+    held = set(SourceKey.objects.filter(company_id=company_id).values_list("system", "value"))
+    SourceKey.objects.bulk_create(
+        SourceKey(company_id=company_id, system=record.system, value=value[:255], batch=batch)
+        for value in dict.fromkeys(record.external_ids)
+        if (record.system, value[:255]) not in held
+    )
 
 
 def import_undo(*, actor: User, batch_id: uuid.UUID, source: ChangeSource = IMPORT) -> ImportBatch:

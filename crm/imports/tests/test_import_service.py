@@ -252,3 +252,52 @@ def test_a_value_the_card_refuses_is_left_out_and_the_row_still_imported(admin):
     assert (card.birth_day, card.birth_month, card.birth_year) == (None, None, None)
     assert [(p.row, p.rejected) for p in report.problems] == [(1, False)]
     assert "birthday" in report.problems[0].message
+
+
+def test_a_company_row_is_the_company_with_its_inn_whatever_its_name(admin):
+    from crm.contacts.testing import make_company
+
+    romashka = make_company(admin, name="ООО Ромашка", inn="7707083893", kpp="770701001")
+    namesake = make_company(admin, name="Лютик", inn="500100732259")
+    report = _csv(
+        admin,
+        "Компания,ИНН,КПП,Город\n"
+        "Romashka LLC,7707083893,,Москва\n"  # the same company, by its INN
+        "Ромашка (филиал),7707083893,770702002,Тверь\n"  # a branch: the same INN, another KPP
+        "Лютик,7736050003,,Пермь\n",  # the same name, another INN: another company
+        on_duplicate="fill",
+    )
+    assert report.counts() == {"created": 2, "updated": 1, "attached": 0, "skipped": 0, "rejected": 0}
+    romashka.refresh_from_db()
+    assert (romashka.name, romashka.city) == ("ООО Ромашка", "Москва")
+    assert Company.objects.filter(inn="7707083893").count() == 2
+    assert Company.objects.filter(name="Лютик").count() == 2
+    namesake.refresh_from_db()
+    assert namesake.city == ""
+
+
+def test_a_persons_company_given_with_its_inn_is_the_company_holding_it(admin):
+    from crm.contacts.testing import make_company
+
+    romashka = make_company(admin, name="ООО Ромашка", inn="7707083893")
+    report = _csv(
+        admin,
+        "Фамилия,Телефон,Компания,ИНН,КПП\n"
+        "Орлов,+79160001111,Romashka LLC,7707 083 893,\n"  # the company in the base, by its INN
+        "Соколов,+79160002222,Лютик,7736050003,773601001\n",  # a new company, with its INN and KPP
+    )
+    assert report.counts() == {"created": 2, "updated": 0, "attached": 0, "skipped": 0, "rejected": 0}
+    orlov = _live().get(last_name="Орлов")
+    assert [e.company_id for e in orlov.employments.all()] == [romashka.pk]
+    assert not Company.objects.filter(name="Romashka LLC").exists()
+    lyutik = Company.objects.get(name="Лютик")
+    assert (lyutik.inn, lyutik.kpp) == ("7736050003", "773601001")
+    assert [e.company_id for e in _live().get(last_name="Соколов").employments.all()] == [lyutik.pk]
+
+
+def test_a_company_rows_invalid_inn_is_left_out_and_the_company_kept(admin):
+    report = _csv(admin, "Компания,ИНН,Город\nВасилёк,1234567890,Тула\n")
+    assert report.counts()["created"] == 1
+    company = Company.objects.get(name="Василёк")
+    assert (company.inn, company.city) == ("", "Тула")
+    assert [(p.rejected, "inn" in p.message) for p in report.problems] == [(False, True)]
