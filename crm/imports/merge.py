@@ -154,6 +154,7 @@ def _one(group: list[Record]) -> Record:
         numbers=sorted(n for r in group for n in r.numbers),
         person=ContactInput(**values),
         external_ids=list(dict.fromkeys(i for r in group for i in r.external_ids)),
+        more_companies=list(dict.fromkeys(c for r in group for c in r.more_companies)),
         created_at=min(created) if created else None,
         name_from_one_cell=best_name.name_from_one_cell,
         notes=[n for r in group for n in r.notes],

@@ -54,6 +54,7 @@ class Record:
     external_ids: list[str] = field(default_factory=list)
     system: str = ""  # where the external ids come from: the export's preset ("hubspot", "vcard"…) or "file"
     derived: bool = False  # a company made from a person's row (its INN…), written before the person
+    more_companies: list[str] = field(default_factory=list)  # "Vektor LLC;Vektor Group": the others
     created_at: datetime.datetime | None = None
     name_from_one_cell: bool = False
     website: str = ""
@@ -292,6 +293,11 @@ def _finish(record: Record, values: _Values, company_kind: bool) -> Record:
     company_name = scalars.get("company_name", "")
     if company_kind or (not (last or first or middle) and company_name and not values.emails):
         return _as_company(record, values, company_name or values.full_name)
+    if ";" in company_name:  # a person at several companies (HubSpot's "Vektor LLC;Vektor Group")
+        company_name, *others = [n for n in (" ".join(p.split()) for p in company_name.split(";")) if n] or [
+            ""
+        ]
+        record.more_companies = others
     details = _company_values(scalars)
     if company_name and details:  # a person's company with its INN…: a company of its own, found by it
         record.company = CompanyInput(name=company_name, **details)

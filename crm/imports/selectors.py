@@ -30,6 +30,19 @@ def batch_get(*, user: User, batch_id: uuid.UUID) -> ImportBatch:
     return batch
 
 
+def companies_made_on_the_way(*, batch: ImportBatch) -> list[int]:
+    """The companies created under the batch's id that are not its own company rows: those its people's
+    rows named and the base did not have (newest first)."""
+    from crm.core.models import AuditAction, AuditEntry
+
+    touched = set(batch.touches.exclude(company=None).values_list("company_id", flat=True))
+    made = AuditEntry.objects.filter(
+        batch=batch.pk, action=AuditAction.CREATE, object_type="contacts.company"
+    )
+    made_ids = set(made.values_list("object_id", flat=True))
+    return sorted(made_ids - touched, reverse=True)
+
+
 def problems_of(*, batch: ImportBatch) -> QuerySet[ImportProblem]:
     return batch.problems.all()
 

@@ -12,6 +12,7 @@ from crm.contacts.services.completeness import completeness_recount
 from crm.contacts.services.contact import (
     comments_move,
     contact_comment,
+    contact_companies_add,
     contact_create,
     contact_delete,
     contact_purge,
@@ -31,6 +32,7 @@ __all__ = [
     "company_update",
     "completeness_recount",
     "contact_comment",
+    "contact_companies_add",
     "contact_create",
     "contact_delete",
     "contact_purge",

@@ -17,6 +17,7 @@ from crm.contacts.declarations import stored_values
 from crm.contacts.inputs import CompanyInput, ContactInput
 from crm.contacts.models import (
     Comment,
+    Company,
     Contact,
     ContactEmail,
     ContactMessenger,
@@ -249,6 +250,51 @@ def contact_update(
             audit_record(actor=actor, source=source, action=update, obj=contact, changes=changes, batch=batch)
             written = [contact.pk]
             transaction.on_commit(lambda: cards_written.send(sender=Contact, kind="contact", ids=written))
+    return contact
+
+
+def contact_companies_add(
+    *,
+    actor: User,
+    contact_id: int,
+    names: list[str],
+    source: ChangeSource,
+    batch: uuid.UUID | None = None,
+) -> Contact:
+    """Link a card to more companies than its main one (a file's "Vektor LLC; Vektor Group"): each the
+    company of that name the actor sees, or a new one with the card's owner; journaled on the card."""
+    from crm.contacts.services.company import company_create
+
+    with transaction.atomic():
+        contact = _locked(contact_id)
+        ensure_visible_contact(actor, contact, "edit")
+        held = list(contact.employments.select_related("company").order_by("-is_primary", "pk"))
+        before = [e.company.name for e in held]
+        known = {norm.name_key(e.company.name) for e in held}
+        visible = Company.objects.visible_to(actor).order_by("pk")
+        after = list(before)
+        for name in dict.fromkeys(" ".join(n.split()) for n in names):
+            key = norm.name_key(name)
+            if not key or key in known:
+                continue
+            company = visible.filter(name_key=key).first() or company_create(
+                actor=actor,
+                data=CompanyInput(name=name, owner_id=contact.owner_id),
+                source=source,
+                batch=batch,
+            )
+            Employment.objects.create(contact=contact, company=company, is_primary=not known)
+            known.add(key)
+            after.append(company.name)
+        if after != before:
+            audit_record(
+                actor=actor,
+                source=source,
+                action=AuditAction.UPDATE,
+                obj=contact,
+                changes={"company": ["; ".join(before) or None, "; ".join(after)]},
+                batch=batch,
+            )
     return contact
 
 

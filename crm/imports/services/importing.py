@@ -42,6 +42,7 @@ from crm.contacts.services import (
     company_create,
     company_delete,
     company_update,
+    contact_companies_add,
     contact_delete,
     contact_update,
     contacts_create,
@@ -509,6 +510,7 @@ def _create(
             report.created += 1
             created.append(ImportTouch(batch=batch, contact=row.card, action=TouchAction.CREATED))
             kept.append((record, row.card.pk))
+            _link_more_companies(actor, record, row.card.pk, batch, source)
         elif row.matches and all(e.code == "duplicate" for e in row.errors):
             duplicates.append((record, row.matches))
         elif salvage and _without_refused_values(record, record.person, row.errors, report):
@@ -546,6 +548,19 @@ def _without_refused_values(record: Record, person: Any, errors: list[FieldError
     for name, indexes in dropped.items():
         setattr(person, name, [v for i, v in enumerate(getattr(person, name)) if i not in indexes])
     return True
+
+
+def _link_more_companies(
+    actor: User, record: Record, card_id: int, batch: ImportBatch | None, source: ChangeSource
+) -> None:
+    if record.more_companies:
+        contact_companies_add(
+            actor=actor,
+            contact_id=card_id,
+            names=record.more_companies,
+            source=source,
+            batch=batch.pk if batch else None,
+        )
 
 
 def _found_by_source_key(actor: User, records: list[Record]) -> dict[int, DuplicateMatch]:
@@ -688,6 +703,7 @@ def _duplicate(
             )
             report.updated += 1
             _touch(batch, TouchAction.UPDATED, contact_id=card.pk, before=_as_json(current))
+            _link_more_companies(actor, record, card.pk, batch, source)
             return card.pk
     except (ValidationFailed, NotFound) as exc:
         report.rejected += 1
@@ -879,6 +895,10 @@ def import_undo(*, actor: User, batch_id: uuid.UUID, source: ChangeSource = IMPO
             )
         elif touch.action == TouchAction.ATTACHED and touch.entry_id:
             _ignore_gone(entry_delete, actor=actor, entry_id=touch.entry_id, source=source)
+    # The companies its people's rows named and the base did not have were created on the way, under the
+    # batch's id: they go too.
+    for company_id in selectors.companies_made_on_the_way(batch=batch):
+        _ignore_gone(company_delete, actor=actor, company_id=company_id, source=source, batch=batch.pk)
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=ImportStatus.UNDONE, undone_at=timezone.now(), undone_by=actor
     )

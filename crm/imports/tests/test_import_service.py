@@ -301,3 +301,28 @@ def test_a_company_rows_invalid_inn_is_left_out_and_the_company_kept(admin):
     company = Company.objects.get(name="Василёк")
     assert (company.inn, company.city) == ("", "Тула")
     assert [(p.rejected, "inn" in p.message) for p in report.problems] == [(False, True)]
+
+
+def test_a_person_at_two_companies_is_linked_to_both_the_first_the_main_one(admin):
+    _import(admin, "hubspot.csv")
+    maria = _live().get(emails__address="m.kuznetsova@vektor.example")
+    assert [(e.company.name, e.is_primary) for e in maria.employments.order_by("-is_primary", "pk")] == [
+        ("Vektor LLC", True),
+        ("Vektor Group", False),
+    ]
+    assert not Company.objects.filter(name__contains=";").exists()
+    entry = AuditEntry.objects.filter(object_id=maria.pk, action="update").get()
+    assert entry.changes["company"] == ["Vektor LLC", "Vektor LLC; Vektor Group"]
+
+
+def test_undo_also_trashes_the_companies_its_people_rows_created(admin):
+    from crm.contacts.testing import make_company
+
+    existing = make_company(admin, name="Старая фирма")
+    report = _csv(
+        admin, "Фамилия,Телефон,Компания\nОрлов,+79160001111,Новая фирма; Вторая фирма; Старая фирма\n"
+    )
+    assert Company.objects.filter(deleted_at=None).count() == 3
+    import_undo(actor=admin, batch_id=report.batch.pk)
+    assert list(Company.objects.filter(deleted_at=None).values_list("name", flat=True)) == ["Старая фирма"]
+    assert existing.employments.count() == 1  # the trashed person keeps the link, and comes back with it
