@@ -51,7 +51,8 @@ def main(records: Path, out: Path) -> None:
     duplicates_find()
     found = time.perf_counter()
 
-    card_of = dict(SourceKey.objects.filter(system="file").values_list("value", "contact_id"))
+    people = SourceKey.objects.filter(system="file", contact__isnull=False)
+    card_of = dict(people.values_list("value", "contact_id"))
     parent: dict[object, object] = {}
 
     def root(x: object) -> object:

@@ -10,7 +10,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from crm.duplicates.scoring import Person, score
+from crm.core.names import sound_key
+from crm.duplicates.scoring import Person, city_key, company_key, score
 
 THRESHOLD = 0.7  # the shipped default: precision first (a wrong merge costs more than a missed one)
 MAX_BLOCK = 300  # a key held by more cards than this says nothing about any two of them
@@ -25,15 +26,28 @@ class Pair:
 
 
 def _blocks(people: list[Person]) -> dict[str, list[int]]:
+    """Each card under every key it shares with a card that may be the same person. A shared phone,
+    e-mail or e-mail name is a key by itself. Names alone are never enough for the scoring, so a name (a
+    surname's start and a first initial, either way round) is a key only together with what could make
+    up the rest: a birthday, a company, a patronymic, a city, or a phone one digit off (the number with
+    each of its digits left out)."""
     blocks: dict[str, list[int]] = defaultdict(list)
     for index, person in enumerate(people):
         keys = {f"p:{p}" for p in person.phones} | {f"e:{e}" for e in person.emails}
         keys |= {f"l:{e.split('@')[0]}" for e in person.emails if len(e.split("@")[0]) >= 5}
         initials = {k[:1] for k in person.first_keys} or {""}
-        for last in person.last_keys:
-            keys |= {f"n:{last[:5]}:{i}" for i in initials}
+        straight = {f"{last[:5]}:{i}" for last in person.last_keys for i in initials}
+        names = set(straight)
         if person.first and person.last:  # swapped names: the first name written as the surname
-            keys |= {f"n:{k[:5]}:{i}" for k in person.first_keys for i in {s[:1] for s in person.last_keys}}
+            names |= {f"{k[:5]}:{i}" for k in person.first_keys for i in {s[:1] for s in person.last_keys}}
+        more = {f"b:{person.birth[-5:]}"} if person.birth else set()
+        more |= {f"c:{company_key(person.company)}"} if person.company else set()
+        more |= {f"m:{sound_key(person.middle)[:4]}"} if person.middle else set()
+        more |= {f"t:{city_key(person.city)}"} if person.city else set()
+        keys |= {f"n:{name}:{extra}" for name in names for extra in more}
+        # A phone one digit off (the number with each digit left out), under the name as written.
+        near = {f"d:{p[:i]}{p[i + 1 :]}" for p in person.phones if len(p) >= 10 for i in range(len(p))}
+        keys |= {f"n:{name}:{extra}" for name in straight for extra in near}
         for key in keys:
             blocks[key].append(index)
     return blocks

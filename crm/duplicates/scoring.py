@@ -10,6 +10,7 @@ digit off, an e-mail made of the same name.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Set
 from dataclasses import dataclass, field
@@ -44,20 +45,23 @@ class Person:
     city: str = ""
     shared_phones: frozenset[str] = field(default_factory=frozenset)  # marked shared on the card
 
-    @property
-    def last_keys(self) -> set[str]:
-        return spellings(self.last) if self.last else set()
+    # Computed once per card (a finder run asks for them in every comparison): not fields, so two
+    # cards still compare by their values only.
+    @functools.cached_property
+    def last_keys(self) -> frozenset[str]:
+        return frozenset(spellings(self.last)) if self.last else frozenset()
 
-    @property
-    def first_keys(self) -> set[str]:
+    @functools.cached_property
+    def first_keys(self) -> frozenset[str]:
         keys: set[str] = set()
         for spelling in (
             ({self.first} | ({w} if (w := from_wrong_layout(self.first)) else set())) if self.first else set()
         ):
             keys |= full_forms(spelling)
-        return keys
+        return frozenset(keys)
 
 
+@functools.lru_cache(maxsize=100_000)
 def company_key(name: str) -> str:
     """ООО «Ромашка» / Ромашка ООО / Общество с ограниченной ответственностью "Ромашка" / Romashka LLC."""
     text = _LEGAL.sub(" ", name.lower())
@@ -65,6 +69,7 @@ def company_key(name: str) -> str:
     return " ".join(sorted(w for w in words if w))
 
 
+@functools.lru_cache(maxsize=10_000)
 def city_key(name: str) -> str:
     text = _CITY_WORDS.sub(" ", name.lower()).strip(" .,")
     key = sound_key(text.replace("-", "").replace(" ", ""))
