@@ -29,6 +29,7 @@ def main() -> None:
     import_ = commands.add_parser("import", help="import a generated Windows-1251 file end to end")
     import_.add_argument("--rows", type=int, default=100_000)
     import_.add_argument("--seed", type=int, default=20261206)
+    import_.add_argument("--undo", action="store_true", help="then undo the whole batch, timed")
     dedup = commands.add_parser("dedup", help="time the duplicate check of a new card, and the finder")
     dedup.add_argument("--runs", type=int, default=200)
     dedup.add_argument("--finder", action="store_true", help="also run the finder over the whole base")
@@ -64,7 +65,7 @@ def main() -> None:
     elif args.command == "import":
         from bench import import_file as command
 
-        command.run(rows=args.rows, seed=args.seed)
+        command.run(rows=args.rows, seed=args.seed, undo=args.undo)
     elif args.command == "dedup":
         from bench import dedup_speed as command
 

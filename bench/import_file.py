@@ -5,7 +5,8 @@ journal and the batch, the report), into whatever base the settings point at.
 
 The file is what Russian Excel saves: Windows-1251, ``;``, a header row; each row a person with a mobile and
 a work phone, an e-mail, a company, a position, a city and tags (the rows of ``bench write``). Printed: the
-time to read and plan the file, the time to write it, and as the last line ``rows/s N``.
+time to read and plan the file, the time to write it, with ``--undo`` the time to undo the whole batch,
+and as the last line ``rows/s N``.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def build_file(rows: int, seed: int) -> bytes:
     return out.getvalue().encode("cp1251")
 
 
-def run(*, rows: int, seed: int) -> None:
+def run(*, rows: int, seed: int, undo: bool = False) -> None:
     actor = writer()
     data = build_file(rows, seed)
     print(f"file: {rows} rows, {len(data) / 1e6:.1f} MB, windows-1251, ';'")
@@ -57,4 +58,8 @@ def run(*, rows: int, seed: int) -> None:
     print(f"read and plan (upload: detect, map, build, merge): {planned - started:.1f} s")
     print(f"import run (plan again, check, write, journal, report): {done - planned:.1f} s")
     print(report.counts_line())
+    if undo:  # the whole batch back out: its new cards to the trash, journaled
+        started_undo = time.perf_counter()
+        importing.import_undo(actor=actor, batch_id=batch.pk)
+        print(f"undo of the batch: {time.perf_counter() - started_undo:.1f} s")
     print(f"rows/s {rows / (done - started):.0f}")

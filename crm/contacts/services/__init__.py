@@ -19,6 +19,7 @@ from crm.contacts.services.contact import (
     contact_restore,
     contact_update,
     contacts_create,
+    contacts_delete,
 )
 from crm.contacts.services.trash import trash_purge_expired
 
@@ -39,5 +40,6 @@ __all__ = [
     "contact_restore",
     "contact_update",
     "contacts_create",
+    "contacts_delete",
     "trash_purge_expired",
 ]

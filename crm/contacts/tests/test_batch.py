@@ -5,6 +5,8 @@ not per row."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -306,3 +308,25 @@ def test_the_batch_writes_messengers_and_verification_stamps_and_names_bad_refer
     assert [(e.field, e.code) for e in status_row.errors] == [("status_id", "invalid_choice")]
     assert [(e.field, e.code) for e in company_row.errors] == [("company_id", "invalid_company")]
     assert Contact.objects.count() == 1
+
+
+def test_many_cards_go_to_the_trash_at_once_only_those_the_actor_may_delete(
+    manager_a, manager_b, head_a, django_assert_max_num_queries
+):
+    from crm.contacts.services import contacts_delete
+
+    own = [make_contact(manager_a, last_name=f"Свой{i}", phone=f"+7916000{i:04d}") for i in range(5)]
+    other = make_contact(manager_b, last_name="Чужой", phone="+79161110000")
+    batch = uuid.uuid4()
+    with django_assert_max_num_queries(12):  # a chunk: a few queries, not a few per card
+        moved = contacts_delete(
+            actor=head_a, contact_ids=[c.pk for c in own] + [other.pk, 10**9], source=SYSTEM, batch=batch
+        )
+    assert moved == 5
+    assert Contact.objects.filter(deleted_at=None).count() == 1
+    assert Contact._base_manager.get(pk=other.pk).deleted_at is None  # another department's card
+    entries = AuditEntry.objects.filter(action="delete", batch=batch)
+    assert sorted(e.object_id for e in entries) == sorted(c.pk for c in own)
+    assert all(e.actor == head_a for e in entries)
+    assert contacts_delete(actor=manager_a, contact_ids=[other.pk], source=SYSTEM) == 0
+    assert Contact._base_manager.get(pk=other.pk).deleted_at is None

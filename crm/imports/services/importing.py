@@ -43,9 +43,9 @@ from crm.contacts.services import (
     company_delete,
     company_update,
     contact_companies_add,
-    contact_delete,
     contact_update,
     contacts_create,
+    contacts_delete,
 )
 from crm.core.audit import ChangeSource
 from crm.core.errors import DuplicateMatch, FieldError, NotFound, ValidationFailed
@@ -871,12 +871,12 @@ def import_undo(*, actor: User, batch_id: uuid.UUID, source: ChangeSource = IMPO
     if batch.status == ImportStatus.UNDONE:
         return batch
     access.require(actor, "contact", "import")
-    for touch in batch.touches.select_related(None).order_by("-pk"):
-        if touch.action == TouchAction.CREATED and touch.contact_id:
-            _ignore_gone(
-                contact_delete, actor=actor, contact_id=touch.contact_id, source=source, batch=batch.pk
-            )
-        elif touch.action == TouchAction.CREATED and touch.company_id:
+    created = batch.touches.filter(action=TouchAction.CREATED, company=None).values_list(
+        "contact_id", flat=True
+    )
+    contacts_delete(actor=actor, contact_ids=list(created), source=source, batch=batch.pk)
+    for touch in batch.touches.exclude(action=TouchAction.CREATED, company=None).order_by("-pk"):
+        if touch.action == TouchAction.CREATED and touch.company_id:
             _ignore_gone(
                 company_delete, actor=actor, company_id=touch.company_id, source=source, batch=batch.pk
             )
