@@ -406,6 +406,14 @@ API_ENDPOINTS = {
     ("POST", "/api/v1/duplicates/{pair_id}/dismiss"),
     ("POST", "/api/v1/merges"),
     ("POST", "/api/v1/merges/{merge_id}/undo"),
+    ("POST", "/api/v1/imports"),
+    ("GET", "/api/v1/imports"),
+    ("GET", "/api/v1/imports/{import_id}"),
+    ("GET", "/api/v1/imports/{import_id}/problems"),
+    ("POST", "/api/v1/imports/{import_id}/undo"),
+    ("POST", "/api/v1/exports"),
+    ("GET", "/api/v1/exports/{export_id}"),
+    ("GET", "/api/v1/exports/{export_id}/file"),
 }
 
 
@@ -541,6 +549,32 @@ def test_every_api_endpoint_answers_each_persona_by_their_rights(client, persona
         call("POST", f"/api/v1/merges/{merge.json()['id']}/undo")
     else:
         call("POST", "/api/v1/merges/999999/undo", expected=404)
+
+    # Import: the role right "import"; an import is its author's (an administrator sees every one). Export:
+    # the right "export"; an export is its author's alone.
+    can_import = "import" in CAN[persona]["contact"].split()
+    batch_answer = 200 if persona in BATCH_SEES else (404 if can_import else 403)
+    call("GET", "/api/v1/imports", expected=200 if can_import else 403)
+    call("GET", f"/api/v1/imports/{world['batch'].pk}", expected=batch_answer)
+    call("GET", f"/api/v1/imports/{world['batch'].pk}/problems", expected=batch_answer)
+    # Not started yet: no one undoes it, and those who do not see it are told nothing about it.
+    call(
+        "POST",
+        f"/api/v1/imports/{world['batch'].pk}/undo",
+        expected=422 if batch_answer == 200 else batch_answer,
+    )
+    submitted = client.post(
+        "/api/v1/imports",
+        {"file": SimpleUploadedFile("x.csv", "Фамилия\nОрлова\n".encode())},
+        **headers,
+    )
+    assert submitted.status_code == ((202 if can_import else 403) if active else 401), (
+        f"{persona} POST /imports"
+    )
+    can_export = "export" in CAN[persona]["contact"].split()
+    call("POST", "/api/v1/exports", {"format": "csv"}, expected=202 if can_export else 403)
+    call("GET", f"/api/v1/exports/{world['export'].pk}", expected=200 if persona == "head_a" else 404)
+    call("GET", f"/api/v1/exports/{world['export'].pk}/file", expected=404)  # not written yet
 
     for key in ("c_a", "c_a2", "c_b", "trash_a"):
         pk = world[key].pk

@@ -11,7 +11,13 @@ from crm.imports.services.importing import (
     import_undo,
     import_upload,
 )
-from crm.imports.services.templates import template_apply, template_delete, template_save, template_save_from
+from crm.imports.services.submitting import import_submit
+from crm.imports.services.templates import (
+    template_apply,
+    template_delete,
+    template_save,
+    template_save_from,
+)
 
 __all__ = [
     "Report",
@@ -21,6 +27,7 @@ __all__ = [
     "import_file",
     "import_run",
     "import_start",
+    "import_submit",
     "import_test_run",
     "import_undo",
     "import_upload",
