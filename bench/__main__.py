@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bench fill|timeline|write|import|dedup|measure|experiment``."""
+"""Entry point: ``python -m bench fill|timeline|write|import|export|dedup|measure|experiment``."""
 
 from __future__ import annotations
 
@@ -30,6 +30,9 @@ def main() -> None:
     import_.add_argument("--rows", type=int, default=100_000)
     import_.add_argument("--seed", type=int, default=20261206)
     import_.add_argument("--undo", action="store_true", help="then undo the whole batch, timed")
+    export = commands.add_parser("export", help="export the whole list end to end, timed")
+    export.add_argument("--format", default="csv", choices=("csv", "csv1251", "xlsx", "vcf"))
+    export.add_argument("--kind", default="contact", choices=("contact", "company"))
     dedup = commands.add_parser("dedup", help="time the duplicate check of a new card, and the finder")
     dedup.add_argument("--runs", type=int, default=200)
     dedup.add_argument("--finder", action="store_true", help="also run the finder over the whole base")
@@ -66,6 +69,10 @@ def main() -> None:
         from bench import import_file as command
 
         command.run(rows=args.rows, seed=args.seed, undo=args.undo)
+    elif args.command == "export":
+        from bench import export_list as command
+
+        command.run(file_format=args.format, kind=args.kind)
     elif args.command == "dedup":
         from bench import dedup_speed as command
 
@@ -78,7 +85,7 @@ def main() -> None:
         from bench import measure as command
 
         command.run(runs=args.runs, warmup=args.warmup, explain=args.explain, only=args.only)
-    if args.command not in ("write", "import"):  # their last line is the figure, "rows/s N"
+    if args.command not in ("write", "import", "export"):  # their last line is the figure, "rows/s N"
         print(f"{args.command}: {time.perf_counter() - started:.1f} s")
 
 
