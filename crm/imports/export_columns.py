@@ -10,7 +10,8 @@ from typing import Any
 from django.utils.translation import gettext
 
 from crm.contacts.declarations import declared
-from crm.contacts.models import BaseType, Company, Contact
+from crm.contacts.models import BaseType, Company
+from crm.contacts.selectors import ExportCard
 from crm.core.normalize import format_phone
 from crm.fields import values as custom_values
 from crm.fields.schema import schema_for
@@ -31,54 +32,55 @@ def neutralised(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def _employment(card: Contact) -> Any:
-    return next((e for e in card.employments.all() if e.is_primary), None)
+def _phones(card: ExportCard) -> str:
+    return "; ".join(format_phone(number, extension) for number, extension, _kind in card.phones)
 
 
-def _phones(card: Contact) -> str:
-    return "; ".join(format_phone(p.number, p.extension) for p in card.phones.all())
+def _birthday(card: ExportCard) -> str:
+    day, month, year = (card.values[k] for k in ("birth_day", "birth_month", "birth_year"))
+    if not (day and month):
+        return ""
+    return f"{day:02d}.{month:02d}.{year}" if year else f"{day:02d}.{month:02d}"
 
 
-def _emails(card: Contact) -> str:
-    return "; ".join(e.address for e in card.emails.all())
+def _person_owner(card: ExportCard) -> str:
+    first, last, login = (card.values[f"owner__{k}"] or "" for k in ("first_name", "last_name", "username"))
+    return f"{first} {last}".strip() or login
 
 
-def _messengers(card: Contact) -> str:
-    return "; ".join(f"{m.kind}: {m.handle}" for m in card.messengers.all())
+def _base_type(card: ExportCard) -> str:
+    return str(BaseType(card.values["base_type"]).label) if card.values["base_type"] else ""
 
 
-def _company(card: Contact) -> str:
-    employment = _employment(card)
-    return employment.company.name if employment else ""
+def _value(name: str) -> Callable[[ExportCard], str]:
+    return lambda card: card.values[name] or ""
 
 
-def _position(card: Contact) -> str:
-    employment = _employment(card)
-    return employment.position if employment else ""
-
-
-_GETTERS: dict[str, tuple[Callable[[Contact], str], bool]] = {
-    "last_name": (lambda c: c.last_name, True),
-    "first_name": (lambda c: c.first_name, True),
-    "middle_name": (lambda c: c.middle_name, True),
+# A person's columns read from an ``ExportCard`` (plain values); (getter, typed by people: may look like
+# a formula).
+_GETTERS: dict[str, tuple[Callable[[ExportCard], str], bool]] = {
+    "last_name": (_value("last_name"), True),
+    "first_name": (_value("first_name"), True),
+    "middle_name": (_value("middle_name"), True),
     "phones": (_phones, False),
-    "emails": (_emails, False),
-    "messengers": (_messengers, True),
-    "company_id": (_company, True),
-    "position": (_position, True),
-    "status_id": (lambda c: c.status.name if c.status else "", True),
-    "city": (lambda c: c.city, True),
-    "address": (lambda c: c.address, True),
-    "birthday": (lambda c: c.birthday_display if c.birth_day else "", False),
-    "source": (lambda c: c.source, True),
-    "base_type": (lambda c: str(BaseType(c.base_type).label) if c.base_type else "", False),
-    "is_key": (lambda c: gettext("yes") if c.is_key else "", False),
-    "tags": (lambda c: ", ".join(t.name for t in c.tags.all()), True),
-    "notes": (lambda c: c.notes, True),
+    "emails": (lambda c: "; ".join(c.emails), False),
+    "messengers": (lambda c: "; ".join(f"{kind}: {handle}" for kind, handle in c.messengers), True),
+    "company_id": (lambda c: c.company, True),
+    "position": (lambda c: c.position, True),
+    "status_id": (_value("status__name"), True),
+    "city": (_value("city"), True),
+    "address": (_value("address"), True),
+    "birthday": (_birthday, False),
+    "source": (_value("source"), True),
+    "owner_id": (_person_owner, True),
+    "base_type": (_base_type, False),
+    "is_key": (lambda c: gettext("yes") if c.values["is_key"] else "", False),
+    "tags": (lambda c: ", ".join(c.tags), True),
+    "notes": (_value("notes"), True),
 }
 
 
-def _owner(card: Contact | Company) -> str:
+def _owner(card: Company) -> str:
     return card.owner.get_full_name() or card.owner.get_username() if card.owner else ""
 
 
@@ -100,7 +102,6 @@ _COMPANY_GETTERS: dict[str, tuple[Callable[[Company], str], bool]] = {
     "tags": (lambda c: ", ".join(t.name for t in c.tags.all()), True),
     "notes": (lambda c: c.notes, True),
 }
-_GETTERS["owner_id"] = (_owner, True)
 
 
 def contact_columns(user: Any) -> list[Column]:
@@ -125,11 +126,12 @@ def _columns(user: Any, kind: str, getters: dict[str, tuple[Callable[[Any], str]
     for spec in schema.visible_custom(user):
 
         def custom(card: Any, spec: Any = spec) -> str:
-            return custom_values.display(spec, (card.custom or {}).get(spec.key), schema)
+            values = card.values["custom"] if isinstance(card, ExportCard) else card.custom
+            return custom_values.display(spec, (values or {}).get(spec.key), schema)
 
         columns.append(Column(f"custom:{spec.key}", str(spec.label), custom))
     return columns
 
 
-def row_of(card: Contact | Company, columns: list[Column]) -> list[str]:
+def row_of(card: ExportCard | Company, columns: list[Column]) -> list[str]:
     return [neutralised(c.value(card)) if c.free_text else c.value(card) for c in columns]

@@ -600,7 +600,11 @@ def columns_from(
     """A saved mapping ({header: "phones:work"}) as targets; "" leaves a column out. A column the user kept
     on its suggested field keeps the suggestion's label column (Google's "Phone 1 - Label")."""
     result: dict[str, Target | None] = {}
-    for header, spec in mapping.items():
+    # In the file's order (a stored mapping may come back in another: PostgreSQL's jsonb sorts its keys),
+    # which decides, say, which of two phone columns gives the main phone.
+    ordered = [h for h in suggested if h in mapping] + [h for h in mapping if h not in suggested]
+    for header in ordered:
+        spec = mapping[header]
         name, _sep, kind = spec.partition(":") if not spec.startswith("custom:") else (spec, "", "")
         hint = suggested.get(header)
         label_column = hint.label_column if hint is not None and hint.field == name else ""

@@ -92,8 +92,10 @@ def _detail_context(request: HttpRequest, batch: ImportBatch, report: Any = None
         table, records = selectors.preview(batch=batch)
         custom = [(f.key, f.label) for f in schema_for("contact").custom()]
         columns = []
-        for index, (header, spec) in enumerate(batch.mapping.items()):
+        headers = [h for h in table.headers if h in batch.mapping]  # the file's order, not the stored one
+        for index, header in enumerate(headers + [h for h in batch.mapping if h not in headers]):
             samples = [r.cells.get(header, "") for r in table.rows[:3] if r.cells.get(header, "")]
+            spec = batch.mapping[header]
             columns.append({"index": index, "header": header, "spec": spec, "samples": samples})
         context |= {
             "columns": columns,
@@ -121,11 +123,12 @@ def batch_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_POST
 def configure(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     batch = _batch(request, pk)
+    # Each column's drop-down carries its header beside it; a form without them counts in the stored order.
     headers = list(batch.mapping)
     mapping = {
-        header: request.POST.get(f"col-{index}", "")
-        for index, header in enumerate(headers)
-        if f"col-{index}" in request.POST
+        request.POST.get(f"header-{index}", headers[index] if index < len(headers) else ""): request.POST[key]
+        for index in range(len(headers))
+        if (key := f"col-{index}") in request.POST
     }
     try:
         if "apply_template" in request.POST:

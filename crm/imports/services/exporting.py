@@ -23,8 +23,13 @@ from openpyxl import Workbook
 from crm.accounts import access
 from crm.accounts.models import User
 from crm.contacts.forms import company_filters, contact_filters  # the lists' own reading of their address
-from crm.contacts.models import Company, Contact
-from crm.contacts.selectors import companies_for_export, contacts_for_export
+from crm.contacts.models import Company
+from crm.contacts.selectors import (
+    ExportCard,
+    companies_for_export,
+    contact_export_chunks,
+    contacts_for_export,
+)
 from crm.core.audit import ChangeSource, audit_record
 from crm.core.errors import FieldError, ValidationFailed
 from crm.core.models import AuditAction, ChangeChannel
@@ -64,17 +69,18 @@ def export_run(*, job_id: int, source: ChangeSource = EXPORT) -> ExportJob:
 def _run(job: ExportJob, actor: User, source: ChangeSource) -> ExportJob:
     try:
         access.require(actor, job.kind, "export")  # the right may have been taken away since
-        cards: QuerySet[Any]
+        chunks: Iterator[list[Any]]
         if job.kind == "company":
-            cards = companies_for_export(user=actor, filters=company_filters(QueryDict(job.query), actor))
-            columns = company_columns(actor)
+            companies = companies_for_export(user=actor, filters=company_filters(QueryDict(job.query), actor))
+            total, chunks, columns = companies.count(), _model_chunks(companies), company_columns(actor)
         else:
-            cards = contacts_for_export(user=actor, filters=contact_filters(QueryDict(job.query), actor))
+            filters = contact_filters(QueryDict(job.query), actor)
+            total = contacts_for_export(user=actor, filters=filters).count()
+            chunks = contact_export_chunks(user=actor, filters=filters, chunk=CHUNK)
             columns = contact_columns(actor)
-        total = cards.count()
         ExportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, rows_total=total)
         with tempfile.TemporaryFile() as out:
-            written = _write(job, cards, columns, out)
+            written = _write(job, chunks, columns, out)
             out.seek(0)
             job.file.save(
                 f"{job.kind}s-{timezone.localdate():%Y-%m-%d}.{_extension(job)}", File(out), save=False
@@ -94,22 +100,34 @@ def _extension(job: ExportJob) -> str:
     return {"csv1251": "csv", "vcf": "vcf"}.get(job.file_format, job.file_format)
 
 
-def _chunks(job: ExportJob, cards: Any) -> Iterator[Any]:
-    """The cards, a chunk at a time with their related rows prefetched; progress saved per chunk."""
-    for done, card in enumerate(cards.iterator(chunk_size=CHUNK), start=1):
-        yield card
-        if done % CHUNK == 0:
-            ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
+def _model_chunks(cards: QuerySet[Any]) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for card in cards.iterator(chunk_size=CHUNK):
+        chunk.append(card)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
-def _write(job: ExportJob, cards: Any, columns: list[Column], out: IO[bytes]) -> int:
+def _cards(job: ExportJob, chunks: Iterator[list[Any]]) -> Iterator[Any]:
+    """The cards one by one; the progress saved after each chunk."""
+    done = 0
+    for chunk in chunks:
+        yield from chunk
+        done += len(chunk)
+        ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
+
+
+def _write(job: ExportJob, chunks: Iterator[list[Any]], columns: list[Column], out: IO[bytes]) -> int:
     rows = 0
     if job.file_format in (ExportFormat.CSV, ExportFormat.CSV_1251):
         encoding = "cp1251" if job.file_format == ExportFormat.CSV_1251 else "utf-8-sig"
         text = io.TextIOWrapper(out, encoding=encoding, errors="replace", newline="")
         writer = csv.writer(text, delimiter=";")
         writer.writerow([c.title for c in columns])
-        for card in _chunks(job, cards):
+        for card in _cards(job, chunks):
             writer.writerow(row_of(card, columns))
             rows += 1
         text.flush()
@@ -118,14 +136,14 @@ def _write(job: ExportJob, cards: Any, columns: list[Column], out: IO[bytes]) ->
         book = Workbook(write_only=True)
         sheet = book.create_sheet(str(_("Companies") if job.kind == "company" else _("Contacts")))
         sheet.append([c.title for c in columns])
-        for card in _chunks(job, cards):
+        for card in _cards(job, chunks):
             sheet.append(row_of(card, columns))
             rows += 1
         book.save(out)
     else:
         shown = {c.key for c in columns}
         to_vcard = _company_vcard if job.kind == "company" else _vcard
-        for card in _chunks(job, cards):
+        for card in _cards(job, chunks):
             out.write(to_vcard(card, shown).encode("utf-8"))
             rows += 1
     return rows
@@ -152,34 +170,32 @@ def _company_vcard(company: Company, shown: set[str]) -> str:
     return str(v.serialize())
 
 
-def _vcard(card: Contact, shown: set[str]) -> str:
+def _vcard(card: ExportCard, shown: set[str]) -> str:
     """One card as vCard 4.0 (RFC 6350), only the fields the user may see."""
+    values = card.values
     v = vobject.vCard()
     v.add("version").value = "4.0"
-    v.add("fn").value = card.full_name
-    v.add("n").value = vobject.vcard.Name(
-        family=card.last_name, given=card.first_name, additional=card.middle_name
-    )
+    names = [values["last_name"], values["first_name"], values["middle_name"]]
+    v.add("fn").value = " ".join(n for n in names if n) or "—"
+    v.add("n").value = vobject.vcard.Name(family=names[0], given=names[1], additional=names[2])
     if "phones" in shown:
-        for phone in card.phones.all():
+        for number, extension, kind in card.phones:
             tel = v.add("tel")
-            tel.value = f"tel:{phone.number}" + (f";ext={phone.extension}" if phone.extension else "")
+            tel.value = f"tel:{number}" + (f";ext={extension}" if extension else "")
             tel.params["VALUE"] = ["uri"]
-            tel.params["TYPE"] = ["cell" if phone.kind == "mobile" else phone.kind]
+            tel.params["TYPE"] = ["cell" if kind == "mobile" else kind]
     if "emails" in shown:
-        for email in card.emails.all():
-            v.add("email").value = email.address
-    employment = next((e for e in card.employments.all() if e.is_primary), None)
-    if employment is not None and "company_id" in shown:
-        v.add("org").value = [employment.company.name]
-        if employment.position and "position" in shown:
-            v.add("title").value = employment.position
-    if card.birth_day and card.birth_month and "birthday" in shown:
-        year = f"{card.birth_year:04d}" if card.birth_year else "--"
-        v.add("bday").value = f"{year}{card.birth_month:02d}{card.birth_day:02d}"
-    if card.notes and "notes" in shown:
-        v.add("note").value = card.notes
-    tags = [t.name for t in card.tags.all()] if "tags" in shown else []
-    if tags:
-        v.add("categories").value = tags
+        for address in card.emails:
+            v.add("email").value = address
+    if card.company and "company_id" in shown:
+        v.add("org").value = [card.company]
+        if card.position and "position" in shown:
+            v.add("title").value = card.position
+    day, month, year = values["birth_day"], values["birth_month"], values["birth_year"]
+    if day and month and "birthday" in shown:
+        v.add("bday").value = f"{year:04d}{month:02d}{day:02d}" if year else f"--{month:02d}{day:02d}"
+    if values["notes"] and "notes" in shown:
+        v.add("note").value = values["notes"]
+    if card.tags and "tags" in shown:
+        v.add("categories").value = card.tags
     return str(v.serialize())

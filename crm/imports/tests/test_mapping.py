@@ -10,6 +10,7 @@ from crm.imports.mapping import (
     PRESETS,
     SYNONYMS,
     Target,
+    columns_from,
     detect_preset,
     header_key,
     importable_fields,
@@ -137,3 +138,11 @@ def test_every_suggested_target_is_a_field_a_row_can_fill():
     targets = {t.field for t in SYNONYMS.values()}
     targets |= {t.field for p in PRESETS for t in p.columns.values() if t is not None}
     assert targets <= importable_fields()
+
+
+def test_a_stored_mapping_is_read_in_the_files_column_order_whatever_order_it_comes_back_in():
+    # PostgreSQL's jsonb gives a stored mapping back with its keys sorted: the file's order still rules.
+    suggested = suggest(["Мобильный", "Рабочий", "Фамилия"]).columns
+    stored = {"Фамилия": "last_name", "Рабочий": "phones:work", "Мобильный": "phones:mobile"}
+    assert list(columns_from(stored, suggested)) == ["Мобильный", "Рабочий", "Фамилия"]
+    assert list(columns_from({**stored, "Лишний": "city"}, suggested))[-1] == "Лишний"

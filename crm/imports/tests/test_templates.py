@@ -117,7 +117,9 @@ def test_the_wizard_saves_applies_and_deletes_a_template(client, admin):
     client.force_login(admin)
     client.post(reverse("imports:upload"), {"file": SimpleUploadedFile("a.csv", CSV.encode())})
     batch = ImportBatch.objects.get()
-    columns = {f"col-{i}": spec for i, spec in enumerate(batch.mapping.values())}
+    headers = CSV.splitlines()[0].split(";")  # the form names each column's header
+    columns = {f"col-{i}": batch.mapping[h] for i, h in enumerate(headers)}
+    columns |= {f"header-{i}": h for i, h in enumerate(headers)}
     response = client.post(
         reverse("imports:configure", args=[batch.pk]),
         {**columns, "col-4": "", "on_duplicate": "skip", "template_name": "Выставки", "save_template": "1"},
