@@ -127,7 +127,8 @@ def _columns(user: Any, kind: str, getters: dict[str, tuple[Callable[[Any], str]
 
         def custom(card: Any, spec: Any = spec) -> str:
             values = card.values["custom"] if isinstance(card, ExportCard) else card.custom
-            return custom_values.display(spec, (values or {}).get(spec.key), schema)
+            value = (values or {}).get(spec.key)
+            return "" if value is None else custom_values.display(spec, value, schema)
 
         columns.append(Column(f"custom:{spec.key}", str(spec.label), custom))
     return columns

@@ -827,3 +827,18 @@ def test_name_key_quick_path_agrees_with_the_full_one(text: str) -> None:
     from crm.core.normalize import _name_key_fully
 
     assert name_key(text) == _name_key_fully(text)
+
+
+@given(st.from_regex(r"\A9[0-9]{9}\Z"), st.sampled_from(["", "12"]))
+def test_a_russian_mobile_number_is_shown_as_the_phone_library_formats_it(
+    national: str, extension: str
+) -> None:
+    import phonenumbers
+    from django.utils import translation
+
+    e164 = f"+7{national}"
+    expected = phonenumbers.format_number(
+        phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.NATIONAL
+    )
+    with translation.override("ru"):
+        assert format_phone(e164, extension) == expected + (f" доб. {extension}" if extension else "")
