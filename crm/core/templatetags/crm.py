@@ -187,6 +187,15 @@ def duration(seconds: int | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+@register.filter
+def phone(text: str) -> str:
+    """A normalised number as the card shows it: "+79120001122 доб. 5" → "8 (912) 000-11-22 доб. 5"."""
+    from crm.core.normalize import format_phone
+
+    number, _sep, extension = (text or "").partition(" доб. ")
+    return format_phone(number.strip(), extension.strip()) if number.startswith("+") else text
+
+
 @register.simple_tag
 def days_since(moment: Any) -> str:
     """ "today", "yesterday", "12 days ago": calendar days in the user's time zone."""

@@ -29,7 +29,8 @@ def test_an_upload_leads_to_the_columns_and_a_preview_of_the_rows(client, admin)
     assert "Record ID" in page
     assert "51234567801" in page
     assert 'data-testid="preview-table"' in page
-    assert "+79165550101" in page  # the preview shows values as they will be written
+    assert "8 (916) 555-01-01" in page  # the preview shows values as they will be written, as the card does
+    assert "+1 202-555-0147" in page  # a number abroad in its international form
     assert Contact.objects.count() == 0
 
 
