@@ -124,14 +124,27 @@ def _columns(user: Any, kind: str, getters: dict[str, tuple[Callable[[Any], str]
         getter, free_text = getters[decl.attr]
         columns.append(Column(decl.attr, str(decl.label), getter, free_text))
     for spec in schema.visible_custom(user):
-
-        def custom(card: Any, spec: Any = spec) -> str:
-            values = card.values["custom"] if isinstance(card, ExportCard) else card.custom
-            value = (values or {}).get(spec.key)
-            return "" if value is None else custom_values.display(spec, value, schema)
-
-        columns.append(Column(f"custom:{spec.key}", str(spec.label), custom))
+        columns.append(Column(f"custom:{spec.key}", str(spec.label), _custom_value(spec, schema)))
     return columns
+
+
+def _custom_value(spec: Any, schema: Any) -> Callable[[Any], str]:
+    shown: dict[Any, str] = {}  # the same option or number comes back on thousands of cards: shown once
+
+    def value(card: Any) -> str:
+        values = card.values["custom"] if isinstance(card, ExportCard) else card.custom
+        raw = (values or {}).get(spec.key)
+        if raw is None:
+            return ""
+        if not isinstance(raw, (str, int, float, bool)):
+            return custom_values.display(spec, raw, schema)
+        if raw not in shown:
+            if len(shown) > 10_000:
+                shown.clear()
+            shown[raw] = custom_values.display(spec, raw, schema)
+        return shown[raw]
+
+    return value
 
 
 def row_of(card: ExportCard | Company, columns: list[Column]) -> list[str]:
