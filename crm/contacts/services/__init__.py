@@ -1,6 +1,7 @@
 """Every write of contacts and companies. UI, API, demo data and tests all call these."""
 
 from crm.contacts.services.company import (
+    companies_delete,
     company_comment,
     company_create,
     company_delete,
@@ -25,6 +26,7 @@ from crm.contacts.services.trash import trash_purge_expired
 
 __all__ = [
     "comments_move",
+    "companies_delete",
     "company_comment",
     "company_create",
     "company_delete",

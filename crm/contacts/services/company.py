@@ -23,6 +23,7 @@ from crm.contacts.services.common import (
     locked_trashed_card,
     resolve_owner,
     tags_for,
+    trash_many,
 )
 from crm.contacts.services.uniqueness import guard_company
 from crm.core import bulk
@@ -221,6 +222,14 @@ def company_delete(
         company.save(update_fields=["deleted_at", "deleted_by"])
         audit_record(actor=actor, source=source, action=AuditAction.DELETE, obj=company, batch=batch)
     return company
+
+
+def companies_delete(
+    *, actor: User, company_ids: list[int], source: ChangeSource, batch: uuid.UUID | None = None
+) -> int:
+    """Move many companies to the trash at once (an import's undo): those the actor sees and may delete.
+    Their people keep their link and come back with them. Returns how many went."""
+    return trash_many(Company, actor, company_ids, ("name",), source, batch)
 
 
 def company_restore(*, actor: User, company_id: int, source: ChangeSource) -> Company:

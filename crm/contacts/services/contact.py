@@ -33,11 +33,12 @@ from crm.contacts.services.common import (
     ensure_visible_contact,
     locked_trashed_card,
     tags_for,
+    trash_many,
 )
 from crm.contacts.signals import cards_written
 from crm.core import bulk
 from crm.core import normalize as norm
-from crm.core.audit import ChangeSource, audit_record, audit_records, diff
+from crm.core.audit import ChangeSource, audit_record, diff
 from crm.core.errors import DuplicateFound, FieldError, NotFound, ValidationFailed
 from crm.core.events import system_entry
 from crm.core.models import AuditAction
@@ -316,28 +317,9 @@ def contacts_delete(
     *, actor: User, contact_ids: list[int], source: ChangeSource, batch: uuid.UUID | None = None
 ) -> int:
     """Move many cards to the trash at once (an import's undo, a bulk action): those of ``contact_ids``
-    the actor sees and may delete, a chunk at a time with one update and one journal insert each; the
-    others are left as they are. Returns how many went."""
-    access.require(actor, "contact", "delete")
-    moved = 0
-    ids = sorted(set(contact_ids))
-    for start in range(0, len(ids), CHUNK):
-        with transaction.atomic():
-            chunk = Contact.objects.visible_to(actor, action="delete").filter(
-                pk__in=ids[start : start + CHUNK]
-            )
-            cards = list(chunk.select_for_update().only("pk", "last_name", "first_name", "middle_name"))
-            now = timezone.now()
-            Contact.objects.filter(pk__in=[c.pk for c in cards]).update(deleted_at=now, deleted_by=actor)
-            audit_records(
-                actor=actor,
-                source=source,
-                action=AuditAction.DELETE,
-                items=[(c, {}) for c in cards],
-                batch=batch,
-            )
-            moved += len(cards)
-    return moved
+    the actor sees and may delete, the others left as they are. Returns how many went."""
+    names = ("last_name", "first_name", "middle_name")  # what the journal names each card by
+    return trash_many(Contact, actor, contact_ids, names, source, batch)
 
 
 def contact_restore(*, actor: User, contact_id: int, source: ChangeSource) -> Contact:

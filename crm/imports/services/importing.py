@@ -39,8 +39,8 @@ from crm.contacts.inputs import (
 )
 from crm.contacts.models import Company, Contact
 from crm.contacts.services import (
+    companies_delete,
     company_create,
-    company_delete,
     company_update,
     contact_companies_add,
     contact_update,
@@ -871,16 +871,11 @@ def import_undo(*, actor: User, batch_id: uuid.UUID, source: ChangeSource = IMPO
     if batch.status == ImportStatus.UNDONE:
         return batch
     access.require(actor, "contact", "import")
-    created = batch.touches.filter(action=TouchAction.CREATED, company=None).values_list(
-        "contact_id", flat=True
-    )
-    contacts_delete(actor=actor, contact_ids=list(created), source=source, batch=batch.pk)
-    for touch in batch.touches.exclude(action=TouchAction.CREATED, company=None).order_by("-pk"):
-        if touch.action == TouchAction.CREATED and touch.company_id:
-            _ignore_gone(
-                company_delete, actor=actor, company_id=touch.company_id, source=source, batch=batch.pk
-            )
-        elif touch.action == TouchAction.UPDATED and touch.contact_id:
+    created = batch.touches.filter(action=TouchAction.CREATED)
+    contact_ids = list(created.filter(company=None).values_list("contact_id", flat=True))
+    contacts_delete(actor=actor, contact_ids=contact_ids, source=source, batch=batch.pk)
+    for touch in batch.touches.exclude(action=TouchAction.CREATED).order_by("-pk"):
+        if touch.action == TouchAction.UPDATED and touch.contact_id:
             before = contact_input_of(dict(touch.before or {}))
             contact_update(
                 actor=actor, contact_id=touch.contact_id, data=before, source=source, batch=batch.pk
@@ -895,10 +890,12 @@ def import_undo(*, actor: User, batch_id: uuid.UUID, source: ChangeSource = IMPO
             )
         elif touch.action == TouchAction.ATTACHED and touch.entry_id:
             _ignore_gone(entry_delete, actor=actor, entry_id=touch.entry_id, source=source)
-    # The companies its people's rows named and the base did not have were created on the way, under the
-    # batch's id: they go too.
-    for company_id in selectors.companies_made_on_the_way(batch=batch):
-        _ignore_gone(company_delete, actor=actor, company_id=company_id, source=source, batch=batch.pk)
+    # Its company rows, and the companies its people's rows named that the base did not have (created on
+    # the way, under the batch's id), go too.
+    company_ids = list(created.exclude(company=None).values_list("company_id", flat=True))
+    company_ids += selectors.companies_made_on_the_way(batch=batch)
+    if company_ids:
+        companies_delete(actor=actor, company_ids=company_ids, source=source, batch=batch.pk)
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=ImportStatus.UNDONE, undone_at=timezone.now(), undone_by=actor
     )
