@@ -1,5 +1,6 @@
 """`crm` command: `crm run [--no-demo]` (web server + worker), `crm worker`, `crm setup`, `crm manage …`,
-`crm import FILE [--dry-run] [--on-duplicate skip|fill|overwrite|attach] [--owner LOGIN] [--template JSON]`.
+`crm import FILE [--dry-run] [--on-duplicate skip|fill|overwrite|attach] [--owner LOGIN] [--template NAME]`,
+`crm export [--kind contact|company] [--format xlsx|csv|csv1251|vcf] [--filter QUERY] [-o FILE] [--as LOGIN]`.
 
 `crm run` is the embedded mode: one machine, SQLite, the Huey consumer started beside gunicorn.
 In production run `crm worker` wherever and as many times as needed, and the web server alone with
@@ -150,6 +151,9 @@ def main() -> int:
         return 0
     if command == "import":
         _manage("crm_import", *rest)
+        return 0
+    if command == "export":
+        _manage("crm_export", *rest)
         return 0
     if command == "manage":
         _manage(*rest)

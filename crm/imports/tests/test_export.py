@@ -187,3 +187,27 @@ def test_the_company_list_offers_export_to_a_role_with_the_right(client, firms, 
     assert 'name="kind" value="company"' in page
     client.force_login(manager_a)
     assert 'data-testid="export-form"' not in client.get(reverse("contacts:company_list")).content.decode()
+
+
+def test_the_command_line_exports_a_list_with_its_filters_to_a_file(cards, head_a, tmp_path, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    target = tmp_path / "kazan.csv"
+    call_command(
+        "crm_export", "--as", head_a.username, "--format", "csv", "--filter", "city=Казань", "-o", str(target)
+    )
+    assert capsys.readouterr().out.strip() == f"exported 1 contacts to {target}"
+    assert [r.cells["Фамилия"] for r in read(target.read_bytes(), "x.csv").rows] == ["Главов"]
+    assert AuditEntry.objects.filter(action="export", actor=head_a).count() == 1
+    with pytest.raises(CommandError, match="no active user"):
+        call_command("crm_export", "--as", "nobody")
+
+
+def test_the_command_line_refuses_a_user_without_the_export_right(cards, manager_a):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("crm_export", "--as", manager_a.username)
+    assert ExportJob.objects.count() == 0
