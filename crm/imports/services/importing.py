@@ -50,7 +50,7 @@ from crm.contacts.services import (
 from crm.core.audit import ChangeSource
 from crm.core.errors import DuplicateMatch, FieldError, NotFound, ValidationFailed
 from crm.core.models import ChangeChannel
-from crm.core.normalize import name_key
+from crm.core.normalize import NormalizationError, name_key, normalize_phone
 from crm.duplicates.scoring import Person, names_conflict
 from crm.fields.schema import schema_for
 from crm.imports import selectors
@@ -689,7 +689,9 @@ def _duplicate(
                 raise NotFound
             current = contact_input_from(card)
             current.custom = {k: card.custom[k] for k in record.person.custom if k in card.custom}  # type: ignore[union-attr]
-            changed = _updated(current, record.person, overwrite=on_duplicate == OnDuplicate.OVERWRITE)  # type: ignore[arg-type]
+            company = next((e.company.name for e in card.employments.all() if e.is_primary), "")
+            overwrite = on_duplicate == OnDuplicate.OVERWRITE
+            changed = _updated(current, record.person, overwrite=overwrite, company=company)  # type: ignore[arg-type]
             if changed == current:
                 report.skipped += 1
                 report.note(record, format_lazy(NOTHING_NEW, label=match.label), rejected=False)
@@ -727,21 +729,30 @@ def _attachment_summary(record: Record, batch: ImportBatch | None) -> str:
 _LISTS = ("phones", "emails", "messengers")
 
 
-def _updated(current: ContactInput, incoming: ContactInput, *, overwrite: bool) -> ContactInput:
+def _updated(
+    current: ContactInput, incoming: ContactInput, *, overwrite: bool, company: str = ""
+) -> ContactInput:
     """The card's input with the file's values: lists gain what they lack (phones, e-mails, messengers,
-    tags); a single value replaces an empty one, or any one when ``overwrite``; the owner stays."""
+    tags), compared by what they are, not how they are written ("8 (916) 555-01-01" is "+79165550101");
+    a single value replaces an empty one, or any one when ``overwrite``; the owner stays. ``company`` is
+    the name of the card's company: the file naming the same one changes nothing."""
     values = dataclasses.asdict(current)  # type: ignore[call-overload]
     new = dataclasses.asdict(incoming)  # type: ignore[call-overload]
+    has_company = bool(values.get("company_id") or values["company_name"])
+    same_company = bool(company) and name_key(company) == name_key(new.get("company_name") or "")
     for name, value in new.items():
-        if name in ("owner_id", "record_type_id", "is_key"):
+        if name in ("owner_id", "record_type_id", "is_key", "company_id"):
+            continue
+        if name in ("company_name", "position") and (same_company or (has_company and not overwrite)):
+            if name == "position" and same_company and value and (overwrite or not values["position"]):
+                values["position"] = value
             continue
         if name in _LISTS:
-            key = "handle" if name == "messengers" else "value"
-            have = {item[key] for item in values[name]}
+            have = {_list_key(name, item) for item in values[name]}
             values[name] = values[name] + [
                 dict(item, is_primary=False) if name != "messengers" else item
                 for item in value
-                if item[key] not in have
+                if _list_key(name, item) not in have
             ]
         elif name == "tags":
             values[name] = values[name] + [t for t in value if t not in values[name]]
@@ -751,9 +762,23 @@ def _updated(current: ContactInput, incoming: ContactInput, *, overwrite: bool) 
                     values["custom"][key] = item
         elif value not in ("", None, [], {}) and (overwrite or values[name] in ("", None, [], {})):
             values[name] = value
-    if values["company_name"] and values.get("company_id") and new.get("company_name") and overwrite:
+    if values["company_name"] and values.get("company_id") and not same_company and overwrite:
         values["company_id"] = None  # the file names another company
     return contact_input_of(values)
+
+
+def _list_key(name: str, item: dict[str, Any]) -> str:
+    """What a phone, e-mail or messenger is, however it is written."""
+    if name == "messengers":
+        return f"{item['kind']}:{str(item['handle']).casefold()}"
+    if name == "emails":
+        return str(item["value"]).strip().casefold()
+    text = str(item["value"])
+    try:
+        phone = normalize_phone(text)
+    except NormalizationError:
+        return text
+    return f"{phone.e164}/{phone.extension}"
 
 
 def _as_json(data: ContactInput) -> dict[str, Any]:

@@ -326,3 +326,14 @@ def test_undo_also_trashes_the_companies_its_people_rows_created(admin):
     import_undo(actor=admin, batch_id=report.batch.pk)
     assert list(Company.objects.filter(deleted_at=None).values_list("name", flat=True)) == ["Старая фирма"]
     assert existing.employments.count() == 1  # the trashed person keeps the link, and comes back with it
+
+
+def test_importing_the_same_people_again_with_fill_changes_nothing_and_says_so(admin):
+    text = "Фамилия,Мобильный,Компания,Должность\nОрлов,8 (916) 000-11-11,Ромашка,Инженер\n"
+    _csv(admin, text)
+    again = _csv(admin, text.replace("8 (916) 000-11-11", "+7 916 000 11 11"), on_duplicate="fill")
+    assert again.counts() == {"created": 0, "updated": 0, "attached": 0, "skipped": 1, "rejected": 0}
+    card = _live().get()
+    assert [p.number for p in card.phones.all()] == ["+79160001111"]
+    assert [(e.company.name, e.position) for e in card.employments.all()] == [("Ромашка", "Инженер")]
+    assert not ImportTouch.objects.filter(action="updated").exists()
