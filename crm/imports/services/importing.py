@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
@@ -37,7 +37,7 @@ from crm.contacts.inputs import (
     contact_input_from,
     contact_input_of,
 )
-from crm.contacts.models import Company, Contact
+from crm.contacts.models import Company, Contact, Employment
 from crm.contacts.services import (
     companies_delete,
     company_create,
@@ -473,12 +473,35 @@ def _import_people(
         duplicates = [(r, m) for r, m in duplicates if not any(r is a for a in apart)]
         more, _none = _create(actor, apart + salvaged, report, batch, source, created, kept, salvage=False)
         duplicates += more
+    preloaded = _cards_to_update(actor, duplicates, on_duplicate) if duplicates else None
     for record, matches in duplicates:
-        card_id = _duplicate(actor, record, matches, report, on_duplicate, batch, source)
+        card_id = _duplicate(actor, record, matches, report, on_duplicate, batch, source, preloaded)
         kept += [(record, card_id)] if card_id else []
     if batch is not None:
         ImportTouch.objects.bulk_create(created, batch_size=2000)
     _keep_source_keys(kept, batch)
+
+
+def _cards_to_update(
+    actor: User, duplicates: list[tuple[Record, list[DuplicateMatch]]], on_duplicate: str
+) -> dict[int, Contact]:
+    """The cards a chunk's rows may fill or overwrite, with what their input is made of, in a few queries
+    for the whole chunk (each row then compares itself with its card without asking the database)."""
+    if on_duplicate not in (OnDuplicate.FILL, OnDuplicate.OVERWRITE) or not duplicates:
+        return {}
+    ids = {m.pk for _record, matches in duplicates for m in matches if m.pk}
+    editable = Contact.objects.visible_to(actor, action="edit").filter(pk__in=ids)
+    return (
+        editable.select_related("owner", "status")
+        .prefetch_related(
+            "phones",
+            "emails",
+            "messengers",
+            "tags",
+            Prefetch("employments", queryset=Employment.objects.select_related("company")),
+        )
+        .in_bulk()
+    )
 
 
 def _create(
@@ -658,9 +681,10 @@ def _duplicate(
     on_duplicate: str,
     batch: ImportBatch | None,
     source: ChangeSource,
+    preloaded: dict[int, Contact] | None = None,
 ) -> int | None:
     """Do with a row found on a card what the import was told; the card's id when the row changed it or
-    was attached to it."""
+    was attached to it. ``preloaded``: the chunk's cards to update, read beforehand."""
     cards = {m.pk: m for m in matches if m.pk}
     if len(cards) > 1:
         labels = ", ".join(f"«{m.label}»" for m in cards.values())
@@ -684,7 +708,9 @@ def _duplicate(
             _touch(batch, TouchAction.ATTACHED, contact_id=match.pk, entry_id=entry.pk)
             return match.pk
         with transaction.atomic():
-            card = Contact.objects.visible_to(actor, action="edit").filter(pk=match.pk).first()
+            card = preloaded.get(match.pk) if preloaded is not None else None
+            if card is None and preloaded is None:
+                card = Contact.objects.visible_to(actor, action="edit").filter(pk=match.pk).first()
             if card is None:
                 raise NotFound
             current = contact_input_from(card)
