@@ -30,6 +30,7 @@ def main() -> None:
     import_.add_argument("--rows", type=int, default=100_000)
     import_.add_argument("--seed", type=int, default=20261206)
     import_.add_argument("--undo", action="store_true", help="then undo the whole batch, timed")
+    import_.add_argument("--again", action="store_true", help="then import the same file again (fill), timed")
     export = commands.add_parser("export", help="export the whole list end to end, timed")
     export.add_argument("--format", default="csv", choices=("csv", "csv1251", "xlsx", "vcf"))
     export.add_argument("--kind", default="contact", choices=("contact", "company"))
@@ -68,7 +69,7 @@ def main() -> None:
     elif args.command == "import":
         from bench import import_file as command
 
-        command.run(rows=args.rows, seed=args.seed, undo=args.undo)
+        command.run(rows=args.rows, seed=args.seed, undo=args.undo, again=args.again)
     elif args.command == "export":
         from bench import export_list as command
 

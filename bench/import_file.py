@@ -5,8 +5,9 @@ journal and the batch, the report), into whatever base the settings point at.
 
 The file is what Russian Excel saves: Windows-1251, ``;``, a header row; each row a person with a mobile and
 a work phone, an e-mail, a company, a position, a city and tags (the rows of ``bench write``). Printed: the
-time to read and plan the file, the time to write it, with ``--undo`` the time to undo the whole batch,
-and as the last line ``rows/s N``.
+time to read and plan the file, the time to write it, with ``--again`` the time to import the same file
+once more (fill: every row found on its card), with ``--undo`` the time to undo the first batch, and as
+the last line ``rows/s N``.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def build_file(rows: int, seed: int) -> bytes:
     return out.getvalue().encode("cp1251")
 
 
-def run(*, rows: int, seed: int, undo: bool = False) -> None:
+def run(*, rows: int, seed: int, undo: bool = False, again: bool = False) -> None:
     actor = writer()
     data = build_file(rows, seed)
     print(f"file: {rows} rows, {len(data) / 1e6:.1f} MB, windows-1251, ';'")
@@ -58,6 +59,12 @@ def run(*, rows: int, seed: int, undo: bool = False) -> None:
     print(f"read and plan (upload: detect, map, build, merge): {planned - started:.1f} s")
     print(f"import run (plan again, check, write, journal, report): {done - planned:.1f} s")
     print(report.counts_line())
+    if again:  # the same file once more, "fill": every row is found on its card and nothing is new
+        started_again = time.perf_counter()
+        second = importing.import_file(actor=actor, data=data, file_name="again.csv", on_duplicate="fill")
+        print(
+            f"the same file again (fill): {time.perf_counter() - started_again:.1f} s, {second.counts_line()}"
+        )
     if undo:  # the whole batch back out: its new cards to the trash, journaled
         started_undo = time.perf_counter()
         importing.import_undo(actor=actor, batch_id=batch.pk)
