@@ -159,3 +159,24 @@ def test_the_finder_reads_a_card_as_its_values_in_four_queries(manager_a, django
         ),
         Person(key=other.pk, last="Орлов", first="Иван", phones=frozenset({"442071234567"})),
     ]
+
+
+def test_a_new_cards_candidates_are_found_as_the_finder_blocks_them_and_common_values_say_nothing(
+    manager_a, monkeypatch
+):
+    from crm.duplicates import selectors
+    from crm.duplicates.selectors import candidates_for, people_of
+
+    family = make_contact(manager_a, last_name="Иванов", first_name="Александр", phone="+79160000001")
+    swapped = make_contact(manager_a, last_name="Саша", first_name="Иванов", phone="+79160000002")
+    mail = make_contact(manager_a, last_name="Орлов", phone="+79160000003", email="a.ivanov@firm.ru")
+    make_contact(manager_a, last_name="Иванов", first_name="Пётр", phone="+79160000004")  # another name
+    new = make_contact(manager_a, last_name="Ivanov", first_name="Sasha", email="a.ivanov@home.ru")
+    found = {p.key for p in candidates_for(people_of([new.pk]))}
+    assert found == {family.pk, swapped.pk, mail.pk}
+
+    make_contact(manager_a, last_name="Иванов", first_name="Александр", phone="+79160000005")
+    monkeypatch.setattr(selectors, "NAMESAKES", 1)  # now two Иванов Александр: a name too common to say
+    found = {p.key for p in candidates_for(people_of([new.pk]))}
+    assert family.pk not in found
+    assert swapped.pk in found  # its own, rarer name pair still counts
