@@ -58,7 +58,8 @@ def template_save(
                     template.save()
                 action = AuditAction.UPDATE if before else AuditAction.CREATE
                 changes = diff(before, _snapshot(template))
-                audit_record(actor=actor, source=source, action=action, obj=template, changes=changes)
+                if changes:  # saved again as it was: nothing to journal
+                    audit_record(actor=actor, source=source, action=action, obj=template, changes=changes)
                 return template
         except IntegrityError:
             continue
