@@ -25,13 +25,16 @@ class Pair:
     reasons: tuple[str, ...]
 
 
-def _blocks(people: list[Person]) -> dict[str, list[int]]:
+def _blocks(people: list[Person]) -> dict[int, int | list[int]]:
     """Each card under every key it shares with a card that may be the same person. A shared phone,
     e-mail or e-mail name is a key by itself. Names alone are never enough for the scoring, so a name (a
     surname's start and a first initial, either way round) is a key only together with what could make
     up the rest: a birthday, a company, a patronymic, a city, or a phone one digit off (the number with
     each of its digits left out)."""
-    blocks: dict[str, list[int]] = defaultdict(list)
+    # Most keys (a phone, an e-mail, a phone with a digit left out) belong to one card only: a key is kept
+    # as its hash and a lone card as its index, and a list is made only when a second card shares it (a
+    # 1M base makes some 20 million keys). Two keys sharing a hash only add comparisons.
+    blocks: dict[int, int | list[int]] = {}
     for index, person in enumerate(people):
         keys = {f"p:{p}" for p in person.phones} | {f"e:{e}" for e in person.emails}
         keys |= {f"l:{e.split('@')[0]}" for e in person.emails if len(e.split("@")[0]) >= 5}
@@ -49,22 +52,29 @@ def _blocks(people: list[Person]) -> dict[str, list[int]]:
         near = {f"d:{p[:i]}{p[i + 1 :]}" for p in person.phones if len(p) >= 10 for i in range(len(p))}
         keys |= {f"n:{name}:{extra}" for name in straight for extra in near}
         for key in keys:
-            blocks[key].append(index)
+            held = blocks.setdefault(hash(key), index)
+            if held is index:
+                continue
+            if isinstance(held, int):
+                blocks[hash(key)] = [held, index]
+            else:
+                held.append(index)
     return blocks
 
 
 def find_pairs(people: Iterable[Person], threshold: float = THRESHOLD) -> list[Pair]:
     """Every pair of the cards scoring at least ``threshold``, each pair once, best first."""
     people = list(people)
-    seen: set[tuple[int, int]] = set()
+    seen: set[int] = set()  # a pair compared already, as one number (a tuple would take twice the memory)
+    size = len(people)
     pairs: list[Pair] = []
     for members in _blocks(people).values():
-        if len(members) > MAX_BLOCK:
+        if isinstance(members, int) or len(members) > MAX_BLOCK:
             continue
         for i, j in itertools.combinations(sorted(set(members)), 2):
-            if (i, j) in seen:
+            if (pair := i * size + j) in seen:
                 continue
-            seen.add((i, j))
+            seen.add(pair)
             value, reasons = score(people[i], people[j])
             if value >= threshold:
                 pairs.append(Pair(people[i].key, people[j].key, value, tuple(reasons)))
