@@ -74,7 +74,8 @@ def guard_company(actor: User, inn: str, kpp: str, exclude_id: int | None) -> No
         raise DuplicateFound(errors, matches)
 
 
-def _match(actor: User, record: Any, kind: str, field: str, value: str) -> DuplicateMatch:
+def duplicate_match(actor: User, record: Any, kind: str, field: str, value: str) -> DuplicateMatch:
+    """The card holding ``value`` as a refusal names it: to the actor, only as much as they may see."""
     return DuplicateMatch(
         kind=kind,
         pk=record.pk,
@@ -120,13 +121,15 @@ def contact_duplicates_many(
         for index, phone in enumerate(values["phones"]):
             for held in phones.get(phone["number"], ()):
                 if held.contact_id != exclude_id and held.extension == phone["extension"]:
-                    match = _match(actor, held.contact, "contact", f"phones.{index}", held.number)
+                    match = duplicate_match(actor, held.contact, "contact", f"phones.{index}", held.number)
                     matches.append(match)
                     errors.append(FieldError(f"phones.{index}", "duplicate", _duplicate_message(match)))
         for index, email in enumerate(values["emails"]):
             for held_e in emails.get(email["address"], ()):
                 if held_e.contact_id != exclude_id:
-                    match = _match(actor, held_e.contact, "contact", f"emails.{index}", held_e.address)
+                    match = duplicate_match(
+                        actor, held_e.contact, "contact", f"emails.{index}", held_e.address
+                    )
                     matches.append(match)
                     errors.append(FieldError(f"emails.{index}", "duplicate", _duplicate_message(match)))
         result.append((errors, matches))
@@ -140,7 +143,9 @@ def company_duplicates(
     if not inn:
         return [], []
     rows = _without(Company.objects.filter(inn=inn), "pk", exclude_id).select_related("owner")
-    matches = [_match(actor, c, "company", "inn", inn) for c in rows if not (kpp and c.kpp and kpp != c.kpp)]
+    matches = [
+        duplicate_match(actor, c, "company", "inn", inn) for c in rows if not (kpp and c.kpp and kpp != c.kpp)
+    ]
     return [FieldError("inn", "duplicate", _duplicate_message(m)) for m in matches], matches
 
 

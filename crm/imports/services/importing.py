@@ -47,6 +47,7 @@ from crm.contacts.services import (
     contacts_create,
     contacts_delete,
 )
+from crm.contacts.services.uniqueness import duplicate_match
 from crm.core.audit import ChangeSource
 from crm.core.errors import DuplicateMatch, FieldError, NotFound, ValidationFailed
 from crm.core.models import ChangeChannel
@@ -604,16 +605,7 @@ def _found_by_source_key(actor: User, records: list[Record]) -> dict[int, Duplic
         for value in record.external_ids:
             card = cards.get(found.get((record.system, value), 0))
             if card is not None:
-                matches[id(record)] = DuplicateMatch(
-                    kind="contact",
-                    pk=card.pk,
-                    label=str(card),
-                    field="external_id",
-                    value=value,
-                    visible=access.may_touch(actor, card, "contact", "view"),
-                    in_trash=card.deleted_at is not None,
-                    owner_name=str(card.owner) if card.owner_id else "",
-                )
+                matches[id(record)] = duplicate_match(actor, card, "contact", "external_id", value)
                 break
     return matches
 

@@ -12,10 +12,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
-from django.db.models import Q
 
-from crm.accounts.models import User
 from crm.core.errors import DomainError, ValidationFailed
+from crm.imports.management.users import active_user, first_administrator
 from crm.imports.models import ExportFormat, ImportStatus
 from crm.imports.services import export_run, export_start
 
@@ -41,7 +40,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = self._user(options["actor"]) if options["actor"] else self._first_admin()
+        actor = active_user(options["actor"]) if options["actor"] else first_administrator()
         try:
             with transaction.atomic():
                 job = export_start(
@@ -60,19 +59,3 @@ class Command(BaseCommand):
             shutil.copyfileobj(source, out)
         kind = "companies" if options["kind"] == "company" else "contacts"
         self.stdout.write(f"exported {job.rows_done} {kind} to {target}")
-
-    def _user(self, login: str) -> User:
-        user = User.objects.filter(username=login, is_active=True).first()
-        if user is None:
-            raise CommandError(f"no active user {login!r}")
-        return user
-
-    def _first_admin(self) -> User:
-        user = (
-            User.objects.filter(Q(is_superuser=True) | Q(role__is_admin=True), is_active=True)
-            .order_by("pk")
-            .first()
-        )
-        if user is None:
-            raise CommandError("no administrator: give --as LOGIN")
-        return user

@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import Q
 
-from crm.accounts.models import User
 from crm.core.errors import DomainError, ValidationFailed
 from crm.imports import selectors
+from crm.imports.management.users import active_user, first_administrator
 from crm.imports.models import OnDuplicate
 from crm.imports.readers import UnreadableFile
 from crm.imports.services import import_file
@@ -47,8 +46,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = self._user(options["actor"]) if options["actor"] else self._first_admin()
-        owner = self._user(options["owner"]) if options["owner"] else None
+        actor = active_user(options["actor"]) if options["actor"] else first_administrator()
+        owner = active_user(options["owner"]) if options["owner"] else None
         mapping, on_duplicate = self._template(options["template"]) if options["template"] else (None, None)
         on_duplicate = options["on_duplicate"] or on_duplicate or OnDuplicate.SKIP
         path: Path = options["file"]
@@ -94,19 +93,3 @@ class Command(BaseCommand):
             return json.loads(path.read_text(encoding="utf-8")), None
         known = ", ".join(t.name for t in selectors.templates()) or "none saved"
         raise CommandError(f"no template {name!r} (templates: {known})")
-
-    def _user(self, login: str) -> User:
-        user = User.objects.filter(username=login, is_active=True).first()
-        if user is None:
-            raise CommandError(f"no active user {login!r}")
-        return user
-
-    def _first_admin(self) -> User:
-        user = (
-            User.objects.filter(Q(is_superuser=True) | Q(role__is_admin=True), is_active=True)
-            .order_by("pk")
-            .first()
-        )
-        if user is None:
-            raise CommandError("no administrator: give --as LOGIN")
-        return user
