@@ -36,6 +36,8 @@ from bench.data import words
 from crm.accounts.models import Department, Role, User
 from crm.contacts.models import (
     Company,
+    CompanyEmail,
+    CompanyPhone,
     Contact,
     ContactEmail,
     ContactMessenger,
@@ -78,6 +80,13 @@ COLUMNS: dict[Any, tuple[str, ...]] = {
     ),
     ContactEmail: words(
         "id contact_id address kind is_primary verified_at verified_by_id verification_method position"
+    ),
+    CompanyPhone: words(
+        "id company_id number extension tail kind is_primary note verified_at verified_by_id "
+        "verification_method position is_shared"
+    ),
+    CompanyEmail: words(
+        "id company_id address kind is_primary verified_at verified_by_id verification_method position"
     ),
     ContactMessenger: ("id", "contact_id", "kind", "handle", "position"),
     Employment: ("id", "contact_id", "company_id", "position", "is_primary"),
@@ -362,10 +371,9 @@ class Generator:
             "industry": rng.choice(data.INDUSTRIES),
             "website": f"https://{domain}" if rng.random() < 0.5 else "",
             "size": rng.choice(["1–10", "11–50", "51–200", "201–1000", ""]),
-            "phone": self.unique_phone(data.CITY_CODES.get(city, "495"), 7) if rng.random() < 0.7 else "",
-            "phone_ext": "",
-            "email": f"info@{domain}" if rng.random() < 0.6 else "",
         }
+        phone = self.unique_phone(data.CITY_CODES.get(city, "495"), 7) if rng.random() < 0.7 else ""
+        email = f"info@{domain}" if rng.random() < 0.6 and f"info@{domain}" not in self.emails else ""
         self.add_named(
             Company,
             row
@@ -381,9 +389,20 @@ class Generator:
         tags = rng.sample(self.tags, rng.choice((1, 1, 2))) if rng.random() < 0.2 else []
         for tag_id, _name in tags:
             self.add(Company.tags.through, pk, tag_id)
+        phones, emails = [], []
+        if phone:
+            self.add(CompanyPhone, pk, phone, "", phone[-7:], "work", True, "", None, None, "", 0, False)
+            phones.append(
+                {"number": phone, "extension": "", "kind": "work", "is_primary": True}
+                | {"note": "", "verification": "", "shared": False}
+            )
+        if email:
+            self.emails.add(email)
+            self.add(CompanyEmail, pk, email, "work", True, None, None, "", 0)
+            emails.append({"address": email, "kind": "work", "is_primary": True, "verification": ""})
         values = {k: row[k] for k in ("name", "legal_form", "inn", "kpp", "ogrn", "industry", "website")}
-        values |= {k: row[k] for k in ("size", "email", "city", "address", "source", "notes", "is_key")}
-        values |= {"phone": (row["phone"], ""), "legal_address": "", "owner_id": owner[0]}
+        values |= {k: row[k] for k in ("size", "city", "address", "source", "notes", "is_key")}
+        values |= {"phones": phones, "emails": emails, "legal_address": "", "owner_id": owner[0]}
         values["tags"] = [t for _i, t in tags]
         snap = snapshot("company", self.company_schema, values, {"owner": owner[2]}, None, {})
         self.journal(created, owner, "company", pk, name, snap)
@@ -643,7 +662,8 @@ def run(*, contacts: int, companies: int, seed: int, append: bool) -> Path:
     gen = Generator(loader, seed + existing, users, first_ids)
     if append:
         gen.phones.update(ContactPhone.objects.values_list("number", flat=True))
-        gen.phones.update(Company.objects.exclude(phone="").values_list("phone", flat=True))
+        gen.phones.update(CompanyPhone.objects.values_list("number", flat=True))
+        gen.emails.update(CompanyEmail.objects.values_list("address", flat=True))
         gen.emails.update(ContactEmail.objects.values_list("address", flat=True))
         gen.inns.update(Company.objects.values_list("inn", flat=True))
         for pk, name, website, owner_id in Company.objects.values_list("pk", "name", "website", "owner_id"):

@@ -20,7 +20,7 @@ from django.db import connection
 
 from crm.accounts.services import api_token_create
 from crm.contacts.inputs import CompanyInput, ContactInput, PhoneInput
-from crm.contacts.models import Company, Contact, ContactEmail, ContactPhone
+from crm.contacts.models import Company, CompanyPhone, Contact, ContactEmail, ContactPhone
 from crm.contacts.services import company_create, contact_create, contacts_create, uniqueness
 from crm.core.audit import SYSTEM
 from crm.core.models import AuditEntry
@@ -109,6 +109,15 @@ def test_twenty_simultaneous_creates_with_one_inn_make_one_company(api, barrier)
     assert _statuses(responses) == {201: 1, 409: CLIENTS - 1}
     _refusals_name(responses, "inn")
     assert Company.objects.filter(inn="7707083893").count() == 1
+    assert Company.objects.count() == 1
+
+
+def test_twenty_simultaneous_creates_with_one_office_line_make_one_company(api, barrier):
+    payloads = [{"name": f"ООО Линия {i}", "phones": [{"value": "+7 495 000-11-22"}]} for i in range(CLIENTS)]
+    responses = api("POST", "/companies", payloads)
+    assert _statuses(responses) == {201: 1, 409: CLIENTS - 1}
+    _refusals_name(responses, "phones.0")
+    assert CompanyPhone.objects.filter(number="+74950001122").count() == 1
     assert Company.objects.count() == 1
 
 

@@ -53,7 +53,7 @@ def test_a_normaliser_returns_a_value_or_its_own_error(parse, text):
 @given(text=TEXT)
 def test_a_declared_field_cleans_any_text_or_names_itself_in_the_error(decl, text):
     errors: list[FieldError] = []
-    raw = [{"value": text}] if decl.kind_code in ("phones", "emails") else text
+    raw = [{"value": text}] if decl.kind_code in ("phones", "company_phones", "emails") else text
     if decl.kind_code == "messengers":
         raw = [{"kind": "telegram", "handle": text}]
     if decl.kind_code == "tags":

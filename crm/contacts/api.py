@@ -68,10 +68,6 @@ class _ContactOutBase(_CardOut):
     full_name: str
 
 
-class _CompanyOutBase(_CardOut):
-    phone_extension: str = ""
-
-
 ContactIn = create_model("ContactIn", __base__=_CardIn, **_declared_fields("contact", output=False))
 ContactOut = create_model(
     "ContactOut",
@@ -82,7 +78,7 @@ ContactOut = create_model(
 CompanyIn = create_model("CompanyIn", __base__=_CardIn, **_declared_fields("company", output=False))
 CompanyOut = create_model(
     "CompanyOut",
-    __base__=_CompanyOutBase,
+    __base__=_CardOut,
     __doc__="A company card. Fields hidden from the token's role are absent (not null).",
     **_declared_fields("company", output=True),
 )
@@ -290,10 +286,7 @@ class CompanyPage(Schema):
 
 
 def company_out(company: Company, user: Any = None) -> dict[str, Any]:
-    values = _card_out("company", company, user)
-    if "phone" in values:  # hidden together with the phone
-        values["phone_extension"] = company.phone_ext
-    return values
+    return _card_out("company", company, user)
 
 
 class CompanyListParams(Schema):
@@ -333,6 +326,7 @@ def list_companies(request: HttpRequest, params: Query[CompanyListParams]) -> di
     page = selectors.company_list(
         user=request.user, filters=filters, sort=params.sort, cursor=params.cursor, limit=params.limit
     )
+    prefetch_related_objects(page.items, "phones", "emails")
     return {
         "items": [company_out(c, request.user) for c in page.items],
         "next_cursor": page.next_cursor,

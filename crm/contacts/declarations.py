@@ -334,20 +334,22 @@ COMPANY: list[Declared] = [
     ),
     Declared("size", _("Size"), "line", config="size", limit=32, example="7777-8888", betrays=("7777-8888",)),
     Declared(
-        "phone",
-        _("Phone"),
-        "phone",
+        "phones",
+        _("Phones"),
+        "company_phones",
         config="phone",
-        example="+7 495 555-66-44",
+        journal_key="phone",  # the key the journal has always kept a company's phone under
+        example=[{"value": "+7 495 555-66-44"}],
         betrays=("74955556644", "555-66-44"),
+        description="Any writing: 8 (495) 123-45-67, +7495…, with «доб. 12» for an extension",
     ),
     Declared(
-        "email",
-        _("E-mail"),
-        "email",
+        "emails",
+        _("E-mails"),
+        "emails",
         config="email",
-        limit=254,
-        example="office@tainaya-firma.ru",
+        journal_key="email",
+        example=[{"value": "office@tainaya-firma.ru"}],
         betrays=("office@tainaya-firma.ru",),
     ),
     Declared(
@@ -401,11 +403,7 @@ def input_attrs(kind: str) -> dict[str, tuple[str, ...]]:
 
 def output_attrs(kind: str) -> dict[str, tuple[str, ...]]:
     """The API's output keys of each configurable key (absent from a response when hidden)."""
-    extra = {"phone": ("phone_extension",)} if kind == "company" else {}
-    return {
-        key: tuple(d.attr for d in decls if d.in_api_out) + extra.get(key, ())
-        for key, decls in configurable(kind).items()
-    }
+    return {key: tuple(d.attr for d in decls if d.in_api_out) for key, decls in configurable(kind).items()}
 
 
 def journal_aliases(kind: str) -> dict[str, str]:

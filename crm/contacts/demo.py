@@ -12,7 +12,14 @@ from faker import Faker
 
 from crm.accounts.models import Department, Role, User
 from crm.accounts.services import UserInput, department_create, user_create
-from crm.contacts.inputs import CompanyInput, ContactInput, EmailInput, MessengerInput, PhoneInput
+from crm.contacts.inputs import (
+    CompanyInput,
+    CompanyPhoneInput,
+    ContactInput,
+    EmailInput,
+    MessengerInput,
+    PhoneInput,
+)
 from crm.contacts.models import ContactStatus
 from crm.contacts.services import company_create, contact_create
 from crm.core.audit import SYSTEM
@@ -179,7 +186,7 @@ def create_demo(
             website=f"https://{_slug(name)}.example.ru",
             city=rng.choice(CITIES),
             size=rng.choice(["1–10", "11–50", "51–200", "201–1000"]),
-            phone=f"+7495{rng.randint(1000000, 9999999)}",
+            phones=[CompanyPhoneInput(value=f"+7495{rng.randint(1000000, 9999999)}")],
             source=rng.choice(SOURCES),
             owner_id=owner.pk,
             tags=rng.sample(TAGS, rng.randint(0, 2)),

@@ -11,7 +11,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from crm.contacts.declarations import declared
-from crm.contacts.kinds import EmailInput, MessengerInput, PhoneInput
+from crm.contacts.kinds import CompanyPhoneInput, EmailInput, MessengerInput, PhoneInput
 
 if TYPE_CHECKING:
     from crm.contacts.models import Company, Contact
@@ -72,6 +72,20 @@ def contact_input_of(values: dict[str, Any]) -> ContactInput:
     return ContactInput(**values)  # type: ignore[no-any-return]
 
 
+def company_input_of(values: dict[str, Any]) -> CompanyInput:
+    """A company's input back from its plain form. Kept before its lines became rows, it holds one
+    ``phone`` and one ``email``: they become its first rows."""
+    values = dict(values)
+    phone, email = values.pop("phone", ""), values.pop("email", "")
+    values["phones"] = [CompanyPhoneInput(**p) for p in values.get("phones", [])] or (
+        [CompanyPhoneInput(value=phone, is_primary=True)] if phone else []
+    )
+    values["emails"] = [EmailInput(**e) for e in values.get("emails", [])] or (
+        [EmailInput(value=email, is_primary=True)] if email else []
+    )
+    return CompanyInput(**values)  # type: ignore[no-any-return]
+
+
 def contact_input_from(contact: Contact) -> ContactInput:
     return input_from("contact", contact)  # type: ignore[no-any-return]
 
@@ -82,11 +96,13 @@ def company_input_from(company: Company) -> CompanyInput:
 
 __all__ = [
     "CompanyInput",
+    "CompanyPhoneInput",
     "ContactInput",
     "EmailInput",
     "MessengerInput",
     "PhoneInput",
     "company_input_from",
+    "company_input_of",
     "contact_input_from",
     "contact_input_of",
     "input_from",

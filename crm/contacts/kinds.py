@@ -41,6 +41,11 @@ class PhoneInput:
 
 
 @dataclass
+class CompanyPhoneInput(PhoneInput):
+    kind: str = "work"  # a company's line is an office one unless said otherwise
+
+
+@dataclass
 class EmailInput:
     value: str
     kind: str = "work"
@@ -99,6 +104,8 @@ class Kind:
     )
 
 
+_PHONE_INPUTS: dict[str, type[PhoneInput]] = {"phones": PhoneInput, "company_phones": CompanyPhoneInput}
+
 TAG_LIMIT = 64  # Tag.name's column
 MESSENGER_HANDLE_LIMIT = 255  # ContactMessenger.handle's column
 
@@ -125,10 +132,6 @@ def _same(value: Any) -> Any:
 
 def _set_column(card: Any, decl: Declared, value: Any) -> None:
     setattr(card, decl.column or decl.attr, value)
-
-
-def _set_phone(card: Any, decl: Declared, value: tuple[str, str]) -> None:
-    card.phone, card.phone_ext = value
 
 
 def _set_birthday(card: Any, decl: Declared, value: tuple[int | None, ...]) -> None:
@@ -195,20 +198,6 @@ def _clean_url(raw: Any, decl: Declared, errors: list[FieldError]) -> str:
     return value
 
 
-def _clean_email(raw: Any, decl: Declared, errors: list[FieldError]) -> str:
-    text = _text(raw).strip()
-    if not text:
-        return ""
-    if decl.limit and len(text) > decl.limit:
-        errors.append(too_long(decl.attr, decl.limit))
-        return ""
-    try:
-        return norm.normalize_email(text)
-    except norm.NormalizationError as exc:
-        errors.append(FieldError(decl.attr, exc.code, exc.message))
-        return ""
-
-
 def _clean_choice(raw: Any, decl: Declared, errors: list[FieldError]) -> str:
     value = _text(raw)
     if value not in decl.choices:
@@ -219,30 +208,6 @@ def _clean_choice(raw: Any, decl: Declared, errors: list[FieldError]) -> str:
 def _clean_ref(raw: Any, decl: Declared, errors: list[FieldError]) -> int | None:
     """An id of another record; whether it exists and may be used is the services' set-based check."""
     return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
-
-
-# -- one phone on a company ----------------------------------------------------------------------------
-
-
-def _clean_phone(raw: Any, decl: Declared, errors: list[FieldError]) -> tuple[str, str]:
-    """A company's line: (E.164, extension)."""
-    text = _text(raw).strip()
-    if not text:
-        return ("", "")
-    try:
-        phone = norm.normalize_phone(text, settings.CRM_DEFAULT_PHONE_REGION)
-    except norm.NormalizationError as exc:
-        errors.append(FieldError(decl.attr, exc.code, exc.message))
-        return ("", "")
-    return (phone.e164, phone.extension)
-
-
-def _stored_phone(card: Any, decl: Declared) -> tuple[str, str]:
-    return (card.phone, card.phone_ext)
-
-
-def _phone_input(card: Any, decl: Declared) -> str:
-    return norm.format_phone(card.phone, card.phone_ext) if card.phone else ""
 
 
 # -- a birthday (the year may be unknown) --------------------------------------------------------------
@@ -328,7 +293,8 @@ def _clean_phones(raw: Any, decl: Declared, errors: list[FieldError]) -> list[di
 
     result: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
-    for i, item in enumerate(_as_item(p, PhoneInput) for p in raw or []):
+    item_class = _PHONE_INPUTS[decl.kind_code]
+    for i, item in enumerate(_as_item(p, item_class) for p in raw or []):
         if not (item.value or "").strip():
             continue
         try:
@@ -442,7 +408,7 @@ def _stored_messengers(card: Any, decl: Declared) -> list[dict[str, Any]]:
 
 def _phones_input(card: Any, decl: Declared) -> list[PhoneInput]:
     return [
-        PhoneInput(
+        _PHONE_INPUTS[decl.kind_code](
             value=norm.format_phone(p.number, p.extension),
             kind=p.kind,
             is_primary=p.is_primary,
@@ -494,10 +460,11 @@ def _messengers_input(card: Any, decl: Declared) -> list[MessengerInput]:
 
 
 def _post_phones(post: QueryDict, decl: Declared) -> list[PhoneInput]:
+    item_class = _PHONE_INPUTS[decl.kind_code]
     return [
-        PhoneInput(
+        item_class(
             value=r["value"],
-            kind=r["kind"] or "mobile",
+            kind=r["kind"] or item_class.kind,
             is_primary=bool(r["is_primary"]),
             verification=r["verification"],
             shared=r["shared"],
@@ -616,7 +583,6 @@ KINDS: dict[str, Kind] = {
         _text_kind("long_text", _clean_long_text),
         _text_kind("code", _clean_code),
         _text_kind("url", _clean_url),
-        _text_kind("email", _clean_email),
         _text_kind("choice", _clean_choice),
         Kind(
             "flag",
@@ -630,20 +596,6 @@ KINDS: dict[str, Kind] = {
             filled=lambda v: True,  # a flag has no "empty": always filled
             api_default=False,
             assign=_set_column,
-        ),
-        Kind(
-            "phone",
-            str,
-            str,
-            _post_text,
-            _clean_phone,
-            _stored_phone,
-            _phone_input,
-            journal=lambda v: phone_text(*v) if v[0] else "",
-            filled=lambda v: bool(v[0]),
-            api_default="",
-            assign=_set_phone,
-            out=lambda card, decl: card.phone,  # E.164; the extension is answered beside it
         ),
         Kind(
             "birthday",
@@ -684,6 +636,17 @@ KINDS: dict[str, Kind] = {
         _rows_kind(
             "phones",
             PhoneInput,
+            from_post=_post_phones,
+            clean=_clean_phones,
+            stored=_stored_phones,
+            as_input=_phones_input,
+            journal=_journal_phones,
+            out_type=list[PhoneOut],
+            out=_phones_out,
+        ),
+        _rows_kind(
+            "company_phones",
+            CompanyPhoneInput,
             from_post=_post_phones,
             clean=_clean_phones,
             stored=_stored_phones,

@@ -142,9 +142,6 @@ class Company(OwnedRecord):
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     website = models.URLField(_("website"), max_length=255, blank=True)
     size = models.CharField(_("size"), max_length=32, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
-    phone_ext = models.CharField(max_length=10, blank=True)
-    email = models.CharField(_("e-mail"), max_length=254, blank=True)
     legal_address = models.CharField(_("legal address"), max_length=255, blank=True)
     name_key = models.CharField(max_length=255, blank=True, editable=False)
 
@@ -161,7 +158,6 @@ class Company(OwnedRecord):
             models.Index(
                 fields=["deleted_at"], name="company_trash_idx", condition=models.Q(deleted_at__isnull=False)
             ),
-            models.Index(fields=["email"], name="company_email_idx"),
             models.Index(fields=["ogrn"], name="company_ogrn_idx"),
             models.Index(fields=["-created_at", "-id"], name="company_created_idx"),
             models.Index(fields=["completeness", "id"], name="company_completeness_idx"),
@@ -269,18 +265,17 @@ class SearchWord(models.Model):
         return self.word
 
 
-class ContactPhone(models.Model):
-    """A phone of a contact: E.164 plus its extension, so duplicate checks are index lookups."""
+class PhoneRow(models.Model):
+    """A phone of a card: E.164 plus its extension, so duplicate checks are index lookups."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
     number = models.CharField(_("phone"), max_length=20)  # E.164
     extension = models.CharField(_("extension"), max_length=10, blank=True)
     tail = models.CharField(max_length=7, editable=False)  # last 7 digits: search by "the last 7"
     kind = models.CharField(_("kind"), max_length=16, choices=PhoneKind.choices, default=PhoneKind.MOBILE)
     is_primary = models.BooleanField(_("primary"), default=False)
     note = models.CharField(_("note"), max_length=100, blank=True)
-    # An office switchboard or a family phone: several people's, so never a reason to refuse a card or to
-    # merge two (R7.1), only a hint.
+    # An office switchboard or a family phone: several people's (or several companies'), so never a reason
+    # to refuse a card or to merge two (R7.1), only a hint.
     is_shared = models.BooleanField(_("shared"), default=False)
     verified_at = models.DateTimeField(null=True, blank=True)
     verified_by = models.ForeignKey(
@@ -290,20 +285,16 @@ class ContactPhone(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        abstract = True
         ordering = ["-is_primary", "position", "id"]
-        indexes = [
-            models.Index(fields=["number", "extension"], name="phone_number_idx"),
-            models.Index(fields=["tail"], name="phone_tail_idx"),
-        ]
 
     def __str__(self) -> str:
         return self.number + (f" ext. {self.extension}" if self.extension else "")
 
 
-class ContactEmail(models.Model):
-    """An e-mail of a contact, stored trimmed and lower-cased."""
+class EmailRow(models.Model):
+    """An e-mail of a card, stored trimmed and lower-cased."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
     address = models.CharField(_("e-mail"), max_length=254)
     kind = models.CharField(_("kind"), max_length=16, choices=EmailKind.choices, default=EmailKind.WORK)
     is_primary = models.BooleanField(_("primary"), default=False)
@@ -315,11 +306,47 @@ class ContactEmail(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        abstract = True
         ordering = ["-is_primary", "position", "id"]
-        indexes = [models.Index(fields=["address"], name="email_address_idx")]
 
     def __str__(self) -> str:
         return self.address
+
+
+class ContactPhone(PhoneRow):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+
+    class Meta(PhoneRow.Meta):
+        indexes = [
+            models.Index(fields=["number", "extension"], name="phone_number_idx"),
+            models.Index(fields=["tail"], name="phone_tail_idx"),
+        ]
+
+
+class ContactEmail(EmailRow):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+
+    class Meta(EmailRow.Meta):
+        indexes = [models.Index(fields=["address"], name="email_address_idx")]
+
+
+class CompanyPhone(PhoneRow):
+    """A company's line (the switchboard, sales, accounts): several per company, each with its kind."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="phones")
+
+    class Meta(PhoneRow.Meta):
+        indexes = [
+            models.Index(fields=["number", "extension"], name="company_phone_number_idx"),
+            models.Index(fields=["tail"], name="company_phone_tail_idx"),
+        ]
+
+
+class CompanyEmail(EmailRow):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="emails")
+
+    class Meta(EmailRow.Meta):
+        indexes = [models.Index(fields=["address"], name="company_email_address_idx")]
 
 
 class ContactMessenger(models.Model):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import functools
+import operator
 import re
 import uuid
 from collections.abc import Iterator
@@ -22,6 +24,8 @@ from crm.contacts.declarations import declared
 from crm.contacts.models import (
     Comment,
     Company,
+    CompanyEmail,
+    CompanyPhone,
     Contact,
     ContactEmail,
     ContactMessenger,
@@ -127,14 +131,30 @@ def _text_filter(kind: str, query: str, hidden: set[str] | frozenset[str] = froz
     query = query.strip()
     digits = norm.phone_digits_query(query)
     if kind == "contact" and digits:
-        return Q(pk__in=_phone_contact_ids(digits)) if "phones" not in hidden else Q(pk__in=[])
-    if kind == "contact" and _looks_like_email(query):
-        if "emails" in hidden:
+        return (
+            Q(pk__in=_phone_holders(ContactPhone, "contact_id", digits))
+            if "phones" not in hidden
+            else Q(pk__in=[])
+        )
+    if kind == "company" and (digits or query.isdigit()):
+        # Digits are an INN's start or a line's number: a company is found by either.
+        conditions = [search.prefix_q("inn", query)] if query.isdigit() and "inn" not in hidden else []
+        if digits and "phone" not in hidden:
+            conditions.append(Q(pk__in=_phone_holders(CompanyPhone, "company_id", digits)))
+        return functools.reduce(operator.or_, conditions) if conditions else Q(pk__in=[])
+    if _looks_like_email(query):
+        model, owner, key = (
+            (ContactEmail, "contact_id", "emails")
+            if kind == "contact"
+            else (
+                CompanyEmail,
+                "company_id",
+                "email",
+            )
+        )
+        if key in hidden:
             return Q(pk__in=[])
-        address = query.lower()
-        return Q(pk__in=ContactEmail.objects.filter(search.prefix_q("address", address)).values("contact_id"))
-    if kind == "company" and query.isdigit():
-        return search.prefix_q("inn", query) if "inn" not in hidden else Q(pk__in=[])
+        return Q(pk__in=model.objects.filter(search.prefix_q("address", query.lower())).values(owner))
     terms = search.words(query)
     if not terms:
         return Q()
@@ -158,25 +178,23 @@ def _regex_escape(text: str) -> str:
     return "".join("\\" + c if not c.isalnum() and c != " " else c for c in text)
 
 
-def _phone_contact_ids(digits: str) -> QuerySet[Any]:
+def _phone_holders(model: Any, owner: str, digits: str) -> QuerySet[Any]:
+    """The ids of the cards (``owner``: "contact_id" or "company_id") whose phone is this number in any
+    writing, or ends with these digits."""
     if len(digits) >= 10:
         try:
             phone = norm.normalize_phone(digits)
         except norm.NormalizationError:
             pass
         else:
-            return ContactPhone.objects.filter(number=phone.e164).values("contact_id")
+            return model.objects.filter(number=phone.e164).values(owner)
     tail = digits[-7:]
-    rows = (
-        ContactPhone.objects.filter(tail=tail)
-        if len(tail) == 7
-        else ContactPhone.objects.filter(tail__endswith=tail)
-    )
-    return rows.values("contact_id")
+    rows = model.objects.filter(tail=tail) if len(tail) == 7 else model.objects.filter(tail__endswith=tail)
+    return rows.values(owner)
 
 
-def _primary(model: Any, field: str) -> Subquery:
-    return Subquery(model.objects.filter(contact=OuterRef("pk"), is_primary=True).values(field)[:1])
+def _primary(model: Any, field: str, owner: str = "contact") -> Subquery:
+    return Subquery(model.objects.filter(**{owner: OuterRef("pk")}, is_primary=True).values(field)[:1])
 
 
 def contact_list(
@@ -398,7 +416,15 @@ def company_list(
     *, user: User, filters: CompanyFilters, sort: str = "name", cursor: str | None = None, limit: int = 50
 ) -> Page[Company]:
     qs, counted = _companies_filtered(user, filters, sort)
-    qs = qs.select_related("owner").prefetch_related("tags")
+    qs = (
+        qs.select_related("owner")
+        .annotate(
+            phone_number=_primary(CompanyPhone, "number", "company"),
+            phone_extension=_primary(CompanyPhone, "extension", "company"),
+            email_address=_primary(CompanyEmail, "address", "company"),
+        )
+        .prefetch_related("tags")
+    )
     few = counted is not None and not counted.estimated
     qs, key = _sort_key(qs, sort, COMPANY_SORTS, schema_for("company"), user, "company", few)
     return paginate(qs, key, cursor, limit, narrow=key.nullable, counted=counted)
@@ -408,7 +434,7 @@ def companies_for_export(*, user: User, filters: CompanyFilters) -> QuerySet[Com
     """The companies a list shows with these filters, whole, for an export (read in chunks by its
     caller, tags prefetched per chunk)."""
     qs, _counted = _companies_filtered(user, filters, "name")
-    return qs.select_related("owner").prefetch_related("tags").order_by("name_key", "pk")
+    return qs.select_related("owner").prefetch_related("tags", "phones", "emails").order_by("name_key", "pk")
 
 
 def _companies_filtered(
@@ -467,6 +493,8 @@ def company_get(*, user: User, pk: int) -> Company:
         .select_related("owner", "created_by")
         .prefetch_related(
             "tags",
+            "phones",
+            "emails",
             Prefetch("comments", queryset=Comment.objects.select_related("author")),
         )
         .filter(pk=pk)
@@ -527,20 +555,20 @@ def global_search(*, user: User, query: str, limit: int = 8) -> list[SearchHit]:
     if digits:
         # Only by what the user can see: a hidden phone or INN must not find (and so reveal) a card.
         if "phones" not in hidden_c:
-            contacts = list(visible_contacts.filter(pk__in=_phone_contact_ids(digits))[:limit])
+            contacts = list(
+                visible_contacts.filter(pk__in=_phone_holders(ContactPhone, "contact_id", digits))[:limit]
+            )
+        conditions = []
+        if "phone" not in hidden_co:
+            conditions.append(Q(pk__in=_phone_holders(CompanyPhone, "company_id", digits)))
         if len(digits) in (10, 12) or not contacts:
-            conditions = [search.prefix_q("inn", digits)] if "inn" not in hidden_co else []
+            conditions += [search.prefix_q("inn", digits)] if "inn" not in hidden_co else []
             conditions += [Q(ogrn=digits)] if "ogrn" not in hidden_co else []
-            if conditions:
-                by_number = conditions[0] if len(conditions) == 1 else conditions[0] | conditions[1]
-                companies = list(visible_companies.filter(by_number)[:limit])
+        if conditions:
+            companies = list(visible_companies.filter(functools.reduce(operator.or_, conditions))[:limit])
     elif _looks_like_email(query):
-        address = query.lower()
-        if "emails" not in hidden_c:
-            ids = ContactEmail.objects.filter(search.prefix_q("address", address)).values("contact_id")
-            contacts = list(visible_contacts.filter(pk__in=ids)[:limit])
-        if "email" not in hidden_co:
-            companies = list(visible_companies.filter(email=address)[:limit])
+        contacts = list(visible_contacts.filter(_text_filter("contact", query, hidden_c))[:limit])
+        companies = list(visible_companies.filter(_text_filter("company", query, hidden_co))[:limit])
     else:
         contacts = _name_search(visible_contacts, "contact", query, limit)
         companies = _name_search(visible_companies, "company", query, limit)

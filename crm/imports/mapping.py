@@ -37,6 +37,8 @@ IMPORT_ONLY = {
     "company_ogrn": _("Company's OGRN"),
     "company_industry": _("Company's industry"),
     "company_legal_address": _("Company's legal address"),
+    "company_phones": _("Company's phone"),
+    "company_emails": _("Company's e-mail"),
 }
 # The company's own values, from the targets above, on a company row or on the company of a person's row.
 COMPANY_TARGETS = {
@@ -159,11 +161,9 @@ SYNONYMS: dict[str, Target] = _synonyms(
             "Рабочий прямой телефон",
             "Телефон раб. 2",
             "Телефон для рассылок",
-            "Основной телефон организации",
             "Work Phone",
             "Business Phone",
             "Business Phone 2",
-            "Company Main Phone",
             "Assistant's Phone",
         ),
         *_each(_t("phones", "home"), "Домашний телефон", "Телефон дом. 2", "Home Phone", "Home Phone 2"),
@@ -264,6 +264,21 @@ SYNONYMS: dict[str, Target] = _synonyms(
         *_each(_t("company_kpp"), "КПП", "KPP", "КПП компании", "КПП организации"),
         *_each(_t("company_ogrn"), "ОГРН", "OGRN", "ОГРНИП", "ОГРН компании"),
         *_each(_t("company_industry"), "Сфера деятельности", "Отрасль", "Industry"),
+        *_each(
+            _t("company_phones", "work"),
+            "Основной телефон организации",
+            "Телефон компании",
+            "Телефон организации",
+            "Company Main Phone",
+            "Company Phone",
+        ),
+        *_each(
+            _t("company_emails", "work"),
+            "E-mail компании",
+            "Email компании",
+            "Company Email",
+            "Company E-mail",
+        ),
         *_each(_t("company_legal_address"), "Юридический адрес", "Юр. адрес", "Юрадрес", "Legal Address"),
         *_each(
             _t("birthday"),

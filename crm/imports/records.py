@@ -20,7 +20,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from crm.contacts.inputs import CompanyInput, ContactInput
-from crm.contacts.kinds import EmailInput, MessengerInput, PhoneInput
+from crm.contacts.kinds import CompanyPhoneInput, EmailInput, MessengerInput, PhoneInput
 from crm.core import normalize as norm
 from crm.imports import cells
 from crm.imports.mapping import COMPANY_TARGETS, Target
@@ -90,6 +90,13 @@ class _Values:
     scalars: dict[str, str] = field(default_factory=dict)
     custom: dict[str, str] = field(default_factory=dict)
     starred: bool = False
+    company: _Values | None = None  # the lines a person's row gives for their company (its switchboard)
+
+    @property
+    def company_lines(self) -> _Values:
+        if self.company is None:
+            self.company = _Values()
+        return self.company
 
 
 def phone_text(phone: norm.Phone) -> str:
@@ -170,6 +177,10 @@ def _take(
         _take_phones(record, values, row, header, target, text)
     elif name == "emails":
         _take_emails(record, values, row, header, target, text)
+    elif name == "company_phones":
+        _take_phones(record, values.company_lines, row, header, target, text)
+    elif name == "company_emails":
+        _take_emails(record, values.company_lines, row, header, target, text)
     elif name == "messengers":
         label = row.cells.get(target.label_column, "") if target.label_column else ""
         kind, handle = cells.messenger_of(text, label, target.kind)
@@ -287,6 +298,21 @@ def _company_values(scalars: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in found.items() if v}
 
 
+def _company_lines(values: _Values | None) -> dict[str, Any]:
+    """A company's phones and e-mails from a row: office lines unless the file says otherwise."""
+    if values is None:
+        return {}
+    lines: dict[str, Any] = {}
+    if values.phones:
+        lines["phones"] = [
+            CompanyPhoneInput(value=p.value, kind="work" if p.kind == "mobile" else p.kind, shared=p.shared)
+            for p in values.phones
+        ]
+    if values.emails:
+        lines["emails"] = list(values.emails)
+    return lines
+
+
 def _finish(record: Record, values: _Values, company_kind: bool) -> Record:
     last, first, middle = _person_names(values, record)
     scalars = values.scalars
@@ -298,7 +324,7 @@ def _finish(record: Record, values: _Values, company_kind: bool) -> Record:
             ""
         ]
         record.more_companies = others
-    details = _company_values(scalars)
+    details = _company_values(scalars) | _company_lines(values.company)
     if company_name and details:  # a person's company with its INN…: a company of its own, found by it
         record.company = CompanyInput(name=company_name, **details)
     if not (values.phones or values.emails) and values.service_emails:
@@ -334,13 +360,20 @@ def _finish(record: Record, values: _Values, company_kind: bool) -> Record:
 def _as_company(record: Record, values: _Values, name: str) -> Record:
     if not name:
         return dataclasses.replace(record, kind="rejected", reason=NO_IDENTITY)
-    phone = values.phones[0] if values.phones else None
-    email = values.emails[0].value if values.emails else (values.service_emails or [""])[0]
+    # A company's lines are office ones unless the file says otherwise; its info@ and sales@ are its own.
+    lines = _company_lines(
+        _Values(
+            phones=values.phones + (values.company.phones if values.company else []),
+            emails=values.emails
+            + [EmailInput(value=a) for a in values.service_emails]
+            + (values.company.emails if values.company else []),
+        )
+    )
     record.kind = "company"
     record.company = CompanyInput(
         name=name,
-        phone=phone.value if phone else "",
-        email=email,
+        phones=lines.get("phones", []),
+        emails=lines.get("emails", []),
         website=record.website,
         city=values.scalars.get("city", ""),
         address=values.scalars.get("address", ""),

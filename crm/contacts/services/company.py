@@ -13,7 +13,7 @@ from crm.accounts import access
 from crm.accounts.models import User
 from crm.contacts.declarations import filled, input_attrs, stored_values
 from crm.contacts.inputs import CompanyInput, company_input_from
-from crm.contacts.models import Comment, Company
+from crm.contacts.models import Comment, Company, CompanyEmail, CompanyPhone
 from crm.contacts.services import search_index
 from crm.contacts.services.card_values import assign_columns, clean_row
 from crm.contacts.services.card_values import snapshot as card_snapshot
@@ -25,6 +25,7 @@ from crm.contacts.services.common import (
     tags_for,
     trash_many,
 )
+from crm.contacts.services.lines import write_lines
 from crm.contacts.services.uniqueness import guard_company
 from crm.core import bulk
 from crm.core import normalize as norm
@@ -157,7 +158,7 @@ def _snapshot_of_write(clean: dict[str, Any], schema: Schema | None = None) -> d
     )
 
 
-def _write(company: Company, clean: dict[str, Any]) -> None:
+def _write(actor: User, company: Company, clean: dict[str, Any]) -> None:
     creating = company.pk is None
     assign_columns("company", company, clean)
     for name in ("record_type_id", "custom", "completeness"):
@@ -165,8 +166,10 @@ def _write(company: Company, clean: dict[str, Any]) -> None:
     company.owner = clean["owner"]
     company.department_id = clean["owner"].department_id if clean["owner"] else None
     company.name_key = norm.name_key(company.name)
-    company.updated_at = timezone.now()
+    now = timezone.now()
+    company.updated_at = now
     company.save()
+    write_lines(actor, company, CompanyPhone, CompanyEmail, clean, now, creating)
     if creating:
         company.tags.add(*tags_for(clean["tags"]))
     else:
@@ -181,9 +184,9 @@ def company_create(
     access.require(actor, "company", "create")
     clean = _clean(actor, data, None)
     with transaction.atomic():
-        guard_company(actor, clean["inn"], clean["kpp"], None)
+        guard_company(actor, clean, None)
         company = Company(created_by=actor)
-        _write(company, clean)
+        _write(actor, company, clean)
         audit_record(
             actor=actor,
             source=source,
@@ -201,9 +204,9 @@ def company_update(
     with transaction.atomic():
         company = _locked(actor, company_id, "edit")
         clean = _clean(actor, data, company)
-        guard_company(actor, clean["inn"], clean["kpp"], company.pk)
+        guard_company(actor, clean, company.pk)
         before = snapshot(company)
-        _write(company, clean)
+        _write(actor, company, clean)
         changes = diff(before, _snapshot_of_write(clean))
         if changes:
             update = AuditAction.UPDATE

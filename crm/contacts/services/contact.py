@@ -35,6 +35,7 @@ from crm.contacts.services.common import (
     tags_for,
     trash_many,
 )
+from crm.contacts.services.lines import write_lines
 from crm.contacts.signals import cards_written
 from crm.core import bulk
 from crm.core import normalize as norm
@@ -100,40 +101,9 @@ def _write(actor: User, contact: Contact, clean: dict[str, Any], source: ChangeS
         contact.status_changed_at = now
     contact.save()
 
-    old_phones: dict[tuple[str, str], ContactPhone] = {}
-    old_emails: dict[str, ContactEmail] = {}
-    if not creating:  # a new card has no rows to keep marks from or to replace
-        old_phones = {(p.number, p.extension): p for p in contact.phones.all()}
-        old_emails = {e.address: e for e in contact.emails.all()}
-        contact.phones.all().delete()
-        contact.emails.all().delete()
+    write_lines(actor, contact, ContactPhone, ContactEmail, clean, now, creating)
+    if not creating:
         contact.messengers.all().delete()
-    ContactPhone.objects.bulk_create(
-        ContactPhone(
-            contact=contact,
-            number=p["number"],
-            extension=p["extension"],
-            tail=norm.phone_tail(p["number"]),
-            kind=p["kind"],
-            is_primary=p["is_primary"],
-            note=p["note"],
-            is_shared=p["shared"],
-            position=i,
-            **_verification(old_phones.get((p["number"], p["extension"])), p["verification"], actor, now),
-        )
-        for i, p in enumerate(clean["phones"])
-    )
-    ContactEmail.objects.bulk_create(
-        ContactEmail(
-            contact=contact,
-            address=e["address"],
-            kind=e["kind"],
-            is_primary=e["is_primary"],
-            position=i,
-            **_verification(old_emails.get(e["address"]), e["verification"], actor, now),
-        )
-        for i, e in enumerate(clean["emails"])
-    )
     ContactMessenger.objects.bulk_create(
         ContactMessenger(contact=contact, position=i, **m) for i, m in enumerate(clean["messengers"])
     )
@@ -170,18 +140,6 @@ def _write(actor: User, contact: Contact, clean: dict[str, Any], source: ChangeS
             about_field="contact.status",
         )
     search_index.index_contacts([contact])
-
-
-def _verification(old: Any, method: str, actor: User, now: Any) -> dict[str, Any]:
-    if not method:
-        return {"verified_at": None, "verified_by": None, "verification_method": ""}
-    if old is not None and old.verified_at and old.verification_method == method:
-        return {
-            "verified_at": old.verified_at,
-            "verified_by_id": old.verified_by_id,
-            "verification_method": method,
-        }
-    return {"verified_at": now, "verified_by": actor, "verification_method": method}
 
 
 def contacts_create(

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.accounts import access
 from crm.accounts.models import User
-from crm.contacts.models import Company, ContactEmail, ContactPhone
+from crm.contacts.models import Company, CompanyEmail, CompanyPhone, ContactEmail, ContactPhone
 from crm.core.errors import DuplicateFound, DuplicateMatch, FieldError
 
 
@@ -66,12 +66,46 @@ def serialise_on(values: Iterable[tuple[str, str]]) -> None:
         )
 
 
-def guard_company(actor: User, inn: str, kpp: str, exclude_id: int | None) -> None:
-    """Inside the write's transaction: refuse an INN (and KPP, for branches) another company holds."""
-    serialise_on([("inn", inn)])
-    errors, matches = company_duplicates(actor, inn, kpp, exclude_id)
-    if errors:
-        raise DuplicateFound(errors, matches)
+def guard_company(actor: User, clean: dict[str, Any], exclude_id: int | None) -> None:
+    """Inside the write's transaction: refuse an INN (and KPP, for branches), a line or an e-mail another
+    company holds. A company's line is checked against companies only: people give their office's
+    number as their own, so a person holding it is no duplicate of the company."""
+    serialise_on(
+        [("inn", clean["inn"])]
+        + [("company-phone", p["number"]) for p in clean["phones"] if not p["shared"]]
+        + [("company-email", e["address"]) for e in clean["emails"]]
+    )
+    errors, matches = company_duplicates(actor, clean["inn"], clean["kpp"], exclude_id)
+    lines_errors, lines_matches = _company_lines_held(actor, clean, exclude_id)
+    if errors or lines_errors:
+        raise DuplicateFound(errors + lines_errors, matches + lines_matches)
+
+
+def _company_lines_held(
+    actor: User, clean: dict[str, Any], exclude_id: int | None
+) -> tuple[list[FieldError], list[DuplicateMatch]]:
+    """The company's phones (not marked shared, on either side) and e-mails another company holds."""
+    errors: list[FieldError] = []
+    matches: list[DuplicateMatch] = []
+    wanted = {(p["number"], p["extension"]): i for i, p in enumerate(clean["phones"]) if not p["shared"]}
+    if wanted:
+        held = CompanyPhone.objects.filter(
+            number__in={number for number, _ext in wanted}, is_shared=False
+        ).select_related("company", "company__owner")
+        for row in _without(held, "company_id", exclude_id):
+            index = wanted.get((row.number, row.extension))
+            if index is not None:
+                matches.append(duplicate_match(actor, row.company, "company", f"phones.{index}", row.number))
+    addresses = {e["address"]: i for i, e in enumerate(clean["emails"])}
+    if addresses:
+        held_e = CompanyEmail.objects.filter(address__in=addresses).select_related(
+            "company", "company__owner"
+        )
+        for row_e in _without(held_e, "company_id", exclude_id):
+            index = addresses[row_e.address]
+            matches.append(duplicate_match(actor, row_e.company, "company", f"emails.{index}", row_e.address))
+    errors = [FieldError(m.field, "duplicate", _duplicate_message(m)) for m in matches]
+    return errors, matches
 
 
 def duplicate_match(actor: User, record: Any, kind: str, field: str, value: str) -> DuplicateMatch:

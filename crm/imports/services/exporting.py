@@ -149,6 +149,13 @@ def _write(job: ExportJob, chunks: Iterator[list[Any]], columns: list[Column], o
     return rows
 
 
+def _add_tel(v: Any, number: str, extension: str, kind: str) -> None:
+    tel = v.add("tel")
+    tel.value = f"tel:{number}" + (f";ext={extension}" if extension else "")
+    tel.params["VALUE"] = ["uri"]
+    tel.params["TYPE"] = ["cell" if kind == "mobile" else kind]
+
+
 def _company_vcard(company: Company, shown: set[str]) -> str:
     """One company as a vCard 4.0 of KIND:org, only the fields the user may see."""
     v = vobject.vCard()
@@ -156,13 +163,12 @@ def _company_vcard(company: Company, shown: set[str]) -> str:
     v.add("kind").value = "org"
     v.add("fn").value = company.name
     v.add("org").value = [company.name]
-    if company.phone and "phone" in shown:
-        tel = v.add("tel")
-        tel.value = f"tel:{company.phone}" + (f";ext={company.phone_ext}" if company.phone_ext else "")
-        tel.params["VALUE"] = ["uri"]
-        tel.params["TYPE"] = ["work"]
-    if company.email and "email" in shown:
-        v.add("email").value = company.email
+    if "phones" in shown:
+        for phone in company.phones.all():
+            _add_tel(v, phone.number, phone.extension, phone.kind)
+    if "emails" in shown:
+        for email in company.emails.all():
+            v.add("email").value = email.address
     if company.website and "website" in shown:
         v.add("url").value = company.website
     if company.notes and "notes" in shown:
@@ -180,10 +186,7 @@ def _vcard(card: ExportCard, shown: set[str]) -> str:
     v.add("n").value = vobject.vcard.Name(family=names[0], given=names[1], additional=names[2])
     if "phones" in shown:
         for number, extension, kind in card.phones:
-            tel = v.add("tel")
-            tel.value = f"tel:{number}" + (f";ext={extension}" if extension else "")
-            tel.params["VALUE"] = ["uri"]
-            tel.params["TYPE"] = ["cell" if kind == "mobile" else kind]
+            _add_tel(v, number, extension, kind)
     if "emails" in shown:
         for address in card.emails:
             v.add("email").value = address

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, Prefetch
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
@@ -34,10 +34,11 @@ from crm.contacts.inputs import (
     CompanyInput,
     ContactInput,
     company_input_from,
+    company_input_of,
     contact_input_from,
     contact_input_of,
 )
-from crm.contacts.models import Company, Contact, Employment
+from crm.contacts.models import Company, CompanyEmail, CompanyPhone, Contact, Employment
 from crm.contacts.services import (
     companies_delete,
     company_create,
@@ -758,12 +759,29 @@ def _updated(
     new = dataclasses.asdict(incoming)  # type: ignore[call-overload]
     has_company = bool(values.get("company_id") or values["company_name"])
     same_company = bool(company) and name_key(company) == name_key(new.get("company_name") or "")
+    if same_company or (has_company and not overwrite):
+        position = new.pop("position")
+        new.pop("company_name")
+        if same_company and position and (overwrite or not values["position"]):
+            values["position"] = position
+    _merge_values(values, new, overwrite=overwrite)
+    if values["company_name"] and values.get("company_id") and not same_company and overwrite:
+        values["company_id"] = None  # the file names another company
+    return contact_input_of(values)
+
+
+def _company_updated(current: CompanyInput, incoming: CompanyInput, *, overwrite: bool) -> CompanyInput:
+    """The company's input with the file's values, by the same rule as a person's."""
+    values = dataclasses.asdict(current)  # type: ignore[call-overload]
+    _merge_values(values, dataclasses.asdict(incoming), overwrite=overwrite)  # type: ignore[call-overload]
+    return company_input_of(values)
+
+
+def _merge_values(values: dict[str, Any], new: dict[str, Any], *, overwrite: bool) -> None:
+    """Lists gain what they lack, compared by what they are; a single value replaces an empty one, or any
+    one when ``overwrite``. The owner, the type, the key mark and a chosen company stay."""
     for name, value in new.items():
         if name in ("owner_id", "record_type_id", "is_key", "company_id"):
-            continue
-        if name in ("company_name", "position") and (same_company or (has_company and not overwrite)):
-            if name == "position" and same_company and value and (overwrite or not values["position"]):
-                values["position"] = value
             continue
         if name in _LISTS:
             have = {_list_key(name, item) for item in values[name]}
@@ -780,9 +798,6 @@ def _updated(
                     values["custom"][key] = item
         elif value not in ("", None, [], {}) and (overwrite or values[name] in ("", None, [], {})):
             values[name] = value
-    if values["company_name"] and values.get("company_id") and not same_company and overwrite:
-        values["company_id"] = None  # the file names another company
-    return contact_input_of(values)
 
 
 def _list_key(name: str, item: dict[str, Any]) -> str:
@@ -841,16 +856,7 @@ def _import_company(
             _keep_company_keys(record, company.pk, batch)
         elif on_duplicate in (OnDuplicate.FILL, OnDuplicate.OVERWRITE):
             current = company_input_from(existing)
-            changed = dataclasses.replace(  # type: ignore[type-var]
-                current,
-                **{
-                    f.name: getattr(data, f.name)
-                    for f in dataclasses.fields(data)  # type: ignore[arg-type]
-                    if f.name not in ("owner_id", "record_type_id", "custom")
-                    and getattr(data, f.name) not in ("", None, [])
-                    and (on_duplicate == OnDuplicate.OVERWRITE or getattr(current, f.name) in ("", None, []))
-                },
-            )
+            changed = _company_updated(current, data, overwrite=on_duplicate == OnDuplicate.OVERWRITE)
             if changed == current:
                 report.skipped += 1
                 return
@@ -892,10 +898,24 @@ def _existing_company(actor: User, record: Record) -> Company | None:
         for company in visible.filter(inn=data.inn):
             if not (data.kpp and company.kpp and data.kpp != company.kpp):
                 return company
-    by_name = visible.filter(name_key=name_key(data.name)).first()
+    by_line = visible.filter(_line_holders(data)).first()
+    by_name = by_line or visible.filter(name_key=name_key(data.name)).first()
     if by_name is not None and data.inn and by_name.inn and by_name.inn != data.inn:
         return None
     return by_name
+
+
+def _line_holders(data: CompanyInput) -> Q:
+    """The companies holding one of the row's lines (not marked shared) or e-mails."""
+    numbers = set()
+    for phone in data.phones:
+        if not phone.shared:
+            with contextlib.suppress(NormalizationError):
+                numbers.add(normalize_phone(phone.value).e164)
+    addresses = {e.value.strip().lower() for e in data.emails if e.value.strip()}
+    held = CompanyPhone.objects.filter(number__in=numbers, is_shared=False).values("company_id")
+    mailed = CompanyEmail.objects.filter(address__in=addresses).values("company_id")
+    return Q(pk__in=held) | Q(pk__in=mailed)
 
 
 def _keep_company_keys(record: Record, company_id: int, batch: ImportBatch | None) -> None:
@@ -927,7 +947,7 @@ def import_undo(*, actor: User, batch_id: uuid.UUID, source: ChangeSource = IMPO
             company_update(
                 actor=actor,
                 company_id=touch.company_id,
-                data=CompanyInput(**(touch.before or {})),
+                data=company_input_of(dict(touch.before or {})),
                 source=source,
                 batch=batch.pk,
             )

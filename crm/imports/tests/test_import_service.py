@@ -276,6 +276,42 @@ def test_a_company_row_is_the_company_with_its_inn_whatever_its_name(admin):
     assert namesake.city == ""
 
 
+def test_a_company_row_is_the_company_holding_its_office_line(admin):
+    """A company's lines are checked like a person's: the row updates the company, never a second card."""
+    from crm.contacts.testing import make_company
+
+    romashka = make_company(admin, name="ООО Ромашка", phone="+74951234567")
+    text = "Компания,Телефон,Город\nRomashka Group,8 495 123-45-67,Москва\n"
+    report = _csv(admin, text, on_duplicate="fill")
+    assert report.counts() == {"created": 0, "updated": 1, "attached": 0, "skipped": 0, "rejected": 0}
+    romashka.refresh_from_db()
+    assert (romashka.name, romashka.city, [p.number for p in romashka.phones.all()]) == (
+        "ООО Ромашка",
+        "Москва",
+        ["+74951234567"],
+    )
+    assert Company.objects.count() == 1
+    assert _csv(admin, text, on_duplicate="fill").counts()["skipped"] == 1  # nothing new the second time
+
+
+def test_a_companys_main_phone_on_peoples_rows_goes_to_their_company_not_to_them(admin):
+    """Outlook's "Company Main Phone" is the switchboard: on every employee's row, it is the company's
+    line, so the employees are neither refused nor merged for sharing it."""
+    report = _csv(
+        admin,
+        "First Name,Last Name,Mobile Phone,Company,Company Main Phone\n"
+        "Пётр,Орлов,+79160001111,ООО Ромашка,+7 495 123-45-67\n"
+        "Анна,Соколова,+79160002222,ООО Ромашка,8 (495) 123-45-67\n",
+    )
+    assert report.counts() == {"created": 2, "updated": 0, "attached": 0, "skipped": 0, "rejected": 0}
+    romashka = Company.objects.get()
+    assert [(p.number, p.kind) for p in romashka.phones.all()] == [("+74951234567", "work")]
+    for last_name, mobile in (("Орлов", "+79160001111"), ("Соколова", "+79160002222")):
+        person = _live().get(last_name=last_name)
+        assert [p.number for p in person.phones.all()] == [mobile]
+        assert [e.company_id for e in person.employments.all()] == [romashka.pk]
+
+
 def test_a_persons_company_given_with_its_inn_is_the_company_holding_it(admin):
     from crm.contacts.testing import make_company
 

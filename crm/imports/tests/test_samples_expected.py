@@ -112,7 +112,7 @@ def test_outlook_reads_month_first_dates_and_splits_a_one_cell_name():
     assert nikolaev.person.birthday == ""
     assert [n.value for n in nikolaev.notes] == ["2/30/1990"]
     companies = [r.company for r in records if r.kind == "company"]
-    assert [(c.name, c.phone) for c in companies] == [("ООО «Ромашка»", "+78125553030")]
+    assert [(c.name, [p.value for p in c.phones]) for c in companies] == [("ООО «Ромашка»", ["+78125553030"])]
     assert _person(records, "Морозова").person.first_name == "Алёна"
 
 

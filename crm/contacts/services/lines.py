@@ -1,0 +1,68 @@
+"""A card's phones and e-mails as child rows, for people and companies alike: replaced on every write,
+with a verification mark kept for a value that did not change."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from crm.accounts.models import User
+from crm.core import normalize as norm
+
+
+def write_lines(
+    actor: User,
+    card: Any,
+    phone_model: Any,
+    email_model: Any,
+    clean: dict[str, Any],
+    now: datetime.datetime,
+    creating: bool,
+) -> None:
+    """Replace the card's phone and e-mail rows with the cleaned ones (one insert each)."""
+    owner = {card._meta.model_name: card}
+    old_phones: dict[tuple[str, str], Any] = {}
+    old_emails: dict[str, Any] = {}
+    if not creating:  # a new card has no rows to keep marks from or to replace
+        old_phones = {(p.number, p.extension): p for p in card.phones.all()}
+        old_emails = {e.address: e for e in card.emails.all()}
+        card.phones.all().delete()
+        card.emails.all().delete()
+    phone_model.objects.bulk_create(
+        phone_model(
+            **owner,
+            number=p["number"],
+            extension=p["extension"],
+            tail=norm.phone_tail(p["number"]),
+            kind=p["kind"],
+            is_primary=p["is_primary"],
+            note=p["note"],
+            is_shared=p["shared"],
+            position=i,
+            **_verification(old_phones.get((p["number"], p["extension"])), p["verification"], actor, now),
+        )
+        for i, p in enumerate(clean["phones"])
+    )
+    email_model.objects.bulk_create(
+        email_model(
+            **owner,
+            address=e["address"],
+            kind=e["kind"],
+            is_primary=e["is_primary"],
+            position=i,
+            **_verification(old_emails.get(e["address"]), e["verification"], actor, now),
+        )
+        for i, e in enumerate(clean["emails"])
+    )
+
+
+def _verification(old: Any, method: str, actor: User, now: datetime.datetime) -> dict[str, Any]:
+    if not method:
+        return {"verified_at": None, "verified_by": None, "verification_method": ""}
+    if old is not None and old.verified_at and old.verification_method == method:
+        return {
+            "verified_at": old.verified_at,
+            "verified_by_id": old.verified_by_id,
+            "verification_method": method,
+        }
+    return {"verified_at": now, "verified_by": actor, "verification_method": method}
