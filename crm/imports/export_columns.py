@@ -25,6 +25,19 @@ class Column:
     title: str
     value: Callable[[Any], str]
     free_text: bool = True  # typed by people (or a file): may start like a formula
+    many: Callable[[list[Any]], list[str]] | None = None  # a chunk's values at once, when it pays
+
+    def values(self, cards: list[Any]) -> list[str]:
+        """The column's cell for each card of a chunk, neutralised where typed by people: one tight loop
+        per column instead of two calls per cell (an export of a million cards has tens of millions)."""
+        if self.many is not None:
+            found = self.many(cards)
+        else:
+            get = self.value
+            found = [get(card) for card in cards]
+        if self.free_text:
+            return ["'" + text if text.startswith(FORMULA_START) else text for text in found]
+        return found
 
 
 def neutralised(text: str) -> str:
@@ -124,28 +137,41 @@ def _columns(user: Any, kind: str, getters: dict[str, tuple[Callable[[Any], str]
         getter, free_text = getters[decl.attr]
         columns.append(Column(decl.attr, str(decl.label), getter, free_text))
     for spec in schema.visible_custom(user):
-        columns.append(Column(f"custom:{spec.key}", str(spec.label), _custom_value(spec, schema)))
+        value, many = _custom_value(spec, schema)
+        columns.append(Column(f"custom:{spec.key}", str(spec.label), value, many=many))
     return columns
 
 
-def _custom_value(spec: Any, schema: Any) -> Callable[[Any], str]:
-    shown: dict[Any, str] = {}  # the same option or number comes back on thousands of cards: shown once
+def _custom_value(spec: Any, schema: Any) -> tuple[Callable[[Any], str], Callable[[list[Any]], list[str]]]:
+    """A custom field's cell for one card and for a chunk. The same option, flag or amount comes back on
+    thousands of cards: each value is shown once (a list's options are keyed as a tuple)."""
+    shown: dict[Any, str] = {}
+    key = spec.key
 
-    def value(card: Any) -> str:
-        values = card.values["custom"] if isinstance(card, ExportCard) else card.custom
-        raw = (values or {}).get(spec.key)
+    def show(raw: Any) -> str:
         if raw is None:
             return ""
-        if not isinstance(raw, (str, int, float, bool)):
+        cache_key = tuple(raw) if isinstance(raw, list) else raw
+        try:
+            return shown[cache_key]
+        except KeyError:
+            pass
+        except TypeError:  # not hashable (a value of an unexpected shape): shown each time
             return custom_values.display(spec, raw, schema)
-        if raw not in shown:
-            if len(shown) > 10_000:
-                shown.clear()
-            shown[raw] = custom_values.display(spec, raw, schema)
-        return shown[raw]
+        if len(shown) > 100_000:
+            shown.clear()
+        text = shown[cache_key] = custom_values.display(spec, raw, schema)
+        return text
 
-    return value
+    def value(card: Any) -> str:
+        return show((card.custom or {}).get(key))
+
+    def many(cards: list[Any]) -> list[str]:
+        return [show(raw) if (raw := (card.custom or {}).get(key)) is not None else "" for card in cards]
+
+    return value, many
 
 
-def row_of(card: ExportCard | Company, columns: list[Column]) -> list[str]:
-    return [neutralised(c.value(card)) if c.free_text else c.value(card) for c in columns]
+def rows_of(cards: list[ExportCard] | list[Company], columns: list[Column]) -> list[tuple[str, ...]]:
+    """A chunk's rows: built column by column."""
+    return list(zip(*(column.values(cards) for column in columns), strict=True))

@@ -33,7 +33,7 @@ from crm.contacts.selectors import (
 from crm.core.audit import ChangeSource, audit_record
 from crm.core.errors import FieldError, ValidationFailed
 from crm.core.models import AuditAction, ChangeChannel
-from crm.imports.export_columns import Column, company_columns, contact_columns, row_of
+from crm.imports.export_columns import Column, company_columns, contact_columns, rows_of
 from crm.imports.models import ExportFormat, ExportJob, ImportStatus
 
 CHUNK = 2000
@@ -111,11 +111,11 @@ def _model_chunks(cards: QuerySet[Any]) -> Iterator[list[Any]]:
         yield chunk
 
 
-def _cards(job: ExportJob, chunks: Iterator[list[Any]]) -> Iterator[Any]:
-    """The cards one by one; the progress saved after each chunk."""
+def _chunks(job: ExportJob, chunks: Iterator[list[Any]]) -> Iterator[list[Any]]:
+    """The chunks one by one; the progress saved after each."""
     done = 0
     for chunk in chunks:
-        yield from chunk
+        yield chunk
         done += len(chunk)
         ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
 
@@ -127,25 +127,26 @@ def _write(job: ExportJob, chunks: Iterator[list[Any]], columns: list[Column], o
         text = io.TextIOWrapper(out, encoding=encoding, errors="replace", newline="")
         writer = csv.writer(text, delimiter=";")
         writer.writerow([c.title for c in columns])
-        for card in _cards(job, chunks):
-            writer.writerow(row_of(card, columns))
-            rows += 1
+        for chunk in _chunks(job, chunks):
+            writer.writerows(rows_of(chunk, columns))
+            rows += len(chunk)
         text.flush()
         text.detach()
     elif job.file_format == ExportFormat.XLSX:
         book = Workbook(write_only=True)
         sheet = book.create_sheet(str(_("Companies") if job.kind == "company" else _("Contacts")))
         sheet.append([c.title for c in columns])
-        for card in _cards(job, chunks):
-            sheet.append(row_of(card, columns))
-            rows += 1
+        for chunk in _chunks(job, chunks):
+            for row in rows_of(chunk, columns):
+                sheet.append(row)
+            rows += len(chunk)
         book.save(out)
     else:
         shown = {c.key for c in columns}
         to_vcard = _company_vcard if job.kind == "company" else _vcard
-        for card in _cards(job, chunks):
-            out.write(to_vcard(card, shown).encode("utf-8"))
-            rows += 1
+        for chunk in _chunks(job, chunks):
+            out.write("".join(to_vcard(card, shown) for card in chunk).encode("utf-8"))
+            rows += len(chunk)
     return rows
 
 
