@@ -243,10 +243,7 @@ class ExportCard:
     tags: list[str] = field(default_factory=list)
     company: str = ""  # the main company's name
     position: str = ""
-
-    @property
-    def custom(self) -> dict[str, Any]:
-        return self.values["custom"] or {}
+    custom: dict[str, Any] = field(default_factory=dict)
 
 
 EXPORT_VALUES = (
@@ -283,7 +280,8 @@ def _export_cards(ids: list[int]) -> list[ExportCard]:
     if not ids:
         return []
     cards = {
-        row["pk"]: ExportCard(row["pk"], row) for row in _with_ids(Contact, "id", ids).values(*EXPORT_VALUES)
+        row["pk"]: ExportCard(row["pk"], row, custom=row["custom"] or {})
+        for row in _with_ids(Contact, "id", ids).values(*EXPORT_VALUES)
     }
     for card_id, number, extension, kind in _with_ids(ContactPhone, "contact_id", ids).values_list(
         "contact_id", "number", "extension", "kind"

@@ -16,8 +16,15 @@ from crm.accounts import access
 from crm.accounts.models import User
 from crm.activities.services import entries_move
 from crm.contacts.inputs import contact_input_from, contact_input_of
-from crm.contacts.models import Contact, ContactEmail, ContactPhone
-from crm.contacts.services import comments_move, contact_delete, contact_restore, contact_update
+from crm.contacts.models import Contact
+from crm.contacts.services import (
+    comments_move,
+    contact_delete,
+    contact_lines_release,
+    contact_lines_return,
+    contact_restore,
+    contact_update,
+)
 from crm.contacts.services.search_index import index_contacts as search_index_contacts
 from crm.core.audit import SYSTEM, ChangeSource, audit_record
 from crm.core.audit import jsonable as audit_jsonable
@@ -168,39 +175,12 @@ def contacts_merge(
         survivor, merged = locked[survivor_id], locked[merged_id]
         before, theirs = _input_of(survivor), _input_of(merged)
         wanted = merged_values(before, theirs, choices or {})
-        taken = {
-            "phones": list(
-                merged.phones.values(
-                    "number",
-                    "extension",
-                    "tail",
-                    "kind",
-                    "is_primary",
-                    "is_shared",
-                    "note",
-                    "verified_at",
-                    "verified_by_id",
-                    "verification_method",
-                    "position",
-                )
-            ),
-            "emails": list(
-                merged.emails.values(
-                    "address",
-                    "kind",
-                    "is_primary",
-                    "verified_at",
-                    "verified_by_id",
-                    "verification_method",
-                    "position",
-                )
-            ),
+        # The survivor may hold them only once the merged card lets them go: one phone, one card (R7.1).
+        taken: dict[str, Any] = contact_lines_release(merged)
+        taken |= {
             "messengers": [m for m in theirs["messengers"] if m not in before["messengers"]],
             "tags": [t for t in theirs["tags"] if t not in before["tags"]],
         }
-        # The survivor may hold them only once the merged card lets them go: one phone, one card (R7.1).
-        ContactPhone.objects.filter(contact=merged).delete()
-        ContactEmail.objects.filter(contact=merged).delete()
         contact_update(actor=actor, contact_id=survivor.pk, data=contact_input_of(wanted), source=source)
         entry_ids = entries_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
         task_ids = tasks_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
@@ -273,12 +253,7 @@ def merge_undo(*, actor: User, merge_id: int, source: ChangeSource = SYSTEM) -> 
         restored["custom"] = custom
         contact_update(actor=actor, contact_id=survivor.pk, data=contact_input_of(restored), source=source)
         contact_restore(actor=actor, contact_id=merge.merged_id, source=source)
-        ContactPhone.objects.bulk_create(
-            ContactPhone(contact_id=merge.merged_id, **p) for p in taken["phones"]
-        )
-        ContactEmail.objects.bulk_create(
-            ContactEmail(contact_id=merge.merged_id, **e) for e in taken["emails"]
-        )
+        contact_lines_return(merge.merged_id, taken)
         entries_move(from_contact_id=survivor.pk, to_contact_id=merge.merged_id, entry_ids=merge.entry_ids)
         tasks_move(from_contact_id=survivor.pk, to_contact_id=merge.merged_id, task_ids=merge.task_ids)
         comments_move(

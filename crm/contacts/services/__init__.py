@@ -22,6 +22,7 @@ from crm.contacts.services.contact import (
     contacts_create,
     contacts_delete,
 )
+from crm.contacts.services.lines import contact_lines_release, contact_lines_return
 from crm.contacts.services.trash import trash_purge_expired
 
 __all__ = [
@@ -38,6 +39,8 @@ __all__ = [
     "contact_companies_add",
     "contact_create",
     "contact_delete",
+    "contact_lines_release",
+    "contact_lines_return",
     "contact_purge",
     "contact_restore",
     "contact_update",

@@ -7,6 +7,7 @@ import datetime
 from typing import Any
 
 from crm.accounts.models import User
+from crm.contacts.models import ContactEmail, ContactPhone
 from crm.core import normalize as norm
 
 
@@ -66,3 +67,46 @@ def _verification(old: Any, method: str, actor: User, now: datetime.datetime) ->
             "verification_method": method,
         }
     return {"verified_at": now, "verified_by": actor, "verification_method": method}
+
+
+PHONE_FIELDS = (
+    "number",
+    "extension",
+    "tail",
+    "kind",
+    "is_primary",
+    "is_shared",
+    "note",
+    "verified_at",
+    "verified_by_id",
+    "verification_method",
+    "position",
+)
+EMAIL_FIELDS = (
+    "address",
+    "kind",
+    "is_primary",
+    "verified_at",
+    "verified_by_id",
+    "verification_method",
+    "position",
+)
+
+
+def contact_lines_release(contact: Any) -> dict[str, list[dict[str, Any]]]:
+    """Take a person's phone and e-mail rows off their card, exactly as they are (verification marks
+    included), and return them: a merge hands them to the surviving card, which may hold them only once
+    this one lets them go (one phone, one card), and its undo gives them back (``contact_lines_return``)."""
+    taken = {
+        "phones": list(ContactPhone.objects.filter(contact=contact).values(*PHONE_FIELDS)),
+        "emails": list(ContactEmail.objects.filter(contact=contact).values(*EMAIL_FIELDS)),
+    }
+    ContactPhone.objects.filter(contact=contact).delete()
+    ContactEmail.objects.filter(contact=contact).delete()
+    return taken
+
+
+def contact_lines_return(contact_id: int, taken: dict[str, list[dict[str, Any]]]) -> None:
+    """Give a card back the rows ``contact_lines_release`` took off it."""
+    ContactPhone.objects.bulk_create(ContactPhone(contact_id=contact_id, **p) for p in taken["phones"])
+    ContactEmail.objects.bulk_create(ContactEmail(contact_id=contact_id, **e) for e in taken["emails"])
