@@ -56,7 +56,7 @@ from crm.core.normalize import NormalizationError, name_key, normalize_phone
 from crm.duplicates.scoring import Person, names_conflict
 from crm.fields.schema import schema_for
 from crm.imports import selectors
-from crm.imports.mapping import Target, columns_from, importable_fields, spec_of, suggest
+from crm.imports.mapping import Suggestion, Target, columns_from, importable_fields, spec_of, suggest
 from crm.imports.merge import merge, person_of
 from crm.imports.models import (
     ImportBatch,
@@ -140,10 +140,17 @@ def _plan(data: bytes, file_name: str, mapping: Mapping[str, str] | None) -> _Pl
     return _plan_of(read(data, file_name), mapping)
 
 
-def _plan_of(table: Table, mapping: Mapping[str, str] | None) -> _Plan:
+def _columns_of(
+    table: Table, mapping: Mapping[str, str] | None
+) -> tuple[dict[str, Target | None], Suggestion]:
+    """Where each column goes: the mapping given, over what the headers suggest."""
     custom_labels = {f.key: (f.label_ru, f.label_en) for f in schema_for("contact").custom()}
     suggestion = suggest(table.headers, custom_labels)
-    columns = suggestion.columns if mapping is None else columns_from(mapping, suggestion.columns)
+    return (suggestion.columns if mapping is None else columns_from(mapping, suggestion.columns)), suggestion
+
+
+def _plan_of(table: Table, mapping: Mapping[str, str] | None) -> _Plan:
+    columns, suggestion = _columns_of(table, mapping)
     records = merge(build(table, columns, date_order=suggestion.date_order))
     system = suggestion.preset.name if suggestion.preset else "file"
     for record in records:
@@ -214,10 +221,12 @@ def import_configure(
             owner = User.objects.filter(pk=owner_id, is_active=True).first()
             if owner is None:
                 raise ValidationFailed([FieldError("owner", "invalid_choice", _("Choose an active user."))])
-        data = _file_bytes(batch)
-        plan = _plan(data, batch.file_name, {**batch.mapping, **mapping})
-        batch.mapping = {h: spec_of(t) for h, t in plan.columns.items()}
-        batch.records_total = len(plan.records)
+        # Only the columns are resolved here; the run plans the records (a million-row file once, not
+        # twice) and then counts them exactly. Until then the rows stand for them.
+        table = read(_file_bytes(batch), batch.file_name)
+        columns, _suggestion = _columns_of(table, {**batch.mapping, **mapping})
+        batch.mapping = {h: spec_of(t) for h, t in columns.items()}
+        batch.records_total = len(table.rows)
         batch.on_duplicate, batch.owner = on_duplicate, owner
         if template_name is not None:
             batch.template_name = template_name
