@@ -14,6 +14,7 @@ from crm.contacts.models import BaseType, Company
 from crm.contacts.selectors import ExportCard
 from crm.core.normalize import format_phone
 from crm.fields import values as custom_values
+from crm.fields.models import FieldType
 from crm.fields.schema import schema_for
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -167,7 +168,11 @@ def _custom_value(spec: Any, schema: Any) -> tuple[Callable[[Any], str], Callabl
         return show((card.custom or {}).get(key))
 
     def many(cards: list[Any]) -> list[str]:
-        return [show(raw) if (raw := (card.custom or {}).get(key)) is not None else "" for card in cards]
+        raws = [card.custom.get(key) for card in cards]  # a card's custom values are a dict, never null
+        if spec.field_type == FieldType.MULTI_CHOICE:  # lists: keyed as tuples by ``show``
+            return [show(raw) for raw in raws]
+        # The common case inline (a million cards, a few dozen fields): a value already shown is looked up.
+        return ["" if raw is None else shown[raw] if raw in shown else show(raw) for raw in raws]
 
     return value, many
 

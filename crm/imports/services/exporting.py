@@ -33,6 +33,7 @@ from crm.contacts.selectors import (
 from crm.core.audit import ChangeSource, audit_record
 from crm.core.errors import FieldError, ValidationFailed
 from crm.core.models import AuditAction, ChangeChannel
+from crm.core.read_ahead import read_ahead
 from crm.imports.export_columns import Column, company_columns, contact_columns, rows_of
 from crm.imports.models import ExportFormat, ExportJob, ImportStatus
 
@@ -76,7 +77,7 @@ def _run(job: ExportJob, actor: User, source: ChangeSource) -> ExportJob:
         else:
             filters = contact_filters(QueryDict(job.query), actor)
             total = contacts_for_export(user=actor, filters=filters).count()
-            chunks = contact_export_chunks(user=actor, filters=filters, chunk=CHUNK)
+            chunks = read_ahead(lambda: contact_export_chunks(user=actor, filters=filters, chunk=CHUNK))
             columns = contact_columns(actor)
         ExportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, rows_total=total)
         with tempfile.TemporaryFile() as out:
