@@ -85,7 +85,6 @@ def _company_lines_held(
     actor: User, clean: dict[str, Any], exclude_id: int | None
 ) -> tuple[list[FieldError], list[DuplicateMatch]]:
     """The company's phones (not marked shared, on either side) and e-mails another company holds."""
-    errors: list[FieldError] = []
     matches: list[DuplicateMatch] = []
     wanted = {(p["number"], p["extension"]): i for i, p in enumerate(clean["phones"]) if not p["shared"]}
     if wanted:
@@ -104,8 +103,7 @@ def _company_lines_held(
         for row_e in _without(held_e, "company_id", exclude_id):
             index = addresses[row_e.address]
             matches.append(duplicate_match(actor, row_e.company, "company", f"emails.{index}", row_e.address))
-    errors = [FieldError(m.field, "duplicate", _duplicate_message(m)) for m in matches]
-    return errors, matches
+    return [FieldError(m.field, "duplicate", _duplicate_message(m)) for m in matches], matches
 
 
 def duplicate_match(actor: User, record: Any, kind: str, field: str, value: str) -> DuplicateMatch:
