@@ -49,16 +49,26 @@ class Person:
     # cards still compare by their values only.
     @functools.cached_property
     def last_keys(self) -> frozenset[str]:
-        return frozenset(spellings(self.last)) if self.last else frozenset()
+        return _last_keys(self.last)
 
     @functools.cached_property
     def first_keys(self) -> frozenset[str]:
-        keys: set[str] = set()
-        for spelling in (
-            ({self.first} | ({w} if (w := from_wrong_layout(self.first)) else set())) if self.first else set()
-        ):
-            keys |= full_forms(spelling)
-        return frozenset(keys)
+        return _first_keys(self.first)
+
+
+# A name's keys are one shared set for every card bearing it: a million cards hold a few thousand first
+# names and some tens of thousands of surnames, and a set per card made most of the finder's memory.
+@functools.lru_cache(maxsize=200_000)
+def _last_keys(last: str) -> frozenset[str]:
+    return frozenset(spellings(last)) if last else frozenset()
+
+
+@functools.lru_cache(maxsize=200_000)
+def _first_keys(first: str) -> frozenset[str]:
+    keys: set[str] = set()
+    for spelling in ({first} | ({w} if (w := from_wrong_layout(first)) else set())) if first else set():
+        keys |= full_forms(spelling)
+    return frozenset(keys)
 
 
 @functools.lru_cache(maxsize=100_000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -59,15 +60,17 @@ def people_of(ids: Iterable[int]) -> list[Person]:
         people.append(
             Person(
                 key=pk,
-                last=last,
-                first=first,
-                middle=middle,
+                # Names, companies and cities repeat over a base: one string each (sys.intern), not one
+                # per card.
+                last=sys.intern(last),
+                first=sys.intern(first),
+                middle=sys.intern(middle),
                 birth=birth,
                 phones=frozenset(n for n, _shared in held),
                 shared_phones=frozenset(n for n, shared in held if shared),
                 emails=frozenset(emails.get(pk, [])),
-                company=companies.get(pk, ""),
-                city=city,
+                company=sys.intern(companies.get(pk, "")),
+                city=sys.intern(city),
             )
         )
     return people
