@@ -317,7 +317,9 @@ def _finish(record: Record, values: _Values, company_kind: bool) -> Record:
     last, first, middle = _person_names(values, record)
     scalars = values.scalars
     company_name = scalars.get("company_name", "")
-    if company_kind or (not (last or first or middle) and company_name and not values.emails):
+    # No one's name, a company's, and no e-mail but a role mailbox (info@, sales@): the row is the company.
+    only_roles = all(norm.is_role_email(e.value) for e in values.emails)
+    if company_kind or (not (last or first or middle) and company_name and only_roles):
         return _as_company(record, values, company_name or values.full_name)
     if ";" in company_name:  # a person at several companies (HubSpot's "Vektor LLC;Vektor Group")
         company_name, *others = [n for n in (" ".join(p.split()) for p in company_name.split(";")) if n] or [

@@ -294,6 +294,28 @@ def test_a_company_row_is_the_company_holding_its_office_line(admin):
     assert _csv(admin, text, on_duplicate="fill").counts()["skipped"] == 1  # nothing new the second time
 
 
+def test_a_row_with_a_company_and_only_its_role_mailbox_is_the_company(admin):
+    """«Лютик, info@lyutik.ru» names no one: it is the company and its mailbox, found on the company that
+    holds it. A personal address without a name is still a person at that company."""
+    from crm.contacts.testing import make_company
+
+    lyutik = make_company(admin, name="ООО Лютик", email="info@lyutik.ru")
+    report = _csv(
+        admin,
+        "Компания,E-mail,Город\nLyutik Ltd,INFO@lyutik.ru,Пермь\nВасилёк,sales@vasilek.ru,Тула\n"
+        "Ромашка,anna.petrova@romashka.ru,Тверь\n",
+        on_duplicate="fill",
+    )
+    assert report.counts() == {"created": 2, "updated": 1, "attached": 0, "skipped": 0, "rejected": 0}
+    lyutik.refresh_from_db()
+    assert (lyutik.name, lyutik.city) == ("ООО Лютик", "Пермь")
+    vasilek = Company.objects.get(name="Василёк")
+    assert [e.address for e in vasilek.emails.all()] == ["sales@vasilek.ru"]
+    person = _live().get()
+    assert [e.address for e in person.emails.all()] == ["anna.petrova@romashka.ru"]
+    assert [e.company.name for e in person.employments.all()] == ["Ромашка"]
+
+
 def test_a_companys_main_phone_on_peoples_rows_goes_to_their_company_not_to_them(admin):
     """Outlook's "Company Main Phone" is the switchboard: on every employee's row, it is the company's
     line, so the employees are neither refused nor merged for sharing it."""
