@@ -907,14 +907,15 @@ def _existing_company(actor: User, record: Record) -> Company | None:
         for company in visible.filter(inn=data.inn):
             if not (data.kpp and company.kpp and data.kpp != company.kpp):
                 return company
-    by_line = visible.filter(_line_holders(data)).first()
+    holders = _line_holders(data)
+    by_line = visible.filter(holders).first() if holders is not None else None
     by_name = by_line or visible.filter(name_key=name_key(data.name)).first()
     if by_name is not None and data.inn and by_name.inn and by_name.inn != data.inn:
         return None
     return by_name
 
 
-def _line_holders(data: CompanyInput) -> Q:
+def _line_holders(data: CompanyInput) -> Q | None:
     """The companies holding one of the row's lines (not marked shared) or e-mails."""
     numbers = set()
     for phone in data.phones:
@@ -922,6 +923,8 @@ def _line_holders(data: CompanyInput) -> Q:
             with contextlib.suppress(NormalizationError):
                 numbers.add(normalize_phone(phone.value).e164)
     addresses = {e.value.strip().lower() for e in data.emails if e.value.strip()}
+    if not (numbers or addresses):
+        return None  # nothing to look for: no query
     held = CompanyPhone.objects.filter(number__in=numbers, is_shared=False).values("company_id")
     mailed = CompanyEmail.objects.filter(address__in=addresses).values("company_id")
     return Q(pk__in=held) | Q(pk__in=mailed)
