@@ -60,30 +60,33 @@ def input_from(kind: str, card: Any) -> Any:
     return INPUT_CLASSES[kind](**values, record_type_id=card.record_type_id, custom={})
 
 
-_ROW_CLASSES = {"phones": PhoneInput, "emails": EmailInput, "messengers": MessengerInput}
+_ROW_CLASSES: dict[str, dict[str, type]] = {
+    "contact": {"phones": PhoneInput, "emails": EmailInput, "messengers": MessengerInput},
+    "company": {"phones": CompanyPhoneInput, "emails": EmailInput},
+}
+
+
+def _input_of(kind: str, values: dict[str, Any]) -> Any:
+    """A card's input back from its plain form (``dataclasses.asdict``, as an import's undo or a merge
+    keeps it in JSON)."""
+    values = dict(values)
+    for name, cls in _ROW_CLASSES[kind].items():
+        values[name] = [cls(**item) for item in values.get(name, [])]
+    return INPUT_CLASSES[kind](**values)
 
 
 def contact_input_of(values: dict[str, Any]) -> ContactInput:
-    """A contact's input back from its plain form (``dataclasses.asdict``, as an import's undo or a merge
-    keeps it in JSON)."""
-    values = dict(values)
-    for name, cls in _ROW_CLASSES.items():
-        values[name] = [cls(**item) for item in values.get(name, [])]
-    return ContactInput(**values)  # type: ignore[no-any-return]
+    return _input_of("contact", values)  # type: ignore[no-any-return]
 
 
 def company_input_of(values: dict[str, Any]) -> CompanyInput:
-    """A company's input back from its plain form. Kept before its lines became rows, it holds one
-    ``phone`` and one ``email``: they become its first rows."""
+    """As ``contact_input_of``. Kept before a company's lines became rows, it holds one ``phone`` and one
+    ``email``: they become its first rows."""
     values = dict(values)
     phone, email = values.pop("phone", ""), values.pop("email", "")
-    values["phones"] = [CompanyPhoneInput(**p) for p in values.get("phones", [])] or (
-        [CompanyPhoneInput(value=phone, is_primary=True)] if phone else []
-    )
-    values["emails"] = [EmailInput(**e) for e in values.get("emails", [])] or (
-        [EmailInput(value=email, is_primary=True)] if email else []
-    )
-    return CompanyInput(**values)  # type: ignore[no-any-return]
+    values.setdefault("phones", [{"value": phone, "is_primary": True}] if phone else [])
+    values.setdefault("emails", [{"value": email, "is_primary": True}] if email else [])
+    return _input_of("company", values)  # type: ignore[no-any-return]
 
 
 def contact_input_from(contact: Contact) -> ContactInput:

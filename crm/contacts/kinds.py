@@ -575,6 +575,21 @@ def _rows_kind(code: str, item: type, **hooks: Any) -> Kind:
     return Kind(code, list, list[item], api_default=[], **hooks)  # type: ignore[valid-type]
 
 
+def _phones_kind(code: str) -> Kind:
+    """A person's phones or a company's lines: the same rows, each with its own input (its default kind)."""
+    return _rows_kind(
+        code,
+        _PHONE_INPUTS[code],
+        from_post=_post_phones,
+        clean=_clean_phones,
+        stored=_stored_phones,
+        as_input=_phones_input,
+        journal=_journal_phones,
+        out_type=list[PhoneOut],
+        out=_phones_out,
+    )
+
+
 KINDS: dict[str, Kind] = {
     kind.code: kind
     for kind in (
@@ -633,28 +648,7 @@ KINDS: dict[str, Kind] = {
             sorted,
             api_default=[],
         ),
-        _rows_kind(
-            "phones",
-            PhoneInput,
-            from_post=_post_phones,
-            clean=_clean_phones,
-            stored=_stored_phones,
-            as_input=_phones_input,
-            journal=_journal_phones,
-            out_type=list[PhoneOut],
-            out=_phones_out,
-        ),
-        _rows_kind(
-            "company_phones",
-            CompanyPhoneInput,
-            from_post=_post_phones,
-            clean=_clean_phones,
-            stored=_stored_phones,
-            as_input=_phones_input,
-            journal=_journal_phones,
-            out_type=list[PhoneOut],
-            out=_phones_out,
-        ),
+        *(_phones_kind(code) for code in _PHONE_INPUTS),
         _rows_kind(
             "emails",
             EmailInput,

@@ -298,18 +298,17 @@ def _company_values(scalars: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in found.items() if v}
 
 
-def _company_lines(values: _Values | None) -> dict[str, Any]:
-    """A company's phones and e-mails from a row: office lines unless the file says otherwise."""
-    if values is None:
-        return {}
+def _company_lines(phones: list[PhoneInput], emails: list[EmailInput]) -> dict[str, Any]:
+    """A company's phones and e-mails from a row, only those it gives: office lines unless the file says
+    otherwise."""
     lines: dict[str, Any] = {}
-    if values.phones:
+    if phones:
         lines["phones"] = [
             CompanyPhoneInput(value=p.value, kind="work" if p.kind == "mobile" else p.kind, shared=p.shared)
-            for p in values.phones
+            for p in phones
         ]
-    if values.emails:
-        lines["emails"] = list(values.emails)
+    if emails:
+        lines["emails"] = list(emails)
     return lines
 
 
@@ -326,7 +325,8 @@ def _finish(record: Record, values: _Values, company_kind: bool) -> Record:
             ""
         ]
         record.more_companies = others
-    details = _company_values(scalars) | _company_lines(values.company)
+    company = values.company
+    details = _company_values(scalars) | (_company_lines(company.phones, company.emails) if company else {})
     if company_name and details:  # a person's company with its INN…: a company of its own, found by it
         record.company = CompanyInput(name=company_name, **details)
     if not (values.phones or values.emails) and values.service_emails:
@@ -363,13 +363,10 @@ def _as_company(record: Record, values: _Values, name: str) -> Record:
     if not name:
         return dataclasses.replace(record, kind="rejected", reason=NO_IDENTITY)
     # A company's lines are office ones unless the file says otherwise; its info@ and sales@ are its own.
+    own = values.company or _Values()
     lines = _company_lines(
-        _Values(
-            phones=values.phones + (values.company.phones if values.company else []),
-            emails=values.emails
-            + [EmailInput(value=a) for a in values.service_emails]
-            + (values.company.emails if values.company else []),
-        )
+        values.phones + own.phones,
+        values.emails + [EmailInput(value=a) for a in values.service_emails] + own.emails,
     )
     record.kind = "company"
     record.company = CompanyInput(
