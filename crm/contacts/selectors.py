@@ -257,34 +257,48 @@ def contact_export_chunks(
     *, user: User, filters: ContactFilters, chunk: int = 5000
 ) -> Iterator[list[ExportCard]]:
     """The cards a list shows with these filters, whole, in the list's name order, a chunk at a time."""
-    qs, _counted = _contacts_filtered(user, filters, "name")
-    ids = qs.order_by("name_key", "pk").values_list("pk", flat=True)
     batch: list[int] = []
-    for pk in ids.iterator(chunk_size=chunk):
+    for pk in _export_ids(user, filters).iterator(chunk_size=chunk):
         batch.append(pk)
         if len(batch) == chunk:
-            yield _export_cards(batch)
+            yield export_cards(user=user, ids=batch)
             batch = []
     if batch:
-        yield _export_cards(batch)
+        yield export_cards(user=user, ids=batch)
 
 
-def _with_ids(model: Any, column: str, ids: list[int]) -> QuerySet[Any]:
+def contact_export_ids(*, user: User, filters: ContactFilters) -> list[int]:
+    """The ids of the cards a list shows with these filters, in the list's name order: what an export
+    split over several processes hands out, a chunk each, to be read by ``export_cards``."""
+    return list(_export_ids(user, filters))
+
+
+def _export_ids(user: User, filters: ContactFilters) -> QuerySet[Contact, int]:
+    qs, _counted = _contacts_filtered(user, filters, "name")
+    return qs.order_by("name_key", "pk").values_list("pk", flat=True)
+
+
+def _with_ids(model: Any, column: str, ids: list[int], rows: QuerySet[Any] | None = None) -> QuerySet[Any]:
     """The model's rows whose ``column`` is one of ``ids``, written into the SQL as numbers: Django would
     otherwise prepare a chunk's two thousand ids one by one for each of its queries."""
     if not ids:
         return model.objects.none()
     listed = ",".join(str(int(pk)) for pk in ids)
-    return model.objects.extra(where=[f"{model._meta.db_table}.{column} IN ({listed})"])
+    rows = model.objects.all() if rows is None else rows
+    return rows.extra(where=[f"{model._meta.db_table}.{column} IN ({listed})"])
 
 
-def _export_cards(ids: list[int]) -> list[ExportCard]:
+def export_cards(*, user: User, ids: list[int]) -> list[ExportCard]:
+    """These cards whole (their phones, e-mails, messengers, tags, company and position), in this order,
+    those the user sees (a card trashed or handed away since its id was listed is left out)."""
     if not ids:
         return []
     cards = {
         row["pk"]: ExportCard(row["pk"], row, custom=row["custom"] or {})
-        for row in _with_ids(Contact, "id", ids).values(*EXPORT_VALUES)
+        for row in _with_ids(Contact, "id", ids, Contact.objects.visible_to(user)).values(*EXPORT_VALUES)
     }
+    if len(cards) < len(ids):
+        ids = [pk for pk in ids if pk in cards]
     for card_id, number, extension, kind in _with_ids(ContactPhone, "contact_id", ids).values_list(
         "contact_id", "number", "extension", "kind"
     ):

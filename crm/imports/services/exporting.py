@@ -8,6 +8,7 @@ import csv
 import io
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO, Any
 
 import vobject
@@ -25,11 +26,15 @@ from crm.accounts.models import User
 from crm.contacts.forms import company_filters, contact_filters  # the lists' own reading of their address
 from crm.contacts.models import Company
 from crm.contacts.selectors import (
+    ContactFilters,
     ExportCard,
     companies_for_export,
     contact_export_chunks,
+    contact_export_ids,
     contacts_for_export,
+    export_cards,
 )
+from crm.core import parallel
 from crm.core.audit import ChangeSource, audit_record
 from crm.core.errors import FieldError, ValidationFailed
 from crm.core.models import AuditAction, ChangeChannel
@@ -38,6 +43,7 @@ from crm.imports.export_columns import Column, company_columns, contact_columns,
 from crm.imports.models import ExportFormat, ExportJob, ImportStatus
 
 CHUNK = 2000
+PARALLEL_FROM = 20_000  # rows: below this, starting the other processes costs more than they save
 EXPORT = ChangeSource(channel=ChangeChannel.UI)
 
 
@@ -70,18 +76,20 @@ def export_run(*, job_id: int, source: ChangeSource = EXPORT) -> ExportJob:
 def _run(job: ExportJob, actor: User, source: ChangeSource) -> ExportJob:
     try:
         access.require(actor, job.kind, "export")  # the right may have been taken away since
-        chunks: Iterator[list[Any]]
+        parts: Iterator[tuple[int, Any]]
         if job.kind == "company":
             companies = companies_for_export(user=actor, filters=company_filters(QueryDict(job.query), actor))
-            total, chunks, columns = companies.count(), _model_chunks(companies), company_columns(actor)
+            columns = company_columns(actor)
+            render = Render(job.file_format, job.kind, columns)
+            total, parts = companies.count(), _model_parts(companies, render)
         else:
             filters = contact_filters(QueryDict(job.query), actor)
             total = contacts_for_export(user=actor, filters=filters).count()
-            chunks = read_ahead(lambda: contact_export_chunks(user=actor, filters=filters, chunk=CHUNK))
             columns = contact_columns(actor)
+            parts = contact_parts(actor, filters, Render(job.file_format, job.kind, columns), total)
         ExportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, rows_total=total)
         with tempfile.TemporaryFile() as out:
-            written = _write(job, chunks, columns, out)
+            written = _write(job, parts, columns, out)
             out.seek(0)
             job.file.save(
                 f"{job.kind}s-{timezone.localdate():%Y-%m-%d}.{_extension(job)}", File(out), save=False
@@ -101,54 +109,91 @@ def _extension(job: ExportJob) -> str:
     return {"csv1251": "csv", "vcf": "vcf"}.get(job.file_format, job.file_format)
 
 
-def _model_chunks(cards: QuerySet[Any]) -> Iterator[list[Any]]:
+def contact_parts(
+    actor: User, filters: ContactFilters, render: Render, total: int
+) -> Iterator[tuple[int, Any]]:
+    """A people list's file parts, a chunk each, in the list's order. A long list is read and formatted by
+    one process per core, each a chunk at a time (formatting a million rows is Python's work, one core's
+    at a time in a process); a short one here, the next chunk read by a thread while this one is formatted."""
+    if total < PARALLEL_FROM or not parallel.available():
+        chunks = read_ahead(lambda: contact_export_chunks(user=actor, filters=filters, chunk=CHUNK))
+        return ((len(cards), render(cards)) for cards in chunks)
+    ids = contact_export_ids(user=actor, filters=filters)
+
+    def part(chunk_ids: list[int]) -> tuple[int, Any]:
+        cards = export_cards(user=actor, ids=chunk_ids)
+        return len(cards), render(cards)
+
+    return parallel.in_order(part, [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)])
+
+
+def _model_parts(cards: QuerySet[Any], render: Render) -> Iterator[tuple[int, Any]]:
     chunk: list[Any] = []
     for card in cards.iterator(chunk_size=CHUNK):
         chunk.append(card)
         if len(chunk) == CHUNK:
-            yield chunk
+            yield len(chunk), render(chunk)
             chunk = []
     if chunk:
-        yield chunk
+        yield len(chunk), render(chunk)
 
 
-def _chunks(job: ExportJob, chunks: Iterator[list[Any]]) -> Iterator[list[Any]]:
-    """The chunks one by one; the progress saved after each."""
+def _progress(job: ExportJob, parts: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+    """The parts one by one; the progress saved after each."""
     done = 0
-    for chunk in chunks:
-        yield chunk
-        done += len(chunk)
+    for count, part in parts:
+        yield count, part
+        done += count
         ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
 
 
-def _write(job: ExportJob, chunks: Iterator[list[Any]], columns: list[Column], out: IO[bytes]) -> int:
+def _write(job: ExportJob, parts: Iterator[tuple[int, Any]], columns: list[Column], out: IO[bytes]) -> int:
+    """The file: its header, then each chunk's part in order (bytes, or an XLSX chunk's rows)."""
     rows = 0
-    if job.file_format in (ExportFormat.CSV, ExportFormat.CSV_1251):
-        encoding = "cp1251" if job.file_format == ExportFormat.CSV_1251 else "utf-8-sig"
-        text = io.TextIOWrapper(out, encoding=encoding, errors="replace", newline="")
-        writer = csv.writer(text, delimiter=";")
-        writer.writerow([c.title for c in columns])
-        for chunk in _chunks(job, chunks):
-            writer.writerows(rows_of(chunk, columns))
-            rows += len(chunk)
-        text.flush()
-        text.detach()
-    elif job.file_format == ExportFormat.XLSX:
+    if job.file_format == ExportFormat.XLSX:
         book = Workbook(write_only=True)
         sheet = book.create_sheet(str(_("Companies") if job.kind == "company" else _("Contacts")))
         sheet.append([c.title for c in columns])
-        for chunk in _chunks(job, chunks):
-            for row in rows_of(chunk, columns):
+        for count, chunk_rows in _progress(job, parts):
+            for row in chunk_rows:
                 sheet.append(row)
-            rows += len(chunk)
+            rows += count
         book.save(out)
-    else:
-        shown = {c.key for c in columns}
-        to_vcard = _company_vcard if job.kind == "company" else _vcard
-        for chunk in _chunks(job, chunks):
-            out.write("".join(to_vcard(card, shown) for card in chunk).encode("utf-8"))
-            rows += len(chunk)
+        return rows
+    if job.file_format in (ExportFormat.CSV, ExportFormat.CSV_1251):
+        header = io.StringIO(newline="")
+        csv.writer(header, delimiter=";").writerow([c.title for c in columns])
+        bom = "" if job.file_format == ExportFormat.CSV_1251 else "\ufeff"
+        out.write((bom + header.getvalue()).encode(_encoding(job.file_format), errors="replace"))
+    for count, data in _progress(job, parts):
+        out.write(data)
+        rows += count
     return rows
+
+
+def _encoding(file_format: str) -> str:
+    return "cp1251" if file_format == ExportFormat.CSV_1251 else "utf-8"
+
+
+@dataclass(frozen=True)
+class Render:
+    """What turns a chunk of cards into the file's next part: CSV or vCard bytes, or an XLSX chunk's rows
+    (a workbook is written by one process). Plain data, so a second process can do it for half the file."""
+
+    file_format: str
+    kind: str
+    columns: list[Column]
+
+    def __call__(self, cards: list[Any]) -> Any:
+        if self.file_format == ExportFormat.XLSX:
+            return rows_of(cards, self.columns)
+        if self.file_format in (ExportFormat.CSV, ExportFormat.CSV_1251):
+            text = io.StringIO(newline="")
+            csv.writer(text, delimiter=";").writerows(rows_of(cards, self.columns))
+            return text.getvalue().encode(_encoding(self.file_format), errors="replace")
+        shown = {c.key for c in self.columns}
+        to_vcard = _company_vcard if self.kind == "company" else _vcard
+        return "".join(to_vcard(card, shown) for card in cards).encode("utf-8")
 
 
 def _add_tel(v: Any, number: str, extension: str, kind: str) -> None:
