@@ -285,6 +285,9 @@ def _with_ids(model: Any, column: str, ids: list[int], rows: QuerySet[Any] | Non
         return model.objects.none()
     listed = ",".join(str(int(pk)) for pk in ids)
     rows = model.objects.all() if rows is None else rows
+    if connection.vendor == "postgresql":  # one array constant: PostgreSQL parses and plans a list of
+        # two thousand constants in about as long as it takes to read their rows
+        return rows.extra(where=[f"{model._meta.db_table}.{column} = ANY('{{{listed}}}'::bigint[])"])
     return rows.extra(where=[f"{model._meta.db_table}.{column} IN ({listed})"])
 
 
