@@ -38,6 +38,7 @@ from crm.contacts.models import (
 from crm.core import names
 from crm.core import normalize as norm
 from crm.core.errors import NotFound
+from crm.core.ids import with_ids
 from crm.core.models import AuditEntry
 from crm.core.pagination import Count, Page, SortKey, count, paginate
 from crm.fields import queries as custom_queries
@@ -279,16 +280,7 @@ def _export_ids(user: User, filters: ContactFilters) -> QuerySet[Contact, int]:
 
 
 def _with_ids(model: Any, column: str, ids: list[int], rows: QuerySet[Any] | None = None) -> QuerySet[Any]:
-    """The model's rows whose ``column`` is one of ``ids``, written into the SQL as numbers: Django would
-    otherwise prepare a chunk's two thousand ids one by one for each of its queries."""
-    if not ids:
-        return model.objects.none()
-    listed = ",".join(str(int(pk)) for pk in ids)
-    rows = model.objects.all() if rows is None else rows
-    if connection.vendor == "postgresql":  # one array constant: PostgreSQL parses and plans a list of
-        # two thousand constants in about as long as it takes to read their rows
-        return rows.extra(where=[f"{model._meta.db_table}.{column} = ANY('{{{listed}}}'::bigint[])"])
-    return rows.extra(where=[f"{model._meta.db_table}.{column} IN ({listed})"])
+    return with_ids(model.objects.all() if rows is None else rows, column, ids)
 
 
 def export_cards(*, user: User, ids: list[int]) -> list[ExportCard]:

@@ -6,8 +6,11 @@ field, a form or a list filter treats it as an id no record has.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 
+from django.db import connections
+from django.db.models import QuerySet
 from pydantic import Field
 
 MAX_ID = 2**63 - 1
@@ -27,3 +30,17 @@ def form_id(value: Any) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if 1 <= number <= MAX_ID else NO_RECORD
+
+
+def with_ids(rows: QuerySet[Any], column: str, ids: Iterable[int]) -> QuerySet[Any]:
+    """``rows`` whose ``column`` (of the queryset's own table) is one of ``ids``, the ids written into
+    the SQL as numbers: Django would otherwise prepare each of a chunk's thousands of ids as a parameter
+    for every query (half the time of reading a chunk of plain values). On PostgreSQL the ids are one
+    array constant, which it parses and plans at once instead of as a list of thousands of constants."""
+    listed = ",".join(str(int(pk)) for pk in ids)
+    if not listed:
+        return rows.none()
+    table = rows.model._meta.db_table
+    if connections[rows.db].vendor == "postgresql":
+        return rows.extra(where=[f"{table}.{column} = ANY('{{{listed}}}'::bigint[])"])
+    return rows.extra(where=[f"{table}.{column} IN ({listed})"])

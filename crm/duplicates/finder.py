@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from crm.core import parallel
 from crm.core.names import sound_key
 from crm.duplicates.scoring import Person, city_key, company_key, score
 
 THRESHOLD = 0.7  # the shipped default: precision first (a wrong merge costs more than a missed one)
 MAX_BLOCK = 300  # a key held by more cards than this says nothing about any two of them
+WINDOW_FROM = 40  # a block bigger than this is compared by sorted neighbourhood…
+WINDOW = 20  # …each card with this many cards after it in the order of their full names
+SPLIT_FROM = 50_000  # cards: below this, starting the other processes costs more than they save
 
 
 @dataclass(frozen=True)
@@ -62,23 +66,65 @@ def _blocks(people: list[Person]) -> dict[int, int | list[int]]:
     return blocks
 
 
-def find_pairs(people: Iterable[Person], threshold: float = THRESHOLD) -> list[Pair]:
-    """Every pair of the cards scoring at least ``threshold``, each pair once, best first."""
+def find_pairs(people: Iterable[Person], threshold: float = THRESHOLD, *, split: bool = False) -> list[Pair]:
+    """Every pair of the cards scoring at least ``threshold``, each pair once, best first. ``split``: a
+    big base's blocks are scored by one forked process per core (the worker's run allows it)."""
     people = list(people)
+    blocks = [m for m in _blocks(people).values() if not isinstance(m, int) and len(m) <= MAX_BLOCK]
+    if split and len(people) >= SPLIT_FROM and parallel.available():
+        parts = parallel.cores()
+        found = parallel.in_order(
+            lambda part: _scored(people, blocks[part::parts], threshold), list(range(parts))
+        )
+    else:
+        found = iter([_scored(people, blocks, threshold)])
+    best: dict[tuple[int, int], tuple[float, tuple[str, ...]]] = {}
+    for scored in found:  # a pair in blocks scored by two processes comes back twice, with one score
+        best.update(((i, j), (value, reasons)) for i, j, value, reasons in scored)
+    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
+    return [Pair(people[i].key, people[j].key, value, reasons) for (i, j), (value, reasons) in ranked]
+
+
+def _scored(
+    people: list[Person], blocks: list[list[int]], threshold: float
+) -> list[tuple[int, int, float, tuple[str, ...]]]:
+    """The pairs of these blocks scoring at least ``threshold``, as (index, index, score, reasons)."""
     seen: set[int] = set()  # a pair compared already, as one number (a tuple would take twice the memory)
     size = len(people)
-    pairs: list[Pair] = []
-    for members in _blocks(people).values():
-        if isinstance(members, int) or len(members) > MAX_BLOCK:
-            continue
-        for i, j in itertools.combinations(sorted(set(members)), 2):
+    order: dict[int, tuple[str, ...]] = {}
+    found = []
+    for members in blocks:
+        for i, j in _candidates(people, sorted(set(members)), order):
             if (pair := i * size + j) in seen:
                 continue
             seen.add(pair)
             value, reasons = score(people[i], people[j])
             if value >= threshold:
-                pairs.append(Pair(people[i].key, people[j].key, value, tuple(reasons)))
-    return sorted(pairs, key=lambda p: -p.score)
+                found.append((i, j, value, tuple(reasons)))
+    return found
+
+
+def _candidates(
+    people: list[Person], members: list[int], order: dict[int, tuple[str, ...]]
+) -> Iterator[tuple[int, int]]:
+    """The pairs of a block to score, each as (lower index, higher index): all of them in a small block;
+    in a big one (namesakes of one city, of one birthday…) each card with its ``WINDOW`` neighbours in
+    the order of their full names, where one person's cards stand together."""
+    if len(members) <= WINDOW_FROM:
+        yield from itertools.combinations(members, 2)
+        return
+    for index in members:
+        if index not in order:
+            person = people[index]
+            order[index] = (
+                min(person.last_keys, default=""),
+                min(person.first_keys, default=""),
+                person.middle,
+            )
+    members.sort(key=lambda index: (order[index], index))
+    for x, i in enumerate(members):
+        for j in members[x + 1 : x + 1 + WINDOW]:
+            yield (i, j) if i < j else (j, i)
 
 
 def groups(pairs: Iterable[Pair]) -> list[set[object]]:

@@ -12,6 +12,7 @@ from crm.contacts.declarations import declared
 from crm.contacts.inputs import contact_input_from
 from crm.contacts.models import Contact, ContactEmail, ContactPhone, Employment
 from crm.contacts.search import prefix_q
+from crm.core.ids import with_ids
 from crm.core.names import first_name_keys
 from crm.duplicates.models import DuplicatePair, Merge, PairStatus
 from crm.duplicates.scoring import Person
@@ -32,23 +33,23 @@ def people_of(ids: Iterable[int]) -> list[Person]:
     if not ids:
         return []
     phones: dict[int, list[tuple[str, bool]]] = {}
-    for card_id, number, shared in ContactPhone.objects.filter(contact_id__in=ids).values_list(
+    for card_id, number, shared in with_ids(ContactPhone.objects.all(), "contact_id", ids).values_list(
         "contact_id", "number", "is_shared"
     ):
         phones.setdefault(card_id, []).append((_digits(number), shared))
     emails: dict[int, list[str]] = {}
-    for card_id, address in ContactEmail.objects.filter(contact_id__in=ids).values_list(
+    for card_id, address in with_ids(ContactEmail.objects.all(), "contact_id", ids).values_list(
         "contact_id", "address"
     ):
         emails.setdefault(card_id, []).append(address)
     companies: dict[int, str] = {}
     for card_id, name in (
-        Employment.objects.filter(contact_id__in=ids, is_primary=True)
+        with_ids(Employment.objects.filter(is_primary=True), "contact_id", ids)
         .order_by("-id")
         .values_list("contact_id", "company__name")
     ):
         companies[card_id] = name  # the last written is the first primary one
-    cards = Contact.objects.filter(pk__in=ids, deleted_at=None).order_by("pk")
+    cards = with_ids(Contact.objects.filter(deleted_at=None), "id", ids).order_by("pk")
     people = []
     for pk, last, first, middle, day, month, year, city in cards.values_list(
         "pk", "last_name", "first_name", "middle_name", "birth_day", "birth_month", "birth_year", "city"

@@ -113,3 +113,74 @@ def test_the_finder_compares_only_cards_that_share_something_and_groups_the_pair
     pairs = find_pairs(people)
     assert {(p.a, p.b) for p in pairs} == {("a", "b"), ("b", "c")}
     assert groups(pairs) == [{"a", "b", "c"}]
+
+
+FIRST_NAMES = [
+    "Андрей",
+    "Алексей",
+    "Антон",
+    "Аркадий",
+    "Артём",
+    "Александр",
+    "Анатолий",
+    "Альберт",
+    "Арсений",
+    "Адам",
+]
+
+
+def _city_of_namesakes():
+    """A block of a hundred and two people of one surname and initial in one city (a big base's common
+    case): ninety-nine different people, and one woman typed twice (a typo in her name, the same
+    birthday) — the one pair to find."""
+    people = [
+        _p(
+            f"n{i}",
+            last="Смирнов",
+            first=f"{FIRST_NAMES[i % 10]}",
+            middle=f"{FIRST_NAMES[i // 10]}ович",
+            city="Москва",
+            phones={f"9{i * 7_919_777 % 10**9:09d}"},
+        )
+        for i in range(99)
+    ]
+    people += [
+        _p("x1", last="Смирнова", first="Анна", city="Москва", birth="1985-03-04", phones={"9111111111"}),
+        _p("x2", last="Смирнова", first="Аня", city="Москва", birth="1985-03-04", phones={"9222222222"}),
+        _p("x3", last="Смирнов", first="Антон", city="Москва", phones={"9333333333"}),
+    ]
+    return people
+
+
+def test_a_big_block_is_compared_by_neighbours_in_name_order_and_still_finds_its_pair(monkeypatch):
+    from crm.duplicates import finder
+
+    compared = []
+    real_score = finder.score
+    monkeypatch.setattr(finder, "score", lambda a, b: compared.append((a.key, b.key)) or real_score(a, b))
+    people = _city_of_namesakes()
+    pairs = find_pairs(people)
+    assert [(p.a, p.b) for p in pairs] == [("x1", "x2")]
+    assert "same birthday" in pairs[0].reasons
+    all_pairs = len(people) * (len(people) - 1) // 2
+    assert len(set(compared)) < all_pairs / 2  # neighbours, not every pair of the block
+
+
+def test_a_base_scored_by_several_processes_gives_the_same_pairs(monkeypatch):
+    from crm.core import parallel
+    from crm.duplicates import finder
+
+    people = [
+        *_city_of_namesakes(),
+        _p("a", last="Рыбаков", first="Митофан", emails={"rybakov.m971@gmail.com"}),
+        _p("b", last="Рыбаков", first="Митофан", emails={"rybakov.m971@gmail.com"}, phones={"9318589951"}),
+        _p("c", first="Митофан", phones={"9318589951"}),
+    ]
+    alone = find_pairs(people)
+    monkeypatch.setattr(finder, "SPLIT_FROM", 0)
+    calls = []
+    in_order = parallel.in_order
+    monkeypatch.setattr(parallel, "in_order", lambda work, items: calls.append(1) or in_order(work, items))
+    assert find_pairs(people, split=True) == alone
+    assert calls == [1]
+    assert {(p.a, p.b) for p in alone} == {("x1", "x2"), ("a", "b"), ("b", "c")}
