@@ -6,7 +6,8 @@ groups those pairs make.
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
+from array import array
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -29,49 +30,71 @@ class Pair:
     reasons: tuple[str, ...]
 
 
-def _blocks(people: list[Person]) -> dict[int, int | list[int]]:
-    """Each card under every key it shares with a card that may be the same person. A shared phone,
-    e-mail or e-mail name is a key by itself. Names alone are never enough for the scoring, so a name (a
-    surname's start and a first initial, either way round) is a key only together with what could make
-    up the rest: a birthday, a company, a patronymic, a city, or a phone one digit off (the number with
-    each of its digits left out)."""
-    # Most keys (a phone, an e-mail, a phone with a digit left out) belong to one card only: a key is kept
-    # as its hash and a lone card as its index, and a list is made only when a second card shares it (a
-    # 1M base makes some 20 million keys). Two keys sharing a hash only add comparisons.
-    blocks: dict[int, int | list[int]] = {}
-    for index, person in enumerate(people):
-        keys = {f"p:{p}" for p in person.phones} | {f"e:{e}" for e in person.emails}
-        keys |= {f"l:{e.split('@')[0]}" for e in person.emails if len(e.split("@")[0]) >= 5}
-        initials = {k[:1] for k in person.first_keys} or {""}
-        straight = {f"{last[:5]}:{i}" for last in person.last_keys for i in initials}
-        names = set(straight)
-        if person.first and person.last:  # swapped names: the first name written as the surname
-            names |= {f"{k[:5]}:{i}" for k in person.first_keys for i in {s[:1] for s in person.last_keys}}
-        more = {f"b:{person.birth[-5:]}"} if person.birth else set()
-        more |= {f"c:{company_key(person.company)}"} if person.company else set()
-        more |= {f"m:{sound_key(person.middle)[:4]}"} if person.middle else set()
-        more |= {f"t:{city_key(person.city)}"} if person.city else set()
-        keys |= {f"n:{name}:{extra}" for name in names for extra in more}
-        # A phone one digit off (the number with each digit left out), under the name as written.
-        near = {f"d:{p[:i]}{p[i + 1 :]}" for p in person.phones if len(p) >= 10 for i in range(len(p))}
-        keys |= {f"n:{name}:{extra}" for name in straight for extra in near}
-        for key in keys:
-            held = blocks.setdefault(hash(key), index)
-            if held is index:
-                continue
-            if isinstance(held, int):
-                blocks[hash(key)] = [held, index]
-            else:
-                held.append(index)
-    return blocks
+def _keys(person: Person) -> set[str]:
+    """The card's block keys. A shared phone, e-mail or e-mail name is a key by itself. Names alone are
+    never enough for the scoring, so a name (a surname's start and a first initial, either way round) is
+    a key only together with what could make up the rest: a birthday, a company, a patronymic, a city, or
+    a phone one digit off (the number with each of its digits left out)."""
+    keys = {f"p:{p}" for p in person.phones} | {f"e:{e}" for e in person.emails}
+    keys |= {f"l:{e.split('@')[0]}" for e in person.emails if len(e.split("@")[0]) >= 5}
+    initials = {k[:1] for k in person.first_keys} or {""}
+    straight = {f"{last[:5]}:{i}" for last in person.last_keys for i in initials}
+    names = set(straight)
+    if person.first and person.last:  # swapped names: the first name written as the surname
+        names |= {f"{k[:5]}:{i}" for k in person.first_keys for i in {s[:1] for s in person.last_keys}}
+    more = {f"b:{person.birth[-5:]}"} if person.birth else set()
+    more |= {f"c:{company_key(person.company)}"} if person.company else set()
+    more |= {f"m:{sound_key(person.middle)[:4]}"} if person.middle else set()
+    more |= {f"t:{city_key(person.city)}"} if person.city else set()
+    keys |= {f"n:{name}:{extra}" for name in names for extra in more}
+    # A phone one digit off (the number with each digit left out), under the name as written.
+    near = {f"d:{p[:i]}{p[i + 1 :]}" for p in person.phones if len(p) >= 10 for i in range(len(p))}
+    keys |= {f"n:{name}:{extra}" for name in straight for extra in near}
+    return keys
+
+
+def _hashed_keys(people: list[Person], start: int, stop: int) -> tuple[array[int], array[int]]:
+    """The block keys of ``people[start:stop]`` as two flat arrays: each key's hash, and its card's
+    index (a 1M base has some 20 million keys: as Python objects they were most of the finder's memory)."""
+    hashes, owners = array("q"), array("q")
+    for index in range(start, stop):
+        keys = _keys(people[index])
+        hashes.extend(map(hash, keys))
+        owners.extend(itertools.repeat(index, len(keys)))
+    return hashes, owners
+
+
+def _blocks(people: list[Person], *, split: bool = False) -> list[list[int]]:
+    """The cards of each key that two to ``MAX_BLOCK`` cards share. Most keys (a phone, an e-mail, a
+    phone with a digit left out) belong to one card only: the keys are counted first (in C), and only
+    the shared ones get a list. Two keys sharing a hash only add comparisons. ``split``: the keys of a
+    big base are made by one forked process per core."""
+    if split:
+        step = -(-len(people) // parallel.cores())
+        slices = [(start, min(start + step, len(people))) for start in range(0, len(people), step)]
+        parts = list(parallel.in_order(lambda bounds: _hashed_keys(people, *bounds), slices))
+    else:
+        parts = [_hashed_keys(people, 0, len(people))]
+    counts: Counter[int] = Counter()
+    for hashes, _owners in parts:
+        counts.update(hashes)
+    shared = {key for key, count in counts.items() if 1 < count <= MAX_BLOCK}
+    del counts
+    blocks: dict[int, list[int]] = {}
+    for hashes, owners in parts:
+        for key, index in zip(hashes, owners, strict=True):
+            if key in shared:
+                blocks.setdefault(key, []).append(index)
+    return list(blocks.values())
 
 
 def find_pairs(people: Iterable[Person], threshold: float = THRESHOLD, *, split: bool = False) -> list[Pair]:
     """Every pair of the cards scoring at least ``threshold``, each pair once, best first. ``split``: a
     big base's blocks are scored by one forked process per core (the worker's run allows it)."""
     people = list(people)
-    blocks = [m for m in _blocks(people).values() if not isinstance(m, int) and len(m) <= MAX_BLOCK]
-    if split and len(people) >= SPLIT_FROM and parallel.available():
+    split = split and len(people) >= SPLIT_FROM and parallel.available()
+    blocks = _blocks(people, split=split)
+    if split:
         parts = parallel.cores()
         found = parallel.in_order(
             lambda part: _scored(people, blocks[part::parts], threshold), list(range(parts))

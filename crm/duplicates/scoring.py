@@ -55,6 +55,15 @@ class Person:
     def first_keys(self) -> frozenset[str]:
         return _first_keys(self.first)
 
+    @functools.cached_property
+    def first_sound(self) -> str:
+        return sound_key(self.first)
+
+    @functools.cached_property
+    def as_first(self) -> frozenset[str]:
+        """The surname read as a first name (for names written the other way round)."""
+        return _as_first(self.last)
+
 
 # A name's keys are one shared set for every card bearing it: a million cards hold a few thousand first
 # names and some tens of thousands of surnames, and a set per card made most of the finder's memory.
@@ -69,6 +78,11 @@ def _first_keys(first: str) -> frozenset[str]:
     for spelling in ({first} | ({w} if (w := from_wrong_layout(first)) else set())) if first else set():
         keys |= full_forms(spelling)
     return frozenset(keys)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _as_first(last: str) -> frozenset[str]:
+    return full_forms(last) | _last_keys(last)
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -94,7 +108,8 @@ def _similar(a: Set[str], b: Set[str], *, typos: int) -> bool:
         for y in b:
             shortest = min(len(x), len(y))
             allowed = typos if shortest >= 7 else 1 if shortest >= 4 else 0
-            if allowed and DamerauLevenshtein.distance(x, y) <= allowed:
+            # Keys further apart in length than the typos allowed cannot be that close: not measured.
+            if allowed and abs(len(x) - len(y)) <= allowed and DamerauLevenshtein.distance(x, y) <= allowed:
                 return True
     return False
 
@@ -116,8 +131,8 @@ def _first_names(a: Person, b: Person) -> bool | None:
         return None
     if a.first_keys & b.first_keys:
         return True
-    if _similar({sound_key(a.first)}, {sound_key(b.first)} | b.first_keys, typos=2) or _similar(
-        a.first_keys, {sound_key(b.first)}, typos=2
+    if _similar({a.first_sound}, {b.first_sound} | b.first_keys, typos=2) or _similar(
+        a.first_keys, {b.first_sound}, typos=2
     ):
         return True
     return False if is_known_first_name(a.first) and is_known_first_name(b.first) else None
@@ -128,14 +143,12 @@ def _names(a: Person, b: Person) -> tuple[str, list[str]]:
     reasons: list[str] = []
     a_last, b_last = a.last_keys, b.last_keys
     if a.first and b.first and a.last and b.last:
-        as_first_b = full_forms(b.last) | b_last
-        as_first_a = full_forms(a.last) | a_last
-        if _similar(a_last, {sound_key(b.first)}, typos=1) and _similar(
-            a.first_keys | {sound_key(a.first)}, as_first_b, typos=1
+        if _similar(a_last, {b.first_sound}, typos=1) and _similar(
+            a.first_keys | {a.first_sound}, b.as_first, typos=1
         ):
             return "agree", ["names swapped"]
-        if _similar(b_last, {sound_key(a.first)}, typos=1) and _similar(
-            b.first_keys | {sound_key(b.first)}, as_first_a, typos=1
+        if _similar(b_last, {a.first_sound}, typos=1) and _similar(
+            b.first_keys | {b.first_sound}, a.as_first, typos=1
         ):
             return "agree", ["names swapped"]
     last_ok = None
