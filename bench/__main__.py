@@ -31,6 +31,11 @@ def main() -> None:
     import_.add_argument("--seed", type=int, default=20261206)
     import_.add_argument("--undo", action="store_true", help="then undo the whole batch, timed")
     import_.add_argument("--again", action="store_true", help="then import the same file again (fill), timed")
+    import_.add_argument(
+        "--changed",
+        action="store_true",
+        help="then the same people with another city (fill: every card updated), timed",
+    )
     export = commands.add_parser("export", help="export the whole list end to end, timed")
     export.add_argument("--format", default="csv", choices=("csv", "csv1251", "xlsx", "vcf"))
     export.add_argument("--kind", default="contact", choices=("contact", "company"))
@@ -69,7 +74,7 @@ def main() -> None:
     elif args.command == "import":
         from bench import import_file as command
 
-        command.run(rows=args.rows, seed=args.seed, undo=args.undo, again=args.again)
+        command.run(rows=args.rows, seed=args.seed, undo=args.undo, again=args.again, changed=args.changed)
     elif args.command == "export":
         from bench import export_list as command
 

@@ -6,8 +6,9 @@ journal and the batch, the report), into whatever base the settings point at.
 The file is what Russian Excel saves: Windows-1251, ``;``, a header row; each row a person with a mobile and
 a work phone, an e-mail, a company, a position, a city and tags (the rows of ``bench write``). Printed: the
 time to read and plan the file, the time to write it, with ``--again`` the time to import the same file
-once more (fill: every row found on its card), with ``--undo`` the time to undo the first batch, and as
-the last line ``rows/s N``.
+once more (fill: every row found on its card), with ``--changed`` the time to import the same people with
+a city their cards do not have (fill: every card updated), with ``--undo`` the time to undo the first
+batch, and as the last line ``rows/s N``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ HEADER = ["Фамилия", "Имя", "Отчество", "Мобильный т
 HEADER += ["Должность", "Город", "Теги"]
 
 
-def build_file(rows: int, seed: int) -> bytes:
+def build_file(rows: int, seed: int, city: str | None = None) -> bytes:
     out = io.StringIO()
     writer_ = csv.writer(out, delimiter=";")
     writer_.writerow(HEADER)
@@ -39,14 +40,14 @@ def build_file(rows: int, seed: int) -> bytes:
                 row.emails[0].value,
                 row.company_name,
                 row.position,
-                row.city,
+                city or row.city,
                 ", ".join(row.tags),
             ]
         )
     return out.getvalue().encode("cp1251")
 
 
-def run(*, rows: int, seed: int, undo: bool = False, again: bool = False) -> None:
+def run(*, rows: int, seed: int, undo: bool = False, again: bool = False, changed: bool = False) -> None:
     actor = writer()
     data = build_file(rows, seed)
     print(f"file: {rows} rows, {len(data) / 1e6:.1f} MB, windows-1251, ';'")
@@ -65,6 +66,16 @@ def run(*, rows: int, seed: int, undo: bool = False, again: bool = False) -> Non
         print(
             f"the same file again (fill): {time.perf_counter() - started_again:.1f} s, {second.counts_line()}"
         )
+    if changed:  # the same people, each with a city their card does not have: every row updates its card
+        started_changed = time.perf_counter()
+        third = importing.import_file(
+            actor=actor,
+            data=build_file(rows, seed, city="Нарьян-Мар"),
+            file_name="changed.csv",
+            on_duplicate="fill",
+        )
+        took = time.perf_counter() - started_changed
+        print(f"the same people, another city (fill): {took:.1f} s, {third.counts_line()}")
     if undo:  # the whole batch back out: its new cards to the trash, journaled
         started_undo = time.perf_counter()
         importing.import_undo(actor=actor, batch_id=batch.pk)

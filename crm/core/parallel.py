@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator
 from multiprocessing import util
 from typing import Any, TypeVar
@@ -57,6 +58,11 @@ def in_order(work: Callable[[T], R], items: list[T], processes: int | None = Non
 
 
 def _child_started() -> None:
+    # The parent's signal handlers (the worker's graceful stop on SIGTERM) are not the child's: with one,
+    # a child waiting for work would outlive the pool's terminate() and its parent would wait forever.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     # A child closes its database connections when it leaves, so the server sees a clean goodbye.
     util.Finalize(None, connections.close_all, exitpriority=10)
 

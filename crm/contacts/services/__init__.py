@@ -21,6 +21,7 @@ from crm.contacts.services.contact import (
     contact_update,
     contacts_create,
     contacts_delete,
+    contacts_update,
 )
 from crm.contacts.services.lines import contact_lines_release, contact_lines_return
 from crm.contacts.services.trash import trash_purge_expired
@@ -46,5 +47,6 @@ __all__ = [
     "contact_update",
     "contacts_create",
     "contacts_delete",
+    "contacts_update",
     "trash_purge_expired",
 ]

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,31 +20,20 @@ from crm.contacts.models import (
     Comment,
     Company,
     Contact,
-    ContactEmail,
-    ContactMessenger,
-    ContactPhone,
-    ContactStatus,
     Employment,
-    StatusChange,
 )
 from crm.contacts.services import contact_rows, search_index
-from crm.contacts.services.card_values import assign_columns
 from crm.contacts.services.card_values import snapshot as card_snapshot
 from crm.contacts.services.common import (
     ensure_visible_contact,
     locked_trashed_card,
-    tags_for,
     trash_many,
 )
-from crm.contacts.services.lines import write_lines
-from crm.contacts.signals import cards_written
 from crm.core import bulk
 from crm.core import normalize as norm
 from crm.core.audit import ChangeSource, audit_record, diff
 from crm.core.errors import DuplicateFound, FieldError, NotFound, ValidationFailed
-from crm.core.events import system_entry
 from crm.core.models import AuditAction
-from crm.core.names import sound_key
 from crm.fields.schema import schema_for
 
 CHUNK = 2000  # rows per transaction of a batch: big enough for set-based checks, short enough to commit often
@@ -70,76 +60,6 @@ def snapshot(contact: Contact) -> dict[str, Any]:
     return card_snapshot(
         "contact", schema_for("contact"), values, refs, contact.record_type_id, contact.custom
     )
-
-
-def _write(actor: User, contact: Contact, clean: dict[str, Any], source: ChangeSource) -> None:
-    """Save the card and replace its child rows; verification marks survive for unchanged values."""
-    if clean.get("new_company_name"):
-        # Typed a company that does not exist yet: it is created (and journaled) with the same owner.
-        from crm.contacts.services.company import company_create
-
-        owner_id = clean["owner"].pk if clean["owner"] else None
-        company_data = CompanyInput(name=clean["new_company_name"], owner_id=owner_id)
-        clean["company"] = company_create(actor=actor, data=company_data, source=source)
-    now = timezone.now()
-    creating = contact.pk is None
-    previous_status_id = None if creating else contact.status_id
-    assign_columns("contact", contact, clean)
-    for name in ("record_type_id", "custom", "completeness"):
-        setattr(contact, name, clean[name])
-    contact.status = clean["status"]
-    contact.owner = clean["owner"]
-    contact.department_id = clean["owner"].department_id if clean["owner"] else None
-    contact.name_key = norm.name_key(
-        " ".join(p for p in (contact.last_name, contact.first_name, contact.middle_name) if p)
-    )
-    contact.name_sound = sound_key(contact.last_name)[:100]
-    contact.first_sound = sound_key(contact.first_name)[:100]
-    contact.updated_at = now
-    status_changed = creating or previous_status_id != contact.status_id
-    if status_changed and contact.status_id:
-        contact.status_changed_at = now
-    contact.save()
-
-    write_lines(actor, contact, ContactPhone, ContactEmail, clean, now, creating)
-    if not creating:
-        contact.messengers.all().delete()
-    ContactMessenger.objects.bulk_create(
-        ContactMessenger(contact=contact, position=i, **m) for i, m in enumerate(clean["messengers"])
-    )
-    company = clean["company"]
-    if creating:
-        contact.tags.add(*tags_for(clean["tags"]))
-        if company is not None:
-            Employment.objects.create(contact=contact, company=company, position=clean["position"])
-    else:
-        contact.tags.set(tags_for(clean["tags"]))
-        contact.employments.filter(is_primary=True).exclude(company=company).delete()
-        if company is not None:
-            Employment.objects.update_or_create(
-                contact=contact, company=company, defaults={"position": clean["position"], "is_primary": True}
-            )
-    if status_changed and (contact.status_id or previous_status_id):
-        StatusChange.objects.create(
-            contact=contact,
-            from_status_id=previous_status_id,
-            to_status_id=contact.status_id,
-            at=now,
-            by=actor,
-        )
-        names: dict[int | None, str] = dict(
-            ContactStatus.objects.filter(pk__in=[previous_status_id, contact.status_id]).values_list(
-                "pk", "name"
-            )
-        )
-        system_entry(
-            summary=_("Status: %(from)s → %(to)s")
-            % {"from": names.get(previous_status_id, "—"), "to": names.get(contact.status_id, "—")},
-            actor=actor,
-            contact_id=contact.pk,
-            about_field="contact.status",
-        )
-    search_index.index_contacts([contact])
 
 
 def contacts_create(
@@ -201,15 +121,52 @@ def contact_update(
         _raise_for(row)
         contact_rows.check(actor, [row])
         _raise_for(row)
-        before = snapshot(contact)
-        _write(actor, contact, row.clean, source)
-        changes = diff(before, contact_rows.journal_of(row.clean))
-        if changes:
-            update = AuditAction.UPDATE
-            audit_record(actor=actor, source=source, action=update, obj=contact, changes=changes, batch=batch)
-            written = [contact.pk]
-            transaction.on_commit(lambda: cards_written.send(sender=Contact, kind="contact", ids=written))
+        contact_rows.write_changed(actor, [row], source, batch)
     return contact
+
+
+# What a card's input and journal are made of, read for a whole chunk of cards at once.
+_CARD_ROWS = (
+    "phones",
+    "emails",
+    "messengers",
+    "tags",
+    Prefetch("employments", queryset=Employment.objects.select_related("company")),
+)
+
+
+def contacts_update(
+    *,
+    actor: User,
+    changes: Sequence[tuple[int, ContactInput]],
+    source: ChangeSource,
+    batch: uuid.UUID | None = None,
+) -> contact_rows.Batch:
+    """Replace many cards' values (card id, new input), chunk by chunk, each chunk in its own transaction
+    through the same stages as ``contact_update``: a card gone or one the actor may not edit refuses its
+    row (``not_found``), and refused rows keep their errors and change nothing."""
+    result = contact_rows.Batch([contact_rows.Row(data) for _pk, data in changes], id=batch or uuid.uuid4())
+    for start in range(0, len(result.rows), CHUNK):
+        chunk = result.rows[start : start + CHUNK]
+        ids = [pk for pk, _data in changes[start : start + CHUNK]]
+        with transaction.atomic():
+            editable = Contact.objects.visible_to(actor, action="edit").filter(pk__in=ids)
+            cards = (
+                editable.select_for_update(of=("self",))
+                .select_related("owner", "status")
+                .prefetch_related(*_CARD_ROWS)
+                .in_bulk()
+            )
+            for row, pk in zip(chunk, ids, strict=True):
+                row.current = cards.get(pk)
+                if row.current is None:
+                    row.errors.append(
+                        FieldError("contact_id", "not_found", _("No such card, or not yours to edit."))
+                    )
+            contact_rows.clean(actor, [row for row in chunk if row.ok])
+            contact_rows.check(actor, chunk)
+            contact_rows.write_changed(actor, chunk, source, result.id)
+    return result
 
 
 def contact_companies_add(

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.accounts import access
 from crm.accounts.models import User
-from crm.contacts.declarations import filled, input_attrs
+from crm.contacts.declarations import filled, input_attrs, stored_values
 from crm.contacts.inputs import ContactInput, contact_input_from
 from crm.contacts.models import (
     Company,
@@ -43,12 +43,13 @@ from crm.contacts.models import (
     StatusChange,
 )
 from crm.contacts.services import search_index, uniqueness
-from crm.contacts.services.card_values import clean_row, column_values, snapshot
+from crm.contacts.services.card_values import assign_columns, clean_row, column_values, snapshot
 from crm.contacts.services.common import locked_attrs, owner_in_scope, tags_for_many
+from crm.contacts.services.lines import write_lines_of
 from crm.contacts.signals import cards_written
 from crm.core import bulk
 from crm.core import normalize as norm
-from crm.core.audit import ChangeSource, audit_records, created
+from crm.core.audit import ChangeSource, audit_records, created, diff
 from crm.core.errors import DuplicateMatch, FieldError
 from crm.core.events import SystemEntry, system_entries
 from crm.core.models import AuditAction
@@ -381,6 +382,182 @@ def write_new(actor: User, rows: list[Row], source: ChangeSource, batch: uuid.UU
             )
             for row in rows
             if row.card is not None and row.card.status_id
+        ]
+    )
+
+
+# -- 3. write and 4. journal (changed cards) --------------------------------------------------------------
+
+
+def write_changed(actor: User, rows: list[Row], source: ChangeSource, batch: uuid.UUID | None) -> None:
+    """Write the cards the rows change (each row's ``current``, locked by the caller) that passed every
+    check: their columns, child rows, employment, tags, status history, search entries, the journal of
+    what changed and the automatic timeline entries, a few statements per table for the whole chunk.
+    Verification marks survive for values that did not change."""
+    written = [(row, row.current) for row in rows if row.ok and row.current is not None]
+    if not written:
+        return
+    now = timezone.now()
+    schema = schema_for("contact")
+    ids = [card.pk for _row, card in written]
+    primaries: dict[int, list[Employment]] = {}
+    for employment in (
+        Employment.objects.filter(contact_id__in=ids, is_primary=True)
+        .select_related("company")
+        .order_by("pk")
+    ):
+        primaries.setdefault(employment.contact_id, []).append(employment)
+    customs = [card.custom or {} for _row, card in written] + [row.clean["custom"] for row, _card in written]
+    names = custom_values.user_names(schema, customs)
+    before = [_stored_snapshot(card, primaries.get(card.pk, []), schema, names) for _row, card in written]
+    _create_new_companies(actor, [row for row, _card in written], source, batch)
+    previous = {card.pk: card.status_id for _row, card in written}
+    for row, card in written:
+        _assign(card, row.clean, now)
+    columns = [*column_values("contact", written[0][0].clean), *_CHANGED_FIELDS]
+    Contact.objects.bulk_update([card for _row, card in written], columns)
+    write_lines_of(
+        actor, [(card, row.clean) for row, card in written], ContactPhone, ContactEmail, now, False
+    )
+    ContactMessenger.objects.filter(contact_id__in=ids).delete()
+    messengers = [
+        (card.pk, m["kind"], m["handle"], i)
+        for row, card in written
+        for i, m in enumerate(row.clean["messengers"])
+    ]
+    bulk.insert_rows(ContactMessenger, ("contact_id", "kind", "handle", "position"), messengers)
+    _replace_tags(written)
+    _replace_primary_companies(written, primaries)
+    _status_changes(actor, written, previous, now)
+    search_index.index_contacts([card for _row, card in written])
+    for _row, card in written:  # rows read with the cards (``contacts_update``) are not theirs any more
+        card.__dict__.pop("_prefetched_objects_cache", None)
+    changed = []
+    for (row, card), old in zip(written, before, strict=True):
+        changes = diff(old, journal_of(row.clean, schema, names))
+        if changes:
+            changed.append((card, changes))
+    audit_records(actor=actor, source=source, action=AuditAction.UPDATE, batch=batch, items=changed)
+    touched = [card.pk for card, _changes in changed]
+    if touched:
+        transaction.on_commit(lambda: cards_written.send(sender=Contact, kind="contact", ids=touched))
+
+
+_CHANGED_FIELDS = (
+    *("record_type_id", "custom", "completeness", "status", "owner", "department_id", "name_key"),
+    *("name_sound", "first_sound", "updated_at", "status_changed_at"),
+)
+
+
+def _assign(card: Contact, clean: dict[str, Any], now: datetime.datetime) -> None:
+    assign_columns("contact", card, clean)
+    for name in ("record_type_id", "custom", "completeness"):
+        setattr(card, name, clean[name])
+    status_changed = card.status_id != (clean["status"].pk if clean["status"] else None)
+    card.status = clean["status"]
+    card.owner = clean["owner"]
+    card.department_id = clean["owner"].department_id if clean["owner"] else None
+    card.name_key = norm.name_key(
+        " ".join(p for p in (card.last_name, card.first_name, card.middle_name) if p)
+    )
+    card.name_sound = sound_key(card.last_name)[:100]
+    card.first_sound = sound_key(card.first_name)[:100]
+    card.updated_at = now
+    if status_changed and card.status_id:
+        card.status_changed_at = now
+
+
+def _stored_snapshot(
+    card: Contact, primaries: list[Employment], schema: Schema, names: dict[int, str]
+) -> dict[str, Any]:
+    """What the journal compares for a card as stored (its first primary employment's company)."""
+    refs = {
+        "owner": card.owner,
+        "status": card.status,
+        "company": primaries[0].company if primaries else None,
+    }
+    values = stored_values("contact", card)
+    return snapshot("contact", schema, values, refs, card.record_type_id, card.custom, names)
+
+
+def _replace_tags(written: list[tuple[Row, Contact]]) -> None:
+    """Each card's tags become the row's: links no longer wanted removed, new ones added."""
+    tags = tags_for_many([row.clean["tags"] for row, _card in written])
+    wanted = {(card.pk, tags[name.casefold()].pk) for row, card in written for name in row.clean["tags"]}
+    links = Contact.tags.through.objects
+    ids = [card.pk for _row, card in written]
+    held = {
+        (c, t): pk for pk, c, t in links.filter(contact_id__in=ids).values_list("pk", "contact_id", "tag_id")
+    }
+    links.filter(pk__in=[pk for link, pk in held.items() if link not in wanted]).delete()
+    bulk.insert_rows(Contact.tags.through, ("contact_id", "tag_id"), sorted(wanted - set(held)))
+
+
+def _replace_primary_companies(
+    written: list[tuple[Row, Contact]], primaries: dict[int, list[Employment]]
+) -> None:
+    """Each card works at the row's company (its primary employment, with the row's position): another
+    primary employment is removed, one at that company kept and updated, or made."""
+    company_of = {card.pk: row.clean["company"] for row, card in written}
+    gone = [
+        e.pk
+        for card_id, held in primaries.items()
+        for e in held
+        if company_of[card_id] is None or e.company_id != company_of[card_id].pk
+    ]
+    Employment.objects.filter(pk__in=gone).delete()
+    wanted = {
+        (card.pk, row.clean["company"].pk): row.clean["position"]
+        for row, card in written
+        if row.clean["company"] is not None
+    }
+    if not wanted:
+        return
+    existing: dict[tuple[int, int], Employment] = {}
+    for held_at in Employment.objects.filter(
+        contact_id__in={card for card, _company in wanted},
+        company_id__in={company for _card, company in wanted},
+    ).order_by("pk"):
+        existing.setdefault((held_at.contact_id, held_at.company_id), held_at)
+    for key, employment in existing.items():
+        employment.position, employment.is_primary = wanted[key], True
+    Employment.objects.bulk_update(list(existing.values()), ["position", "is_primary"])
+    new = [
+        (card, company, position, True)
+        for (card, company), position in wanted.items()
+        if (card, company) not in existing
+    ]
+    bulk.insert_rows(Employment, ("contact_id", "company_id", "position", "is_primary"), new)
+
+
+def _status_changes(
+    actor: User, written: list[tuple[Row, Contact]], previous: dict[int, int | None], now: datetime.datetime
+) -> None:
+    """A status history row and an automatic timeline entry for each card whose status changed."""
+    moved = [
+        (card.pk, previous[card.pk], card.status_id)
+        for _row, card in written
+        if previous[card.pk] != card.status_id
+    ]
+    if not moved:
+        return
+    bulk.insert_rows(
+        StatusChange,
+        ("contact_id", "from_status_id", "to_status_id", "at", "by_id"),
+        [(card_id, old, new, now, actor.pk) for card_id, old, new in moved],
+    )
+    wanted = {s for _card, old, new in moved for s in (old, new) if s is not None}
+    names: dict[int | None, str] = dict(ContactStatus.objects.filter(pk__in=wanted).values_list("pk", "name"))
+    system_entries(
+        [
+            SystemEntry(
+                summary=_("Status: %(from)s → %(to)s")
+                % {"from": names.get(old, "—"), "to": names.get(new, "—")},
+                actor=actor,
+                contact_id=card_id,
+                about_field="contact.status",
+            )
+            for card_id, old, new in moved
         ]
     )
 

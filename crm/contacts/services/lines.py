@@ -21,17 +21,36 @@ def write_lines(
     creating: bool,
 ) -> None:
     """Replace the card's phone and e-mail rows with the cleaned ones (one insert each)."""
-    owner = {card._meta.model_name: card}
-    old_phones: dict[tuple[str, str], Any] = {}
-    old_emails: dict[str, Any] = {}
+    write_lines_of(actor, [(card, clean)], phone_model, email_model, now, creating)
+
+
+def write_lines_of(
+    actor: User,
+    written: list[tuple[Any, dict[str, Any]]],
+    phone_model: Any,
+    email_model: Any,
+    now: datetime.datetime,
+    creating: bool,
+) -> None:
+    """``write_lines`` for many cards of one kind at once: (card, cleaned values) each; one query per
+    table to read the old rows, one to delete them, one insert."""
+    if not written:
+        return
+    field = written[0][0]._meta.model_name  # "contact" or "company"
+    ids = [card.pk for card, _clean in written]
+    old_phones: dict[tuple[int, str, str], Any] = {}
+    old_emails: dict[tuple[int, str], Any] = {}
     if not creating:  # a new card has no rows to keep marks from or to replace
-        old_phones = {(p.number, p.extension): p for p in card.phones.all()}
-        old_emails = {e.address: e for e in card.emails.all()}
-        card.phones.all().delete()
-        card.emails.all().delete()
+        held = {f"{field}_id__in": ids}
+        old_phones = {
+            (getattr(p, f"{field}_id"), p.number, p.extension): p for p in phone_model.objects.filter(**held)
+        }
+        old_emails = {(getattr(e, f"{field}_id"), e.address): e for e in email_model.objects.filter(**held)}
+        phone_model.objects.filter(**held).delete()
+        email_model.objects.filter(**held).delete()
     phone_model.objects.bulk_create(
         phone_model(
-            **owner,
+            **{field: card},
             number=p["number"],
             extension=p["extension"],
             tail=norm.phone_tail(p["number"]),
@@ -40,19 +59,23 @@ def write_lines(
             note=p["note"],
             is_shared=p["shared"],
             position=i,
-            **_verification(old_phones.get((p["number"], p["extension"])), p["verification"], actor, now),
+            **_verification(
+                old_phones.get((card.pk, p["number"], p["extension"])), p["verification"], actor, now
+            ),
         )
+        for card, clean in written
         for i, p in enumerate(clean["phones"])
     )
     email_model.objects.bulk_create(
         email_model(
-            **owner,
+            **{field: card},
             address=e["address"],
             kind=e["kind"],
             is_primary=e["is_primary"],
             position=i,
-            **_verification(old_emails.get(e["address"]), e["verification"], actor, now),
+            **_verification(old_emails.get((card.pk, e["address"])), e["verification"], actor, now),
         )
+        for card, clean in written
         for i, e in enumerate(clean["emails"])
     )
 

@@ -330,3 +330,95 @@ def test_many_cards_go_to_the_trash_at_once_only_those_the_actor_may_delete(
     assert all(e.actor == head_a for e in entries)
     assert contacts_delete(actor=manager_a, contact_ids=[other.pk], source=SYSTEM) == 0
     assert Contact._base_manager.get(pk=other.pk).deleted_at is None
+
+
+def _changes(manager_a, manager_b):
+    """Four cards of manager_a's and their changes: a city and a status, a phone and tags, a new company
+    typed by name, a phone held by another card (refused); and a card of another department (refused)."""
+    from crm.contacts.inputs import contact_input_from
+
+    holder = make_contact(manager_b, last_name="Держатель", phone="+79120000009")
+    cards = [
+        contact_create(
+            actor=manager_a,
+            data=ContactInput(
+                last_name=f"Правка{i}",
+                phones=[PhoneInput(f"+7 912 000-00-0{i}")],
+                emails=[EmailInput(f"p{i}@example.ru")],
+                tags=["старый"],
+                company_name="ООО Прежнее",
+                status_id=1,
+            ),
+            source=SYSTEM,
+        )
+        for i in range(1, 5)
+    ]
+    inputs = [contact_input_from(Contact.objects.get(pk=c.pk)) for c in cards]
+    inputs[0].city, inputs[0].status_id = "Казань", 2
+    inputs[1].phones.append(PhoneInput("+7 495 000-00-07", kind="work"))
+    inputs[1].tags = ["новый", "VIP"]
+    inputs[2].company_id, inputs[2].company_name, inputs[2].position = None, "ООО Новое", "Инженер"
+    inputs[3].phones = [PhoneInput("+7 912 000-00-09")]  # the holder's
+    foreign = contact_input_from(holder)
+    foreign.city = "Омск"
+    return [(c.pk, data) for c, data in zip(cards, inputs, strict=True)] + [(holder.pk, foreign)]
+
+
+def test_a_batch_of_updates_and_the_same_updates_one_by_one_leave_the_same_cards_and_journal(
+    manager_a, manager_b
+):
+    from django.db import transaction
+
+    from crm.contacts.services import contact_update, contacts_update
+    from crm.core.errors import NotFound, PermissionDenied
+
+    changes = _changes(manager_a, manager_b)
+    with transaction.atomic():
+        batch = contacts_update(actor=manager_a, changes=changes, source=SYSTEM)
+        in_batch = [[(e.field, e.code) for e in row.errors] for row in batch.rows]
+        after_batch = _state()
+        assert AuditEntry.objects.filter(batch=batch.id, action="update").count() == 3
+        transaction.set_rollback(True)
+    one_by_one = []
+    for pk, data in changes:
+        try:
+            contact_update(actor=manager_a, contact_id=pk, data=data, source=SYSTEM)
+            one_by_one.append([])
+        except ValidationFailed as exc:
+            one_by_one.append([(e.field, e.code) for e in exc.errors])
+        except (NotFound, PermissionDenied):
+            one_by_one.append([("contact_id", "not_found")])
+    assert in_batch == one_by_one == [[], [], [], [("phones.0", "duplicate")], [("contact_id", "not_found")]]
+    cards, journal, tags, companies = _state()
+    assert (cards, tags, companies) == (after_batch[0], after_batch[2], after_batch[3])
+    # The same entries; a batch creates the chunk's new companies before writing its cards.
+    assert sorted(map(repr, journal)) == sorted(map(repr, after_batch[1]))
+
+
+def test_a_batch_of_updates_costs_the_same_queries_whatever_its_size(manager_a):
+    from crm.contacts.inputs import contact_input_from
+    from crm.contacts.services import contacts_update
+
+    def changed(count, start):
+        cards = contacts_create(
+            actor=manager_a,
+            rows=[
+                ContactInput(
+                    last_name=f"Размер{start + i}", phones=[PhoneInput(f"+7 913 {start + i:03d}-00-00")]
+                )
+                for i in range(count)
+            ],
+            source=SYSTEM,
+        )
+        changes = []
+        for row in cards.rows:
+            data = contact_input_from(row.card)
+            data.city, data.tags, data.company_name = "Тула", ["тег"], "ООО Размер"
+            changes.append((row.card.pk, data))
+        with CaptureQueriesContext(connection) as queries:
+            contacts_update(actor=manager_a, changes=changes, source=SYSTEM)
+        return len(queries)
+
+    changed(2, 300)  # the company and the tag made once, before the two measured batches
+    few, many = changed(4, 200), changed(40, 100)
+    assert few <= many <= few + 2  # a long insert may go in two statements; never a query per card

@@ -2,6 +2,7 @@
 inside a transaction it is not split at all (a child would not see what is uncommitted)."""
 
 import os
+import signal
 import time
 
 import pytest
@@ -55,3 +56,17 @@ def test_each_child_reads_the_database_on_a_connection_of_its_own():
     assert parallel.available() is (parallel.cores() > 1)
     assert list(parallel.in_order(read, [0, 1, 2, 3], processes=2)) == [1, 1, 1, 1]
     assert read(0) == 1  # the caller's own connection opens again after the fork
+
+
+def _stops_by_default(_item: int) -> bool:
+    return signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_a_child_stops_on_sigterm_whatever_handler_the_parent_has():
+    """The worker's consumer handles SIGTERM (a graceful stop); a child inheriting that handler outlived
+    the pool's terminate() after an error, and its parent waited for it forever."""
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        assert list(parallel.in_order(_stops_by_default, [0, 1], processes=2)) == [True, True]
+    finally:
+        signal.signal(signal.SIGTERM, previous)

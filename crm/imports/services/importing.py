@@ -47,6 +47,7 @@ from crm.contacts.services import (
     contact_update,
     contacts_create,
     contacts_delete,
+    contacts_update,
 )
 from crm.contacts.services.uniqueness import duplicate_match
 from crm.core.audit import ChangeSource
@@ -177,17 +178,19 @@ def import_upload(*, actor: User, data: bytes, file_name: str) -> ImportBatch:
     access.require(actor, "contact", "import")
     table = read(data, file_name)
     template = selectors.template_for_headers(table.headers)
-    plan = _plan_of(table, template.mapping if template else None)
+    # Only the columns are resolved here, as when the wizard's choices are saved: the run plans the
+    # records and counts them exactly (planning is most of the time of reading a file: once, not twice).
+    columns, _suggestion = _columns_of(table, template.mapping if template else None)
     batch = ImportBatch(
         created_by=actor,
         file_name=file_name[:255],
-        file_format=plan.table.format,
-        encoding=plan.table.encoding or "",
-        mapping={h: spec_of(t) for h, t in plan.columns.items()},
+        file_format=table.format,
+        encoding=table.encoding or "",
+        mapping={h: spec_of(t) for h, t in columns.items()},
         template_name=template.name if template else "",
         on_duplicate=template.on_duplicate if template else OnDuplicate.SKIP,
-        rows_total=len(plan.table.rows),
-        records_total=len(plan.records),
+        rows_total=len(table.rows),
+        records_total=len(table.rows),
     )
     batch.source_file.save(file_name[-100:] or "import", ContentFile(data), save=False)
     batch.save()
@@ -471,10 +474,13 @@ def _import_people(
     created: list[ImportTouch] = []
     kept: list[tuple[Record, int]] = []  # each row written and the card it went to, for its source ids
     by_key = _found_by_source_key(actor, records)
-    for record in records:
-        if id(record) in by_key:
-            card_id = _duplicate(actor, record, [by_key[id(record)]], report, on_duplicate, batch, source)
-            kept += [(record, card_id)] if card_id else []
+    known = [(r, [by_key[id(r)]]) for r in records if id(r) in by_key]
+    preloaded = _cards_to_update(actor, known, on_duplicate) if known else None
+    updates: list[_Update] = []
+    for record, matches in known:
+        card_id = _duplicate(actor, record, matches, report, on_duplicate, batch, source, preloaded, updates)
+        kept += [(record, card_id)] if card_id else []
+    kept += _apply_updates(actor, updates, report, batch, source)
     records = [r for r in records if id(r) not in by_key]
     duplicates, salvaged = _create(actor, records, report, batch, source, created, kept, salvage=True)
     # Rows whose phone or e-mail is on the card of someone else by name become their own cards; rows
@@ -485,9 +491,11 @@ def _import_people(
         more, _none = _create(actor, apart + salvaged, report, batch, source, created, kept, salvage=False)
         duplicates += more
     preloaded = _cards_to_update(actor, duplicates, on_duplicate) if duplicates else None
+    updates = []
     for record, matches in duplicates:
-        card_id = _duplicate(actor, record, matches, report, on_duplicate, batch, source, preloaded)
+        card_id = _duplicate(actor, record, matches, report, on_duplicate, batch, source, preloaded, updates)
         kept += [(record, card_id)] if card_id else []
+    kept += _apply_updates(actor, updates, report, batch, source)
     if batch is not None:
         ImportTouch.objects.bulk_create(created, batch_size=2000)
     _keep_source_keys(kept, batch)
@@ -683,10 +691,12 @@ def _duplicate(
     on_duplicate: str,
     batch: ImportBatch | None,
     source: ChangeSource,
-    preloaded: dict[int, Contact] | None = None,
+    preloaded: dict[int, Contact] | None,
+    updates: list[_Update],
 ) -> int | None:
-    """Do with a row found on a card what the import was told; the card's id when the row changed it or
-    was attached to it. ``preloaded``: the chunk's cards to update, read beforehand."""
+    """Do with a row found on a card what the import was told; the card's id when the row was attached
+    to it. ``preloaded``: the chunk's cards to update, read beforehand; ``updates``: where a row that
+    changes its card is put, to be written with the chunk's others (``_apply_updates``)."""
     cards = {m.pk: m for m in matches if m.pk}
     if len(cards) > 1:
         labels = ", ".join(f"«{m.label}»" for m in cards.values())
@@ -709,37 +719,71 @@ def _duplicate(
             report.attached += 1
             _touch(batch, TouchAction.ATTACHED, contact_id=match.pk, entry_id=entry.pk)
             return match.pk
-        with transaction.atomic():
-            card = preloaded.get(match.pk) if preloaded is not None else None
-            if card is None and preloaded is None:
-                card = Contact.objects.visible_to(actor, action="edit").filter(pk=match.pk).first()
-            if card is None:
-                raise NotFound
-            current = contact_input_from(card)
-            current.custom = {k: card.custom[k] for k in record.person.custom if k in card.custom}  # type: ignore[union-attr]
-            company = next((e.company.name for e in card.employments.all() if e.is_primary), "")
-            overwrite = on_duplicate == OnDuplicate.OVERWRITE
-            changed = _updated(current, record.person, overwrite=overwrite, company=company)  # type: ignore[arg-type]
-            if changed == current:
-                report.skipped += 1
-                report.note(record, format_lazy(NOTHING_NEW, label=match.label), rejected=False)
-                return None
-            contact_update(
-                actor=actor,
-                contact_id=card.pk,
-                data=changed,
-                source=source,
-                batch=batch.pk if batch else None,
-            )
-            report.updated += 1
-            _touch(batch, TouchAction.UPDATED, contact_id=card.pk, before=_as_json(current))
-            _link_more_companies(actor, record, card.pk, batch, source)
-            return card.pk
+        card = preloaded.get(match.pk) if preloaded is not None else None
+        if card is None:
+            raise NotFound
+        current = contact_input_from(card)
+        current.custom = {k: card.custom[k] for k in record.person.custom if k in card.custom}  # type: ignore[union-attr]
+        company = next((e.company.name for e in card.employments.all() if e.is_primary), "")
+        overwrite = on_duplicate == OnDuplicate.OVERWRITE
+        changed = _updated(current, record.person, overwrite=overwrite, company=company)  # type: ignore[arg-type]
+        if changed == current:
+            report.skipped += 1
+            report.note(record, format_lazy(NOTHING_NEW, label=match.label), rejected=False)
+            return None
+        updates.append(_Update(record, card.pk, current, changed))
+        return None
     except (ValidationFailed, NotFound) as exc:
         report.rejected += 1
         errors = getattr(exc, "errors", None)
         report.note(record, _errors_text(errors) if errors else HIDDEN_CARD, rejected=True)
     return None
+
+
+@dataclass
+class _Update:
+    """A row that changes the card it was found on: the card's input before and after."""
+
+    record: Record
+    card_id: int
+    before: ContactInput
+    after: ContactInput
+
+
+def _apply_updates(
+    actor: User, updates: list[_Update], report: Report, batch: ImportBatch | None, source: ChangeSource
+) -> list[tuple[Record, int]]:
+    """Write a chunk's changed cards through the batch path at once; each row counted as updated or
+    refused with its reasons. The rows written and their cards."""
+    if not updates:
+        return []
+    result = contacts_update(
+        actor=actor,
+        changes=[(u.card_id, u.after) for u in updates],
+        source=source,
+        batch=batch.pk if batch else None,
+    )
+    kept, touches = [], []
+    for update, row in zip(updates, result.rows, strict=True):
+        if not row.ok:
+            report.rejected += 1
+            hidden = any(e.code == "not_found" for e in row.errors)
+            report.note(update.record, HIDDEN_CARD if hidden else _errors_text(row.errors), rejected=True)
+            continue
+        report.updated += 1
+        touches.append(
+            ImportTouch(
+                batch=batch,
+                action=TouchAction.UPDATED,
+                contact_id=update.card_id,
+                before=_as_json(update.before),
+            )
+        )
+        _link_more_companies(actor, update.record, update.card_id, batch, source)
+        kept.append((update.record, update.card_id))
+    if batch is not None:
+        ImportTouch.objects.bulk_create(touches)
+    return kept
 
 
 def _attachment_summary(record: Record, batch: ImportBatch | None) -> str:

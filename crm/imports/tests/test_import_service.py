@@ -395,3 +395,23 @@ def test_importing_the_same_people_again_with_fill_changes_nothing_and_says_so(a
     assert [p.number for p in card.phones.all()] == ["+79160001111"]
     assert [(e.company.name, e.position) for e in card.employments.all()] == [("Ромашка", "Инженер")]
     assert not ImportTouch.objects.filter(action="updated").exists()
+
+
+def test_a_re_import_that_changes_many_cards_writes_them_together_not_one_by_one(admin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def second_import(rows, first):
+        lines = [f"Фамилия{first + i};+7 915 {first + i:03d}-00-00" for i in range(rows)]
+        _csv(admin, "Фамилия;Телефон\n" + "\n".join(lines))
+        changed = "\n".join(f"{line};Тверь" for line in lines)
+        with CaptureQueriesContext(connection) as queries:
+            report = _csv(admin, "Фамилия;Телефон;Город\n" + changed, on_duplicate="fill")
+        assert report.counts() == {"created": 0, "updated": rows, "attached": 0, "skipped": 0, "rejected": 0}
+        return len(queries)
+
+    few, many = second_import(3, 100), second_import(30, 200)
+    assert many <= few + 5  # the chunk's cards are changed together: no query per card
+    assert _live().filter(city="Тверь").count() == 33
+    batch = ImportBatch.objects.order_by("-created_at").first()
+    assert AuditEntry.objects.filter(batch=batch.pk, action="update").count() == 30

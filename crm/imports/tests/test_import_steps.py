@@ -23,11 +23,8 @@ def _upload(actor, name="google_contacts.csv"):
 
 def test_an_upload_keeps_the_file_and_suggests_every_columns_field(admin):
     batch = _upload(admin)
-    assert (batch.status, batch.rows_total, batch.records_total) == (
-        ImportStatus.DRAFT,
-        20,
-        17,
-    )  # 20 rows, 3 of them merged into others
+    # The rows stand for the records until the run plans them (20 rows, 3 of them merged into others: 17).
+    assert (batch.status, batch.rows_total, batch.records_total) == (ImportStatus.DRAFT, 20, 20)
     assert batch.mapping["Phone 1 - Value"] == "phones"
     assert batch.mapping["Photo"] == ""
     assert batch.source_file.name.endswith(".csv")

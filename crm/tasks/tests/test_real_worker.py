@@ -5,6 +5,7 @@ consumer picks it up when it is due, and the notification appears — once."""
 from __future__ import annotations
 
 import datetime
+import signal
 import time
 
 import pytest
@@ -23,9 +24,13 @@ def consumer():
     HUEY.immediate = False  # the real queue, in the real storage
     HUEY.flush()
     worker = HUEY.create_consumer(workers=1, worker_type="thread", periodic=False, check_worker_health=False)
+    stops = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    handlers = {s: signal.getsignal(s) for s in stops}  # the consumer installs its own; later tests get ours
     worker.start()
     yield worker
     worker.stop(graceful=True)
+    for stop, handler in handlers.items():
+        signal.signal(stop, handler)
     HUEY.flush()
     HUEY.immediate = True
 
