@@ -34,7 +34,7 @@ def main() -> None:
     import_.add_argument(
         "--changed",
         action="store_true",
-        help="then the same people with another city (fill: every card updated), timed",
+        help="then the same people with another city (overwrite: every card updated), timed",
     )
     export = commands.add_parser("export", help="export the whole list end to end, timed")
     export.add_argument("--format", default="csv", choices=("csv", "csv1251", "xlsx", "vcf"))

@@ -7,7 +7,7 @@ The file is what Russian Excel saves: Windows-1251, ``;``, a header row; each ro
 a work phone, an e-mail, a company, a position, a city and tags (the rows of ``bench write``). Printed: the
 time to read and plan the file, the time to write it, with ``--again`` the time to import the same file
 once more (fill: every row found on its card), with ``--changed`` the time to import the same people with
-a city their cards do not have (fill: every card updated), with ``--undo`` the time to undo the first
+a city their cards do not have (overwrite: every card updated), with ``--undo`` the time to undo the first
 batch, and as the last line ``rows/s N``.
 """
 
@@ -72,10 +72,10 @@ def run(*, rows: int, seed: int, undo: bool = False, again: bool = False, change
             actor=actor,
             data=build_file(rows, seed, city="Нарьян-Мар"),
             file_name="changed.csv",
-            on_duplicate="fill",
+            on_duplicate="overwrite",
         )
         took = time.perf_counter() - started_changed
-        print(f"the same people, another city (fill): {took:.1f} s, {third.counts_line()}")
+        print(f"the same people, another city (overwrite): {took:.1f} s, {third.counts_line()}")
     if undo:  # the whole batch back out: its new cards to the trash, journaled
         started_undo = time.perf_counter()
         importing.import_undo(actor=actor, batch_id=batch.pk)

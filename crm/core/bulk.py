@@ -124,6 +124,23 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", _prepared(rows, pg))
 
 
+def update_objects(model: type[models.Model], objs: Sequence[Any], attnames: Sequence[str]) -> None:
+    """Write the columns ``attnames`` of saved instances: one prepared UPDATE run for each row in one
+    ``executemany`` (Django's ``bulk_update`` builds a CASE over every row for each column, which for a
+    chunk of 2,000 cards took most of an import's update). Values as ``insert_objects`` takes them."""
+    if not objs:
+        return
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    columns = [str(by_attname[name].column) for name in attnames]
+    rows = [[getattr(obj, name) for name in attnames] + [obj.pk] for obj in objs]
+    sets = ", ".join(f"{column} = %s" for column in columns)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {model._meta.db_table} SET {sets} WHERE {model._meta.pk.column} = %s",
+            _prepared(rows, connection.vendor == "postgresql"),
+        )
+
+
 def _prepared(rows: Sequence[Sequence[Any]], pg: bool) -> Sequence[Sequence[Any]]:
     """The rows with each value the driver cannot take as it is converted (``_stored``). A column holds
     one type (or None), so the columns to convert are found once, from their first value; a value shared

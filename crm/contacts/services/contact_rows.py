@@ -415,7 +415,7 @@ def write_changed(actor: User, rows: list[Row], source: ChangeSource, batch: uui
     for row, card in written:
         _assign(card, row.clean, now)
     columns = [*column_values("contact", written[0][0].clean), *_CHANGED_FIELDS]
-    Contact.objects.bulk_update([card for _row, card in written], columns)
+    bulk.update_objects(Contact, [card for _row, card in written], columns)
     write_lines_of(
         actor, [(card, row.clean) for row, card in written], ContactPhone, ContactEmail, now, False
     )
@@ -444,7 +444,7 @@ def write_changed(actor: User, rows: list[Row], source: ChangeSource, batch: uui
 
 
 _CHANGED_FIELDS = (
-    *("record_type_id", "custom", "completeness", "status", "owner", "department_id", "name_key"),
+    *("record_type_id", "custom", "completeness", "status_id", "owner_id", "department_id", "name_key"),
     *("name_sound", "first_sound", "updated_at", "status_changed_at"),
 )
 
@@ -521,7 +521,7 @@ def _replace_primary_companies(
         existing.setdefault((held_at.contact_id, held_at.company_id), held_at)
     for key, employment in existing.items():
         employment.position, employment.is_primary = wanted[key], True
-    Employment.objects.bulk_update(list(existing.values()), ["position", "is_primary"])
+    bulk.update_objects(Employment, list(existing.values()), ["position", "is_primary"])
     new = [
         (card, company, position, True)
         for (card, company), position in wanted.items()
