@@ -128,7 +128,7 @@ def update_objects(model: type[models.Model], objs: Sequence[Any], attnames: Seq
     """Write the columns ``attnames`` of saved instances: one prepared UPDATE run for each row in one
     ``executemany`` (Django's ``bulk_update`` builds a CASE over every row for each column, which for a
     chunk of 2,000 cards took most of an import's update). Values as ``insert_objects`` takes them."""
-    if not objs:
+    if not objs or not attnames:
         return
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     columns = [str(by_attname[name].column) for name in attnames]

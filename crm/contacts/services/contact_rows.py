@@ -412,10 +412,17 @@ def write_changed(actor: User, rows: list[Row], source: ChangeSource, batch: uui
     before = [_stored_snapshot(card, primaries.get(card.pk, []), schema, names) for _row, card in written]
     _create_new_companies(actor, [row for row, _card in written], source, batch)
     previous = {card.pk: card.status_id for _row, card in written}
-    for row, card in written:
-        _assign(card, row.clean, now)
     columns = [*column_values("contact", written[0][0].clean), *_CHANGED_FIELDS]
-    bulk.update_objects(Contact, [card for _row, card in written], columns)
+    # Each card's UPDATE sets only the columns whose value changed (an import changes one or two): a
+    # column set, even to its own value, makes the database rewrite that column's index entries.
+    by_change: dict[tuple[str, ...], list[Contact]] = {}
+    for row, card in written:
+        old = [getattr(card, name) for name in columns]
+        _assign(card, row.clean, now)
+        moved = tuple(name for name, was in zip(columns, old, strict=True) if getattr(card, name) != was)
+        by_change.setdefault(moved, []).append(card)
+    for moved, cards in by_change.items():
+        bulk.update_objects(Contact, cards, moved)
     write_lines_of(
         actor, [(card, row.clean) for row, card in written], ContactPhone, ContactEmail, now, False
     )
@@ -433,8 +440,8 @@ def write_changed(actor: User, rows: list[Row], source: ChangeSource, batch: uui
     for _row, card in written:  # rows read with the cards (``contacts_update``) are not theirs any more
         card.__dict__.pop("_prefetched_objects_cache", None)
     changed = []
-    for (row, card), old in zip(written, before, strict=True):
-        changes = diff(old, journal_of(row.clean, schema, names))
+    for (row, card), stored in zip(written, before, strict=True):
+        changes = diff(stored, journal_of(row.clean, schema, names))
         if changes:
             changed.append((card, changes))
     audit_records(actor=actor, source=source, action=AuditAction.UPDATE, batch=batch, items=changed)
