@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.accounts import access
 from crm.accounts.models import User
-from crm.contacts.declarations import stored_values
 from crm.contacts.inputs import CompanyInput, ContactInput
 from crm.contacts.models import (
     Comment,
@@ -23,7 +22,6 @@ from crm.contacts.models import (
     Employment,
 )
 from crm.contacts.services import contact_rows, search_index
-from crm.contacts.services.card_values import snapshot as card_snapshot
 from crm.contacts.services.common import (
     ensure_visible_contact,
     locked_trashed_card,
@@ -48,18 +46,10 @@ def _raise_for(row: contact_rows.Row) -> None:
         raise ValidationFailed(row.errors)
 
 
-def _refs(owner: Any, status: Any, company: Any) -> dict[str, Any]:
-    return {"owner": owner, "status": status, "company": company}
-
-
 def snapshot(contact: Contact) -> dict[str, Any]:
     """What the journal compares for a saved card."""
-    employment = contact.employments.select_related("company").filter(is_primary=True).first()
-    refs = _refs(contact.owner, contact.status, employment.company if employment else None)
-    values = stored_values("contact", contact)
-    return card_snapshot(
-        "contact", schema_for("contact"), values, refs, contact.record_type_id, contact.custom
-    )
+    primaries = list(contact.employments.select_related("company").filter(is_primary=True).order_by("pk")[:1])
+    return contact_rows.stored_snapshot(contact, primaries, schema_for("contact"))
 
 
 def contacts_create(

@@ -409,7 +409,7 @@ def write_changed(actor: User, rows: list[Row], source: ChangeSource, batch: uui
         primaries.setdefault(employment.contact_id, []).append(employment)
     customs = [card.custom or {} for _row, card in written] + [row.clean["custom"] for row, _card in written]
     names = custom_values.user_names(schema, customs)
-    before = [_stored_snapshot(card, primaries.get(card.pk, []), schema, names) for _row, card in written]
+    before = [stored_snapshot(card, primaries.get(card.pk, []), schema, names) for _row, card in written]
     _create_new_companies(actor, [row for row, _card in written], source, batch)
     previous = {card.pk: card.status_id for _row, card in written}
     columns = [*column_values("contact", written[0][0].clean), *_CHANGED_FIELDS]
@@ -474,8 +474,8 @@ def _assign(card: Contact, clean: dict[str, Any], now: datetime.datetime) -> Non
         card.status_changed_at = now
 
 
-def _stored_snapshot(
-    card: Contact, primaries: list[Employment], schema: Schema, names: dict[int, str]
+def stored_snapshot(
+    card: Contact, primaries: list[Employment], schema: Schema, names: dict[int, str] | None = None
 ) -> dict[str, Any]:
     """What the journal compares for a card as stored (its first primary employment's company)."""
     refs = {
