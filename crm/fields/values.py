@@ -225,6 +225,13 @@ def user_names(schema: Schema, records: Iterable[dict[str, Any]]) -> dict[int, s
     return {u.pk: str(u) for u in User.objects.filter(pk__in=ids)} if ids else {}
 
 
+def every_user_name() -> dict[int, str]:
+    """Every user's name as a file names them (full name, else login; an import reads either back): one
+    query for a whole export."""
+    users = User.objects.values_list("pk", "first_name", "last_name", "username")
+    return {pk: f"{first} {last}".strip() or login for pk, first, last, login in users}
+
+
 def display(spec: FieldSpec, value: Any, schema: Schema, names: dict[int, str] | None = None) -> str:
     if is_empty(value):
         return ""

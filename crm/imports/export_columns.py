@@ -154,6 +154,7 @@ def _custom_value(spec: Any, schema: Any) -> tuple[Callable[[Any], str], Callabl
     thousands of cards: each value is shown once (a list's options are keyed as a tuple)."""
     shown: dict[Any, str] = {}
     key = spec.key
+    names = custom_values.every_user_name() if spec.field_type == FieldType.USER else None
 
     def show(raw: Any) -> str:
         if raw is None:
@@ -164,10 +165,10 @@ def _custom_value(spec: Any, schema: Any) -> tuple[Callable[[Any], str], Callabl
         except KeyError:
             pass
         except TypeError:  # not hashable (a value of an unexpected shape): shown each time
-            return custom_values.display(spec, raw, schema)
+            return custom_values.display(spec, raw, schema, names)
         if len(shown) > 100_000:
             shown.clear()
-        text = shown[cache_key] = custom_values.display(spec, raw, schema)
+        text = shown[cache_key] = custom_values.display(spec, raw, schema, names)
         return text
 
     def value(card: Any) -> str:

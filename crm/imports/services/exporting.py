@@ -164,15 +164,19 @@ def _write(job: ExportJob, parts: Iterator[tuple[int, Any]], columns: list[Colum
         header = io.StringIO(newline="")
         csv.writer(header, delimiter=";").writerow([c.title for c in columns])
         bom = "" if job.file_format == ExportFormat.CSV_1251 else "\ufeff"
-        out.write((bom + header.getvalue()).encode(_encoding(job.file_format), errors="replace"))
+        out.write(_encoded(bom + header.getvalue(), job.file_format))
     for count, data in _progress(job, parts):
         out.write(data)
         rows += count
     return rows
 
 
-def _encoding(file_format: str) -> str:
-    return "cp1251" if file_format == ExportFormat.CSV_1251 else "utf-8"
+def _encoded(text: str, file_format: str) -> bytes:
+    """A CSV part in the file's encoding. Windows-1251 has no rouble sign: amounts say "руб.", which an
+    import reads back (a "?" in its place made every amount of a re-imported export invalid)."""
+    if file_format == ExportFormat.CSV_1251:
+        return text.replace("₽", "руб.").encode("cp1251", errors="replace")
+    return text.encode("utf-8", errors="replace")
 
 
 @dataclass(frozen=True)
@@ -190,7 +194,7 @@ class Render:
         if self.file_format in (ExportFormat.CSV, ExportFormat.CSV_1251):
             text = io.StringIO(newline="")
             csv.writer(text, delimiter=";").writerows(rows_of(cards, self.columns))
-            return text.getvalue().encode(_encoding(self.file_format), errors="replace")
+            return _encoded(text.getvalue(), self.file_format)
         shown = {c.key for c in self.columns}
         to_vcard = _company_vcard if self.kind == "company" else _vcard
         return "".join(to_vcard(card, shown) for card in cards).encode("utf-8")

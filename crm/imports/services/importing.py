@@ -55,6 +55,7 @@ from crm.core.errors import DuplicateMatch, FieldError, NotFound, ValidationFail
 from crm.core.models import ChangeChannel
 from crm.core.normalize import NormalizationError, name_key, normalize_phone
 from crm.duplicates.scoring import Person, names_conflict
+from crm.fields.models import FieldType
 from crm.fields.schema import schema_for
 from crm.imports import selectors
 from crm.imports.mapping import Suggestion, Target, columns_from, importable_fields, spec_of, suggest
@@ -77,6 +78,7 @@ COUNTS_LINE = (
 )
 UNKNOWN_OWNER = _("no active user of this name: the card goes to the import's default owner")
 UNKNOWN_STATUS = _("no such client status: left empty")
+UNKNOWN_USER = _("no active user of this name: left empty")
 SEVERAL_CARDS = _("its phones and e-mails are on several cards: {labels}")
 HIDDEN_CARD = _("already on a card you cannot see")
 ALREADY_ON = _("already on the card «{label}»")
@@ -400,6 +402,9 @@ def _write_chunk(
     source: ChangeSource,
 ) -> None:
     owners, statuses = selectors.owners_by_name(), selectors.statuses_by_name()
+    user_fields = {
+        s.key: str(s.label) for s in schema_for("contact").custom() if s.field_type == FieldType.USER
+    }
     people: list[Record] = []
     for record in records:
         for note in record.notes:
@@ -413,6 +418,7 @@ def _write_chunk(
             _import_company(actor, record, report, on_duplicate, owner, batch, source)
         else:
             _resolve_refs(record, report, owners, statuses, owner)
+            _resolve_users(record, report, owners, user_fields)
             people.append(record)
     _link_companies_by_inn(actor, people)
     _import_people(actor, people, report, on_duplicate, batch, source)
@@ -432,6 +438,23 @@ def _link_companies_by_inn(actor: User, people: list[Record]) -> None:
     for record in people:
         if record.company is not None and record.company.inn in by_inn and record.person is not None:
             record.person.company_id, record.person.company_name = by_inn[record.company.inn], ""
+
+
+def _resolve_users(record: Record, report: Report, owners: dict[str, int], fields: dict[str, str]) -> None:
+    """A user field's value as a file writes it (a name, a login, an e-mail, or "#id" as a card shows an
+    unknown one) made the user's id; a name no active user has is left out and noted."""
+    custom = record.person.custom if record.person is not None else {}
+    for key, label in fields.items():
+        text = custom.get(key)
+        if not isinstance(text, str) or not text.strip():
+            continue
+        plain = text.strip().removeprefix("#")
+        found = int(plain) if plain.isdigit() else owners.get(" ".join(text.split()).casefold())
+        if found is None:
+            del custom[key]
+            report.note(record, UNKNOWN_USER, rejected=False, column=label, value=text)
+        else:
+            custom[key] = found
 
 
 def _resolve_refs(
