@@ -7,7 +7,7 @@ import functools
 import operator
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -266,6 +266,24 @@ def contact_export_chunks(
             batch = []
     if batch:
         yield export_cards(user=user, ids=batch)
+
+
+def editable_cards(*, user: User, ids: Iterable[int]) -> QuerySet[Contact]:
+    """The cards of ``ids`` the user may edit, with what their input and journal are made of (owner,
+    status, phones, e-mails, messengers, tags, employments with their companies), read for all of them
+    in a few queries: an import compares a chunk's rows with them, a batch update writes them."""
+    return (
+        Contact.objects.visible_to(user, action="edit")
+        .filter(pk__in=list(ids))
+        .select_related("owner", "status")
+        .prefetch_related(
+            "phones",
+            "emails",
+            "messengers",
+            "tags",
+            Prefetch("employments", queryset=Employment.objects.select_related("company")),
+        )
+    )
 
 
 def contact_export_ids(*, user: User, filters: ContactFilters) -> list[int]:

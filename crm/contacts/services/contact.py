@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +20,7 @@ from crm.contacts.models import (
     Contact,
     Employment,
 )
+from crm.contacts.selectors import editable_cards
 from crm.contacts.services import contact_rows, search_index
 from crm.contacts.services.common import (
     ensure_visible_contact,
@@ -115,16 +115,6 @@ def contact_update(
     return contact
 
 
-# What a card's input and journal are made of, read for a whole chunk of cards at once.
-_CARD_ROWS = (
-    "phones",
-    "emails",
-    "messengers",
-    "tags",
-    Prefetch("employments", queryset=Employment.objects.select_related("company")),
-)
-
-
 def contacts_update(
     *,
     actor: User,
@@ -140,13 +130,7 @@ def contacts_update(
         chunk = result.rows[start : start + CHUNK]
         ids = [pk for pk, _data in changes[start : start + CHUNK]]
         with transaction.atomic():
-            editable = Contact.objects.visible_to(actor, action="edit").filter(pk__in=ids)
-            cards = (
-                editable.select_for_update(of=("self",))
-                .select_related("owner", "status")
-                .prefetch_related(*_CARD_ROWS)
-                .in_bulk()
-            )
+            cards = editable_cards(user=actor, ids=ids).select_for_update(of=("self",)).in_bulk()
             for row, pk in zip(chunk, ids, strict=True):
                 row.current = cards.get(pk)
                 if row.current is None:

@@ -45,7 +45,7 @@ from crm.contacts.models import (
 from crm.contacts.services import search_index, uniqueness
 from crm.contacts.services.card_values import assign_columns, clean_row, column_values, snapshot
 from crm.contacts.services.common import locked_attrs, owner_in_scope, tags_for_many
-from crm.contacts.services.lines import write_lines_of
+from crm.contacts.services.lines import EMAIL_FIELDS, PHONE_FIELDS, write_lines_of
 from crm.contacts.signals import cards_written
 from crm.core import bulk
 from crm.core import normalize as norm
@@ -464,11 +464,8 @@ def _assign(card: Contact, clean: dict[str, Any], now: datetime.datetime) -> Non
     card.status = clean["status"]
     card.owner = clean["owner"]
     card.department_id = clean["owner"].department_id if clean["owner"] else None
-    card.name_key = norm.name_key(
-        " ".join(p for p in (card.last_name, card.first_name, card.middle_name) if p)
-    )
-    card.name_sound = sound_key(card.last_name)[:100]
-    card.first_sound = sound_key(card.first_name)[:100]
+    card.name_key, card.name_sound = clean["name_key"], clean["name_sound"]
+    card.first_sound = clean["first_sound"]
     card.updated_at = now
     if status_changed and card.status_id:
         card.status_changed_at = now
@@ -569,30 +566,8 @@ def _status_changes(
     )
 
 
-PHONE_COLUMNS = (
-    "contact_id",
-    "number",
-    "extension",
-    "tail",
-    "kind",
-    "is_primary",
-    "note",
-    "verified_at",
-    "verified_by_id",
-    "verification_method",
-    "position",
-    "is_shared",
-)
-EMAIL_COLUMNS = (
-    "contact_id",
-    "address",
-    "kind",
-    "is_primary",
-    "verified_at",
-    "verified_by_id",
-    "verification_method",
-    "position",
-)
+PHONE_COLUMNS = ("contact_id", *PHONE_FIELDS)
+EMAIL_COLUMNS = ("contact_id", *EMAIL_FIELDS)
 
 
 def _create_new_companies(

@@ -92,18 +92,20 @@ def _verification(old: Any, method: str, actor: User, now: datetime.datetime) ->
     return {"verified_at": now, "verified_by": actor, "verification_method": method}
 
 
+# A phone's and an e-mail's stored columns besides the card they belong to (in the order the batch write
+# path builds its rows).
 PHONE_FIELDS = (
     "number",
     "extension",
     "tail",
     "kind",
     "is_primary",
-    "is_shared",
     "note",
     "verified_at",
     "verified_by_id",
     "verification_method",
     "position",
+    "is_shared",
 )
 EMAIL_FIELDS = (
     "address",

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
@@ -38,7 +38,8 @@ from crm.contacts.inputs import (
     contact_input_from,
     contact_input_of,
 )
-from crm.contacts.models import Company, CompanyEmail, CompanyPhone, Contact, Employment
+from crm.contacts.models import Company, CompanyEmail, CompanyPhone, Contact
+from crm.contacts.selectors import editable_cards
 from crm.contacts.services import (
     companies_delete,
     company_create,
@@ -532,18 +533,7 @@ def _cards_to_update(
     if on_duplicate not in (OnDuplicate.FILL, OnDuplicate.OVERWRITE) or not duplicates:
         return {}
     ids = {m.pk for _record, matches in duplicates for m in matches if m.pk}
-    editable = Contact.objects.visible_to(actor, action="edit").filter(pk__in=ids)
-    return (
-        editable.select_related("owner", "status")
-        .prefetch_related(
-            "phones",
-            "emails",
-            "messengers",
-            "tags",
-            Prefetch("employments", queryset=Employment.objects.select_related("company")),
-        )
-        .in_bulk()
-    )
+    return editable_cards(user=actor, ids=ids).in_bulk()
 
 
 def _create(
