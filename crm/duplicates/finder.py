@@ -13,7 +13,16 @@ from dataclasses import dataclass
 
 from crm.core import parallel
 from crm.core.names import sound_key
-from crm.duplicates.scoring import Person, city_key, company_key, score
+from crm.duplicates.scoring import (
+    WEAK_AT_MOST,
+    Person,
+    city_key,
+    company_key,
+    could_reach,
+    given_name_keys,
+    score,
+    surname_keys,
+)
 
 THRESHOLD = 0.7  # the shipped default: precision first (a wrong merge costs more than a missed one)
 MAX_BLOCK = 300  # a key held by more cards than this says nothing about any two of them
@@ -30,59 +39,104 @@ class Pair:
     reasons: tuple[str, ...]
 
 
-def _keys(person: Person) -> set[str]:
-    """The card's block keys. A shared phone, e-mail or e-mail name is a key by itself. Names alone are
-    never enough for the scoring, so a name (a surname's start and a first initial, either way round) is
-    a key only together with what could make up the rest: a birthday, a company, a patronymic, a city, or
-    a phone one digit off (the number with each of its digits left out)."""
+def _keys(person: Person) -> tuple[set[str], set[str]]:
+    """The card's block keys, strong and weak. A shared phone, e-mail or e-mail name is a key by itself.
+    So is a phone one digit off (the number with each of its digits left out). Names alone are never
+    enough for the scoring, so a name (a surname's start and a first initial, either way round) is a key
+    only together with what could make up the rest: a birthday or a company; or, weak, a patronymic or a
+    city. Two cards that each have a phone, and share no phone, no near phone, no e-mail, no birthday
+    and no company, cannot reach the threshold on names, a city and a patronymic (``WEAK_AT_MOST``): a
+    weak key only joins a card without a phone to another."""
     keys = {f"p:{p}" for p in person.phones} | {f"e:{e}" for e in person.emails}
     keys |= {f"l:{e.split('@')[0]}" for e in person.emails if len(e.split("@")[0]) >= 5}
-    initials = {k[:1] for k in person.first_keys} or {""}
-    straight = {f"{last[:5]}:{i}" for last in person.last_keys for i in initials}
-    names = set(straight)
+    # The name's keys from the shared cache, not the card's own (made for the cards compared only).
+    last_keys, first_keys = surname_keys(person.last), given_name_keys(person.first)
+    initials = {k[:1] for k in first_keys} or {""}
+    names = {f"{last[:5]}:{i}" for last in last_keys for i in initials}
     if person.first and person.last:  # swapped names: the first name written as the surname
-        names |= {f"{k[:5]}:{i}" for k in person.first_keys for i in {s[:1] for s in person.last_keys}}
+        names |= {f"{k[:5]}:{i}" for k in first_keys for i in {s[:1] for s in last_keys}}
     more = {f"b:{person.birth[-5:]}"} if person.birth else set()
     more |= {f"c:{company_key(person.company)}"} if person.company else set()
-    more |= {f"m:{sound_key(person.middle)[:4]}"} if person.middle else set()
-    more |= {f"t:{city_key(person.city)}"} if person.city else set()
     keys |= {f"n:{name}:{extra}" for name in names for extra in more}
-    # A phone one digit off (the number with each digit left out), under the name as written.
-    near = {f"d:{p[:i]}{p[i + 1 :]}" for p in person.phones if len(p) >= 10 for i in range(len(p))}
-    keys |= {f"n:{name}:{extra}" for name in straight for extra in near}
-    return keys
+    # A phone one digit off or with two digits swapped: the number with each digit left out. Numbers are
+    # sparse enough that the name need not narrow these blocks down, so they join a card to a typo of its
+    # number under either order of its names.
+    keys |= {f"d:{p[:i]}{p[i + 1 :]}" for p in person.phones if len(p) >= 10 for i in range(len(p))}
+    less = {f"m:{sound_key(person.middle)[:4]}"} if person.middle else set()
+    less |= {f"t:{city_key(person.city)}"} if person.city else set()
+    return keys, {f"n:{name}:{extra}" for name in names for extra in less}
 
 
-def _hashed_keys(people: list[Person], start: int, stop: int) -> tuple[array[int], array[int]]:
-    """The block keys of ``people[start:stop]`` as two flat arrays: each key's hash, and its card's
-    index (a 1M base has some 20 million keys: as Python objects they were most of the finder's memory)."""
-    hashes, owners = array("q"), array("q")
+@dataclass
+class _Hashed:
+    """Block keys as flat arrays: each key's hash and its card's index, strong keys, then weak keys (a 1M
+    base has some 20 million keys: as Python objects they were most of the finder's memory)."""
+
+    hashes: array[int]
+    owners: array[int]
+    weak: array[int]
+    weak_owners: array[int]
+
+
+def _hashed_keys(people: list[Person], start: int, stop: int) -> _Hashed:
+    """The block keys of ``people[start:stop]``."""
+    found = _Hashed(array("q"), array("q"), array("q"), array("q"))
     for index in range(start, stop):
-        keys = _keys(people[index])
-        hashes.extend(map(hash, keys))
-        owners.extend(itertools.repeat(index, len(keys)))
-    return hashes, owners
+        keys, weak = _keys(people[index])
+        found.hashes.extend(map(hash, keys))
+        found.owners.extend(itertools.repeat(index, len(keys)))
+        found.weak.extend(map(hash, weak))
+        found.weak_owners.extend(itertools.repeat(index, len(weak)))
+    return found
 
 
-def _blocks(people: list[Person], *, split: bool = False) -> list[list[int]]:
-    """The cards of each key that two to ``MAX_BLOCK`` cards share. Most keys (a phone, an e-mail, a
-    phone with a digit left out) belong to one card only: the keys are counted first (in C), and only
-    the shared ones get a list. Two keys sharing a hash only add comparisons. ``split``: the keys of a
-    big base are made by one forked process per core."""
-    if split:
-        step = -(-len(people) // parallel.cores())
-        slices = [(start, min(start + step, len(people))) for start in range(0, len(people), step)]
-        parts = list(parallel.in_order(lambda bounds: _hashed_keys(people, *bounds), slices))
-    else:
-        parts = [_hashed_keys(people, 0, len(people))]
+def _all_keys(people: list[Person], processes: int) -> list[_Hashed]:
+    """The block keys of every card, made by ``processes`` forked processes (one: this one)."""
+    if processes == 1:
+        return [_hashed_keys(people, 0, len(people))]
+    step = -(-len(people) // processes)
+    slices = [(start, min(start + step, len(people))) for start in range(0, len(people), step)]
+    return list(parallel.in_order(lambda bounds: _hashed_keys(people, *bounds), slices))
+
+
+@dataclass
+class _Blocks:
+    strong: list[list[int]]  # any two of a block's cards are compared
+    weak: list[list[int]]  # only where one of the two has no phone
+
+
+def _blocks(
+    people: list[Person], keys: list[_Hashed] | None = None, part: int = 0, parts: int = 1
+) -> _Blocks:
+    """The cards of each key that two to ``MAX_BLOCK`` cards share (a weak key: and one of them has no
+    phone). Most keys (a phone, an e-mail, a phone with a digit left out) belong to one card only: the
+    keys are counted first (in C), and only the shared ones get a list. Two keys sharing a hash only add
+    comparisons. ``part`` of ``parts``: only the keys whose hash falls to this part, so that processes
+    can share the work."""
+    keys = keys if keys is not None else _all_keys(people, 1)
+    ours = None if parts == 1 else (lambda key: key % parts == part)
     counts: Counter[int] = Counter()
-    for hashes, _owners in parts:
-        counts.update(hashes)
+    for hashed in keys:
+        counts.update(filter(ours, hashed.hashes) if ours else hashed.hashes)
     shared = {key for key, count in counts.items() if 1 < count <= MAX_BLOCK}
-    del counts
+    counts.clear()
+    without_phone: set[int] = set()
+    for hashed in keys:
+        counts.update(filter(ours, hashed.weak) if ours else hashed.weak)
+        without_phone.update(
+            key for key, i in zip(hashed.weak, hashed.weak_owners, strict=True) if not people[i].phones
+        )
+    shared_weak = {key for key in without_phone if 1 < counts[key] <= MAX_BLOCK}
+    del counts, without_phone
+    return _Blocks(_members(keys, shared, weak=False), _members(keys, shared_weak, weak=True))
+
+
+def _members(keys: list[_Hashed], shared: set[int], *, weak: bool) -> list[list[int]]:
     blocks: dict[int, list[int]] = {}
-    for hashes, owners in parts:
-        for key, index in zip(hashes, owners, strict=True):
+    for hashed in keys:
+        for key, index in zip(
+            hashed.weak if weak else hashed.hashes, hashed.weak_owners if weak else hashed.owners, strict=True
+        ):
             if key in shared:
                 blocks.setdefault(key, []).append(index)
     return list(blocks.values())
@@ -90,37 +144,46 @@ def _blocks(people: list[Person], *, split: bool = False) -> list[list[int]]:
 
 def find_pairs(people: Iterable[Person], threshold: float = THRESHOLD, *, split: bool = False) -> list[Pair]:
     """Every pair of the cards scoring at least ``threshold``, each pair once, best first. ``split``: a
-    big base's blocks are scored by one forked process per core (the worker's run allows it)."""
+    big base's keys are made, and its blocks built and scored, by one forked process per core (the
+    worker's run allows it): each process takes the keys whose hash falls to it, so nothing but the pairs
+    found comes back."""
     people = list(people)
-    split = split and len(people) >= SPLIT_FROM and parallel.available()
-    blocks = _blocks(people, split=split)
-    if split:
-        parts = parallel.cores()
-        found = parallel.in_order(
-            lambda part: _scored(people, blocks[part::parts], threshold), list(range(parts))
-        )
-    else:
-        found = iter([_scored(people, blocks, threshold)])
+    parts = parallel.cores() if split and len(people) >= SPLIT_FROM and parallel.available() else 1
+    keys = _all_keys(people, parts)
+
+    def scored(part: int) -> list[tuple[int, int, float, tuple[str, ...]]]:
+        blocks = _blocks(people, keys, part, parts)
+        if threshold <= WEAK_AT_MOST:  # a threshold this low is reached without a phone in common, too
+            blocks = _Blocks(blocks.strong + blocks.weak, [])
+        return _scored(people, blocks, threshold)
+
+    found = parallel.in_order(scored, list(range(parts))) if parts > 1 else iter([scored(0)])
     best: dict[tuple[int, int], tuple[float, tuple[str, ...]]] = {}
-    for scored in found:  # a pair in blocks scored by two processes comes back twice, with one score
-        best.update(((i, j), (value, reasons)) for i, j, value, reasons in scored)
+    for pairs in found:  # a pair in blocks of two processes comes back twice, with one score
+        best.update(((i, j), (value, reasons)) for i, j, value, reasons in pairs)
     ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
     return [Pair(people[i].key, people[j].key, value, reasons) for (i, j), (value, reasons) in ranked]
 
 
 def _scored(
-    people: list[Person], blocks: list[list[int]], threshold: float
+    people: list[Person], blocks: _Blocks, threshold: float
 ) -> list[tuple[int, int, float, tuple[str, ...]]]:
     """The pairs of these blocks scoring at least ``threshold``, as (index, index, score, reasons)."""
     seen: set[int] = set()  # a pair compared already, as one number (a tuple would take twice the memory)
     size = len(people)
     order: dict[int, tuple[str, ...]] = {}
     found = []
-    for members in blocks:
+    for weak, members in itertools.chain(
+        zip(itertools.repeat(False), blocks.strong), zip(itertools.repeat(True), blocks.weak)
+    ):
         for i, j in _candidates(people, sorted(set(members)), order):
+            if weak and people[i].phones and people[j].phones:
+                continue
             if (pair := i * size + j) in seen:
                 continue
             seen.add(pair)
+            if not could_reach(people[i], people[j], threshold):
+                continue
             value, reasons = score(people[i], people[j])
             if value >= threshold:
                 found.append((i, j, value, tuple(reasons)))

@@ -43,7 +43,7 @@ def duplicates_find() -> int:
     new ones are added, changed scores updated, pairs no longer found dropped; a pair someone marked "not
     a duplicate" stays so. Returns how many pairs are open."""
     found: dict[tuple[int, int], Pair] = {}
-    for pair in find_pairs(selectors.all_people(), split=True):
+    for pair in find_pairs(selectors.all_people(split=True), split=True):
         a, b = int(pair.a), int(pair.b)  # type: ignore[call-overload]  # a card's key is its id
         found[(min(a, b), max(a, b))] = pair
     with transaction.atomic():

@@ -131,8 +131,8 @@ FIRST_NAMES = [
 
 def _city_of_namesakes():
     """A block of a hundred and two people of one surname and initial in one city (a big base's common
-    case): ninety-nine different people, and one woman typed twice (a typo in her name, the same
-    birthday) — the one pair to find."""
+    case): ninety-nine different people without a phone, and one woman typed twice (a typo in her name,
+    the same birthday) — the one pair to find."""
     people = [
         _p(
             f"n{i}",
@@ -140,7 +140,6 @@ def _city_of_namesakes():
             first=f"{FIRST_NAMES[i % 10]}",
             middle=f"{FIRST_NAMES[i // 10]}ович",
             city="Москва",
-            phones={f"9{i * 7_919_777 % 10**9:09d}"},
         )
         for i in range(99)
     ]
@@ -184,3 +183,34 @@ def test_a_base_scored_by_several_processes_gives_the_same_pairs(monkeypatch):
     assert find_pairs(people, split=True) == alone
     assert calls == [1, 1]  # the keys made, then the blocks scored, by the other processes
     assert {(p.a, p.b) for p in alone} == {("x1", "x2"), ("a", "b"), ("b", "c")}
+
+
+def test_a_card_without_a_phone_is_found_by_its_name_city_and_an_e_mail_made_of_the_name():
+    from crm.duplicates import finder
+
+    typed = _p("a", last="Иванов", first="Пётр", middle="Иванович", city="Москва", emails={"p.ivanov@ya.ru"})
+    card = _p(
+        "b",
+        last="Иванов",
+        first="Петр",
+        middle="Иванович",
+        city="Москва",
+        phones={"9161234567"},
+        emails={"ivanov.p@mail.ru"},
+    )
+    pairs = find_pairs([typed, card])
+    assert [(p.a, p.b) for p in pairs] == [("a", "b")]
+    assert "same city" in pairs[0].reasons
+    assert finder._blocks([typed, card]).weak  # met through the city and the patronymic only
+    # Two namesakes of one city, each with a phone of their own, are not even compared.
+    namesake = _p("c", last="Иванов", first="Пётр", middle="Иванович", city="Москва", phones={"9990001122"})
+    assert finder._blocks([card, namesake]).weak == []
+    assert find_pairs([card, namesake]) == []
+
+
+def test_a_phone_one_digit_off_joins_names_written_either_way_round():
+    a = _p("a", last="Зайцев", first="Игорь", phones={"9161234567"})
+    b = _p("b", last="Игорь", first="Зайцев", phones={"9161243567"})
+    pairs = find_pairs([a, b])
+    assert [(p.a, p.b) for p in pairs] == [("a", "b")]
+    assert {"names swapped", "phone one digit off"} <= set(pairs[0].reasons)
