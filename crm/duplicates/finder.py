@@ -78,25 +78,41 @@ class _Hashed:
     weak_owners: array[int]
 
 
-def _hashed_keys(people: list[Person], start: int, stop: int) -> _Hashed:
-    """The block keys of ``people[start:stop]``."""
-    found = _Hashed(array("q"), array("q"), array("q"), array("q"))
+def _hashed_keys(people: list[Person], start: int, stop: int, parts: int = 1) -> list[_Hashed]:
+    """The block keys of ``people[start:stop]``, in ``parts`` by their hash (a key's part is its hash
+    modulo ``parts``), so that each part's blocks can be built by a process of its own."""
+    found = [_Hashed(array("q"), array("q"), array("q"), array("q")) for _part in range(parts)]
+    if parts == 1:
+        (only,) = found
+        for index in range(start, stop):
+            keys, weak = _keys(people[index])
+            only.hashes.extend(map(hash, keys))
+            only.owners.extend(itertools.repeat(index, len(keys)))
+            only.weak.extend(map(hash, weak))
+            only.weak_owners.extend(itertools.repeat(index, len(weak)))
+        return found
     for index in range(start, stop):
         keys, weak = _keys(people[index])
-        found.hashes.extend(map(hash, keys))
-        found.owners.extend(itertools.repeat(index, len(keys)))
-        found.weak.extend(map(hash, weak))
-        found.weak_owners.extend(itertools.repeat(index, len(weak)))
+        for key in map(hash, keys):
+            part = found[key % parts]
+            part.hashes.append(key)
+            part.owners.append(index)
+        for key in map(hash, weak):
+            part = found[key % parts]
+            part.weak.append(key)
+            part.weak_owners.append(index)
     return found
 
 
-def _all_keys(people: list[Person], processes: int) -> list[_Hashed]:
-    """The block keys of every card, made by ``processes`` forked processes (one: this one)."""
+def _all_keys(people: list[Person], processes: int) -> list[list[_Hashed]]:
+    """The block keys of every card, made by ``processes`` forked processes (one: this one): for each
+    part of the keys (``_hashed_keys``), the arrays of each process."""
     if processes == 1:
         return [_hashed_keys(people, 0, len(people))]
     step = -(-len(people) // processes)
     slices = [(start, min(start + step, len(people))) for start in range(0, len(people), step)]
-    return list(parallel.in_order(lambda bounds: _hashed_keys(people, *bounds), slices))
+    made = list(parallel.in_order(lambda bounds: _hashed_keys(people, *bounds, processes), slices))
+    return [[parts[part] for parts in made] for part in range(processes)]
 
 
 @dataclass
@@ -105,24 +121,21 @@ class _Blocks:
     weak: list[list[int]]  # only where one of the two has no phone
 
 
-def _blocks(
-    people: list[Person], keys: list[_Hashed] | None = None, part: int = 0, parts: int = 1
-) -> _Blocks:
+def _blocks(people: list[Person], keys: list[_Hashed] | None = None) -> _Blocks:
     """The cards of each key that two to ``MAX_BLOCK`` cards share (a weak key: and one of them has no
     phone). Most keys (a phone, an e-mail, a phone with a digit left out) belong to one card only: the
     keys are counted first (in C), and only the shared ones get a list. Two keys sharing a hash only add
-    comparisons. ``part`` of ``parts``: only the keys whose hash falls to this part, so that processes
-    can share the work."""
-    keys = keys if keys is not None else _all_keys(people, 1)
-    ours = None if parts == 1 else (lambda key: key % parts == part)
+    comparisons. ``keys``: one part of the keys (all of a key's cards are in its part), made by one or
+    more processes; by default every card's keys."""
+    keys = keys if keys is not None else _all_keys(people, 1)[0]
     counts: Counter[int] = Counter()
     for hashed in keys:
-        counts.update(filter(ours, hashed.hashes) if ours else hashed.hashes)
+        counts.update(hashed.hashes)
     shared = {key for key, count in counts.items() if 1 < count <= MAX_BLOCK}
     counts.clear()
     without_phone: set[int] = set()
     for hashed in keys:
-        counts.update(filter(ours, hashed.weak) if ours else hashed.weak)
+        counts.update(hashed.weak)
         without_phone.update(
             key for key, i in zip(hashed.weak, hashed.weak_owners, strict=True) if not people[i].phones
         )
@@ -152,7 +165,7 @@ def find_pairs(people: Iterable[Person], threshold: float = THRESHOLD, *, split:
     keys = _all_keys(people, parts)
 
     def scored(part: int) -> list[tuple[int, int, float, tuple[str, ...]]]:
-        blocks = _blocks(people, keys, part, parts)
+        blocks = _blocks(people, keys[part])
         if threshold <= WEAK_AT_MOST:  # a threshold this low is reached without a phone in common, too
             blocks = _Blocks(blocks.strong + blocks.weak, [])
         return _scored(people, blocks, threshold)

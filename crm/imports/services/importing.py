@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.accounts import access
 from crm.accounts.models import User
-from crm.activities.services import EntryInput, entry_create, entry_delete
+from crm.activities.services import EntryInput, entries_create, entry_delete
 from crm.contacts.inputs import (
     CompanyInput,
     ContactInput,
@@ -502,10 +502,14 @@ def _import_people(
     known = [(r, [by_key[id(r)]]) for r in records if id(r) in by_key]
     preloaded = _cards_to_update(actor, known, on_duplicate) if known else None
     updates: list[_Update] = []
+    attaching: list[tuple[Record, int]] = []
     for record, matches in known:
-        card_id = _duplicate(actor, record, matches, report, on_duplicate, batch, source, preloaded, updates)
+        card_id = _duplicate(
+            actor, record, matches, report, on_duplicate, batch, source, preloaded, updates, attaching
+        )
         kept += [(record, card_id)] if card_id else []
     kept += _apply_updates(actor, updates, report, batch, source)
+    _attach_all(actor, attaching, batch, source)
     records = [r for r in records if id(r) not in by_key]
     duplicates, salvaged = _create(actor, records, report, batch, source, created, kept, salvage=True)
     # Rows whose phone or e-mail is on the card of someone else by name become their own cards; rows
@@ -516,11 +520,14 @@ def _import_people(
         more, _none = _create(actor, apart + salvaged, report, batch, source, created, kept, salvage=False)
         duplicates += more
     preloaded = _cards_to_update(actor, duplicates, on_duplicate) if duplicates else None
-    updates = []
+    updates, attaching = [], []
     for record, matches in duplicates:
-        card_id = _duplicate(actor, record, matches, report, on_duplicate, batch, source, preloaded, updates)
+        card_id = _duplicate(
+            actor, record, matches, report, on_duplicate, batch, source, preloaded, updates, attaching
+        )
         kept += [(record, card_id)] if card_id else []
     kept += _apply_updates(actor, updates, report, batch, source)
+    _attach_all(actor, attaching, batch, source)
     if (
         batch is not None
     ):  # plain rows: a chunk's model instances and Django's INSERT cost more than the write
@@ -713,10 +720,12 @@ def _duplicate(
     source: ChangeSource,
     preloaded: dict[int, Contact] | None,
     updates: list[_Update],
+    attaching: list[tuple[Record, int]],
 ) -> int | None:
     """Do with a row found on a card what the import was told; the card's id when the row was attached
     to it. ``preloaded``: the chunk's cards to update, read beforehand; ``updates``: where a row that
-    changes its card is put, to be written with the chunk's others (``_apply_updates``)."""
+    changes its card is put, to be written with the chunk's others (``_apply_updates``); ``attaching``:
+    likewise for a row attached to its card (``_attach_all``)."""
     cards = {m.pk: m for m in matches if m.pk}
     if len(cards) > 1:
         labels = ", ".join(f"«{m.label}»" for m in cards.values())
@@ -731,13 +740,8 @@ def _duplicate(
         return None
     try:
         if on_duplicate == OnDuplicate.ATTACH:
-            entry = entry_create(
-                actor=actor,
-                data=EntryInput(contact_id=match.pk, summary=_attachment_summary(record, batch)),
-                source=source,
-            )
             report.attached += 1
-            _touch(batch, TouchAction.ATTACHED, contact_id=match.pk, entry_id=entry.pk)
+            attaching.append((record, match.pk))
             return match.pk
         card = preloaded.get(match.pk) if preloaded is not None else None
         if card is None:
@@ -768,6 +772,30 @@ class _Update:
     card_id: int
     before: ContactInput
     after: ContactInput
+
+
+def _attach_all(
+    actor: User, attaching: list[tuple[Record, int]], batch: ImportBatch | None, source: ChangeSource
+) -> None:
+    """A chunk's rows attached to the cards they were found on: a note on each card saying what the row
+    held, written together (``entries_create``), each remembered by the batch so that undoing it removes
+    the note."""
+    if not attaching:
+        return
+    entries = entries_create(
+        actor=actor,
+        rows=[
+            EntryInput(contact_id=pk, summary=_attachment_summary(record, batch)) for record, pk in attaching
+        ],
+        source=source,
+        batch=batch.pk if batch else None,
+    )
+    if batch is not None:
+        bulk.insert_rows(
+            ImportTouch,
+            ("batch_id", "contact_id", "action", "entry_id"),
+            [(batch.pk, e.contact_id, TouchAction.ATTACHED.value, e.pk) for e in entries],
+        )
 
 
 def _apply_updates(

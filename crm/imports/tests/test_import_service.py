@@ -415,3 +415,28 @@ def test_a_re_import_that_changes_many_cards_writes_them_together_not_one_by_one
     assert _live().filter(city="Тверь").count() == 33
     batch = ImportBatch.objects.order_by("-created_at").first()
     assert AuditEntry.objects.filter(batch=batch.pk, action="update").count() == 30
+
+
+def test_attaching_many_rows_writes_their_notes_together_not_one_by_one(admin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def attach(rows, first):
+        lines = [f"Фамилия{first + i};+7 915 {first + i:03d}-00-00" for i in range(rows)]
+        _csv(admin, "Фамилия;Телефон\n" + "\n".join(lines))
+        with CaptureQueriesContext(connection) as queries:
+            report = _csv(admin, "Фамилия;Телефон\n" + "\n".join(lines), on_duplicate="attach")
+        assert report.counts() == {"created": 0, "updated": 0, "attached": rows, "skipped": 0, "rejected": 0}
+        return report, len(queries)
+
+    (_few, few), (report, many) = attach(3, 100), attach(30, 200)
+    assert many <= few + 5  # one statement per table for the chunk's notes: no query per row
+    notes = Entry.objects.filter(contact__last_name__startswith="Фамилия2", deleted_at=None)
+    assert notes.count() == 30
+    assert AuditEntry.objects.filter(batch=report.batch.pk, object_type="activities.entry").count() == 30
+    assert (
+        ImportTouch.objects.filter(batch=report.batch, action="attached", entry_id__isnull=False).count()
+        == 30
+    )
+    import_undo(actor=admin, batch_id=report.batch.pk)
+    assert not notes.exists()
