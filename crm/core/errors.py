@@ -85,14 +85,20 @@ def date_range_error(field: str, value: Any) -> FieldError | None:
 def holds_nul(value: Any) -> bool:
     """Whether a value (text, or lists, dicts and input objects of text) holds a NUL character, which no
     database keeps (PostgreSQL refuses it; SQLite stores it and breaks what shows it later)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(holds_nul(v) for v in value)
-    if hasattr(value, "__dataclass_fields__"):
-        return any(holds_nul(getattr(value, name)) for name in value.__dataclass_fields__)
+    # A loop over a stack, not recursion: an import asks this of every value of every row.
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack += item.keys()
+            stack += item.values()
+        elif isinstance(item, list | tuple):
+            stack += item
+        elif hasattr(item, "__dataclass_fields__"):
+            stack += (getattr(item, name) for name in item.__dataclass_fields__)
     return False
 
 

@@ -8,7 +8,7 @@ import decimal
 import pickle
 
 import pytest
-from hypothesis import assume, example, given
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from crm.core.normalize import (
@@ -842,3 +842,23 @@ def test_a_russian_mobile_number_is_shown_as_the_phone_library_formats_it(
     )
     with translation.override("ru"):
         assert format_phone(e164, extension) == expected + (f" доб. {extension}" if extension else "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.recursive(
+        st.text(alphabet=st.sampled_from("ab\x00я ")),
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.dictionaries(st.text(alphabet="ab\x00", max_size=2), inner, max_size=3)
+            | st.tuples(inner, inner)
+        ),
+        max_leaves=8,
+    )
+)
+def test_a_nul_is_found_wherever_a_value_holds_it(value):
+    from crm.contacts.kinds import PhoneInput
+    from crm.core.errors import holds_nul
+
+    assert holds_nul(value) == ("\x00" in repr(value).replace("\\x00", "\x00"))
+    assert holds_nul([PhoneInput(value="1", verification=str(value))]) == holds_nul(str(value))
