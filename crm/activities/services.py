@@ -262,6 +262,40 @@ def entry_delete(*, actor: User, entry_id: int, source: ChangeSource) -> Entry:
     return entry
 
 
+CHUNK = 2000  # entries per transaction of a batch
+
+
+def entries_delete(
+    *, actor: User, entry_ids: list[int], source: ChangeSource, batch: Any = None
+) -> list[int]:
+    """Move many entries to the trash at once (an import's attached notes, when the import is undone), a
+    chunk per transaction, by the rule of ``entry_delete`` (an entry the actor may not change:
+    PermissionDenied before the chunk changes anything), journaled under ``batch``; an entry gone or
+    hidden since is left as it is. Returns the ids moved."""
+    moved: list[int] = []
+    for start in range(0, len(entry_ids), CHUNK):
+        with transaction.atomic():
+            chunk = entry_ids[start : start + CHUNK]
+            entries = list(Entry.objects.select_for_update().visible_to(actor).filter(pk__in=chunk))
+            if not all(may_change(actor, entry) for entry in entries):
+                raise PermissionDenied("change entry")
+            now = timezone.now()
+            Entry.objects.filter(pk__in=[e.pk for e in entries]).update(deleted_at=now, deleted_by=actor)
+            for entry in entries:
+                entry.deleted_at, entry.deleted_by = now, actor
+                if entry.is_interaction:
+                    _recount_last_contact(entry)
+            audit_records(
+                actor=actor,
+                source=source,
+                action=AuditAction.DELETE,
+                items=[(e, {}) for e in entries],
+                batch=batch,
+            )
+            moved += [e.pk for e in entries]
+    return moved
+
+
 def entry_restore(*, actor: User, entry_id: int, source: ChangeSource) -> Entry:
     with transaction.atomic():
         entry = _locked(actor, entry_id, trash=True)

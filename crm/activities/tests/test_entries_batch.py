@@ -59,3 +59,26 @@ def test_the_batch_takes_no_more_queries_for_more_notes(manager_a, django_assert
             actor=manager_a, rows=[EntryInput(contact_id=c.pk, summary="x") for c in cards], source=SYSTEM
         )
     assert Entry.objects.filter(contact__in=cards, summary="x").count() == 10
+
+
+def test_notes_trashed_together_are_journaled_and_one_the_user_may_not_change_refuses_the_chunk(
+    manager_a, admin, django_assert_max_num_queries
+):
+    from crm.activities.services import entries_delete
+    from crm.core.errors import PermissionDenied
+
+    cards = [make_contact(manager_a, last_name=f"Сидоров{i}", phone=f"+7916200000{i}") for i in range(10)]
+    notes = entries_create(
+        actor=manager_a, rows=[EntryInput(contact_id=c.pk, summary="y") for c in cards], source=SYSTEM
+    )
+    by_admin = entry_create(actor=admin, data=EntryInput(contact_id=cards[0].pk, summary="z"), source=SYSTEM)
+    with pytest.raises(PermissionDenied):  # a manager does not trash the administrator's note
+        entries_delete(actor=manager_a, entry_ids=[notes[0].pk, by_admin.pk], source=SYSTEM)
+    assert not Entry.objects.filter(deleted_at__isnull=False).exists()
+    with django_assert_max_num_queries(8):
+        moved = entries_delete(
+            actor=manager_a, entry_ids=[n.pk for n in notes] + [10**9], source=SYSTEM, batch=BATCH
+        )
+    assert sorted(moved) == sorted(n.pk for n in notes)
+    assert Entry.objects.filter(deleted_at__isnull=False).count() == 10
+    assert AuditEntry.objects.filter(batch=BATCH, action="delete").count() == 10

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.accounts import access
 from crm.accounts.models import User
-from crm.activities.services import EntryInput, entries_create, entry_delete
+from crm.activities.services import EntryInput, entries_create, entries_delete
 from crm.contacts.inputs import (
     CompanyInput,
     ContactInput,
@@ -45,7 +45,6 @@ from crm.contacts.services import (
     company_create,
     company_update,
     contact_companies_add,
-    contact_update,
     contacts_create,
     contacts_delete,
     contacts_update,
@@ -53,7 +52,7 @@ from crm.contacts.services import (
 from crm.contacts.services.uniqueness import duplicate_match
 from crm.core import bulk
 from crm.core.audit import ChangeSource
-from crm.core.errors import DuplicateMatch, FieldError, NotFound, ValidationFailed
+from crm.core.errors import DuplicateMatch, FieldError, NotFound, PermissionDenied, ValidationFailed
 from crm.core.models import ChangeChannel
 from crm.core.normalize import NormalizationError, name_key, normalize_phone
 from crm.duplicates.scoring import Person, names_conflict
@@ -1041,13 +1040,9 @@ def import_undo(*, actor: User, batch_id: uuid.UUID, source: ChangeSource = IMPO
     created = batch.touches.filter(action=TouchAction.CREATED)
     contact_ids = list(created.filter(company=None).values_list("contact_id", flat=True))
     contacts_delete(actor=actor, contact_ids=contact_ids, source=source, batch=batch.pk)
-    for touch in batch.touches.exclude(action=TouchAction.CREATED).order_by("-pk"):
-        if touch.action == TouchAction.UPDATED and touch.contact_id:
-            before = contact_input_of(dict(touch.before or {}))
-            contact_update(
-                actor=actor, contact_id=touch.contact_id, data=before, source=source, batch=batch.pk
-            )
-        elif touch.action == TouchAction.UPDATED and touch.company_id:
+    _give_back(actor, batch, source)
+    for touch in batch.touches.exclude(action=TouchAction.CREATED).exclude(company=None).order_by("-pk"):
+        if touch.action == TouchAction.UPDATED and touch.company_id:
             company_update(
                 actor=actor,
                 company_id=touch.company_id,
@@ -1055,8 +1050,9 @@ def import_undo(*, actor: User, batch_id: uuid.UUID, source: ChangeSource = IMPO
                 source=source,
                 batch=batch.pk,
             )
-        elif touch.action == TouchAction.ATTACHED and touch.entry_id:
-            _ignore_gone(entry_delete, actor=actor, entry_id=touch.entry_id, source=source)
+    notes = batch.touches.filter(action=TouchAction.ATTACHED, entry_id__isnull=False)
+    entry_ids = [pk for pk in notes.values_list("entry_id", flat=True) if pk]
+    entries_delete(actor=actor, entry_ids=entry_ids, source=source, batch=batch.pk)
     # Its company rows, and the companies its people's rows named that the base did not have (created on
     # the way, under the batch's id), go too.
     company_ids = list(created.exclude(company=None).values_list("company_id", flat=True))
@@ -1070,10 +1066,26 @@ def import_undo(*, actor: User, batch_id: uuid.UUID, source: ChangeSource = IMPO
     return batch
 
 
-def _ignore_gone(service: Callable[..., Any], **kwargs: Any) -> None:
-    """A card already in the trash (or purged) since the import stays as it is."""
-    with contextlib.suppress(NotFound):
-        service(**kwargs)
+def _give_back(actor: User, batch: ImportBatch, source: ChangeSource) -> None:
+    """The people's cards the import updated get the values they had before it, together
+    (``contacts_update``): a card updated by two rows gets what it had before the first. A card gone
+    since stays as it is; any other refusal is raised, naming the field."""
+    before: dict[int, Any] = {}
+    updated = batch.touches.filter(action=TouchAction.UPDATED, company=None).exclude(contact=None)
+    for contact_id, values in updated.order_by("pk").values_list("contact_id", "before"):
+        before.setdefault(contact_id, values)
+    editable = set(editable_cards(user=actor, ids=list(before)).values_list("pk", flat=True))
+    if Contact.objects.filter(pk__in=set(before) - editable, deleted_at=None).exists():
+        raise PermissionDenied("edit contact")  # a card the import changed that this user may not change back
+    result = contacts_update(
+        actor=actor,
+        changes=[(pk, contact_input_of(dict(values or {}))) for pk, values in before.items()],
+        source=source,
+        batch=batch.pk,
+    )
+    refused = [e for row in result.rows for e in row.errors if e.code != "not_found"]
+    if refused:
+        raise ValidationFailed(refused)
 
 
 __all__ = [

@@ -440,3 +440,28 @@ def test_attaching_many_rows_writes_their_notes_together_not_one_by_one(admin):
     )
     import_undo(actor=admin, batch_id=report.batch.pk)
     assert not notes.exists()
+
+
+def test_undoing_an_import_that_changed_many_cards_gives_them_back_together(admin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def undo(rows, first):
+        lines = [f"Фамилия{first + i};+7 915 {first + i:03d}-00-00" for i in range(rows)]
+        _csv(admin, "Фамилия;Телефон\n" + "\n".join(lines))
+        changed = _csv(
+            admin, "Фамилия;Телефон;Город\n" + "\n".join(f"{x};Тверь" for x in lines), on_duplicate="fill"
+        )
+        attached = _csv(admin, "Фамилия;Телефон\n" + "\n".join(lines), on_duplicate="attach")
+        with CaptureQueriesContext(connection) as queries:
+            import_undo(actor=admin, batch_id=changed.batch.pk)
+            import_undo(actor=admin, batch_id=attached.batch.pk)
+        return changed, len(queries)
+
+    (_few_batch, few), (batch, many) = undo(3, 100), undo(30, 200)
+    assert many <= few + 10  # the cards and the notes of a chunk together: no query per row
+    assert not _live().filter(city="Тверь").exists()
+    assert not Entry.objects.filter(contact__last_name__startswith="Фамилия", deleted_at=None).exists()
+    assert (
+        AuditEntry.objects.filter(batch=batch.batch.pk, action="update").count() == 60
+    )  # the import's and the undo's
