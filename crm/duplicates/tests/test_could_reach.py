@@ -47,24 +47,18 @@ def test_a_pair_that_scores_the_threshold_is_never_spared(a, b, threshold):
 
 
 def test_namesakes_of_one_city_with_their_own_phones_and_e_mails_are_spared():
-    a = Person(
-        "a",
-        last="иванов",
-        first="петр",
-        middle="иванович",
-        city="Москва",
-        phones=frozenset({"9161234567"}),
-        emails=frozenset({"ivanov@mail.ru"}),
-    )
-    b = Person(
-        "b",
-        last="иванов",
-        first="петр",
-        middle="иванович",
-        city="Москва",
-        phones=frozenset({"9990001122"}),
-        emails=frozenset({"p.ivanov@ya.ru"}),
-    )
+    def namesake(key, phone, email):
+        return Person(
+            key,
+            last="иванов",
+            first="петр",
+            middle="иванович",
+            city="Москва",
+            phones=frozenset({phone}),
+            emails=frozenset({email}),
+        )
+
+    a, b = namesake("a", "9161234567", "ivanov@mail.ru"), namesake("b", "9990001122", "p.ivanov@ya.ru")
     assert score(a, b)[0] < THRESHOLD
     assert not could_reach(a, b, THRESHOLD)
     with_birthday = Person(
