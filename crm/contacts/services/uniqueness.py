@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.accounts import access
 from crm.accounts.models import User
-from crm.contacts.models import Company, CompanyEmail, CompanyPhone, ContactEmail, ContactPhone
+from crm.contacts.models import Company, CompanyEmail, CompanyPhone, Contact, ContactEmail, ContactPhone
 from crm.core.errors import DuplicateFound, DuplicateMatch, FieldError
 
 
@@ -134,36 +134,43 @@ def contact_duplicates_many(
     # several people's: never a reason to refuse (R7.1).
     numbers = {p["number"] for values, _pk in rows for p in values["phones"] if not p.get("shared")}
     addresses = {e["address"] for values, _pk in rows for e in values["emails"]}
-    phones: dict[str, list[Any]] = {}
-    emails: dict[str, list[Any]] = {}
+    # Who holds each value, as plain ids first: a re-import's rows find their own cards' values, which
+    # are no duplicates, and only the cards holding someone else's are read whole.
+    phones: dict[str, list[tuple[str, int]]] = {}
+    emails: dict[str, list[int]] = {}
     if numbers:
-        for row in ContactPhone.objects.filter(number__in=numbers, is_shared=False).select_related(
-            "contact", "contact__owner"
-        ):
-            phones.setdefault(row.number, []).append(row)
+        held_phones = ContactPhone.objects.filter(number__in=numbers, is_shared=False)
+        for number, extension, card_id in held_phones.values_list("number", "extension", "contact_id"):
+            phones.setdefault(number, []).append((extension, card_id))
     if addresses:
-        for row_e in ContactEmail.objects.filter(address__in=addresses).select_related(
-            "contact", "contact__owner"
+        for address, card_id in ContactEmail.objects.filter(address__in=addresses).values_list(
+            "address", "contact_id"
         ):
-            emails.setdefault(row_e.address, []).append(row_e)
-    result = []
+            emails.setdefault(address, []).append(card_id)
+    found: list[list[tuple[str, str, int]]] = []
+    others: set[int] = set()
     for values, exclude_id in rows:
-        errors: list[FieldError] = []
-        matches: list[DuplicateMatch] = []
-        for index, phone in enumerate(values["phones"]):
-            for held in phones.get(phone["number"], ()):
-                if held.contact_id != exclude_id and held.extension == phone["extension"]:
-                    match = duplicate_match(actor, held.contact, "contact", f"phones.{index}", held.number)
-                    matches.append(match)
-                    errors.append(FieldError(f"phones.{index}", "duplicate", _duplicate_message(match)))
-        for index, email in enumerate(values["emails"]):
-            for held_e in emails.get(email["address"], ()):
-                if held_e.contact_id != exclude_id:
-                    match = duplicate_match(
-                        actor, held_e.contact, "contact", f"emails.{index}", held_e.address
-                    )
-                    matches.append(match)
-                    errors.append(FieldError(f"emails.{index}", "duplicate", _duplicate_message(match)))
+        hits = [
+            (f"phones.{index}", phone["number"], card_id)
+            for index, phone in enumerate(values["phones"])
+            for extension, card_id in phones.get(phone["number"], ())
+            if card_id != exclude_id and extension == phone["extension"]
+        ]
+        hits += [
+            (f"emails.{index}", email["address"], card_id)
+            for index, email in enumerate(values["emails"])
+            for card_id in emails.get(email["address"], ())
+            if card_id != exclude_id
+        ]
+        found.append(hits)
+        others.update(card_id for _field, _value, card_id in hits)
+    cards = Contact.objects.select_related("owner").in_bulk(others) if others else {}
+    result = []
+    for hits in found:
+        matches = [
+            duplicate_match(actor, cards[card_id], "contact", field, value) for field, value, card_id in hits
+        ]
+        errors = [FieldError(m.field, "duplicate", _duplicate_message(m)) for m in matches]
         result.append((errors, matches))
     return result
 
