@@ -22,6 +22,7 @@ from crm.contacts.services.contact import (
     contacts_create,
     contacts_delete,
     contacts_update,
+    locked_editable_cards,
 )
 from crm.contacts.services.lines import contact_lines_release, contact_lines_return
 from crm.contacts.services.trash import trash_purge_expired
@@ -48,5 +49,6 @@ __all__ = [
     "contacts_create",
     "contacts_delete",
     "contacts_update",
+    "locked_editable_cards",
     "trash_purge_expired",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -115,22 +115,32 @@ def contact_update(
     return contact
 
 
+def locked_editable_cards(actor: User, ids: Iterable[int]) -> dict[int, Contact]:
+    """The cards of ``ids`` the actor may edit, with their rows, locked for the rest of the transaction."""
+    return editable_cards(user=actor, ids=ids).select_for_update(of=("self",)).in_bulk()
+
+
 def contacts_update(
     *,
     actor: User,
     changes: Sequence[tuple[int, ContactInput]],
     source: ChangeSource,
     batch: uuid.UUID | None = None,
+    locked: Mapping[int, Contact] | None = None,
 ) -> contact_rows.Batch:
     """Replace many cards' values (card id, new input), chunk by chunk, each chunk in its own transaction
     through the same stages as ``contact_update``: a card gone or one the actor may not edit refuses its
-    row (``not_found``), and refused rows keep their errors and change nothing."""
+    row (``not_found``), and refused rows keep their errors and change nothing. ``locked``: the cards as
+    ``locked_editable_cards`` read them in the caller's transaction (an import compares its rows with
+    them first), not read again."""
+    if locked is not None and not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("cards read beforehand are locked only inside the caller's transaction")
     result = contact_rows.Batch([contact_rows.Row(data) for _pk, data in changes], id=batch or uuid.uuid4())
     for start in range(0, len(result.rows), CHUNK):
         chunk = result.rows[start : start + CHUNK]
         ids = [pk for pk, _data in changes[start : start + CHUNK]]
         with transaction.atomic():
-            cards = editable_cards(user=actor, ids=ids).select_for_update(of=("self",)).in_bulk()
+            cards = locked if locked is not None else locked_editable_cards(actor, ids)
             for row, pk in zip(chunk, ids, strict=True):
                 row.current = cards.get(pk)
                 if row.current is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from crm.contacts.inputs import ContactInput, EmailInput, PhoneInput
@@ -422,3 +422,37 @@ def test_a_batch_of_updates_costs_the_same_queries_whatever_its_size(manager_a):
     changed(2, 300)  # the company and the tag made once, before the two measured batches
     few, many = changed(4, 200), changed(40, 100)
     assert few <= many <= few + 2  # a long insert may go in two statements; never a query per card
+
+
+def test_cards_read_and_locked_by_the_caller_are_written_without_being_read_again(manager_a):
+    from crm.contacts.inputs import contact_input_from
+    from crm.contacts.models import Contact
+    from crm.contacts.services import contacts_update, locked_editable_cards
+
+    made = contacts_create(
+        actor=manager_a,
+        rows=[
+            ContactInput(last_name=f"Замок{i}", phones=[PhoneInput(f"+7 914 {i:03d}-00-00")])
+            for i in range(5)
+        ],
+        source=SYSTEM,
+    )
+    ids = [row.card.pk for row in made.rows]
+
+    def change(locked):
+        changes = []
+        for pk in ids:
+            data = contact_input_from(Contact.objects.get(pk=pk))
+            data.city = "Тула" if locked is None else "Псков"
+            changes.append((pk, data))
+        with CaptureQueriesContext(connection) as queries:
+            result = contacts_update(actor=manager_a, changes=changes, source=SYSTEM, locked=locked)
+        assert all(row.ok for row in result.rows)
+        return len(queries)
+
+    read_here = change(None)
+    with transaction.atomic():
+        locked = locked_editable_cards(manager_a, ids)
+        read_before = change(locked)
+    assert read_before < read_here  # the cards and their rows are not read a second time
+    assert set(Contact.objects.filter(pk__in=ids).values_list("city", flat=True)) == {"Псков"}

@@ -48,6 +48,7 @@ from crm.contacts.services import (
     contacts_create,
     contacts_delete,
     contacts_update,
+    locked_editable_cards,
 )
 from crm.contacts.services.uniqueness import duplicate_match
 from crm.core import bulk
@@ -507,7 +508,7 @@ def _import_people(
             actor, record, matches, report, on_duplicate, batch, source, preloaded, updates, attaching
         )
         kept += [(record, card_id)] if card_id else []
-    kept += _apply_updates(actor, updates, report, batch, source)
+    kept += _apply_updates(actor, updates, report, batch, source, preloaded)
     _attach_all(actor, attaching, batch, source)
     records = [r for r in records if id(r) not in by_key]
     duplicates, salvaged = _create(actor, records, report, batch, source, created, kept, salvage=True)
@@ -525,7 +526,7 @@ def _import_people(
             actor, record, matches, report, on_duplicate, batch, source, preloaded, updates, attaching
         )
         kept += [(record, card_id)] if card_id else []
-    kept += _apply_updates(actor, updates, report, batch, source)
+    kept += _apply_updates(actor, updates, report, batch, source, preloaded)
     _attach_all(actor, attaching, batch, source)
     if (
         batch is not None
@@ -546,7 +547,7 @@ def _cards_to_update(
     if on_duplicate not in (OnDuplicate.FILL, OnDuplicate.OVERWRITE) or not duplicates:
         return {}
     ids = {m.pk for _record, matches in duplicates for m in matches if m.pk}
-    return editable_cards(user=actor, ids=ids).in_bulk()
+    return locked_editable_cards(actor, ids)  # locked: the chunk's updates write them as read here
 
 
 def _create(
@@ -798,10 +799,16 @@ def _attach_all(
 
 
 def _apply_updates(
-    actor: User, updates: list[_Update], report: Report, batch: ImportBatch | None, source: ChangeSource
+    actor: User,
+    updates: list[_Update],
+    report: Report,
+    batch: ImportBatch | None,
+    source: ChangeSource,
+    locked: dict[int, Contact] | None,
 ) -> list[tuple[Record, int]]:
-    """Write a chunk's changed cards through the batch path at once; each row counted as updated or
-    refused with its reasons. The rows written and their cards."""
+    """Write a chunk's changed cards through the batch path at once (``locked``: the cards as the rows
+    were compared with them, not read again); each row counted as updated or refused with its reasons.
+    The rows written and their cards."""
     if not updates:
         return []
     result = contacts_update(
@@ -809,6 +816,7 @@ def _apply_updates(
         changes=[(u.card_id, u.after) for u in updates],
         source=source,
         batch=batch.pk if batch else None,
+        locked=locked,
     )
     kept, touches = [], []
     for update, row in zip(updates, result.rows, strict=True):
