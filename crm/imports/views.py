@@ -188,7 +188,13 @@ def undo(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         except (ValidationFailed, PermissionDenied) as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("The import is undone: its new cards are in the trash."))
+            messages.success(
+                request,
+                _(
+                    "The import is undone: the cards it created are in the trash, the cards it changed have "
+                    "their values back, its notes are removed."
+                ),
+            )
     return redirect("imports:batch_detail", pk=batch.pk)
 
 
