@@ -167,8 +167,10 @@ def contact_duplicates_many(
     cards = Contact.objects.select_related("owner").in_bulk(others) if others else {}
     result = []
     for hits in found:
-        matches = [
-            duplicate_match(actor, cards[card_id], "contact", field, value) for field, value, card_id in hits
+        matches = [  # a card purged between the two reads holds nothing any more
+            duplicate_match(actor, cards[card_id], "contact", field, value)
+            for field, value, card_id in hits
+            if card_id in cards
         ]
         errors = [FieldError(m.field, "duplicate", _duplicate_message(m)) for m in matches]
         result.append((errors, matches))
