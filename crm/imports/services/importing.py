@@ -500,16 +500,7 @@ def _import_people(
     kept: list[tuple[Record, int]] = []  # each row written and the card it went to, for its source ids
     by_key = _found_by_source_key(actor, records)
     known = [(r, [by_key[id(r)]]) for r in records if id(r) in by_key]
-    preloaded = _cards_to_update(actor, known, on_duplicate) if known else None
-    updates: list[_Update] = []
-    attaching: list[tuple[Record, int]] = []
-    for record, matches in known:
-        card_id = _duplicate(
-            actor, record, matches, report, on_duplicate, batch, source, preloaded, updates, attaching
-        )
-        kept += [(record, card_id)] if card_id else []
-    kept += _apply_updates(actor, updates, report, batch, source, preloaded)
-    _attach_all(actor, attaching, batch, source)
+    kept += _found_on_cards(actor, known, report, on_duplicate, batch, source)
     records = [r for r in records if id(r) not in by_key]
     duplicates, salvaged = _create(actor, records, report, batch, source, created, kept, salvage=True)
     # Rows whose phone or e-mail is on the card of someone else by name become their own cards; rows
@@ -519,15 +510,7 @@ def _import_people(
         duplicates = [(r, m) for r, m in duplicates if not any(r is a for a in apart)]
         more, _none = _create(actor, apart + salvaged, report, batch, source, created, kept, salvage=False)
         duplicates += more
-    preloaded = _cards_to_update(actor, duplicates, on_duplicate) if duplicates else None
-    updates, attaching = [], []
-    for record, matches in duplicates:
-        card_id = _duplicate(
-            actor, record, matches, report, on_duplicate, batch, source, preloaded, updates, attaching
-        )
-        kept += [(record, card_id)] if card_id else []
-    kept += _apply_updates(actor, updates, report, batch, source, preloaded)
-    _attach_all(actor, attaching, batch, source)
+    kept += _found_on_cards(actor, duplicates, report, on_duplicate, batch, source)
     if (
         batch is not None
     ):  # plain rows: a chunk's model instances and Django's INSERT cost more than the write
@@ -537,6 +520,32 @@ def _import_people(
             [(batch.pk, pk, TouchAction.CREATED.value) for pk in created],
         )
     _keep_source_keys(kept, batch)
+
+
+def _found_on_cards(
+    actor: User,
+    found: list[tuple[Record, list[DuplicateMatch]]],
+    report: Report,
+    on_duplicate: str,
+    batch: ImportBatch | None,
+    source: ChangeSource,
+) -> list[tuple[Record, int]]:
+    """Do with a chunk's rows found on cards what the import was told, the cards' updates and notes
+    written together; the rows kept on a card and their cards."""
+    if not found:
+        return []
+    locked = _cards_to_update(actor, found, on_duplicate)
+    kept: list[tuple[Record, int]] = []
+    updates: list[_Update] = []
+    attaching: list[tuple[Record, int]] = []
+    for record, matches in found:
+        card_id = _duplicate(
+            actor, record, matches, report, on_duplicate, batch, source, locked, updates, attaching
+        )
+        kept += [(record, card_id)] if card_id else []
+    kept += _apply_updates(actor, updates, report, batch, source, locked)
+    _attach_all(actor, attaching, batch, source)
+    return kept
 
 
 def _cards_to_update(
