@@ -40,6 +40,7 @@ def starter_data(request):
         ("crm.fields.migrations.0003_company_types", "create"),
         ("crm.activities.migrations.0002_starter_lists", "create"),
         ("crm.tasks.migrations.0002_task_categories", "create"),
+        ("crm.deals.migrations.0002_starter_pipeline", "create"),
     ):
         getattr(importlib.import_module(module), function)(apps, None)
     import uuid

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "crm.notifications",
     "crm.tasks",
     "crm.activities",
+    "crm.deals",
     "crm.imports",
     "crm.duplicates",
 ]

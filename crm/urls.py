@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("crm.fields.urls")),
     path("", include("crm.activities.urls")),
     path("", include("crm.tasks.urls")),
+    path("", include("crm.deals.urls")),
     path("", include("crm.notifications.urls")),
     path("", include("crm.imports.urls")),
     path("", include("crm.duplicates.urls")),

@@ -254,10 +254,136 @@ SPECIAL = {
 }
 
 
+# Deals: seen like cards (owner, a head's department, an "all" scope) by roles with the deal "view" right;
+# changed by those whose role also has "edit" (support only looks); pipelines are the administrator's.
+DEAL_URLS = {
+    "deals:board",
+    "deals:pipeline_board",
+    "deals:column",
+    "deals:deal_list",
+    "deals:deal_create",
+    "deals:client_choices",
+    "deals:deal_detail",
+    "deals:deal_edit",
+    "deals:deal_move",
+    "deals:deal_check",
+    "deals:deal_delete",
+    "deals:deal_restore",
+    "deals:pipeline_list",
+    "deals:pipeline_create",
+    "deals:pipeline_edit",
+}
+DEAL_SEES = {
+    "deal_a": {"manager_a", "head_a", "support", "admin"},
+    "deal_b": {"manager_b", "support", "admin"},
+}
+DEAL_CHANGES = {"deal_a": {"manager_a", "head_a", "admin"}, "deal_b": {"manager_b", "admin"}}
+DEAL_ROLES = {"manager_a", "manager_b", "head_a", "support", "admin"}  # have the "view" right on deals
+DEAL_CREATORS = {"manager_a", "manager_b", "head_a", "admin"}
+
+
+@pytest.fixture
+def deals(world, personas):
+    from crm.deals.testing import make_deal
+
+    return {
+        "deal_a": make_deal(personas["manager_a"], title="Сделка Альфова", contact_id=world["c_a"].pk),
+        "deal_b": make_deal(personas["manager_b"], title="Сделка Гаммова"),
+    }
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_deal_pages_answer_each_persona_by_their_rights(client, personas, world, deals, persona):
+    from crm.deals.models import Deal
+    from crm.deals.testing import stage, starter_pipeline
+
+    user = personas[persona]
+    client.force_login(user)
+    active = user.is_active
+
+    def check(url, expected, method="get", data=None):
+        response = getattr(client, method)(url, data or {})
+        assert response.status_code == (expected if active else 302), f"{persona} {method} {url}"
+        return response
+
+    pipeline = starter_pipeline()
+    viewer = persona in DEAL_ROLES
+    check(reverse("deals:board"), 200 if viewer else 404)
+    check(reverse("deals:pipeline_board", args=[pipeline.pk]), 200 if viewer else 404)
+    check(reverse("deals:column", args=[pipeline.stages.first().pk]), 200 if viewer else 404)
+    board = check(reverse("deals:deal_list"), 200 if viewer else 404)
+    if active and viewer:
+        shown = board.content.decode()
+        for key in DEAL_SEES:
+            assert (deals[key].title in shown) == (persona in DEAL_SEES[key]), f"{persona} list {key}"
+    check(reverse("deals:deal_create"), 200 if persona in DEAL_CREATORS else 404)
+    check(reverse("deals:client_choices"), 200)
+    for name in ("deals:pipeline_list", "deals:pipeline_create"):
+        check(reverse(name), 200 if persona == "admin" else 404)
+    check(reverse("deals:pipeline_edit", args=[pipeline.pk]), 200 if persona == "admin" else 404)
+    for name in ("deals:deal_move", "deals:deal_check", "deals:deal_delete", "deals:deal_restore"):
+        check(reverse(name, args=[deals["deal_a"].pk]), 405)
+    for key in ("deal_a", "deal_b"):
+        pk = deals[key].pk
+        sees, changes = persona in DEAL_SEES[key], persona in DEAL_CHANGES[key]
+        check(reverse("deals:deal_detail", args=[pk]), 200 if sees else 404)
+        check(reverse("deals:deal_edit", args=[pk]), 200 if changes else 404)
+        check(
+            reverse("deals:deal_move", args=[pk]),
+            302 if changes else 404,
+            "post",
+            {"stage_id": stage("Оплата").pk},
+        )
+        assert (Deal.objects.get(pk=pk).stage.name == "Оплата") == (active and changes)
+        check(reverse("deals:deal_delete", args=[pk]), 302 if changes else 404, "post")
+        assert (Deal.objects.get(pk=pk).deleted_at is not None) == (active and changes)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_deal_api_answers_each_persona_by_their_rights(client, personas, world, deals, persona, settings):
+    from crm.deals.testing import lost_stage, stage
+
+    settings.AXES_FAILURE_LIMIT = 10_000
+    user = personas[persona]
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {_token(user)}"}
+    active = user.is_active
+
+    def call(method, url, body=None, expected=200):
+        response = getattr(client, method.lower())(
+            url,
+            data=json.dumps(body) if body is not None else None,
+            content_type="application/json",
+            **headers,
+        )
+        assert response.status_code == (expected if active else 401), f"{persona} {method} {url}"
+        return response
+
+    call("GET", "/api/v1/pipelines")
+    listed = call("GET", "/api/v1/deals").json() if active else {"items": []}
+    assert {d["id"] for d in listed["items"]} == {deals[k].pk for k in DEAL_SEES if persona in DEAL_SEES[k]}
+    for key in ("deal_a", "deal_b"):
+        pk = deals[key].pk
+        sees, changes = persona in DEAL_SEES[key], persona in DEAL_CHANGES[key]
+        change = 200 if changes else (403 if sees else 404)
+        call("GET", f"/api/v1/deals/{pk}", expected=200 if sees else 404)
+        call("GET", f"/api/v1/deals/{pk}/history", expected=200 if sees else 404)
+        call("PATCH", f"/api/v1/deals/{pk}", {"amount": "5000"}, expected=change)
+        call("POST", f"/api/v1/deals/{pk}/move", {"stage_id": stage("Оплата").pk}, expected=change)
+        call(
+            "POST",
+            f"/api/v1/deals/{pk}/move",
+            {"stage_id": lost_stage().pk},
+            expected=422 if changes else change,
+        )
+        call("DELETE", f"/api/v1/deals/{pk}", expected=204 if changes else change)
+        call("POST", f"/api/v1/deals/{pk}/restore", expected=200 if changes else 404)
+    call("POST", "/api/v1/deals", {"title": "Своя сделка"}, expected=201 if persona in DEAL_CREATORS else 403)
+
+
 def test_every_url_is_in_the_matrix():
     covered = set(ADMIN_PAGES) | set(RECORD_PAGES) | set(POST_ONLY) | set(PLAIN_PAGES) | SPECIAL
     covered |= set(ADMIN_PAGES_WITH_ARGS) | set(POST_ONLY_WITH_ARGS) | set(CARD_PART_PAGES) | set(BATCH_PAGES)
-    covered |= set(EXPORT_PAGES) | {"imports:export_download", "duplicates:merge"}
+    covered |= set(EXPORT_PAGES) | {"imports:export_download", "duplicates:merge"} | DEAL_URLS
     assert _all_url_names() - covered == set(), "add the new URL to tests/test_access_matrix.py"
 
 
@@ -414,6 +540,15 @@ API_ENDPOINTS = {
     ("POST", "/api/v1/exports"),
     ("GET", "/api/v1/exports/{export_id}"),
     ("GET", "/api/v1/exports/{export_id}/file"),
+    ("GET", "/api/v1/pipelines"),
+    ("GET", "/api/v1/deals"),
+    ("POST", "/api/v1/deals"),
+    ("GET", "/api/v1/deals/{deal_id}"),
+    ("PATCH", "/api/v1/deals/{deal_id}"),
+    ("DELETE", "/api/v1/deals/{deal_id}"),
+    ("POST", "/api/v1/deals/{deal_id}/move"),
+    ("POST", "/api/v1/deals/{deal_id}/restore"),
+    ("GET", "/api/v1/deals/{deal_id}/history"),
 }
 
 

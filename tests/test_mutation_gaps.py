@@ -79,7 +79,7 @@ def test_a_roles_rights_are_stored_by_kind(admin):
         source=SYSTEM,
     )
     role = Role.objects.get(pk=role.pk)
-    assert role.permissions == {"contact": ["view", "edit", "import"], "company": ["view"]}
+    assert role.permissions == {"contact": ["view", "edit", "import"], "company": ["view"], "deal": []}
 
 
 def test_revoking_a_token_twice_keeps_the_first_revocation(manager_a):

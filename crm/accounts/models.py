@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-RECORD_KINDS = ("contact", "company")
+RECORD_KINDS = ("contact", "company", "deal")
 ACTIONS = ("view", "create", "edit", "delete", "export", "import")
 
 

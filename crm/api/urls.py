@@ -17,6 +17,7 @@ from crm.contacts.api import company_router
 from crm.contacts.api import router as contact_router
 from crm.core.error_pages import SERVER_FAILED
 from crm.core.errors import DuplicateFound, NotFound, PermissionDenied, ValidationFailed
+from crm.deals.api import router as deals_router
 from crm.duplicates.api import router as duplicates_router
 from crm.imports.api import router as imports_router
 from crm.tasks.api import router as task_router
@@ -39,6 +40,7 @@ api.add_router("/", contact_router)
 api.add_router("/", company_router)
 api.add_router("/", timeline_router)
 api.add_router("/", task_router)
+api.add_router("/", deals_router)
 api.add_router("/", imports_router)
 api.add_router("/", duplicates_router)
 

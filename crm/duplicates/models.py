@@ -54,6 +54,7 @@ class Merge(models.Model):
     taken = models.JSONField()  # the merged card's phone and e-mail rows, messengers and tags it brought
     entry_ids = models.JSONField(default=list)
     task_ids = models.JSONField(default=list)
+    deal_ids = models.JSONField(default=list)
     comment_ids = models.JSONField(default=list)
     undone_at = models.DateTimeField(null=True, blank=True)
     undone_by = models.ForeignKey(

@@ -31,6 +31,7 @@ from crm.core.audit import jsonable as audit_jsonable
 from crm.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from crm.core.models import AuditAction
 from crm.core.normalize import NormalizationError, normalize_phone
+from crm.deals.services import deals_move
 from crm.duplicates import selectors
 from crm.duplicates.finder import THRESHOLD, Pair, find_pairs
 from crm.duplicates.models import DuplicatePair, Merge, PairStatus
@@ -184,6 +185,7 @@ def contacts_merge(
         contact_update(actor=actor, contact_id=survivor.pk, data=contact_input_of(wanted), source=source)
         entry_ids = entries_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
         task_ids = tasks_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
+        deal_ids = deals_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
         comment_ids = comments_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
         contact_delete(actor=actor, contact_id=merged.pk, source=source)
         DuplicatePair.objects.filter(Q(first=merged) | Q(second=merged), status=PairStatus.OPEN).update(
@@ -198,6 +200,7 @@ def contacts_merge(
             after=audit_jsonable(_input_of(survivor)),
             taken=audit_jsonable(taken),
             entry_ids=entry_ids,
+            deal_ids=deal_ids,
             task_ids=task_ids,
             comment_ids=comment_ids,
         )
@@ -256,6 +259,7 @@ def merge_undo(*, actor: User, merge_id: int, source: ChangeSource = SYSTEM) -> 
         contact_lines_return(merge.merged_id, taken)
         entries_move(from_contact_id=survivor.pk, to_contact_id=merge.merged_id, entry_ids=merge.entry_ids)
         tasks_move(from_contact_id=survivor.pk, to_contact_id=merge.merged_id, task_ids=merge.task_ids)
+        deals_move(from_contact_id=survivor.pk, to_contact_id=merge.merged_id, deal_ids=merge.deal_ids)
         comments_move(
             from_contact_id=survivor.pk, to_contact_id=merge.merged_id, comment_ids=merge.comment_ids
         )

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+from crm.core.business import has_open_business
 from crm.core.cards import register_card_section, register_trash_section
 from crm.tasks import selectors
 
@@ -21,7 +22,8 @@ def tasks_section(request: HttpRequest, kind: str, record: Any) -> SafeString | 
         "record": record,
         "open_tasks": open_tasks,
         "finished": finished,
-        "flag": selectors.needs_next_step(kind, record, open_tasks),
+        "flag": selectors.needs_next_step(kind, record, open_tasks)
+        or (not open_tasks and has_open_business(request, kind, record)),
     }
     return SafeString(render_to_string("tasks/_card_tasks.html", context, request=request))
 

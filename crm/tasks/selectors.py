@@ -17,6 +17,7 @@ from django.utils import timezone
 from crm.accounts import access
 from crm.accounts.models import User
 from crm.contacts.models import BaseType, Company, Contact
+from crm.core.business import open_business_q
 from crm.core.errors import NotFound
 from crm.core.models import AuditEntry
 from crm.core.pagination import Page, SortKey, count, paginate
@@ -198,19 +199,19 @@ def card_tasks(*, user: User, kind: str, record: Contact | Company) -> tuple[lis
 
 
 def needs_next_step(kind: str, record: Contact | Company, open_tasks: list[Task]) -> bool:
-    """R3.3: a card with open business (a lead today; an open deal later) and no open task."""
+    """R3.3: a lead with no open task (the card's other open business, an open deal, is asked of
+    ``core.business``)."""
     return kind == "contact" and getattr(record, "base_type", "") == BaseType.LEAD and not open_tasks
 
 
 def without_next_step(*, user: User, cursor: str | None = None, limit: int = 50) -> Page[Contact]:
-    """Leads the person may see (a head: the department's) with no open task, by name."""
+    """People with open business (a lead, an open deal) the person may see (a head: the department's) and
+    no open task, by name."""
     open_task = Task.objects.filter(contact_id=OuterRef("pk"), status=TaskStatus.OPEN, deleted_at=None)
-    qs = (
-        Contact.objects.visible_to(user)
-        .filter(base_type=BaseType.LEAD)
-        .filter(~Exists(open_task))
-        .select_related("owner")
-    )
+    business = Q(base_type=BaseType.LEAD)
+    if (registered := open_business_q("contact")) is not None:
+        business |= registered
+    qs = Contact.objects.visible_to(user).filter(business).filter(~Exists(open_task)).select_related("owner")
     return paginate(qs, SortKey("name_key"), cursor, limit, count_total=False)  # the page shows no total
 
 

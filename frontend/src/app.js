@@ -4,6 +4,7 @@ import htmx from "htmx.org";
 // Alpine's CSP build: it parses the templates' expressions itself, so the Content-Security-Policy needs no
 // 'unsafe-eval'; what an expression cannot do (touch the DOM, declare variables) lives in components here.
 import Alpine from "@alpinejs/csp";
+import { initBoards } from "./board.js";
 
 window.htmx = htmx;
 // No attribute evaluates code (hx-on, js: values, trigger filters): nothing for an injected attribute to run.
@@ -120,6 +121,33 @@ Alpine.data("companyPicker", () => ({
   },
 }));
 
+// The client of a deal: a person or a company found by name, phone, e-mail or INN; a choice fills the
+// hidden id of its kind and shows it as a badge that can be removed.
+Alpine.data("clientPicker", () => ({
+  open: false,
+  typed() {
+    this.open = true;
+  },
+  choose() {
+    const choice = this.$event.currentTarget;
+    const kind = choice.dataset.kind === "company" ? "company" : "contact";
+    (kind === "company" ? this.$refs.companyId : this.$refs.contactId).value = choice.dataset.id;
+    const chosen = this.$root.querySelector("[data-testid=chosen-client]");
+    chosen.querySelector(`[data-chosen=${kind}]`)?.remove();
+    const badge = document.createElement("span");
+    badge.className = kind === "company" ? "badge bg-azure-lt" : "badge bg-blue-lt";
+    badge.dataset.chosen = kind;
+    badge.textContent = choice.dataset.name;
+    chosen.appendChild(badge);
+    this.$root.querySelector("[name=client_q]").value = "";
+  },
+  clear() {
+    const kind = this.$event.target.closest("[data-kind]").dataset.kind;
+    (kind === "company" ? this.$refs.companyId : this.$refs.contactId).value = "";
+    this.$event.target.closest("[data-chosen]").remove();
+  },
+}));
+
 // A repeatable row group (phones, e-mails, messengers) inside a form.
 Alpine.data("rows", (initial) => ({
   rows: initial,
@@ -133,3 +161,7 @@ Alpine.data("rows", (initial) => ({
 
 window.Alpine = Alpine;
 Alpine.start();
+
+// Deal boards: on the first page load and in whatever HTMX swaps in later.
+document.addEventListener("DOMContentLoaded", () => initBoards(document, notice));
+document.addEventListener("htmx:load", (event) => initBoards(event.detail.elt, notice));

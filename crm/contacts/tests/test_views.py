@@ -103,10 +103,11 @@ def test_card_query_count_does_not_grow_with_its_contents(client, manager_a, dja
         contact_comment(actor=manager_a, contact_id=big.pk, text=f"комментарий {i}", source=SYSTEM)
     client.force_login(manager_a)
     # 15 for the card itself, 2 for the duplicates section (its open pairs, its merges to undo), 1 for its
-    # ids in the systems it was imported from.
-    with django_assert_max_num_queries(18) as small_queries:
+    # ids in the systems it was imported from, 1 for its deals (crm/deals/tests/test_views.py holds that
+    # one to a client with many deals).
+    with django_assert_max_num_queries(19) as small_queries:
         client.get(reverse("contacts:contact_detail", args=[small.pk]))
-    with django_assert_max_num_queries(18) as big_queries:
+    with django_assert_max_num_queries(19) as big_queries:
         client.get(reverse("contacts:contact_detail", args=[big.pk]))
     assert len(big_queries) == len(small_queries)
 

@@ -112,3 +112,17 @@ def test_a_card_is_not_merged_with_itself_nor_with_a_card_the_user_may_not_chang
     with pytest.raises(NotFound):
         contacts_merge(actor=manager_a, survivor_id=survivor.pk, merged_id=other.pk)
     assert Contact.objects.filter(deleted_at=None).count() == 3
+
+
+def test_a_merge_moves_the_merged_cards_deals_and_its_undo_takes_them_back(manager_a):
+    from crm.deals.models import Deal
+    from crm.deals.testing import make_deal
+    from crm.duplicates.services import contacts_merge, merge_undo
+
+    survivor = make_contact(manager_a, last_name="Орлов", phone="+79161110001")
+    merged = make_contact(manager_a, last_name="Орлов", first_name="Ваня", phone="+79161110002")
+    deal = make_deal(manager_a, contact_id=merged.pk)
+    merge = contacts_merge(actor=manager_a, survivor_id=survivor.pk, merged_id=merged.pk, source=SYSTEM)
+    assert Deal.objects.get(pk=deal.pk).contact_id == survivor.pk
+    merge_undo(actor=manager_a, merge_id=merge.pk, source=SYSTEM)
+    assert Deal.objects.get(pk=deal.pk).contact_id == merged.pk

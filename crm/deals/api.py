@@ -1,0 +1,241 @@
+"""REST API for pipelines and deals: the same services and selectors as the board."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from crm.core.audit import ChangeSource
+from crm.core.ids import Id
+from crm.core.models import ChangeChannel
+from crm.deals import selectors, services
+from crm.deals.models import DEFAULT_CURRENCY, Deal, StageKind
+
+router = Router(tags=["deals"])
+
+
+def _source(request: HttpRequest) -> ChangeSource:
+    return ChangeSource.from_request(request, ChangeChannel.API)
+
+
+class StageOut(Schema):
+    id: int
+    name: str
+    kind: str = Field(description="open, won or lost")
+    days_limit: int | None = Field(description="Days a deal may stay before it is flagged as stuck")
+    responsible_id: int | None
+    checklist: list[str]
+    script: str
+
+
+class PipelineOut(Schema):
+    id: int
+    name: str
+    is_active: bool
+    stages: list[StageOut]
+
+
+class DealOut(Schema):
+    id: int
+    title: str
+    pipeline_id: int
+    stage_id: int
+    status: str = Field(description="open, won or lost (the stage's outcome)")
+    contact_id: int | None
+    company_id: int | None
+    amount: decimal.Decimal
+    currency: str
+    expected_close: datetime.date | None
+    owner_id: int
+    source_id: int | None = Field(description="An option of the «source» list")
+    loss_reason_id: int | None = Field(description="An option of the «loss_reason» list")
+    loss_comment: str
+    stage_entered_at: datetime.datetime
+    stage_due_at: datetime.datetime | None = Field(description="When the deal must have left its stage")
+    checked: list[str] = Field(description="Ticked items of the current stage's checklist")
+    closed_at: datetime.datetime | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class DealPage(Schema):
+    items: list[DealOut]
+    next_cursor: str | None
+    total: int
+    total_is_estimate: bool
+
+
+class DealIn(Schema):
+    title: str
+    pipeline_id: Id | None = Field(None, description="Default: the first pipeline in use")
+    stage_id: Id | None = Field(None, description="Default: the pipeline's first stage")
+    contact_id: Id | None = None
+    company_id: Id | None = None
+    amount: decimal.Decimal = Field(decimal.Decimal(0), ge=0, le=services.MAX_AMOUNT)
+    currency: str = Field(DEFAULT_CURRENCY, description=", ".join(services.CURRENCIES))
+    expected_close: datetime.date | None = None
+    owner_id: Id | None = Field(None, description="Default: the token's user")
+    source_id: Id | None = None
+    loss_reason_id: Id | None = Field(None, description="Required when the stage is a lost one")
+    loss_comment: str = ""
+
+
+class DealPatch(Schema):
+    title: str | None = None
+    stage_id: Id | None = None
+    contact_id: Id | None = None
+    company_id: Id | None = None
+    amount: decimal.Decimal | None = Field(None, ge=0, le=services.MAX_AMOUNT)
+    currency: str | None = None
+    expected_close: datetime.date | None = None
+    owner_id: Id | None = None
+    source_id: Id | None = None
+    loss_reason_id: Id | None = None
+    loss_comment: str | None = None
+
+
+class MoveIn(Schema):
+    stage_id: Id
+    loss_reason_id: Id | None = Field(None, description="Required when the stage is a lost one")
+    loss_comment: str = ""
+
+
+class StageChangeOut(Schema):
+    from_stage_id: int | None
+    to_stage_id: int | None
+    at: datetime.datetime
+    by_id: int | None
+    seconds_before: int | None = Field(description="Seconds the deal had stayed at the stage it left")
+
+
+class DealListParams(Schema):
+    pipeline_id: Id | None = None
+    stage_id: Id | None = None
+    status: str = Field("", description="open, won, lost or '' for all")
+    owner_id: Id | None = None
+    q: str = Field("", description="Words of the title")
+    cursor: str | None = None
+    limit: int = Field(50, ge=1, le=200)
+
+
+def deal_out(deal: Deal) -> dict[str, Any]:
+    return {name: getattr(deal, name) for name in DealOut.model_fields}
+
+
+def _input(deal: Deal | None, payload: dict[str, Any]) -> services.DealInput:
+    base = services.DealInput()
+    if deal is not None:
+        base = services.DealInput(
+            title=deal.title,
+            pipeline_id=deal.pipeline_id,
+            stage_id=deal.stage_id,
+            contact_id=deal.contact_id,
+            company_id=deal.company_id,
+            amount=deal.amount,
+            currency=deal.currency,
+            expected_close=deal.expected_close,
+            owner_id=deal.owner_id,
+            source_id=deal.source_id,
+            loss_reason_id=deal.loss_reason_id,
+            loss_comment=deal.loss_comment,
+        )
+    for key, value in payload.items():
+        setattr(base, key, value)
+    return base
+
+
+@router.get("/pipelines", response=list[PipelineOut], summary="Pipelines in use, with their stages in order")
+def list_pipelines(request: HttpRequest) -> list[Any]:
+    return [
+        {
+            "id": p.pk,
+            "name": p.name,
+            "is_active": p.is_active,
+            "stages": [{name: getattr(s, name) for name in StageOut.model_fields} for s in p.stages.all()],
+        }
+        for p in selectors.pipelines(user=request.auth)
+    ]
+
+
+@router.get("/deals", response=DealPage, summary="Deals the token's user may see, newest first")
+def list_deals(request: HttpRequest, params: Query[DealListParams]) -> dict[str, Any]:
+    filters = selectors.Filters(
+        owner_id=params.owner_id,
+        q=" ".join(params.q.split())[:100],
+        status=params.status if params.status in StageKind.values else "",
+        stage_id=params.stage_id,
+    )
+    page = selectors.deal_list(
+        user=request.auth,
+        filters=filters,
+        pipeline_id=params.pipeline_id,
+        cursor=params.cursor,
+        limit=params.limit,
+    )
+    return {
+        "items": [deal_out(d) for d in page.items],
+        "next_cursor": page.next_cursor,
+        "total": page.total,
+        "total_is_estimate": page.total_is_estimate,
+    }
+
+
+@router.post("/deals", response={201: DealOut}, summary="Create a deal")
+def create_deal(request: HttpRequest, payload: DealIn) -> Status[dict[str, Any]]:
+    deal = services.deal_create(
+        actor=request.auth, data=_input(None, payload.model_dump()), source=_source(request)
+    )
+    return Status(201, deal_out(deal))
+
+
+@router.get("/deals/{deal_id}", response=DealOut, summary="One deal")
+def get_deal(request: HttpRequest, deal_id: int) -> dict[str, Any]:
+    return deal_out(selectors.deal_get(user=request.auth, pk=deal_id))
+
+
+@router.patch("/deals/{deal_id}", response=DealOut, summary="Change a deal (a new stage_id moves it)")
+def patch_deal(request: HttpRequest, deal_id: int, payload: DealPatch) -> dict[str, Any]:
+    deal = selectors.deal_get(user=request.auth, pk=deal_id)
+    data = _input(deal, payload.model_dump(exclude_unset=True))
+    return deal_out(
+        services.deal_update(actor=request.auth, deal_id=deal_id, data=data, source=_source(request))
+    )
+
+
+@router.post("/deals/{deal_id}/move", response=DealOut, summary="Move a deal to a stage of its pipeline")
+def move_deal(request: HttpRequest, deal_id: int, payload: MoveIn) -> dict[str, Any]:
+    deal = services.deal_move(
+        actor=request.auth,
+        deal_id=deal_id,
+        stage_id=payload.stage_id,
+        loss_reason_id=payload.loss_reason_id,
+        loss_comment=payload.loss_comment,
+        source=_source(request),
+    )
+    return deal_out(deal)
+
+
+@router.get(
+    "/deals/{deal_id}/history", response=list[StageChangeOut], summary="The deal's stage moves, newest first"
+)
+def deal_history(request: HttpRequest, deal_id: int) -> list[Any]:
+    deal = selectors.deal_get(user=request.auth, pk=deal_id)
+    return [
+        {name: getattr(c, name) for name in StageChangeOut.model_fields}
+        for c in selectors.stage_history(deal=deal)
+    ]
+
+
+@router.delete("/deals/{deal_id}", response={204: None}, summary="Move a deal to the trash")
+def delete_deal(request: HttpRequest, deal_id: int) -> Status[None]:
+    services.deal_delete(actor=request.auth, deal_id=deal_id, source=_source(request))
+    return Status(204, None)
+
+
+@router.post("/deals/{deal_id}/restore", response=DealOut, summary="Take a deal back from the trash")
+def restore_deal(request: HttpRequest, deal_id: int) -> dict[str, Any]:
+    return deal_out(services.deal_restore(actor=request.auth, deal_id=deal_id, source=_source(request)))

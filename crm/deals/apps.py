@@ -1,0 +1,37 @@
+from django.apps import AppConfig
+
+
+class DealsConfig(AppConfig):
+    name = "crm.deals"
+    label = "deals"
+    verbose_name = "Deals"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from crm.core.templatetags.crm import (
+            register_field_labels,
+            register_object_type,
+            register_value_labels,
+        )
+        from crm.deals import cards, demo
+        from crm.deals.models import StageKind
+
+        cards.register()
+        demo.register()
+        register_object_type("deals.deal", _("Deal"))
+        register_object_type("deals.pipeline", _("Pipeline"))
+        register_value_labels("status", dict(StageKind.choices), "deals.deal")
+        register_field_labels(
+            {
+                "amount": _("Amount"),
+                "currency": _("Currency"),
+                "expected_close": _("Expected close"),
+                "pipeline": _("Pipeline"),
+                "stage": _("Stage"),
+                "loss_reason": _("Loss reason"),
+                "loss_comment": _("Loss comment"),
+                "checked": _("Checklist"),
+                "stages": _("Stages"),
+            }
+        )

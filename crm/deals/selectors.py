@@ -1,0 +1,333 @@
+"""Reads of deals, always from ``Deal.objects.visible_to(user)`` (crm/deals/visibility.py): the board of
+a pipeline, the list, a deal's page and the deals section of a client's card."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from crm.accounts.models import User
+from crm.contacts.models import Company, Contact
+from crm.core.errors import NotFound
+from crm.core.ids import form_id
+from crm.core.models import AuditEntry
+from crm.core.pagination import Page, SortKey, paginate
+from crm.deals.models import LOSS_REASON_LIST, SOURCE_LIST, Deal, Pipeline, Stage, StageChange, StageKind
+from crm.fields.schema import Option, schema_for
+
+CLOSED_DAYS = 30
+PER_COLUMN = 30  # cards a board column shows at first; "more" pages on by the same key
+NEWEST_IN_STAGE = SortKey("stage_entered_at", descending=True)
+
+# What a board card or a list row shows: the deal's own columns and its client's and owner's names.
+ROW_FIELDS = (
+    "id",
+    "title",
+    "pipeline_id",
+    "stage_id",
+    "status",
+    "amount",
+    "currency",
+    "expected_close",
+    "stage_entered_at",
+    "stage_due_at",
+    "created_at",
+    "owner_id",
+    "contact_id",
+    "company_id",
+    "source_id",
+    "owner__first_name",
+    "owner__last_name",
+    "owner__username",
+    "contact__last_name",
+    "contact__first_name",
+    "contact__middle_name",
+    "company__name",
+)
+
+
+@dataclass
+class Filters:
+    """The board's and the list's filters, as the request gave them (bad ids find nothing)."""
+
+    owner_id: int | None = None
+    source_id: int | None = None
+    amount_from: decimal.Decimal | None = None
+    amount_to: decimal.Decimal | None = None
+    q: str = ""
+    status: str = ""
+    stage_id: int | None = None
+
+    @classmethod
+    def from_query(cls, query: Any) -> Filters:
+        return cls(
+            owner_id=form_id(query.get("owner")),
+            source_id=form_id(query.get("source")),
+            amount_from=_decimal(query.get("amount_from")),
+            amount_to=_decimal(query.get("amount_to")),
+            q=" ".join(str(query.get("q", "")).split())[:100],
+            status=query.get("status", "") if query.get("status", "") in StageKind.values else "",
+            stage_id=form_id(query.get("stage")),
+        )
+
+
+def _decimal(value: Any) -> decimal.Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = decimal.Decimal(str(value).replace(" ", "").replace("\u00a0", "").replace(",", "."))
+    except decimal.InvalidOperation:
+        return None
+    return number if number.is_finite() and abs(number) < 10**15 else None
+
+
+def _filtered(user: User, filters: Filters) -> QuerySet[Deal]:
+    qs: QuerySet[Deal] = Deal.objects.visible_to(user)
+    if filters.owner_id is not None:
+        qs = qs.filter(owner_id=filters.owner_id)
+    if filters.source_id is not None:
+        qs = qs.filter(
+            source_id__in=schema_for("contact").ids_meaning(filters.source_id) or [filters.source_id]
+        )
+    if filters.amount_from is not None:
+        qs = qs.filter(amount__gte=filters.amount_from)
+    if filters.amount_to is not None:
+        qs = qs.filter(amount__lte=filters.amount_to)
+    if filters.q:
+        qs = qs.filter(title__icontains=filters.q)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.stage_id is not None:
+        qs = qs.filter(stage_id=filters.stage_id)
+    return qs
+
+
+def _rows(qs: QuerySet[Deal]) -> QuerySet[Deal]:
+    return qs.select_related("owner", "contact", "company").only(*ROW_FIELDS)
+
+
+def pipelines(*, user: User, with_inactive: bool = False) -> list[Pipeline]:
+    """The pipelines with their stages in order (two queries)."""
+    qs = Pipeline.objects.prefetch_related("stages")
+    if not with_inactive:
+        qs = qs.filter(is_active=True)
+    return list(qs.order_by("order", "id"))
+
+
+def pipeline_get(*, pk: int | None, with_inactive: bool = False) -> Pipeline:
+    qs = Pipeline.objects.prefetch_related("stages")
+    if not with_inactive:
+        qs = qs.filter(is_active=True)
+    pipeline = qs.filter(pk=pk).first() if pk is not None else qs.order_by("order", "id").first()
+    if pipeline is None:
+        raise NotFound
+    return pipeline
+
+
+@dataclass
+class Column:
+    stage: Stage
+    deals: list[Deal]
+    count: int = 0
+    totals: list[tuple[str, decimal.Decimal]] = field(default_factory=list)  # per currency, roubles first
+    next_cursor: str | None = None
+
+
+def closed_since() -> datetime.datetime:
+    """The won and lost columns show the deals closed since this moment: a board is today's work, and a
+    team's years of closed deals would only bury it (the list shows them all)."""
+    return timezone.now() - datetime.timedelta(days=CLOSED_DAYS)
+
+
+def board(*, user: User, pipeline: Pipeline, filters: Filters, per_column: int = PER_COLUMN) -> list[Column]:
+    """A pipeline's columns: the open stages' counts and sums per currency in one aggregate query, the
+    won and lost ones' (closed in the last ``CLOSED_DAYS``) in another, both read from the covering index
+    ``deal_board_sums_idx``; then the first cards of each stage by its own index range."""
+    qs = _filtered(user, filters).filter(pipeline_id=pipeline.pk)
+    since = closed_since()
+    parts = (
+        qs.filter(status=StageKind.OPEN),
+        qs.filter(status__in=(StageKind.WON, StageKind.LOST), stage_entered_at__gte=since),
+    )
+    sums: dict[int, dict[str, Any]] = {}
+    for part in parts:
+        for row in (
+            part.order_by().values("stage_id", "currency").annotate(n=Count("id"), total=Sum("amount"))
+        ):
+            column = sums.setdefault(row["stage_id"], {"count": 0, "totals": []})
+            column["count"] += row["n"]
+            column["totals"].append((row["currency"], row["total"] or decimal.Decimal(0)))
+    columns = []
+    for stage in pipeline.stages.all():
+        found = sums.get(stage.pk, {"count": 0, "totals": []})
+        if found["count"]:
+            page = column_page(user=user, stage=stage, filters=filters, limit=per_column, since=since)
+            deals, cursor = page.items, page.next_cursor
+        else:
+            deals, cursor = [], None
+        totals = sorted(found["totals"], key=lambda t: (t[0] != "RUB", t[0]))
+        columns.append(
+            Column(stage=stage, deals=deals, count=found["count"], totals=totals, next_cursor=cursor)
+        )
+    return columns
+
+
+def column_page(
+    *,
+    user: User,
+    stage: Stage,
+    filters: Filters,
+    cursor: str | None = None,
+    limit: int = PER_COLUMN,
+    since: datetime.datetime | None = None,
+) -> Page[Deal]:
+    """The cards of one column, newest arrivals first, page by page (a won or lost column: those closed
+    since ``since``, by default the last ``CLOSED_DAYS``)."""
+    qs = _rows(_filtered(user, filters).filter(stage_id=stage.pk))
+    if stage.kind != StageKind.OPEN:
+        qs = qs.filter(stage_entered_at__gte=since or closed_since())
+    return paginate(qs, NEWEST_IN_STAGE, cursor, limit, count_total=False)
+
+
+LIST_SORTS = {
+    "new": SortKey("created_at", descending=True),
+    "moved": NEWEST_IN_STAGE,
+    "amount": SortKey("amount", descending=True),
+    "close": SortKey("expected_close", nullable=True),
+}
+
+
+def deal_list(
+    *,
+    user: User,
+    filters: Filters,
+    pipeline_id: int | None = None,
+    sort: str = "new",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[Deal]:
+    qs = _filtered(user, filters)
+    if pipeline_id is not None:
+        qs = qs.filter(pipeline_id=pipeline_id)
+    return paginate(_rows(qs).select_related("stage"), LIST_SORTS.get(sort, LIST_SORTS["new"]), cursor, limit)
+
+
+def deal_get(*, user: User, pk: int, trash: bool = False) -> Deal:
+    deal = (
+        Deal.objects.visible_to(user, trash=trash)
+        .filter(pk=pk)
+        .select_related("stage", "pipeline", "owner", "contact", "company", "stage__responsible")
+        .first()
+    )
+    if deal is None:
+        raise NotFound
+    return deal
+
+
+def stage_history(*, deal: Deal) -> list[StageChange]:
+    """The deal's moves, newest first (the deal was read through the read rule)."""
+    return list(deal.stage_changes.select_related("from_stage", "to_stage", "by").order_by("-at", "-id"))
+
+
+CARD_LIMIT = 20
+
+
+@dataclass
+class CardDeals:
+    deals: list[Deal]
+    open_count: int
+    open_totals: list[tuple[str, decimal.Decimal]]
+    more: bool
+
+
+def card_deals(*, user: User, kind: str, record: Any) -> CardDeals:
+    """A client's deals the user sees: open ones first, then the latest closed; the open sum. One query
+    for a client with up to ``CARD_LIMIT`` deals (the card's own budget); a second sums the open ones of a
+    client with more."""
+    qs = Deal.objects.visible_to(user).filter(**{f"{kind}_id": record.pk})
+    rows = list(qs.select_related("stage").order_by("-stage_entered_at", "-id")[: CARD_LIMIT + 1])
+    rows.sort(key=lambda d: d.status != StageKind.OPEN)  # stable: newest first within each part
+    if len(rows) <= CARD_LIMIT:
+        sums: dict[str, list[Any]] = {}
+        for deal in rows:
+            if deal.status == StageKind.OPEN:
+                found = sums.setdefault(deal.currency, [0, decimal.Decimal(0)])
+                found[0] += 1
+                found[1] += deal.amount
+        totals = [(currency, n, total) for currency, (n, total) in sums.items()]
+    else:
+        totals = list(
+            qs.filter(status=StageKind.OPEN)
+            .order_by()
+            .values("currency")
+            .annotate(n=Count("id"), total=Sum("amount"))
+            .values_list("currency", "n", "total")
+        )
+    return CardDeals(
+        deals=rows[:CARD_LIMIT],
+        open_count=sum(n for _c, n, _t in totals),
+        open_totals=sorted(((c, t) for c, _n, t in totals), key=lambda t: (t[0] != "RUB", t[0])),
+        more=len(rows) > CARD_LIMIT,
+    )
+
+
+def open_deal_q(kind: str) -> Q:
+    """Cards (of ``kind``) with an open deal: open business for the "no next step" list (R3.3)."""
+    return Q(
+        Exists(Deal.objects.filter(**{f"{kind}_id": OuterRef("pk")}, status=StageKind.OPEN, deleted_at=None))
+    )
+
+
+def trashed_deals(*, user: User) -> list[Deal]:
+    return list(
+        Deal.objects.visible_to(user, trash=True, action="delete")
+        .select_related("stage")
+        .order_by("-deleted_at")[:100]
+    )
+
+
+def sources(keep: Any = None) -> list[Option]:
+    return schema_for("contact").list_choices(SOURCE_LIST, keep=keep)
+
+
+def loss_reasons(keep: Any = None) -> list[Option]:
+    return schema_for("contact").list_choices(LOSS_REASON_LIST, keep=keep)
+
+
+def owners(*, user: User) -> list[User]:
+    """Whom a deal can be given to or filtered by: active users, the user's department first."""
+    users = list(User.objects.filter(is_active=True).order_by("last_name", "first_name", "username"))
+    return sorted(users, key=lambda u: (u.department_id != user.department_id, u.last_name, u.first_name))
+
+
+def stage_get(*, pk: int) -> Stage | None:
+    return Stage.objects.select_related("pipeline").filter(pk=pk).first()
+
+
+def deal_journal(*, deal: Deal, limit: int = 50) -> list[AuditEntry]:
+    return list(
+        AuditEntry.objects.filter(object_type="deals.deal", object_id=deal.pk).order_by("-at", "-id")[:limit]
+    )
+
+
+def option_label(pk: int | None) -> str:
+    option = schema_for("contact").option(pk) if pk else None
+    return option.label if option else ""
+
+
+@dataclass
+class ClientNames:
+    contact: str = ""
+    company: str = ""
+
+
+def client_names(*, user: User, contact_id: int | None, company_id: int | None) -> ClientNames:
+    """The names a deal form shows for the client ids it carries, when the user sees those cards."""
+    contact = Contact.objects.visible_to(user).filter(pk=contact_id).first() if contact_id else None
+    company = Company.objects.visible_to(user).filter(pk=company_id).first() if company_id else None
+    return ClientNames(contact=str(contact) if contact else "", company=str(company) if company else "")

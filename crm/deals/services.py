@@ -1,0 +1,609 @@
+"""Every write of deals and pipelines: create, change, move to a stage, tick a checklist item, trash,
+restore; an administrator's pipelines and stages.
+
+Each write checks the actor's right and scope, validates, keeps the stage history, journals and tells the
+client's timeline, in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from crm.accounts import access
+from crm.accounts.models import User
+from crm.contacts.services.common import resolve_owner, visible_cards
+from crm.core.audit import ChangeSource, audit_record, diff
+from crm.core.errors import (
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    date_range_error,
+    holds_nul,
+    too_long,
+    unstorable,
+)
+from crm.core.events import system_entry
+from crm.core.models import AuditAction
+from crm.deals.models import (
+    DEFAULT_CURRENCY,
+    LOSS_REASON_LIST,
+    SOURCE_LIST,
+    Deal,
+    Pipeline,
+    Stage,
+    StageChange,
+    StageKind,
+)
+from crm.deals.visibility import KIND, may
+from crm.fields.schema import schema_for
+
+# The currencies a deal's amount may be in (ISO 4217); roubles unless said otherwise.
+CURRENCIES = ("RUB", "USD", "EUR", "CNY", "KZT", "BYN", "UZS", "AMD", "GEL", "AED", "TRY", "GBP")
+MAX_AMOUNT = decimal.Decimal("99999999999999.99")
+
+
+@dataclass
+class DealInput:
+    title: str = ""
+    pipeline_id: int | None = None  # default: the first pipeline in use
+    stage_id: int | None = None  # default: the pipeline's first stage
+    contact_id: int | None = None
+    company_id: int | None = None
+    amount: decimal.Decimal | int | str | None = None
+    currency: str = DEFAULT_CURRENCY
+    expected_close: datetime.date | None = None
+    owner_id: int | None = None  # default: the actor
+    source_id: int | None = None
+    loss_reason_id: int | None = None
+    loss_comment: str = ""
+
+
+JOURNALED = (
+    "title",
+    "pipeline",
+    "stage",
+    "status",
+    "contact",
+    "company",
+    "amount",
+    "currency",
+    "expected_close",
+    "owner",
+    "source",
+    "loss_reason",
+    "loss_comment",
+)
+
+
+def deal_create(*, actor: User, data: DealInput, source: ChangeSource) -> Deal:
+    access.require(actor, KIND, "create")
+    with transaction.atomic():
+        contact, company = visible_cards(actor, data.contact_id, data.company_id)
+        clean = _clean(actor, data, current=None)
+        stage: Stage = clean.pop("stage")
+        deal = Deal(**clean, contact=contact, company=company, stage=stage, pipeline_id=stage.pipeline_id)
+        deal.department_id = deal.owner.department_id
+        now = timezone.now()
+        deal.created_at = deal.updated_at = now
+        _enter(deal, stage, now)
+        deal.save()
+        StageChange.objects.create(deal=deal, from_stage=None, to_stage=stage, at=now, by=_who(actor))
+        audit_record(
+            actor=actor, source=source, action=AuditAction.CREATE, obj=deal, changes=diff({}, _values(deal))
+        )
+        _tell_timeline(deal, actor, _t("New deal «%(title)s»: %(amount)s, stage «%(stage)s».") % _words(deal))
+        _stage_task(deal, stage, actor, source)
+    return deal
+
+
+def deal_update(*, actor: User, deal_id: int, data: DealInput, source: ChangeSource) -> Deal:
+    """Change a deal's content; a new stage here is a move like a drag on the board."""
+    with transaction.atomic():
+        deal = _locked(actor, deal_id, "edit")
+        before = _values(deal)
+        # A client the deal already has stays, seen or not; a new one must be one the actor sees.
+        contact, company = visible_cards(
+            actor,
+            None if data.contact_id == deal.contact_id else data.contact_id,
+            None if data.company_id == deal.company_id else data.company_id,
+        )
+        contact = deal.contact if data.contact_id == deal.contact_id and data.contact_id else contact
+        company = deal.company if data.company_id == deal.company_id and data.company_id else company
+        clean = _clean(actor, data, current=deal)
+        stage: Stage = clean.pop("stage")
+        for key, value in clean.items():
+            setattr(deal, key, value)
+        deal.contact, deal.company = contact, company
+        deal.department_id = deal.owner.department_id
+        moved = stage.pk != deal.stage_id
+        previous = deal.stage
+        now = timezone.now()
+        if moved:
+            _record_move(deal, previous, stage, actor, now)
+        deal.updated_at = now
+        deal.save()
+        changes = diff(before, _values(deal))
+        if changes:
+            audit_record(actor=actor, source=source, action=AuditAction.UPDATE, obj=deal, changes=changes)
+        if moved:
+            _tell_move(deal, previous, stage, actor)
+            _stage_task(deal, stage, actor, source)
+    return deal
+
+
+def deal_move(
+    *,
+    actor: User,
+    deal_id: int,
+    stage_id: int,
+    source: ChangeSource,
+    loss_reason_id: int | None = None,
+    loss_comment: str = "",
+) -> Deal:
+    """Move a deal to a stage of its pipeline (a drop on the board). A move to a lost stage needs the
+    reason; nothing is stored without it."""
+    with transaction.atomic():
+        deal = _locked(actor, deal_id, "edit")
+        stage = Stage.objects.filter(pk=stage_id, pipeline_id=deal.pipeline_id).first()
+        if stage is None:
+            raise ValidationFailed(
+                [FieldError("stage_id", "invalid", _("Choose a stage of the deal's pipeline."))]
+            )
+        if stage.pk == deal.stage_id:
+            return deal
+        before = _values(deal)
+        errors: list[FieldError] = []
+        if stage.kind == StageKind.LOST:
+            deal.loss_reason_id = _loss_reason(loss_reason_id, deal.loss_reason_id, errors)
+            comment = (loss_comment or "").strip()
+            if holds_nul(comment):
+                errors.append(unstorable("loss_comment"))
+            deal.loss_comment = comment
+        if errors:
+            raise ValidationFailed(errors)
+        previous = deal.stage
+        now = timezone.now()
+        _record_move(deal, previous, stage, actor, now)
+        deal.updated_at = now
+        deal.save()
+        audit_record(
+            actor=actor,
+            source=source,
+            action=AuditAction.UPDATE,
+            obj=deal,
+            changes=diff(before, _values(deal)),
+        )
+        _tell_move(deal, previous, stage, actor)
+        _stage_task(deal, stage, actor, source)
+    return deal
+
+
+def deal_check(*, actor: User, deal_id: int, item: str, done: bool, source: ChangeSource) -> Deal:
+    """Tick (or untick) an item of the current stage's checklist."""
+    with transaction.atomic():
+        deal = _locked(actor, deal_id, "edit")
+        if item not in deal.stage.checklist:
+            raise ValidationFailed(
+                [FieldError("item", "invalid", _("This stage's checklist has no such item."))]
+            )
+        checked = [i for i in deal.checked if i != item] + ([item] if done else [])
+        if checked == deal.checked:
+            return deal
+        deal.checked = checked
+        deal.updated_at = timezone.now()
+        deal.save(update_fields=["checked", "updated_at"])
+        audit_record(
+            actor=actor,
+            source=source,
+            action=AuditAction.UPDATE,
+            obj=deal,
+            changes={"checked": [None if done else item, item if done else None]},
+        )
+    return deal
+
+
+def deal_delete(*, actor: User, deal_id: int, source: ChangeSource) -> Deal:
+    with transaction.atomic():
+        deal = _locked(actor, deal_id, "delete")
+        deal.deleted_at = timezone.now()
+        deal.deleted_by = actor
+        deal.save(update_fields=["deleted_at", "deleted_by"])
+        audit_record(actor=actor, source=source, action=AuditAction.DELETE, obj=deal)
+    return deal
+
+
+def deal_restore(*, actor: User, deal_id: int, source: ChangeSource) -> Deal:
+    with transaction.atomic():
+        deal = _locked(actor, deal_id, "delete", trash=True)
+        deal.deleted_at = None
+        deal.deleted_by = None
+        deal.save(update_fields=["deleted_at", "deleted_by"])
+        audit_record(actor=actor, source=source, action=AuditAction.RESTORE, obj=deal)
+    return deal
+
+
+def deals_move(*, from_contact_id: int, to_contact_id: int, deal_ids: list[int] | None = None) -> list[int]:
+    """A person's deals go to another card (a merge, or its undo: ``deal_ids`` names those to take back).
+    The caller checks the rights and journals the merge."""
+    deals = Deal.objects.filter(contact_id=from_contact_id)
+    if deal_ids is not None:
+        deals = deals.filter(pk__in=deal_ids)
+    moved = list(deals.values_list("pk", flat=True))
+    Deal.objects.filter(pk__in=moved).update(contact_id=to_contact_id)
+    return moved
+
+
+# Pipelines (administrators)
+
+
+@dataclass
+class StageInput:
+    id: int | None = None  # an existing stage of the pipeline; None: a new one
+    name: str = ""
+    kind: str = StageKind.OPEN
+    days_limit: int | None = None
+    responsible_id: int | None = None
+    checklist: list[str] = field(default_factory=list)
+    script: str = ""
+
+
+@dataclass
+class PipelineInput:
+    name: str = ""
+    is_active: bool = True
+    stages: list[StageInput] = field(default_factory=list)  # in their order on the board
+
+
+def pipeline_save(
+    *, actor: User, pipeline_id: int | None, data: PipelineInput, source: ChangeSource
+) -> Pipeline:
+    """Create a pipeline or rewrite one: its name and its stages, in order. A stage left out is removed,
+    which only an empty stage may be (its deals would lose their place)."""
+    if not access.can_administer(actor):
+        raise PermissionDenied("edit pipelines")
+    with transaction.atomic():
+        pipeline = None
+        if pipeline_id is not None:
+            pipeline = Pipeline.objects.select_for_update().filter(pk=pipeline_id).first()
+            if pipeline is None:
+                raise NotFound
+        existing = {s.pk: s for s in Stage.objects.filter(pipeline=pipeline)} if pipeline else {}
+        before = _pipeline_values(pipeline, list(existing.values())) if pipeline else {}
+        name, stages = _clean_pipeline(data, existing)
+        if pipeline is None:
+            pipeline = Pipeline(order=Pipeline.objects.count() * 10)
+        pipeline.name, pipeline.is_active = name, bool(data.is_active)
+        pipeline.save()
+        kept = {s.id for s in data.stages if s.id is not None}
+        removed = [pk for pk in existing if pk not in kept]
+        if removed and Deal.objects.filter(stage_id__in=removed).exists():
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        "stages",
+                        "in_use",
+                        _("A stage that holds deals cannot be removed: move its deals first."),
+                    )
+                ]
+            )
+        Stage.objects.filter(pk__in=removed).delete()
+        saved = []
+        for order, item in enumerate(stages, start=1):
+            stage = existing.get(item.pop("id") or 0) or Stage(pipeline=pipeline)
+            for key, value in item.items():
+                setattr(stage, key, value)
+            stage.order = order * 10
+            stage.save()
+            saved.append(stage)
+        kinds = {s.pk: s.kind for s in saved}
+        for stage_id, kind in kinds.items():  # a stage's new outcome is its deals' status
+            Deal.objects.filter(stage_id=stage_id).exclude(status=kind).update(status=kind)
+        changes = diff(before, _pipeline_values(pipeline, saved))
+        action = AuditAction.UPDATE if pipeline_id else AuditAction.CREATE
+        if changes:
+            audit_record(actor=actor, source=source, action=action, obj=pipeline, changes=changes)
+    return pipeline
+
+
+def _clean_pipeline(data: PipelineInput, existing: dict[int, Stage]) -> tuple[str, list[dict[str, Any]]]:
+    errors: list[FieldError] = []
+    name = " ".join((data.name or "").split())
+    if holds_nul(data):
+        errors.append(unstorable("name"))
+    if not name:
+        errors.append(FieldError("name", "required", _("Name the pipeline.")))
+    elif len(name) > 100:
+        errors.append(too_long("name", 100))
+    stages: list[dict[str, Any]] = []
+    users = set(User.objects.filter(is_active=True).values_list("pk", flat=True))
+    for number, item in enumerate(data.stages, start=1):
+        where = f"stages.{number}"
+        stage_name = " ".join((item.name or "").split())
+        if not stage_name:
+            errors.append(FieldError(f"{where}.name", "required", _("Name every stage.")))
+        elif len(stage_name) > 100:
+            errors.append(too_long(f"{where}.name", 100))
+        if item.kind not in StageKind.values:
+            errors.append(FieldError(f"{where}.kind", "invalid", _("Choose open, won or lost.")))
+        if item.id is not None and item.id not in existing:
+            errors.append(FieldError(f"{where}.id", "invalid", _("This stage is not of this pipeline.")))
+        days = item.days_limit
+        if days is not None and not (0 < days <= 3650):
+            errors.append(
+                FieldError(f"{where}.days_limit", "invalid", _("Give a number of days from 1 to 3650."))
+            )
+        if item.responsible_id is not None and item.responsible_id not in users:
+            errors.append(FieldError(f"{where}.responsible_id", "invalid", _("Choose an active colleague.")))
+        checklist = [" ".join(line.split())[:200] for line in item.checklist if line and line.strip()]
+        stages.append(
+            {
+                "id": item.id,
+                "name": stage_name,
+                "kind": item.kind,
+                "days_limit": days,
+                "responsible_id": item.responsible_id,
+                "checklist": list(dict.fromkeys(checklist)),
+                "script": (item.script or "").strip(),
+            }
+        )
+    kinds = [s["kind"] for s in stages]
+    if kinds.count(StageKind.OPEN) < 1 or kinds.count(StageKind.WON) != 1 or kinds.count(StageKind.LOST) != 1:
+        errors.append(
+            FieldError(
+                "stages",
+                "outcomes",
+                _("A pipeline needs at least one stage in progress, one won and one lost."),
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    return name, stages
+
+
+def _pipeline_values(pipeline: Pipeline, stages: list[Stage]) -> dict[str, Any]:
+    return {
+        "name": pipeline.name,
+        "is_active": pipeline.is_active,
+        "stages": [f"{s.name} ({s.kind})" for s in sorted(stages, key=lambda s: (s.order, s.pk))],
+    }
+
+
+# Helpers
+
+
+def _who(actor: User) -> User | None:
+    return actor if getattr(actor, "pk", None) else None
+
+
+def _locked(actor: User, deal_id: int, action: str, *, trash: bool = False) -> Deal:
+    """The deal for a write, locked, if the actor sees it; PermissionDenied if they see it but their role
+    does not allow ``action`` on deals."""
+    deal = (
+        Deal.objects.select_for_update(of=("self",))
+        .visible_to(actor, trash=trash)
+        .filter(pk=deal_id)
+        .select_related("stage", "owner")
+        .first()
+    )
+    if deal is None:
+        raise NotFound
+    if not may(actor, deal, action):
+        raise PermissionDenied(f"{action} deal")
+    return deal
+
+
+def _enter(deal: Deal, stage: Stage, now: datetime.datetime) -> None:
+    """The deal's fields that follow from standing at ``stage`` since ``now``."""
+    deal.stage = stage
+    deal.status = stage.kind
+    deal.stage_entered_at = now
+    deal.stage_due_at = now + datetime.timedelta(days=stage.days_limit) if stage.days_limit else None
+    deal.checked = []
+    deal.closed_at = now if stage.kind != StageKind.OPEN else None
+    if stage.kind != StageKind.LOST:
+        deal.loss_reason_id, deal.loss_comment = None, ""
+
+
+def _record_move(deal: Deal, previous: Stage, stage: Stage, actor: User, now: datetime.datetime) -> None:
+    seconds = max(0, int((now - deal.stage_entered_at).total_seconds()))
+    if stage.kind == StageKind.LOST and deal.loss_reason_id is None:
+        raise ValidationFailed([FieldError("loss_reason_id", "required", _("Say why the deal was lost."))])
+    _enter(deal, stage, now)
+    StageChange.objects.create(
+        deal=deal, from_stage=previous, to_stage=stage, at=now, by=_who(actor), seconds_before=seconds
+    )
+
+
+def _tell_timeline(deal: Deal, actor: User, summary: str) -> None:
+    if deal.contact_id or deal.company_id:
+        system_entry(summary=summary, actor=actor, contact_id=deal.contact_id, company_id=deal.company_id)
+
+
+def _tell_move(deal: Deal, previous: Stage, stage: Stage, actor: User) -> None:
+    words = _words(deal) | {"from": previous.name}
+    if stage.kind == StageKind.WON:
+        text = _t("Deal «%(title)s» won: %(amount)s.") % words
+    elif stage.kind == StageKind.LOST:
+        option = schema_for("contact").option(deal.loss_reason_id)
+        words["reason"] = str(option) if option else ""
+        text = _t("Deal «%(title)s» lost: %(reason)s.") % words
+    else:
+        text = _t("Deal «%(title)s»: %(from)s → %(stage)s.") % words
+    _tell_timeline(deal, actor, text)
+
+
+def _words(deal: Deal) -> dict[str, str]:
+    return {"title": deal.title, "amount": money(deal.amount, deal.currency), "stage": deal.stage.name}
+
+
+def money(amount: decimal.Decimal | int, currency: str) -> str:
+    """150 000 ₽, 1 200,50 $: grouped by thin spaces, the currency's sign after."""
+    value = decimal.Decimal(amount or 0)
+    whole = f"{value:,.2f}".replace(",", "\u00a0").replace(".", ",")
+    if whole.endswith(",00"):
+        whole = whole[:-3]
+    return f"{whole}\u00a0{SIGNS.get(currency, currency)}"
+
+
+SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€", "CNY": "¥", "KZT": "₸", "GBP": "£", "TRY": "₺"}
+
+
+def _stage_task(deal: Deal, stage: Stage, actor: User, source: ChangeSource) -> None:
+    """A stage with a responsible person gives them a task for the deal, due by the stage's deadline."""
+    if stage.responsible_id is None or stage.kind != StageKind.OPEN:
+        return
+    from crm.tasks.services import TaskInput, task_create
+
+    due = deal.stage_due_at or timezone.now() + datetime.timedelta(days=1)
+    task_create(
+        actor=actor,
+        data=TaskInput(
+            title=_t("Deal «%(title)s»: stage «%(stage)s»") % _words(deal),
+            due_at=due,
+            assignee_id=stage.responsible_id,
+            contact_id=deal.contact_id,
+            company_id=deal.company_id,
+        ),
+        source=source,
+    )
+
+
+def _loss_reason(value: Any, keep: int | None, errors: list[FieldError]) -> int | None:
+    if value in (None, ""):
+        errors.append(FieldError("loss_reason_id", "required", _("Say why the deal was lost.")))
+        return None
+    option = schema_for("contact").offered_option(LOSS_REASON_LIST, value, keep=keep)
+    if option is None:
+        errors.append(FieldError("loss_reason_id", "invalid", _("Choose a reason from the list.")))
+        return None
+    return option.pk
+
+
+def _clean(actor: User, data: DealInput, current: Deal | None) -> dict[str, Any]:
+    errors: list[FieldError] = []
+    errors += [
+        unstorable(name) for name in ("title", "loss_comment", "currency") if holds_nul(getattr(data, name))
+    ]
+    title = " ".join((data.title or "").split())
+    if not title:
+        errors.append(FieldError("title", "required", _("Name the deal.")))
+    elif len(title) > 255:
+        errors.append(too_long("title", 255))
+    stage = _stage(data, current, errors)
+    amount = _amount(data.amount, errors)
+    currency = (data.currency or DEFAULT_CURRENCY).strip().upper()
+    if currency not in CURRENCIES:
+        errors.append(FieldError("currency", "invalid", _("Choose a currency from the list.")))
+    expected = data.expected_close
+    if expected is not None and (wrong := date_range_error("expected_close", expected)) is not None:
+        errors.append(wrong)
+    keep_owner = current.owner_id if current else None
+    owner = (
+        current.owner
+        if current and data.owner_id in (None, keep_owner)
+        else resolve_owner(actor, data.owner_id, errors)
+    )
+    schema = schema_for("contact")
+    source_id = None
+    if data.source_id not in (None, ""):
+        option = schema.offered_option(
+            SOURCE_LIST, data.source_id, keep=current.source_id if current else None
+        )
+        if option is None:
+            errors.append(FieldError("source_id", "invalid", _("Choose a source from the list.")))
+        else:
+            source_id = option.pk
+    loss_reason_id, loss_comment = None, ""
+    if stage is not None and stage.kind == StageKind.LOST:
+        keep = current.loss_reason_id if current else None
+        loss_reason_id = _loss_reason(data.loss_reason_id or keep, keep, errors)
+        loss_comment = (data.loss_comment or "").strip()
+    if errors:
+        raise ValidationFailed(errors)
+    return {
+        "title": title,
+        "stage": stage,
+        "amount": amount,
+        "currency": currency,
+        "expected_close": expected,
+        "owner": owner,
+        "source_id": source_id,
+        "loss_reason_id": loss_reason_id,
+        "loss_comment": loss_comment,
+    }
+
+
+def _stage(data: DealInput, current: Deal | None, errors: list[FieldError]) -> Stage | None:
+    if data.stage_id not in (None, ""):
+        stage = Stage.objects.select_related("pipeline").filter(pk=data.stage_id).first()
+        if stage is None or (data.pipeline_id not in (None, "") and stage.pipeline_id != data.pipeline_id):
+            errors.append(FieldError("stage_id", "invalid", _("Choose a stage of the deal's pipeline.")))
+            return None
+        if not stage.pipeline.is_active and (current is None or current.pipeline_id != stage.pipeline_id):
+            errors.append(FieldError("stage_id", "invalid", _("This pipeline is no longer in use.")))
+            return None
+        return stage
+    if current is not None and data.pipeline_id in (None, "", current.pipeline_id):
+        return current.stage
+    pipelines = Pipeline.objects.filter(is_active=True)
+    if data.pipeline_id not in (None, ""):
+        pipelines = pipelines.filter(pk=data.pipeline_id)
+    stage = (
+        Stage.objects.filter(pipeline__in=pipelines, kind=StageKind.OPEN)
+        .order_by("pipeline__order", "pipeline_id", "order", "id")
+        .first()
+    )
+    if stage is None:
+        field_name = "pipeline_id" if data.pipeline_id not in (None, "") else "stage_id"
+        errors.append(FieldError(field_name, "invalid", _("Choose a pipeline in use.")))
+    return stage
+
+
+def _amount(value: Any, errors: list[FieldError]) -> decimal.Decimal:
+    if value in (None, ""):
+        return decimal.Decimal(0)
+    try:
+        if isinstance(value, float):
+            value = repr(value)
+        amount = decimal.Decimal(str(value).replace("\u00a0", "").replace(" ", "").replace(",", "."))
+    except (decimal.InvalidOperation, ValueError):
+        errors.append(
+            FieldError("amount", "invalid", _("Enter the amount as a number, e.g. 150000 or 1200,50."))
+        )
+        return decimal.Decimal(0)
+    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
+        errors.append(FieldError("amount", "invalid", _("Enter an amount from 0 to 99 999 999 999 999.")))
+        return decimal.Decimal(0)
+    if amount != amount.quantize(decimal.Decimal("0.01")):
+        errors.append(FieldError("amount", "invalid", _("At most two digits after the decimal point.")))
+        return decimal.Decimal(0)
+    return amount.quantize(decimal.Decimal("0.01"))
+
+
+def _values(deal: Deal) -> dict[str, Any]:
+    schema = schema_for("contact")
+    source, reason = schema.option(deal.source_id), schema.option(deal.loss_reason_id)
+    return {
+        "title": deal.title,
+        "pipeline": str(deal.stage.pipeline) if deal.stage_id else None,
+        "stage": deal.stage.name if deal.stage_id else None,
+        "status": deal.status,
+        "contact": str(deal.contact) if deal.contact_id else None,
+        "company": str(deal.company) if deal.company_id else None,
+        "amount": deal.amount,
+        "currency": deal.currency,
+        "expected_close": deal.expected_close,
+        "owner": str(deal.owner) if deal.owner_id else None,
+        "source": source.label if source else None,
+        "loss_reason": reason.label if reason else None,
+        "loss_comment": deal.loss_comment,
+    }

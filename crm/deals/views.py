@@ -1,0 +1,354 @@
+"""Thin views of deals: the board of a pipeline, the list, a deal's page and form, moves, and the
+administrator's pipelines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from crm.accounts import access
+from crm.contacts.selectors import global_search
+from crm.core.audit import ChangeSource
+from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
+from crm.core.ids import form_id
+from crm.core.pagination import query_without
+from crm.deals import forms, selectors, services
+from crm.deals.models import Deal, Pipeline, StageKind
+from crm.deals.services import CURRENCIES, money
+from crm.deals.visibility import KIND, may
+
+
+def _require(request: HttpRequest, action: str) -> None:
+    if not access.has_perm(request.user, KIND, action):
+        raise Http404
+
+
+def _filter_context(request: HttpRequest, query: QueryDict) -> dict[str, Any]:
+    return {
+        "filters": query,
+        "owners": selectors.owners(user=request.user),
+        "sources": selectors.sources(),
+    }
+
+
+@login_required
+@require_GET
+def board(request: HttpRequest, pipeline_id: int | None = None) -> HttpResponse:
+    _require(request, "view")
+    try:
+        pipeline = selectors.pipeline_get(pk=pipeline_id)
+    except NotFound as exc:
+        if pipeline_id is not None:
+            raise Http404 from exc
+        return render(
+            request, "deals/no_pipeline.html", {"can_administer": access.can_administer(request.user)}
+        )
+    context = _board_context(request, pipeline, request.GET)
+    context |= _filter_context(request, request.GET) | {
+        "pipelines": selectors.pipelines(user=request.user),
+        "can_create": access.has_perm(request.user, KIND, "create"),
+        "can_administer": access.can_administer(request.user),
+    }
+    return render(request, "deals/board.html", context)
+
+
+def _board_context(request: HttpRequest, pipeline: Pipeline, query: QueryDict) -> dict[str, Any]:
+    filters = selectors.Filters.from_query(query)
+    return {
+        "pipeline": pipeline,
+        "columns": selectors.board(user=request.user, pipeline=pipeline, filters=filters),
+        "filter_query": query_without_paging(query),
+        "can_move": access.has_perm(request.user, KIND, "edit"),
+        "loss_reasons": selectors.loss_reasons(),
+    }
+
+
+def query_without_paging(query: QueryDict) -> str:
+    params = query.copy()
+    for name in ("after", "filters", "stage_id", "loss_reason_id", "loss_comment", "csrfmiddlewaretoken"):
+        params.pop(name, None)
+    return str(params.urlencode())
+
+
+@login_required
+@require_GET
+def column(request: HttpRequest, stage_id: int) -> HttpResponse:
+    """More cards of one column (the "more" button at its foot)."""
+    _require(request, "view")
+    stage = selectors.stage_get(pk=stage_id)
+    if stage is None:
+        raise Http404
+    page = selectors.column_page(
+        user=request.user,
+        stage=stage,
+        filters=selectors.Filters.from_query(request.GET),
+        cursor=request.GET.get("after"),
+    )
+    return render(
+        request,
+        "deals/_column_more.html",
+        {"page": page, "stage": stage, "filter_query": query_without_paging(request.GET), "can_move": True},
+    )
+
+
+@login_required
+@require_GET
+def deal_list(request: HttpRequest) -> HttpResponse:
+    _require(request, "view")
+    filters = selectors.Filters.from_query(request.GET)
+    pipeline_id = form_id(request.GET.get("pipeline"))
+    sort = request.GET.get("sort", "new")
+    page = selectors.deal_list(
+        user=request.user,
+        filters=filters,
+        pipeline_id=pipeline_id,
+        sort=sort,
+        cursor=request.GET.get("after"),
+    )
+    context = _filter_context(request, request.GET) | {
+        "page": page,
+        "sort": sort,
+        "pipelines": selectors.pipelines(user=request.user),
+        "statuses": StageKind.choices,
+        "paging_query": query_without(request, "after"),
+        "can_create": access.has_perm(request.user, KIND, "create"),
+    }
+    return render(request, "deals/deal_list.html", context)
+
+
+def _form_context(
+    request: HttpRequest, values: dict[str, Any], errors: dict[str, list[str]], deal: Deal | None
+) -> dict[str, Any]:
+    contact_id, company_id = form_id(values.get("contact_id")), form_id(values.get("company_id"))
+    return {
+        "form": values,
+        "errors": errors,
+        "deal": deal,
+        "pipelines": selectors.pipelines(user=request.user),
+        "owners": selectors.owners(user=request.user),
+        "sources": selectors.sources(keep=values.get("source_id") or None),
+        "loss_reasons": selectors.loss_reasons(keep=values.get("loss_reason_id") or None),
+        "currencies": CURRENCIES,
+        "client": selectors.client_names(user=request.user, contact_id=contact_id, company_id=company_id),
+    }
+
+
+@login_required
+def deal_create(request: HttpRequest) -> HttpResponse:
+    _require(request, "create")
+    defaults = {
+        k: request.GET[k] for k in ("contact_id", "company_id", "pipeline_id", "title") if request.GET.get(k)
+    }
+    values, errors = forms.initial(None, **defaults), {}
+    if request.method == "POST":
+        data = forms.deal_input(request.POST)
+        try:
+            deal = services.deal_create(
+                actor=request.user, data=data, source=ChangeSource.from_request(request)
+            )
+        except ValidationFailed as exc:
+            values, errors = request.POST.dict(), forms.with_parse_errors(data, exc)
+        except (NotFound, PermissionDenied) as exc:
+            raise Http404 from exc
+        else:
+            messages.success(request, _("The deal is created."))
+            return redirect("deals:deal_detail", pk=deal.pk)
+    return render(
+        request,
+        "deals/deal_form.html",
+        _form_context(request, values, errors, None),
+        status=422 if errors else 200,
+    )
+
+
+@login_required
+def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = _get(request, pk)
+    if not may(request.user, deal, "edit"):
+        raise Http404
+    values, errors = forms.initial(deal), {}
+    if request.method == "POST":
+        data = forms.deal_input(request.POST)
+        try:
+            services.deal_update(
+                actor=request.user, deal_id=pk, data=data, source=ChangeSource.from_request(request)
+            )
+        except ValidationFailed as exc:
+            values, errors = request.POST.dict(), forms.with_parse_errors(data, exc)
+        except (NotFound, PermissionDenied) as exc:
+            raise Http404 from exc
+        else:
+            return redirect("deals:deal_detail", pk=pk)
+    return render(
+        request,
+        "deals/deal_form.html",
+        _form_context(request, values, errors, deal),
+        status=422 if errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = _get(request, pk)
+    return render(
+        request,
+        "deals/deal_detail.html",
+        {
+            "deal": deal,
+            "amount": money(deal.amount, deal.currency),
+            "stages": list(deal.pipeline.stages.all()),
+            "history": selectors.stage_history(deal=deal),
+            "journal": selectors.deal_journal(deal=deal),
+            "source": selectors.option_label(deal.source_id),
+            "loss_reason": selectors.option_label(deal.loss_reason_id),
+            "loss_reasons": selectors.loss_reasons(keep=deal.loss_reason_id),
+            "can_edit": may(request.user, deal, "edit"),
+            "can_delete": may(request.user, deal, "delete"),
+        },
+    )
+
+
+def _get(request: HttpRequest, pk: int) -> Deal:
+    try:
+        return selectors.deal_get(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+@login_required
+@require_POST
+def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """A drop on the board (answered with the board, or 422 and the fields' errors as JSON) or the stage
+    form of the deal's page (answered with the page)."""
+    from_board = request.headers.get("X-Requested-With") == "fetch"
+    try:
+        deal = services.deal_move(
+            actor=request.user,
+            deal_id=pk,
+            stage_id=form_id(request.POST.get("stage_id")) or 0,
+            loss_reason_id=form_id(request.POST.get("loss_reason_id")),
+            loss_comment=request.POST.get("loss_comment", ""),
+            source=ChangeSource.from_request(request),
+        )
+    except ValidationFailed as exc:
+        if from_board:
+            return JsonResponse({"errors": exc.by_field()}, status=422)
+        for error in exc.errors:
+            messages.error(request, str(error.message))
+        return redirect("deals:deal_detail", pk=pk)
+    except (NotFound, PermissionDenied) as exc:
+        raise Http404 from exc
+    if not from_board:
+        return redirect("deals:deal_detail", pk=pk)
+    query = QueryDict(request.POST.get("filters", ""))
+    pipeline = selectors.pipeline_get(pk=deal.pipeline_id, with_inactive=True)
+    return render(request, "deals/_board.html", _board_context(request, pipeline, query))
+
+
+@login_required
+@require_POST
+def deal_check(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        services.deal_check(
+            actor=request.user,
+            deal_id=pk,
+            item=request.POST.get("item", ""),
+            done=request.POST.get("done") == "1",
+            source=ChangeSource.from_request(request),
+        )
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            messages.error(request, str(error.message))
+    except (NotFound, PermissionDenied) as exc:
+        raise Http404 from exc
+    return redirect("deals:deal_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def deal_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        deal = services.deal_delete(actor=request.user, deal_id=pk, source=ChangeSource.from_request(request))
+    except (NotFound, PermissionDenied) as exc:
+        raise Http404 from exc
+    messages.success(request, _("The deal is in the trash."))
+    return redirect("deals:pipeline_board", pipeline_id=deal.pipeline_id)
+
+
+@login_required
+@require_POST
+def deal_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        services.deal_restore(actor=request.user, deal_id=pk, source=ChangeSource.from_request(request))
+    except (NotFound, PermissionDenied) as exc:
+        raise Http404 from exc
+    messages.success(request, _("The deal is restored."))
+    return redirect("deals:deal_detail", pk=pk)
+
+
+@login_required
+@require_GET
+def client_choices(request: HttpRequest) -> HttpResponse:
+    """Autocomplete of the deal form's client: people and companies the user sees."""
+    hits = global_search(user=request.user, query=request.GET.get("client_q", ""))
+    return render(request, "deals/_client_choices.html", {"hits": hits})
+
+
+# Pipelines (administrators)
+
+
+def _administrator(request: HttpRequest) -> None:
+    if not access.can_administer(request.user):
+        raise Http404
+
+
+@login_required
+@require_GET
+def pipeline_list(request: HttpRequest) -> HttpResponse:
+    _administrator(request)
+    return render(
+        request,
+        "deals/pipeline_list.html",
+        {"pipelines": selectors.pipelines(user=request.user, with_inactive=True)},
+    )
+
+
+@login_required
+def pipeline_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    _administrator(request)
+    pipeline = None
+    if pk is not None:
+        try:
+            pipeline = selectors.pipeline_get(pk=pk, with_inactive=True)
+        except NotFound as exc:
+            raise Http404 from exc
+    errors: dict[str, list[str]] = {}
+    data = forms.pipeline_initial(pipeline)
+    if request.method == "POST":
+        data = forms.pipeline_input(request.POST)
+        try:
+            saved = services.pipeline_save(
+                actor=request.user, pipeline_id=pk, data=data, source=ChangeSource.from_request(request)
+            )
+        except ValidationFailed as exc:
+            errors = exc.by_field()
+        except NotFound as exc:
+            raise Http404 from exc
+        else:
+            messages.success(request, _("The pipeline is saved."))
+            return redirect("deals:pipeline_board", pipeline_id=saved.pk)
+    context = {
+        "pipeline": pipeline,
+        "data": data,
+        "errors": errors,
+        "kinds": StageKind.choices,
+        "colleagues": selectors.owners(user=request.user),
+    }
+    return render(request, "deals/pipeline_form.html", context, status=422 if errors else 200)
