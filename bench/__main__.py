@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bench fill|timeline|write|import|export|dedup|measure|experiment``."""
+"""Entry point: ``python -m bench fill|timeline|deals|write|import|export|dedup|measure|experiment``."""
 
 from __future__ import annotations
 
@@ -23,6 +23,11 @@ def main() -> None:
     timeline.add_argument("--entries", type=int, default=5_000_000)
     timeline.add_argument("--tasks", type=int, default=1_000_000)
     timeline.add_argument("--seed", type=int, default=20261124)
+    deals = commands.add_parser("deals", help="add deals to a filled base (issue 15)")
+    deals.add_argument("--deals", type=int, default=300_000)
+    deals.add_argument("--open", type=int, default=50_000, help="how many of them are open")
+    deals.add_argument("--orders", type=int, default=3_000_000)
+    deals.add_argument("--seed", type=int, default=20261206)
     write = commands.add_parser("write", help="write generated new contacts through the batch path")
     write.add_argument("--rows", type=int, default=100_000)
     write.add_argument("--seed", type=int, default=20261205)
@@ -67,6 +72,10 @@ def main() -> None:
         from bench import timeline as command
 
         command.run(entries=args.entries, tasks=args.tasks, seed=args.seed)
+    elif args.command == "deals":
+        from bench import deals as command
+
+        command.run(deals=args.deals, open_deals=args.open, orders=args.orders, seed=args.seed)
     elif args.command == "write":
         from bench import write as command
 

@@ -85,7 +85,7 @@ MIDDLEWARE = [
 # separately an address, is refused for AXES_COOLOFF_TIME; every lock-out is journaled (accounts.signals).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "crm.accounts.backends.UserWithRoleBackend",  # ModelBackend, the role read with the user
     "crm.accounts.api_auth.ApiTokenBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("CRM_LOGIN_ATTEMPTS", "10"))  # an office shares one address

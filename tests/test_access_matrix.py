@@ -272,7 +272,20 @@ DEAL_URLS = {
     "deals:pipeline_list",
     "deals:pipeline_create",
     "deals:pipeline_edit",
+    "deals:deal_lines",
+    "deals:product_list",
+    "deals:product_create",
+    "deals:product_edit",
+    "deals:order_create",
+    "deals:order_detail",
+    "deals:order_pay",
+    "deals:order_cancel",
+    "deals:order_delete",
+    "deals:order_restore",
 }
+# An order is seen with its client's card (c_a: manager_a's), by roles that view deals.
+ORDER_SEES = {"manager_a", "head_a", "support", "admin"}
+ORDER_CHANGES = {"manager_a", "head_a", "admin"}
 DEAL_SEES = {
     "deal_a": {"manager_a", "head_a", "support", "admin"},
     "deal_b": {"manager_b", "support", "admin"},
@@ -284,11 +297,13 @@ DEAL_CREATORS = {"manager_a", "manager_b", "head_a", "admin"}
 
 @pytest.fixture
 def deals(world, personas):
-    from crm.deals.testing import make_deal
+    from crm.deals.testing import make_deal, make_order, make_product
 
     return {
         "deal_a": make_deal(personas["manager_a"], title="Сделка Альфова", contact_id=world["c_a"].pk),
         "deal_b": make_deal(personas["manager_b"], title="Сделка Гаммова"),
+        "order_a": make_order(personas["manager_a"], contact_id=world["c_a"].pk, number="Заказ Альфова"),
+        "product": make_product(sku="ST-1", name="Станок"),
     }
 
 
@@ -321,8 +336,28 @@ def test_deal_pages_answer_each_persona_by_their_rights(client, personas, world,
     for name in ("deals:pipeline_list", "deals:pipeline_create"):
         check(reverse(name), 200 if persona == "admin" else 404)
     check(reverse("deals:pipeline_edit", args=[pipeline.pk]), 200 if persona == "admin" else 404)
-    for name in ("deals:deal_move", "deals:deal_check", "deals:deal_delete", "deals:deal_restore"):
+    for name in (
+        "deals:deal_move",
+        "deals:deal_check",
+        "deals:deal_delete",
+        "deals:deal_restore",
+        "deals:deal_lines",
+    ):
         check(reverse(name, args=[deals["deal_a"].pk]), 405)
+    check(reverse("deals:product_list"), 200 if viewer else 404)
+    check(reverse("deals:product_create"), 200 if persona == "admin" else 404)
+    check(reverse("deals:product_edit", args=[deals["product"].pk]), 200 if persona == "admin" else 404)
+    check(reverse("deals:order_create"), 200 if persona in DEAL_CREATORS else 404)
+    order = deals["order_a"].pk
+    check(reverse("deals:order_detail", args=[order]), 200 if persona in ORDER_SEES else 404)
+    for name in ("deals:order_pay", "deals:order_cancel", "deals:order_delete", "deals:order_restore"):
+        check(reverse(name, args=[order]), 405)
+    check(
+        reverse("deals:order_pay", args=[order]),
+        302 if persona in ORDER_CHANGES else 404,
+        "post",
+        {"amount": "1"},
+    )
     for key in ("deal_a", "deal_b"):
         pk = deals[key].pk
         sees, changes = persona in DEAL_SEES[key], persona in DEAL_CHANGES[key]
@@ -378,6 +413,43 @@ def test_deal_api_answers_each_persona_by_their_rights(client, personas, world, 
         call("DELETE", f"/api/v1/deals/{pk}", expected=204 if changes else change)
         call("POST", f"/api/v1/deals/{pk}/restore", expected=200 if changes else 404)
     call("POST", "/api/v1/deals", {"title": "Своя сделка"}, expected=201 if persona in DEAL_CREATORS else 403)
+    for key in ("deal_a", "deal_b"):
+        sees, changes = persona in DEAL_SEES[key], persona in DEAL_CHANGES[key]
+        call(
+            "PUT",
+            f"/api/v1/deals/{deals[key].pk}/lines",
+            {"lines": [{"product_id": deals["product"].pk, "quantity": "2"}]},
+            expected=200 if changes else (403 if sees else 404),
+        )
+
+    # Products: everyone who works with deals reads the catalogue; an administrator edits it.
+    product = deals["product"].pk
+    call("GET", "/api/v1/products")
+    admin_only = 201 if persona == "admin" else 403
+    call("POST", "/api/v1/products", {"sku": f"N-{persona}", "name": "Новый"}, expected=admin_only)
+    call(
+        "PUT",
+        f"/api/v1/products/{product}",
+        {"sku": "ST-1", "name": "Станок"},
+        expected=200 if persona == "admin" else 403,
+    )
+
+    # Orders: seen with the client's card; written with the deal rights.
+    order = deals["order_a"].pk
+    orders = call("GET", "/api/v1/orders").json() if active else {"items": []}
+    assert {o["id"] for o in orders["items"]} == ({order} if persona in ORDER_SEES else set())
+    sees, changes = persona in ORDER_SEES, persona in ORDER_CHANGES
+    call("GET", f"/api/v1/orders/{order}", expected=200 if sees else 404)
+    call(
+        "POST",
+        f"/api/v1/orders/{order}/payments",
+        {"amount": "1"},
+        expected=201 if changes else (403 if sees else 404),
+    )
+    created = 201 if persona in DEAL_CREATORS and sees else (403 if persona not in DEAL_CREATORS else 404)
+    call("POST", "/api/v1/orders", {"contact_id": world["c_a"].pk, "amount": "10"}, expected=created)
+    call("DELETE", f"/api/v1/orders/{order}", expected=204 if changes else (403 if sees else 404))
+    call("POST", f"/api/v1/orders/{order}/restore", expected=200 if changes else 404)
 
 
 def test_every_url_is_in_the_matrix():
@@ -549,6 +621,16 @@ API_ENDPOINTS = {
     ("POST", "/api/v1/deals/{deal_id}/move"),
     ("POST", "/api/v1/deals/{deal_id}/restore"),
     ("GET", "/api/v1/deals/{deal_id}/history"),
+    ("PUT", "/api/v1/deals/{deal_id}/lines"),
+    ("GET", "/api/v1/products"),
+    ("POST", "/api/v1/products"),
+    ("PUT", "/api/v1/products/{product_id}"),
+    ("GET", "/api/v1/orders"),
+    ("POST", "/api/v1/orders"),
+    ("GET", "/api/v1/orders/{order_id}"),
+    ("POST", "/api/v1/orders/{order_id}/payments"),
+    ("DELETE", "/api/v1/orders/{order_id}"),
+    ("POST", "/api/v1/orders/{order_id}/restore"),
 }
 
 

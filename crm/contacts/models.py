@@ -123,6 +123,15 @@ class OwnedRecord(models.Model):
     # The last call, e-mail, meeting or message (R2.4): kept by the timeline's services, never computed per
     # row, so "no contact for 90 days" is an index range.
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    # The purchase history in three numbers (R4.5), kept by the orders' services (crm/deals) in the
+    # transaction that writes an order: lists and segments read them from the card's own row. The total is
+    # of the orders in roubles; cancelled and trashed orders do not count. Empty until the first order:
+    # nullable columns are added to a big SQLite table in place, where a default would rebuild it.
+    orders_count = models.PositiveIntegerField(_("orders"), null=True, blank=True)
+    orders_total = models.DecimalField(
+        _("orders total"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    last_order_at = models.DateTimeField(_("last order"), null=True, blank=True)
 
     # ``visible_to(user)``: the one read rule of cards (crm/contacts/visibility.py).
     objects = CardQuerySet.as_manager()

@@ -9,11 +9,14 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from crm.accounts import access
 from crm.core.audit import ChangeSource
+from crm.core.errors import PermissionDenied
 from crm.core.ids import Id
 from crm.core.models import ChangeChannel
 from crm.deals import selectors, services
 from crm.deals.models import DEFAULT_CURRENCY, Deal, StageKind
+from crm.deals.money import CURRENCIES, MAX_AMOUNT
 
 router = Router(tags=["deals"])
 
@@ -75,8 +78,8 @@ class DealIn(Schema):
     stage_id: Id | None = Field(None, description="Default: the pipeline's first stage")
     contact_id: Id | None = None
     company_id: Id | None = None
-    amount: decimal.Decimal = Field(decimal.Decimal(0), ge=0, le=services.MAX_AMOUNT)
-    currency: str = Field(DEFAULT_CURRENCY, description=", ".join(services.CURRENCIES))
+    amount: decimal.Decimal = Field(decimal.Decimal(0), ge=0, le=MAX_AMOUNT)
+    currency: str = Field(DEFAULT_CURRENCY, description=", ".join(CURRENCIES))
     expected_close: datetime.date | None = None
     owner_id: Id | None = Field(None, description="Default: the token's user")
     source_id: Id | None = None
@@ -89,7 +92,7 @@ class DealPatch(Schema):
     stage_id: Id | None = None
     contact_id: Id | None = None
     company_id: Id | None = None
-    amount: decimal.Decimal | None = Field(None, ge=0, le=services.MAX_AMOUNT)
+    amount: decimal.Decimal | None = Field(None, ge=0, le=MAX_AMOUNT)
     currency: str | None = None
     expected_close: datetime.date | None = None
     owner_id: Id | None = None
@@ -239,3 +242,208 @@ def delete_deal(request: HttpRequest, deal_id: int) -> Status[None]:
 @router.post("/deals/{deal_id}/restore", response=DealOut, summary="Take a deal back from the trash")
 def restore_deal(request: HttpRequest, deal_id: int) -> dict[str, Any]:
     return deal_out(services.deal_restore(actor=request.auth, deal_id=deal_id, source=_source(request)))
+
+
+# Lines, products, orders (R4.5)
+
+
+class LineIn(Schema):
+    product_id: Id | None = None
+    name: str = Field("", description="Default: the product's name")
+    quantity: decimal.Decimal = Field(decimal.Decimal(1), gt=0)
+    price: decimal.Decimal | None = Field(
+        None, ge=0, le=MAX_AMOUNT, description="Default: the product's price"
+    )
+    discount: decimal.Decimal = Field(decimal.Decimal(0), ge=0, le=100, description="Percent")
+
+
+class LineOut(Schema):
+    product_id: int | None
+    name: str
+    quantity: decimal.Decimal
+    price: decimal.Decimal
+    discount: decimal.Decimal
+    amount: decimal.Decimal
+
+
+class LinesIn(Schema):
+    lines: list[LineIn]
+
+
+class ProductOut(Schema):
+    id: int
+    sku: str
+    name: str
+    price: decimal.Decimal
+    currency: str
+    unit: str
+    stock: decimal.Decimal | None = Field(description="Empty: not tracked")
+    is_active: bool
+
+
+class ProductIn(Schema):
+    sku: str
+    name: str
+    price: decimal.Decimal = Field(decimal.Decimal(0), ge=0, le=MAX_AMOUNT)
+    currency: str = DEFAULT_CURRENCY
+    unit: str = "шт"
+    stock: decimal.Decimal | None = Field(None, ge=0)
+    is_active: bool = True
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    contact_id: int | None
+    company_id: int | None
+    deal_id: int | None
+    ordered_at: datetime.datetime
+    amount: decimal.Decimal
+    currency: str
+    paid: decimal.Decimal
+    status: str = Field(description="new, paid or cancelled")
+    lines: list[LineOut]
+    created_at: datetime.datetime
+
+
+class OrderIn(Schema):
+    contact_id: Id | None = None
+    company_id: Id | None = None
+    deal_id: Id | None = None
+    number: str = ""
+    ordered_at: datetime.datetime | None = Field(None, description="Default: now")
+    currency: str = DEFAULT_CURRENCY
+    amount: decimal.Decimal | None = Field(None, ge=0, le=MAX_AMOUNT, description="An order without lines")
+    status: str = "new"
+    lines: list[LineIn] = Field(default_factory=list)
+
+
+class OrderPage(Schema):
+    items: list[OrderOut]
+    next_cursor: str | None
+    total: int
+    total_is_estimate: bool
+
+
+class PaymentIn(Schema):
+    amount: decimal.Decimal = Field(gt=0, le=MAX_AMOUNT)
+    paid_at: datetime.datetime | None = None
+    note: str = ""
+
+
+class OrderListParams(Schema):
+    contact_id: Id | None = None
+    company_id: Id | None = None
+    cursor: str | None = None
+    limit: int = Field(50, ge=1, le=200)
+
+
+def _lines(payload: list[LineIn]) -> list[services.LineInput]:
+    return [services.LineInput(**line.model_dump()) for line in payload]
+
+
+def _line_out(line: Any) -> dict[str, Any]:
+    return {name: getattr(line, name) for name in LineOut.model_fields}
+
+
+def order_out(order: Any) -> dict[str, Any]:
+    values = {name: getattr(order, name) for name in OrderOut.model_fields if name != "lines"}
+    return values | {"lines": [_line_out(line) for line in selectors.order_lines(order=order)]}
+
+
+@router.put(
+    "/deals/{deal_id}/lines",
+    response=list[LineOut],
+    summary="Replace a deal's lines (its amount is their sum)",
+)
+def put_deal_lines(request: HttpRequest, deal_id: int, payload: LinesIn) -> list[Any]:
+    deal = services.deal_lines_save(
+        actor=request.auth, deal_id=deal_id, lines=_lines(payload.lines), source=_source(request)
+    )
+    return [_line_out(line) for line in selectors.deal_lines(deal=deal)]
+
+
+@router.get("/products", response=list[ProductOut], summary="The catalogue, by name")
+def list_products(request: HttpRequest, q: str = "", with_inactive: bool = False) -> list[Any]:
+    if not access.has_perm(request.auth, "deal", "view"):
+        raise PermissionDenied("view products")
+    return [
+        {name: getattr(p, name) for name in ProductOut.model_fields}
+        for p in selectors.products(query=q, with_inactive=with_inactive)
+    ]
+
+
+@router.post("/products", response={201: ProductOut}, summary="Add a product (administrators)")
+def create_product(request: HttpRequest, payload: ProductIn) -> Status[dict[str, Any]]:
+    product = services.product_save(
+        actor=request.auth,
+        product_id=None,
+        data=services.ProductInput(**payload.model_dump()),
+        source=_source(request),
+    )
+    return Status(201, {name: getattr(product, name) for name in ProductOut.model_fields})
+
+
+@router.put("/products/{product_id}", response=ProductOut, summary="Change a product (administrators)")
+def put_product(request: HttpRequest, product_id: int, payload: ProductIn) -> dict[str, Any]:
+    product = services.product_save(
+        actor=request.auth,
+        product_id=product_id,
+        data=services.ProductInput(**payload.model_dump()),
+        source=_source(request),
+    )
+    return {name: getattr(product, name) for name in ProductOut.model_fields}
+
+
+@router.get("/orders", response=OrderPage, summary="Orders of clients the token's user sees, newest first")
+def list_orders(request: HttpRequest, params: Query[OrderListParams]) -> dict[str, Any]:
+    page = selectors.order_list(
+        user=request.auth,
+        contact_id=params.contact_id,
+        company_id=params.company_id,
+        cursor=params.cursor,
+        limit=params.limit,
+    )
+    return {
+        "items": [order_out(o) for o in page.items],
+        "next_cursor": page.next_cursor,
+        "total": page.total,
+        "total_is_estimate": page.total_is_estimate,
+    }
+
+
+@router.post("/orders", response={201: OrderOut}, summary="Record a client's order")
+def create_order(request: HttpRequest, payload: OrderIn) -> Status[dict[str, Any]]:
+    values = payload.model_dump()
+    data = services.OrderInput(**(values | {"lines": _lines(payload.lines)}))
+    order = services.order_create(actor=request.auth, data=data, source=_source(request))
+    return Status(201, order_out(order))
+
+
+@router.get("/orders/{order_id}", response=OrderOut, summary="One order with its lines")
+def get_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
+    return order_out(selectors.order_get(user=request.auth, pk=order_id))
+
+
+@router.post("/orders/{order_id}/payments", response={201: OrderOut}, summary="Record money received")
+def pay_order(request: HttpRequest, order_id: int, payload: PaymentIn) -> Status[dict[str, Any]]:
+    services.payment_add(
+        actor=request.auth,
+        order_id=order_id,
+        amount=payload.amount,
+        paid_at=payload.paid_at,
+        note=payload.note,
+        source=_source(request),
+    )
+    return Status(201, order_out(selectors.order_get(user=request.auth, pk=order_id)))
+
+
+@router.delete("/orders/{order_id}", response={204: None}, summary="Move an order to the trash")
+def delete_order(request: HttpRequest, order_id: int) -> Status[None]:
+    services.order_delete(actor=request.auth, order_id=order_id, source=_source(request))
+    return Status(204, None)
+
+
+@router.post("/orders/{order_id}/restore", response=OrderOut, summary="Take an order back from the trash")
+def restore_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
+    return order_out(services.order_restore(actor=request.auth, order_id=order_id, source=_source(request)))

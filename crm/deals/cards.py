@@ -43,14 +43,31 @@ def deals_section(request: HttpRequest, kind: str, record: Any) -> SafeString | 
     return SafeString(render_to_string("deals/_card_deals.html", context, request=request))
 
 
+def orders_section(request: HttpRequest, kind: str, record: Any) -> SafeString | None:
+    if kind not in ("contact", "company") or not access.has_perm(request.user, KIND, "view"):
+        return None
+    found = selectors.card_orders(user=request.user, kind=kind, record=record)
+    context = {
+        "kind": kind,
+        "record": record,
+        "found": found,
+        "can_create": access.has_perm(request.user, KIND, "create"),
+    }
+    return SafeString(render_to_string("deals/_card_orders.html", context, request=request))
+
+
 def trash_section(request: HttpRequest) -> SafeString | None:
     deals = selectors.trashed_deals(user=request.user)
-    if not deals:
+    orders = selectors.trashed_orders(user=request.user)
+    if not deals and not orders:
         return None
-    return SafeString(render_to_string("deals/_trash.html", {"deals": deals}, request=request))
+    return SafeString(
+        render_to_string("deals/_trash.html", {"deals": deals, "orders": orders}, request=request)
+    )
 
 
 def register() -> None:
     register_card_section("deals", deals_section, order=4)
+    register_card_section("orders", orders_section, order=6)
     register_trash_section("deals", trash_section, order=15)
     register_open_business("deals", selectors.open_deal_q, has_open_deal)

@@ -6,12 +6,13 @@ import datetime
 from typing import Any
 
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.errors import FieldError, ValidationFailed
 from crm.core.ids import form_id
 from crm.deals.models import DEFAULT_CURRENCY, Deal, Pipeline, StageKind
-from crm.deals.services import DealInput, PipelineInput, StageInput
+from crm.deals.services import DealInput, LineInput, OrderInput, PipelineInput, ProductInput, StageInput
 
 
 def deal_input(post: QueryDict) -> DealInput:
@@ -121,3 +122,61 @@ def pipeline_initial(pipeline: Pipeline | None) -> PipelineInput:
             for s in pipeline.stages.all()
         ],
     )
+
+
+def lines_input(post: QueryDict) -> list[LineInput]:
+    """Line rows as parallel lists (``line_product``, ``line_name``…), in order; blank rows are left out."""
+    names = ("line_product", "line_name", "line_quantity", "line_price", "line_discount")
+    rows = zip(*(post.getlist(name) for name in names), strict=False)
+    return [
+        LineInput(product_id=form_id(product), name=name, quantity=quantity, price=price, discount=discount)
+        for product, name, quantity, price, discount in rows
+        if product or name.strip()
+    ]
+
+
+def product_input(post: QueryDict) -> ProductInput:
+    return ProductInput(
+        sku=post.get("sku", ""),
+        name=post.get("name", ""),
+        price=post.get("price", ""),
+        currency=post.get("currency", DEFAULT_CURRENCY),
+        unit=post.get("unit", ""),
+        stock=post.get("stock", ""),
+        is_active=post.get("is_active") == "1",
+    )
+
+
+def order_input(post: QueryDict) -> OrderInput:
+    errors: list[FieldError] = []
+    day = _date(post.get("ordered_at", ""), "ordered_at", errors)
+    moment = None
+    if day is not None:
+        moment = datetime.datetime.combine(day, datetime.time(12, 0), tzinfo=timezone.get_current_timezone())
+    data = OrderInput(
+        contact_id=form_id(post.get("contact_id")),
+        company_id=form_id(post.get("company_id")),
+        deal_id=form_id(post.get("deal_id")),
+        number=post.get("number", ""),
+        ordered_at=moment,
+        currency=post.get("currency", DEFAULT_CURRENCY),
+        amount=post.get("amount", ""),
+        status=post.get("status", "new"),
+        lines=lines_input(post),
+    )
+    data.parse_errors = errors  # type: ignore[attr-defined]
+    return data
+
+
+def product_initial(product: Any) -> dict[str, Any]:
+    if product is None:
+        return {"currency": DEFAULT_CURRENCY, "unit": "шт", "is_active": "1"}
+    return {
+        "sku": product.sku,
+        "name": product.name,
+        "price": f"{product.price:f}",
+        "currency": product.currency,
+        "unit": product.unit,
+        "stock": "" if product.stock is None else f"{product.stock.normalize():f}",
+        "is_active": "1" if product.is_active else "",
+    }

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.deals.visibility import DealQuerySet
+from crm.deals.visibility import DealQuerySet, OrderQuerySet
 
 LOSS_REASON_LIST = "loss_reason"
 SOURCE_LIST = "source"  # the contacts' central list: a deal comes from where its client came from
@@ -155,10 +155,17 @@ class Deal(models.Model):
                 name="deal_dept_stage_idx",
                 condition=LIVE,
             ),
-            # The board's sums: open deals of a pipeline, and those closed lately, read from the index alone.
+            # The board's sums, read from the index alone: the open deals of a pipeline in GROUP BY order
+            # (SQLite otherwise scans the whole table by the stage's key to avoid a sort), and those
+            # closed lately, by their range.
+            models.Index(
+                fields=["pipeline", "status", "stage", "currency", "amount"],
+                name="deal_open_sums_idx",
+                condition=LIVE,
+            ),
             models.Index(
                 fields=["pipeline", "status", "stage_entered_at", "stage", "currency", "amount"],
-                name="deal_board_sums_idx",
+                name="deal_closed_sums_idx",
                 condition=LIVE,
             ),
             # The list, newest first, for each scope.
@@ -209,3 +216,153 @@ class StageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deal_id}: {self.from_stage_id} → {self.to_stage_id}"
+
+
+class Product(models.Model):
+    """A line of the catalogue (R4.5): what deals and orders are made of."""
+
+    sku = models.CharField(_("SKU"), max_length=64)
+    sku_key = models.CharField(max_length=64, unique=True, editable=False)  # casefolded: one SKU, one product
+    name = models.CharField(_("name"), max_length=255)
+    price = models.DecimalField(_("price"), max_digits=16, decimal_places=2, default=0)
+    currency = models.CharField(_("currency"), max_length=3, default=DEFAULT_CURRENCY)
+    unit = models.CharField(_("unit"), max_length=16, default="шт")
+    # Empty: the stock is not tracked (a service, a licence).
+    stock = models.DecimalField(_("stock"), max_digits=14, decimal_places=3, null=True, blank=True)
+    is_active = models.BooleanField(_("on sale"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sku})"
+
+
+class Line(models.Model):
+    """A line of a deal or an order: a product (or a free text), how many, at what price, less what
+    discount; ``amount`` is computed by the services, to the kopeck."""
+
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=255)  # the product's name when the line was written
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3, default=1)
+    price = models.DecimalField(_("price"), max_digits=16, decimal_places=2, default=0)
+    discount = models.DecimalField(_("discount, %"), max_digits=5, decimal_places=2, default=0)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, default=0)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} × {self.quantity}"
+
+
+class DealItem(Line):
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="items")
+
+    class Meta(Line.Meta):
+        verbose_name = _("deal line")
+        verbose_name_plural = _("deal lines")
+
+
+class OrderStatus(models.TextChoices):
+    NEW = "new", _("New")
+    PAID = "paid", _("Paid")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Order(models.Model):
+    """A purchase of a client (R4.5). The client's order count, total and last order date are kept on
+    the card by the services, so lists and segments read them from the card's own row."""
+
+    number = models.CharField(_("number"), max_length=64, blank=True)
+    contact = models.ForeignKey(
+        "contacts.Contact",
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    company = models.ForeignKey(
+        "contacts.Company",
+        verbose_name=_("company"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    deal = models.ForeignKey(
+        Deal, verbose_name=_("deal"), null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    ordered_at = models.DateTimeField(_("ordered"), default=timezone.now)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, default=0)
+    currency = models.CharField(_("currency"), max_length=3, default=DEFAULT_CURRENCY)
+    paid = models.DecimalField(_("paid"), max_digits=16, decimal_places=2, default=0)
+    status = models.CharField(
+        _("status"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.NEW
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-ordered_at", "-id"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        indexes = [
+            models.Index(fields=["contact", "ordered_at"], name="order_contact_idx"),
+            models.Index(fields=["company", "ordered_at"], name="order_company_idx"),
+            models.Index(fields=["-ordered_at", "-id"], name="order_recent_idx", condition=LIVE),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"#{self.pk}"
+
+    @property
+    def counts(self) -> bool:
+        """Whether the order is part of the client's purchase history (not cancelled, not trashed)."""
+        return self.deleted_at is None and self.status != OrderStatus.CANCELLED
+
+
+class OrderItem(Line):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+
+    class Meta(Line.Meta):
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+
+
+class Payment(models.Model):
+    """Money received for an order; the order's ``paid`` is their sum, kept by the services."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    paid_at = models.DateTimeField(_("paid"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["paid_at", "id"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.paid_at:%d.%m.%Y}"

@@ -11,13 +11,27 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
+from crm.accounts import access
 from crm.accounts.models import User
 from crm.contacts.models import Company, Contact
 from crm.core.errors import NotFound
 from crm.core.ids import form_id
 from crm.core.models import AuditEntry
 from crm.core.pagination import Page, SortKey, paginate
-from crm.deals.models import LOSS_REASON_LIST, SOURCE_LIST, Deal, Pipeline, Stage, StageChange, StageKind
+from crm.deals.models import (
+    LOSS_REASON_LIST,
+    SOURCE_LIST,
+    Deal,
+    DealItem,
+    Order,
+    OrderItem,
+    Payment,
+    Pipeline,
+    Product,
+    Stage,
+    StageChange,
+    StageKind,
+)
 from crm.fields.schema import Option, schema_for
 
 CLOSED_DAYS = 30
@@ -145,14 +159,42 @@ def closed_since() -> datetime.datetime:
 
 
 def board(*, user: User, pipeline: Pipeline, filters: Filters, per_column: int = PER_COLUMN) -> list[Column]:
-    """A pipeline's columns: the open stages' counts and sums per currency in one aggregate query, the
-    won and lost ones' (closed in the last ``CLOSED_DAYS``) in another, both read from the covering index
-    ``deal_board_sums_idx``; then the first cards of each stage by its own index range."""
-    qs = _filtered(user, filters).filter(pipeline_id=pipeline.pk)
+    """A pipeline's columns: their counts and sums (``column_sums``), then the first cards of each stage
+    by its own index range."""
     since = closed_since()
+    sums = column_sums(user=user, pipeline_id=pipeline.pk, filters=filters, since=since)
+    columns = []
+    for stage in pipeline.stages.all():
+        found = sums.get(stage.pk, {"count": 0, "totals": []})
+        if found["count"]:
+            page = column_page(user=user, stage=stage, filters=filters, limit=per_column, since=since)
+            deals, cursor = page.items, page.next_cursor
+        else:
+            deals, cursor = [], None
+        columns.append(
+            Column(stage=stage, deals=deals, count=found["count"], totals=found["totals"], next_cursor=cursor)
+        )
+    return columns
+
+
+def column_sums(
+    *,
+    user: User,
+    pipeline_id: int,
+    filters: Filters,
+    since: datetime.datetime | None = None,
+    stage_ids: list[int] | None = None,
+) -> dict[int, dict[str, Any]]:
+    """Each column's count and sums per currency: the open stages' in one aggregate query, the won and
+    lost ones' (closed since ``since``) in another, both read from covering indexes
+    (``deal_open_sums_idx``, ``deal_closed_sums_idx``); ``stage_ids`` narrows them to a few columns (the
+    two a drop changed)."""
+    qs = _filtered(user, filters).filter(pipeline_id=pipeline_id)
+    if stage_ids is not None:
+        qs = qs.filter(stage_id__in=stage_ids)
     parts = (
         qs.filter(status=StageKind.OPEN),
-        qs.filter(status__in=(StageKind.WON, StageKind.LOST), stage_entered_at__gte=since),
+        qs.filter(status__in=(StageKind.WON, StageKind.LOST), stage_entered_at__gte=since or closed_since()),
     )
     sums: dict[int, dict[str, Any]] = {}
     for part in parts:
@@ -162,19 +204,9 @@ def board(*, user: User, pipeline: Pipeline, filters: Filters, per_column: int =
             column = sums.setdefault(row["stage_id"], {"count": 0, "totals": []})
             column["count"] += row["n"]
             column["totals"].append((row["currency"], row["total"] or decimal.Decimal(0)))
-    columns = []
-    for stage in pipeline.stages.all():
-        found = sums.get(stage.pk, {"count": 0, "totals": []})
-        if found["count"]:
-            page = column_page(user=user, stage=stage, filters=filters, limit=per_column, since=since)
-            deals, cursor = page.items, page.next_cursor
-        else:
-            deals, cursor = [], None
-        totals = sorted(found["totals"], key=lambda t: (t[0] != "RUB", t[0]))
-        columns.append(
-            Column(stage=stage, deals=deals, count=found["count"], totals=totals, next_cursor=cursor)
-        )
-    return columns
+    for column in sums.values():
+        column["totals"].sort(key=lambda t: (t[0] != "RUB", t[0]))
+    return sums
 
 
 def column_page(
@@ -331,3 +363,120 @@ def client_names(*, user: User, contact_id: int | None, company_id: int | None) 
     contact = Contact.objects.visible_to(user).filter(pk=contact_id).first() if contact_id else None
     company = Company.objects.visible_to(user).filter(pk=company_id).first() if company_id else None
     return ClientNames(contact=str(contact) if contact else "", company=str(company) if company else "")
+
+
+# Products and orders (R4.5)
+
+
+def products(*, query: str = "", with_inactive: bool = False, limit: int = 500) -> list[Product]:
+    """The catalogue by name (anyone who works with deals reads it), narrowed by words of the name or
+    the SKU."""
+    qs = Product.objects.all()
+    if not with_inactive:
+        qs = qs.filter(is_active=True)
+    words = " ".join(query.split())[:100]
+    if words:
+        qs = qs.filter(Q(name__icontains=words) | Q(sku__icontains=words))
+    return list(qs.order_by("name", "id")[:limit])
+
+
+def product_get(*, pk: int) -> Product:
+    product = Product.objects.filter(pk=pk).first()
+    if product is None:
+        raise NotFound
+    return product
+
+
+def deal_lines(*, deal: Deal) -> list[DealItem]:
+    return list(deal.items.select_related("product").order_by("position", "id"))
+
+
+@dataclass
+class CardOrders:
+    orders: list[Order]
+    count: int
+    total: decimal.Decimal
+    average: decimal.Decimal | None
+    last_at: datetime.datetime | None
+    repeat: bool  # bought more than once
+
+
+ORDERS_ON_CARD = 10
+
+
+def card_orders(*, user: User, kind: str, record: Any) -> CardOrders:
+    """The client's purchase history as the card shows it: the numbers its services keep on the card,
+    and its latest orders (one query, and none for a client who never ordered)."""
+    orders = (
+        []
+        if not record.orders_count
+        else list(
+            Order.objects.visible_to(user)
+            .filter(**{f"{kind}_id": record.pk})
+            .order_by("-ordered_at", "-id")[:ORDERS_ON_CARD]
+        )
+    )
+    count = record.orders_count or 0
+    total = record.orders_total or decimal.Decimal(0)
+    return CardOrders(
+        orders=orders,
+        count=count,
+        total=total,
+        average=(total / count).quantize(decimal.Decimal("0.01")) if count else None,
+        last_at=record.last_order_at,
+        repeat=count > 1,
+    )
+
+
+def order_get(*, user: User, pk: int, trash: bool = False) -> Order:
+    order = (
+        Order.objects.visible_to(user, trash=trash)
+        .filter(pk=pk)
+        .select_related("contact", "company", "deal")
+        .first()
+    )
+    if order is None:
+        raise NotFound
+    return order
+
+
+def order_lines(*, order: Order) -> list[OrderItem]:
+    return list(order.items.select_related("product").order_by("position", "id"))
+
+
+def order_payments(*, order: Order) -> list[Payment]:
+    return list(order.payments.select_related("by").order_by("paid_at", "id"))
+
+
+def order_list(
+    *,
+    user: User,
+    contact_id: int | None = None,
+    company_id: int | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[Order]:
+    qs = Order.objects.visible_to(user).select_related("contact", "company")
+    if contact_id is not None:
+        qs = qs.filter(contact_id=contact_id)
+    if company_id is not None:
+        qs = qs.filter(company_id=company_id)
+    return paginate(qs, SortKey("ordered_at", descending=True), cursor, limit)
+
+
+def trashed_orders(*, user: User) -> list[Order]:
+    if not access.has_perm(user, "deal", "delete"):
+        return []
+    return list(Order.objects.visible_to(user, trash=True).order_by("-deleted_at")[:100])
+
+
+def order_journal(*, order: Order, limit: int = 50) -> list[AuditEntry]:
+    return list(
+        AuditEntry.objects.filter(object_type="deals.order", object_id=order.pk).order_by("-at", "-id")[
+            :limit
+        ]
+    )
+
+
+def deal_orders(*, user: User, deal: Deal) -> list[Order]:
+    return list(Order.objects.visible_to(user).filter(deal_id=deal.pk).order_by("-ordered_at", "-id")[:20])

@@ -27,3 +27,22 @@ def lost_stage() -> Stage:
 
 def make_deal(owner: Any, title: str = "Поставка", amount: Any = 100_000, **extra: Any) -> Deal:
     return deal_create(actor=owner, data=DealInput(title=title, amount=amount, **extra), source=SYSTEM)
+
+
+def make_product(sku: str = "ST-1", name: str = "Станок", price: Any = 150_000, **extra: Any) -> Any:
+    from crm.accounts.models import User
+    from crm.deals.services import ProductInput, product_save
+
+    admin = User.objects.filter(is_superuser=True).first() or User.objects.filter(role__is_admin=True).first()
+    return product_save(
+        actor=admin,
+        product_id=None,
+        data=ProductInput(sku=sku, name=name, price=price, **extra),
+        source=SYSTEM,
+    )
+
+
+def make_order(actor: Any, amount: Any = 10_000, **extra: Any) -> Any:
+    from crm.deals.services import OrderInput, order_create
+
+    return order_create(actor=actor, data=OrderInput(amount=amount, **extra), source=SYSTEM)

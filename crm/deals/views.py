@@ -19,8 +19,9 @@ from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
 from crm.core.ids import form_id
 from crm.core.pagination import query_without
 from crm.deals import forms, selectors, services
-from crm.deals.models import Deal, Pipeline, StageKind
-from crm.deals.services import CURRENCIES, money
+from crm.deals.models import Deal, OrderStatus, Pipeline, StageKind
+from crm.deals.money import CURRENCIES, money
+from crm.deals.templatetags.deals import sums as sums_text
 from crm.deals.visibility import KIND, may
 
 
@@ -205,6 +206,9 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "amount": money(deal.amount, deal.currency),
             "stages": list(deal.pipeline.stages.all()),
             "history": selectors.stage_history(deal=deal),
+            "lines": selectors.deal_lines(deal=deal),
+            "products": selectors.products(),
+            "orders": selectors.deal_orders(user=request.user, deal=deal),
             "journal": selectors.deal_journal(deal=deal),
             "source": selectors.option_label(deal.source_id),
             "loss_reason": selectors.option_label(deal.loss_reason_id),
@@ -225,8 +229,8 @@ def _get(request: HttpRequest, pk: int) -> Deal:
 @login_required
 @require_POST
 def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
-    """A drop on the board (answered with the board, or 422 and the fields' errors as JSON) or the stage
-    form of the deal's page (answered with the page)."""
+    """A drop on the board (answered with the new counts and sums of the two columns it changed, or 422
+    and the fields' errors, as JSON) or the stage form of the deal's page (answered with the page)."""
     from_board = request.headers.get("X-Requested-With") == "fetch"
     try:
         deal = services.deal_move(
@@ -247,9 +251,21 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from exc
     if not from_board:
         return redirect("deals:deal_detail", pk=pk)
-    query = QueryDict(request.POST.get("filters", ""))
-    pipeline = selectors.pipeline_get(pk=deal.pipeline_id, with_inactive=True)
-    return render(request, "deals/_board.html", _board_context(request, pipeline, query))
+    changed = [deal.stage_id] + ([left] if (left := form_id(request.POST.get("from_stage_id"))) else [])
+    sums = selectors.column_sums(
+        user=request.user,
+        pipeline_id=deal.pipeline_id,
+        filters=selectors.Filters.from_query(QueryDict(request.POST.get("filters", ""))),
+        stage_ids=changed,
+    )
+    columns = {
+        str(stage_id): {
+            "count": sums.get(stage_id, {}).get("count", 0),
+            "sum": sums_text(sums.get(stage_id, {}).get("totals", [])),
+        }
+        for stage_id in changed
+    }
+    return JsonResponse({"columns": columns})
 
 
 @login_required
@@ -352,3 +368,222 @@ def pipeline_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "colleagues": selectors.owners(user=request.user),
     }
     return render(request, "deals/pipeline_form.html", context, status=422 if errors else 200)
+
+
+# Lines, products, orders (R4.5)
+
+
+@login_required
+@require_POST
+def deal_lines(request: HttpRequest, pk: int) -> HttpResponse:
+    lines = forms.lines_input(request.POST)
+    try:
+        services.deal_lines_save(
+            actor=request.user, deal_id=pk, lines=lines, source=ChangeSource.from_request(request)
+        )
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            messages.error(request, f"{_line_label(error.field)}{error.message}")
+    except (NotFound, PermissionDenied) as exc:
+        raise Http404 from exc
+    return redirect("deals:deal_detail", pk=pk)
+
+
+def _line_label(field: str) -> str:
+    """ "lines.2.price" → "Line 2: " so a message names the row it is about."""
+    parts = field.split(".")
+    return _("Line %(n)s: ") % {"n": parts[1]} if len(parts) > 2 and parts[0] == "lines" else ""
+
+
+@login_required
+@require_GET
+def product_list(request: HttpRequest) -> HttpResponse:
+    _require(request, "view")
+    query = request.GET.get("q", "")
+    context = {
+        "products": selectors.products(query=query, with_inactive=True),
+        "q": query,
+        "can_administer": access.can_administer(request.user),
+    }
+    return render(request, "deals/product_list.html", context)
+
+
+@login_required
+def product_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    _administrator(request)
+    product = None
+    if pk is not None:
+        try:
+            product = selectors.product_get(pk=pk)
+        except NotFound as exc:
+            raise Http404 from exc
+    values: dict[str, Any] = forms.product_initial(product)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            services.product_save(
+                actor=request.user,
+                product_id=pk,
+                data=forms.product_input(request.POST),
+                source=ChangeSource.from_request(request),
+            )
+        except ValidationFailed as exc:
+            values, errors = request.POST.dict(), exc.by_field()
+        except NotFound as exc:
+            raise Http404 from exc
+        else:
+            messages.success(request, _("The product is saved."))
+            return redirect("deals:product_list")
+    context = {"product": product, "form": values, "errors": errors, "currencies": CURRENCIES}
+    return render(request, "deals/product_form.html", context, status=422 if errors else 200)
+
+
+@login_required
+def order_create(request: HttpRequest) -> HttpResponse:
+    _require(request, "create")
+    defaults = {k: request.GET[k] for k in ("contact_id", "company_id", "deal_id") if request.GET.get(k)}
+    values: dict[str, Any] = {"currency": "RUB", "status": "new"} | defaults
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        data = forms.order_input(request.POST)
+        try:
+            order = services.order_create(
+                actor=request.user, data=data, source=ChangeSource.from_request(request)
+            )
+        except ValidationFailed as exc:
+            values, errors = request.POST.dict(), forms.with_parse_errors(data, exc)
+            values["lines"] = list(_posted_lines(request))
+        except (NotFound, PermissionDenied) as exc:
+            raise Http404 from exc
+        else:
+            messages.success(request, _("The order is saved."))
+            return redirect("deals:order_detail", pk=order.pk)
+    contact_id, company_id = form_id(values.get("contact_id")), form_id(values.get("company_id"))
+    context = {
+        "form": values,
+        "errors": errors,
+        "client": selectors.client_names(user=request.user, contact_id=contact_id, company_id=company_id),
+        "products": selectors.products(),
+        "currencies": CURRENCIES,
+        "statuses": OrderStatus.choices,
+        "line_errors": [
+            f"{_line_label(name)}{message}"
+            for name, found in errors.items()
+            if name.startswith("lines")
+            for message in found
+        ],
+    }
+    return render(request, "deals/order_form.html", context, status=422 if errors else 200)
+
+
+def _posted_lines(request: HttpRequest) -> Any:
+    names = ("line_product", "line_name", "line_quantity", "line_price", "line_discount")
+    for product, name, quantity, price, discount in zip(
+        *(request.POST.getlist(n) for n in names), strict=False
+    ):
+        yield {
+            "product_id": product,
+            "name": name,
+            "quantity": quantity,
+            "price": price,
+            "discount": discount,
+        }
+
+
+@login_required
+@require_GET
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        order = selectors.order_get(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404 from exc
+    context = {
+        "order": order,
+        "lines": selectors.order_lines(order=order),
+        "payments": selectors.order_payments(order=order),
+        "journal": selectors.order_journal(order=order),
+        "can_edit": access.has_perm(request.user, KIND, "edit"),
+        "can_delete": access.has_perm(request.user, KIND, "delete"),
+        "due": max(order.amount - order.paid, 0),
+    }
+    return render(request, "deals/order_detail.html", context)
+
+
+@login_required
+@require_POST
+def order_pay(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        services.payment_add(
+            actor=request.user,
+            order_id=pk,
+            amount=request.POST.get("amount", ""),
+            note=request.POST.get("note", ""),
+            source=ChangeSource.from_request(request),
+        )
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            messages.error(request, str(error.message))
+    except (NotFound, PermissionDenied) as exc:
+        raise Http404 from exc
+    return redirect("deals:order_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        order = selectors.order_get(user=request.user, pk=pk)
+        data = services.OrderInput(
+            number=order.number,
+            ordered_at=order.ordered_at,
+            currency=order.currency,
+            amount=order.amount,
+            status=OrderStatus.CANCELLED,
+            lines=[
+                services.LineInput(
+                    product_id=line.product_id,
+                    name=line.name,
+                    quantity=line.quantity,
+                    price=line.price,
+                    discount=line.discount,
+                )
+                for line in selectors.order_lines(order=order)
+            ],
+        )
+        services.order_update(
+            actor=request.user, order_id=pk, data=data, source=ChangeSource.from_request(request)
+        )
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            messages.error(request, str(error.message))
+    except (NotFound, PermissionDenied) as exc:
+        raise Http404 from exc
+    return redirect("deals:order_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def order_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        order = services.order_delete(
+            actor=request.user, order_id=pk, source=ChangeSource.from_request(request)
+        )
+    except (NotFound, PermissionDenied) as exc:
+        raise Http404 from exc
+    messages.success(request, _("The order is in the trash."))
+    if order.contact_id:
+        return redirect("contacts:contact_detail", pk=order.contact_id)
+    if order.company_id:
+        return redirect("contacts:company_detail", pk=order.company_id)
+    return redirect("deals:board")
+
+
+@login_required
+@require_POST
+def order_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        services.order_restore(actor=request.user, order_id=pk, source=ChangeSource.from_request(request))
+    except (NotFound, PermissionDenied) as exc:
+        raise Http404 from exc
+    messages.success(request, _("The order is restored."))
+    return redirect("deals:order_detail", pk=pk)

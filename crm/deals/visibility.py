@@ -32,3 +32,17 @@ class DealQuerySet(models.QuerySet[D]):
 def may(user: Any, deal: Any, action: str) -> bool:
     """Whether the user may do ``action`` on this deal, already loaded."""
     return access.may_touch(user, deal, KIND, action)
+
+
+class OrderQuerySet(models.QuerySet[D]):
+    def visible_to(self, user: Any, *, trash: bool = False) -> OrderQuerySet[D]:
+        """Live orders (``trash=True``: trashed ones) of clients the user sees, for a role that views
+        deals: an order is part of its client's history, seen with the card."""
+        from crm.contacts.visibility import cards_seen
+
+        if not access.has_perm(user, KIND, "view"):
+            return self.none()
+        seen = cards_seen(user)
+        if seen is None:
+            return self.none()
+        return self.filter(seen, deleted_at__isnull=not trash)

@@ -55,6 +55,7 @@ class Merge(models.Model):
     entry_ids = models.JSONField(default=list)
     task_ids = models.JSONField(default=list)
     deal_ids = models.JSONField(default=list)
+    order_ids = models.JSONField(default=list)
     comment_ids = models.JSONField(default=list)
     undone_at = models.DateTimeField(null=True, blank=True)
     undone_by = models.ForeignKey(

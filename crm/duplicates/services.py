@@ -31,7 +31,7 @@ from crm.core.audit import jsonable as audit_jsonable
 from crm.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from crm.core.models import AuditAction
 from crm.core.normalize import NormalizationError, normalize_phone
-from crm.deals.services import deals_move
+from crm.deals.services import deals_move, orders_move
 from crm.duplicates import selectors
 from crm.duplicates.finder import THRESHOLD, Pair, find_pairs
 from crm.duplicates.models import DuplicatePair, Merge, PairStatus
@@ -186,6 +186,7 @@ def contacts_merge(
         entry_ids = entries_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
         task_ids = tasks_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
         deal_ids = deals_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
+        order_ids = orders_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
         comment_ids = comments_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
         contact_delete(actor=actor, contact_id=merged.pk, source=source)
         DuplicatePair.objects.filter(Q(first=merged) | Q(second=merged), status=PairStatus.OPEN).update(
@@ -201,6 +202,7 @@ def contacts_merge(
             taken=audit_jsonable(taken),
             entry_ids=entry_ids,
             deal_ids=deal_ids,
+            order_ids=order_ids,
             task_ids=task_ids,
             comment_ids=comment_ids,
         )
@@ -260,6 +262,7 @@ def merge_undo(*, actor: User, merge_id: int, source: ChangeSource = SYSTEM) -> 
         entries_move(from_contact_id=survivor.pk, to_contact_id=merge.merged_id, entry_ids=merge.entry_ids)
         tasks_move(from_contact_id=survivor.pk, to_contact_id=merge.merged_id, task_ids=merge.task_ids)
         deals_move(from_contact_id=survivor.pk, to_contact_id=merge.merged_id, deal_ids=merge.deal_ids)
+        orders_move(from_contact_id=survivor.pk, to_contact_id=merge.merged_id, order_ids=merge.order_ids)
         comments_move(
             from_contact_id=survivor.pk, to_contact_id=merge.merged_id, comment_ids=merge.comment_ids
         )

@@ -1,23 +1,25 @@
 // A pipeline's kanban board: cards are dragged between columns (SortableJS); a drop asks the server to
-// move the deal and the server answers with the whole board re-rendered, so counts and sums are its own.
-// A drop on a "lost" column first asks for the reason; a refused or failed move puts the card back.
+// move the deal, and the server answers with the new counts and sums of the two columns it changed, so
+// the totals are its own and the columns keep their scroll. A drop on a "lost" column first asks for the
+// reason; a refused or failed move puts the card back.
 import Sortable from "sortablejs";
 
 function csrf() {
   return document.querySelector("meta[name=csrf-token]")?.content || "";
 }
 
-function replaceBoard(board, html) {
-  const holder = document.createElement("div");
-  holder.innerHTML = html.trim();
-  const fresh = holder.firstElementChild;
-  board.replaceWith(fresh);
-  window.htmx?.process(fresh);
-  initBoards(fresh.parentElement);
+function showTotals(board, columns) {
+  for (const [stage, totals] of Object.entries(columns)) {
+    const column = board.querySelector(`[data-stage="${stage}"]`);
+    if (!column) continue;
+    column.querySelector("[data-testid=column-count]").textContent = totals.count;
+    column.querySelector("[data-testid=column-sum]").textContent = totals.sum;
+  }
 }
 
-async function post(board, url, form) {
+async function post(board, url, form, fromStage) {
   form.append("filters", board.dataset.filters || "");
+  form.append("from_stage_id", fromStage);
   const response = await fetch(url, {
     method: "POST",
     body: form,
@@ -25,7 +27,7 @@ async function post(board, url, form) {
     credentials: "same-origin",
   });
   if (response.ok) {
-    replaceBoard(board, await response.text());
+    showTotals(board, (await response.json()).columns || {});
     return { ok: true };
   }
   if (response.status === 422) return { ok: false, errors: (await response.json()).errors || {} };
@@ -56,7 +58,7 @@ function askLossReason(board, event, url, stageId, notice) {
     submit.preventDefault();
     const data = new FormData(form);
     data.append("stage_id", stageId);
-    const result = await post(board, url, data);
+    const result = await post(board, url, data, event.from.closest("[data-stage]").dataset.stage);
     if (result.ok) {
       settled = true;
       dialog.close();
@@ -83,7 +85,7 @@ async function dropped(event, notice) {
   }
   const data = new FormData();
   data.append("stage_id", column.dataset.stage);
-  const result = await post(board, url, data);
+  const result = await post(board, url, data, event.from.closest("[data-stage]").dataset.stage);
   if (result.ok) return;
   putBack(event);
   notice(result.errors ? Object.values(result.errors).flat().join(" ") : `${board.dataset.failed} (${result.status})`);

@@ -301,6 +301,9 @@ def write_new(actor: User, rows: list[Row], source: ChangeSource, batch: uuid.UU
             "custom": values["custom"],
             "completeness": values["completeness"],
             "last_contact_at": None,
+            "orders_count": None,  # the purchase history: kept by the orders' services
+            "orders_total": None,
+            "last_order_at": None,
             "name_key": values["name_key"],
             "name_sound": values["name_sound"],
             "first_sound": values["first_sound"],

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
-from crm.deals.services import money as format_money
+from crm.deals.money import money as format_money
 
 register = template.Library()
 
@@ -28,6 +29,8 @@ def duration(seconds: int | None) -> str:
     from django.utils.translation import ngettext
 
     seconds = int(seconds or 0)
+    if seconds < 60:
+        return str(_("less than a minute"))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60

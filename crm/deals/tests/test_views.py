@@ -25,19 +25,23 @@ def test_the_board_shows_each_stage_with_its_count_and_sum(client, manager_a):
     assert "150\u00a0000\u00a0₽" in page
 
 
-def test_a_drop_moves_the_deal_and_answers_with_the_board_and_its_new_totals(client, manager_a):
+def test_a_drop_moves_the_deal_and_answers_with_both_columns_new_totals_under_the_filters(client, manager_a):
     deal = make_deal(manager_a, title="Станки", amount=150_000)
+    make_deal(manager_a, title="Сервис", amount=7_000)
+    make_deal(manager_a, title="Станки-2", amount=1_000, stage_id=stage("Переговоры").pk)
     client.force_login(manager_a)
+    first, target = stage("Первичный контакт"), stage("Переговоры")
     response = client.post(
         reverse("deals:deal_move", args=[deal.pk]),
-        {"stage_id": stage("Переговоры").pk, "filters": "q=Стан"},
+        {"stage_id": target.pk, "from_stage_id": first.pk, "filters": "q=Стан"},
         **FETCH,
     )
     assert response.status_code == 200
-    html = response.content.decode()
-    assert "data-board" in html
-    assert 'data-filters="q=%D0%A1%D1%82%D0%B0%D0%BD"' in html
-    assert Deal.objects.get(pk=deal.pk).stage == stage("Переговоры")
+    assert response.json()["columns"] == {
+        str(target.pk): {"count": 2, "sum": "151\u00a0000\u00a0₽"},
+        str(first.pk): {"count": 0, "sum": "0\u00a0₽"},  # "Сервис" is filtered out
+    }
+    assert Deal.objects.get(pk=deal.pk).stage == target
 
 
 def test_a_drop_on_lost_without_a_reason_is_answered_with_the_missing_field(client, manager_a):
@@ -220,3 +224,111 @@ def test_an_open_deal_without_a_dated_next_step_is_flagged_on_the_card_and_liste
     assert "Орлов" in listed
     assert "Тихонов" not in listed
     assert "Закрытов" not in listed
+
+
+def test_products_are_listed_for_everyone_with_deals_and_edited_by_an_administrator(client, manager_a, admin):
+    from crm.deals.models import Product
+
+    client.force_login(admin)
+    response = client.post(
+        reverse("deals:product_create"),
+        {
+            "sku": "ST-1",
+            "name": "Станок",
+            "price": "150 000",
+            "currency": "RUB",
+            "unit": "шт",
+            "is_active": "1",
+        },
+    )
+    assert response.status_code == 302
+    product = Product.objects.get()
+    refused = client.post(reverse("deals:product_create"), {"sku": "st-1", "name": "Второй", "price": "x"})
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert 'data-error-for="sku"' in html
+    assert 'data-error-for="price"' in html
+    client.force_login(manager_a)
+    assert "Станок" in client.get(reverse("deals:product_list")).content.decode()
+    assert client.get(reverse("deals:product_edit", args=[product.pk])).status_code == 404
+
+
+def test_lines_added_on_the_deal_page_make_its_amount(client, manager_a, admin):
+    from crm.deals.testing import make_product
+
+    lathe = make_product(sku="ST-1", name="Станок", price=100_000)
+    deal = make_deal(manager_a, amount=1)
+    client.force_login(manager_a)
+    response = client.post(
+        reverse("deals:deal_lines", args=[deal.pk]),
+        {
+            "line_product": [str(lathe.pk), ""],
+            "line_name": ["", "Монтаж"],
+            "line_quantity": ["3", "1"],
+            "line_price": ["", "20000"],
+            "line_discount": ["10", ""],
+        },
+    )
+    assert response.status_code == 302
+    assert Deal.objects.get(pk=deal.pk).amount == 290_000
+    page = client.get(reverse("deals:deal_detail", args=[deal.pk])).content.decode()
+    assert page.count('data-testid="line"') == 2
+    assert "290\u00a0000\u00a0₽" in page
+
+
+def test_an_order_from_the_card_shows_in_its_purchase_history_and_is_paid(client, manager_a):
+    from crm.deals.models import Order, OrderStatus
+
+    person = make_contact(manager_a, last_name="Орлов", phone="+79161110001")
+    client.force_login(manager_a)
+    form = client.get(reverse("deals:order_create"), {"contact_id": person.pk}).content.decode()
+    assert "Орлов" in form
+    response = client.post(
+        reverse("deals:order_create"),
+        {
+            "contact_id": person.pk,
+            "number": "A-17",
+            "ordered_at": "01.12.2026",
+            "status": "new",
+            "currency": "RUB",
+            "line_product": [""],
+            "line_name": ["Запчасти"],
+            "line_quantity": ["4"],
+            "line_price": ["2 500"],
+            "line_discount": [""],
+        },
+    )
+    order = Order.objects.get()
+    assert response.status_code == 302
+    assert order.amount == 10_000
+    card = client.get(reverse("contacts:contact_detail", args=[person.pk])).content.decode()
+    assert 'data-testid="purchase-history"' in card
+    assert "A-17" in card
+    client.post(reverse("deals:order_pay", args=[order.pk]), {"amount": "10000"})
+    assert Order.objects.get().status == OrderStatus.PAID
+
+
+def test_a_bad_order_names_its_fields_and_lines(client, manager_a):
+    from crm.deals.models import Order
+
+    person = make_contact(manager_a, last_name="Орлов", phone="+79161110001")
+    client.force_login(manager_a)
+    response = client.post(
+        reverse("deals:order_create"),
+        {
+            "contact_id": person.pk,
+            "ordered_at": "32.13.2026",
+            "currency": "RUB",
+            "status": "new",
+            "line_product": [""],
+            "line_name": ["Запчасти"],
+            "line_quantity": ["-1"],
+            "line_price": [""],
+            "line_discount": [""],
+        },
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'data-error-for="ordered_at"' in html
+    assert "Строка 1:" in html
+    assert not Order.objects.exists()

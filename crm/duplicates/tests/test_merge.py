@@ -126,3 +126,21 @@ def test_a_merge_moves_the_merged_cards_deals_and_its_undo_takes_them_back(manag
     assert Deal.objects.get(pk=deal.pk).contact_id == survivor.pk
     merge_undo(actor=manager_a, merge_id=merge.pk, source=SYSTEM)
     assert Deal.objects.get(pk=deal.pk).contact_id == merged.pk
+
+
+def test_a_merge_moves_orders_and_recounts_both_cards(manager_a):
+    from decimal import Decimal
+
+    from crm.deals.testing import make_order
+    from crm.duplicates.services import contacts_merge, merge_undo
+
+    survivor = make_contact(manager_a, last_name="Орлов", phone="+79161110001")
+    merged = make_contact(manager_a, last_name="Орлов", first_name="Ваня", phone="+79161110002")
+    make_order(manager_a, contact_id=survivor.pk, amount=100)
+    make_order(manager_a, contact_id=merged.pk, amount=50)
+    merge = contacts_merge(actor=manager_a, survivor_id=survivor.pk, merged_id=merged.pk, source=SYSTEM)
+    survivor.refresh_from_db()
+    assert (survivor.orders_count, survivor.orders_total) == (2, Decimal("150.00"))
+    merge_undo(actor=manager_a, merge_id=merge.pk, source=SYSTEM)
+    assert Contact.objects.get(pk=survivor.pk).orders_count == 1
+    assert Contact.objects.get(pk=merged.pk).orders_total == Decimal("50.00")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -38,17 +38,16 @@ from crm.deals.models import (
     LOSS_REASON_LIST,
     SOURCE_LIST,
     Deal,
+    DealItem,
     Pipeline,
     Stage,
     StageChange,
     StageKind,
 )
+from crm.deals.money import CURRENCIES, money, parse_amount
+from crm.deals.services.lines import LineInput, clean_lines, lines_text
 from crm.deals.visibility import KIND, may
 from crm.fields.schema import schema_for
-
-# The currencies a deal's amount may be in (ISO 4217); roubles unless said otherwise.
-CURRENCIES = ("RUB", "USD", "EUR", "CNY", "KZT", "BYN", "UZS", "AMD", "GEL", "AED", "TRY", "GBP")
-MAX_AMOUNT = decimal.Decimal("99999999999999.99")
 
 
 @dataclass
@@ -242,141 +241,6 @@ def deals_move(*, from_contact_id: int, to_contact_id: int, deal_ids: list[int] 
     return moved
 
 
-# Pipelines (administrators)
-
-
-@dataclass
-class StageInput:
-    id: int | None = None  # an existing stage of the pipeline; None: a new one
-    name: str = ""
-    kind: str = StageKind.OPEN
-    days_limit: int | None = None
-    responsible_id: int | None = None
-    checklist: list[str] = field(default_factory=list)
-    script: str = ""
-
-
-@dataclass
-class PipelineInput:
-    name: str = ""
-    is_active: bool = True
-    stages: list[StageInput] = field(default_factory=list)  # in their order on the board
-
-
-def pipeline_save(
-    *, actor: User, pipeline_id: int | None, data: PipelineInput, source: ChangeSource
-) -> Pipeline:
-    """Create a pipeline or rewrite one: its name and its stages, in order. A stage left out is removed,
-    which only an empty stage may be (its deals would lose their place)."""
-    if not access.can_administer(actor):
-        raise PermissionDenied("edit pipelines")
-    with transaction.atomic():
-        pipeline = None
-        if pipeline_id is not None:
-            pipeline = Pipeline.objects.select_for_update().filter(pk=pipeline_id).first()
-            if pipeline is None:
-                raise NotFound
-        existing = {s.pk: s for s in Stage.objects.filter(pipeline=pipeline)} if pipeline else {}
-        before = _pipeline_values(pipeline, list(existing.values())) if pipeline else {}
-        name, stages = _clean_pipeline(data, existing)
-        if pipeline is None:
-            pipeline = Pipeline(order=Pipeline.objects.count() * 10)
-        pipeline.name, pipeline.is_active = name, bool(data.is_active)
-        pipeline.save()
-        kept = {s.id for s in data.stages if s.id is not None}
-        removed = [pk for pk in existing if pk not in kept]
-        if removed and Deal.objects.filter(stage_id__in=removed).exists():
-            raise ValidationFailed(
-                [
-                    FieldError(
-                        "stages",
-                        "in_use",
-                        _("A stage that holds deals cannot be removed: move its deals first."),
-                    )
-                ]
-            )
-        Stage.objects.filter(pk__in=removed).delete()
-        saved = []
-        for order, item in enumerate(stages, start=1):
-            stage = existing.get(item.pop("id") or 0) or Stage(pipeline=pipeline)
-            for key, value in item.items():
-                setattr(stage, key, value)
-            stage.order = order * 10
-            stage.save()
-            saved.append(stage)
-        kinds = {s.pk: s.kind for s in saved}
-        for stage_id, kind in kinds.items():  # a stage's new outcome is its deals' status
-            Deal.objects.filter(stage_id=stage_id).exclude(status=kind).update(status=kind)
-        changes = diff(before, _pipeline_values(pipeline, saved))
-        action = AuditAction.UPDATE if pipeline_id else AuditAction.CREATE
-        if changes:
-            audit_record(actor=actor, source=source, action=action, obj=pipeline, changes=changes)
-    return pipeline
-
-
-def _clean_pipeline(data: PipelineInput, existing: dict[int, Stage]) -> tuple[str, list[dict[str, Any]]]:
-    errors: list[FieldError] = []
-    name = " ".join((data.name or "").split())
-    if holds_nul(data):
-        errors.append(unstorable("name"))
-    if not name:
-        errors.append(FieldError("name", "required", _("Name the pipeline.")))
-    elif len(name) > 100:
-        errors.append(too_long("name", 100))
-    stages: list[dict[str, Any]] = []
-    users = set(User.objects.filter(is_active=True).values_list("pk", flat=True))
-    for number, item in enumerate(data.stages, start=1):
-        where = f"stages.{number}"
-        stage_name = " ".join((item.name or "").split())
-        if not stage_name:
-            errors.append(FieldError(f"{where}.name", "required", _("Name every stage.")))
-        elif len(stage_name) > 100:
-            errors.append(too_long(f"{where}.name", 100))
-        if item.kind not in StageKind.values:
-            errors.append(FieldError(f"{where}.kind", "invalid", _("Choose open, won or lost.")))
-        if item.id is not None and item.id not in existing:
-            errors.append(FieldError(f"{where}.id", "invalid", _("This stage is not of this pipeline.")))
-        days = item.days_limit
-        if days is not None and not (0 < days <= 3650):
-            errors.append(
-                FieldError(f"{where}.days_limit", "invalid", _("Give a number of days from 1 to 3650."))
-            )
-        if item.responsible_id is not None and item.responsible_id not in users:
-            errors.append(FieldError(f"{where}.responsible_id", "invalid", _("Choose an active colleague.")))
-        checklist = [" ".join(line.split())[:200] for line in item.checklist if line and line.strip()]
-        stages.append(
-            {
-                "id": item.id,
-                "name": stage_name,
-                "kind": item.kind,
-                "days_limit": days,
-                "responsible_id": item.responsible_id,
-                "checklist": list(dict.fromkeys(checklist)),
-                "script": (item.script or "").strip(),
-            }
-        )
-    kinds = [s["kind"] for s in stages]
-    if kinds.count(StageKind.OPEN) < 1 or kinds.count(StageKind.WON) != 1 or kinds.count(StageKind.LOST) != 1:
-        errors.append(
-            FieldError(
-                "stages",
-                "outcomes",
-                _("A pipeline needs at least one stage in progress, one won and one lost."),
-            )
-        )
-    if errors:
-        raise ValidationFailed(errors)
-    return name, stages
-
-
-def _pipeline_values(pipeline: Pipeline, stages: list[Stage]) -> dict[str, Any]:
-    return {
-        "name": pipeline.name,
-        "is_active": pipeline.is_active,
-        "stages": [f"{s.name} ({s.kind})" for s in sorted(stages, key=lambda s: (s.order, s.pk))],
-    }
-
-
 # Helpers
 
 
@@ -445,18 +309,6 @@ def _words(deal: Deal) -> dict[str, str]:
     return {"title": deal.title, "amount": money(deal.amount, deal.currency), "stage": deal.stage.name}
 
 
-def money(amount: decimal.Decimal | int, currency: str) -> str:
-    """150 000 ₽, 1 200,50 $: grouped by thin spaces, the currency's sign after."""
-    value = decimal.Decimal(amount or 0)
-    whole = f"{value:,.2f}".replace(",", "\u00a0").replace(".", ",")
-    if whole.endswith(",00"):
-        whole = whole[:-3]
-    return f"{whole}\u00a0{SIGNS.get(currency, currency)}"
-
-
-SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€", "CNY": "¥", "KZT": "₸", "GBP": "£", "TRY": "₺"}
-
-
 def _stage_task(deal: Deal, stage: Stage, actor: User, source: ChangeSource) -> None:
     """A stage with a responsible person gives them a task for the deal, due by the stage's deadline."""
     if stage.responsible_id is None or stage.kind != StageKind.OPEN:
@@ -499,7 +351,9 @@ def _clean(actor: User, data: DealInput, current: Deal | None) -> dict[str, Any]
     elif len(title) > 255:
         errors.append(too_long("title", 255))
     stage = _stage(data, current, errors)
-    amount = _amount(data.amount, errors)
+    amount = parse_amount(data.amount, "amount", errors)
+    if current is not None and current.items.exists():  # a deal with lines is worth their sum
+        amount = current.amount
     currency = (data.currency or DEFAULT_CURRENCY).strip().upper()
     if currency not in CURRENCIES:
         errors.append(FieldError("currency", "invalid", _("Choose a currency from the list.")))
@@ -568,27 +422,6 @@ def _stage(data: DealInput, current: Deal | None, errors: list[FieldError]) -> S
     return stage
 
 
-def _amount(value: Any, errors: list[FieldError]) -> decimal.Decimal:
-    if value in (None, ""):
-        return decimal.Decimal(0)
-    try:
-        if isinstance(value, float):
-            value = repr(value)
-        amount = decimal.Decimal(str(value).replace("\u00a0", "").replace(" ", "").replace(",", "."))
-    except (decimal.InvalidOperation, ValueError):
-        errors.append(
-            FieldError("amount", "invalid", _("Enter the amount as a number, e.g. 150000 or 1200,50."))
-        )
-        return decimal.Decimal(0)
-    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
-        errors.append(FieldError("amount", "invalid", _("Enter an amount from 0 to 99 999 999 999 999.")))
-        return decimal.Decimal(0)
-    if amount != amount.quantize(decimal.Decimal("0.01")):
-        errors.append(FieldError("amount", "invalid", _("At most two digits after the decimal point.")))
-        return decimal.Decimal(0)
-    return amount.quantize(decimal.Decimal("0.01"))
-
-
 def _values(deal: Deal) -> dict[str, Any]:
     schema = schema_for("contact")
     source, reason = schema.option(deal.source_id), schema.option(deal.loss_reason_id)
@@ -607,3 +440,30 @@ def _values(deal: Deal) -> dict[str, Any]:
         "loss_reason": reason.label if reason else None,
         "loss_comment": deal.loss_comment,
     }
+
+
+def deal_lines_save(*, actor: User, deal_id: int, lines: list[LineInput], source: ChangeSource) -> Deal:
+    """Replace a deal's lines (products, quantities, prices, discounts); a deal with lines is worth their
+    sum. Without lines, the deal keeps the amount it had."""
+    with transaction.atomic():
+        deal = _locked(actor, deal_id, "edit")
+        current = list(deal.items.all())
+        errors: list[FieldError] = []
+        cleaned = clean_lines(lines, errors, keep={i.product_id for i in current if i.product_id})
+        if errors:
+            raise ValidationFailed(errors)
+        before = {"lines": lines_text([_line_values(i) for i in current]), "amount": deal.amount}
+        deal.items.all().delete()
+        DealItem.objects.bulk_create(DealItem(deal=deal, **line) for line in cleaned)
+        if cleaned:
+            deal.amount = sum((line["amount"] for line in cleaned), decimal.Decimal(0))
+        deal.updated_at = timezone.now()
+        deal.save(update_fields=["amount", "updated_at"])
+        changes = diff(before, {"lines": lines_text(cleaned), "amount": deal.amount})
+        if changes:
+            audit_record(actor=actor, source=source, action=AuditAction.UPDATE, obj=deal, changes=changes)
+    return deal
+
+
+def _line_values(item: DealItem) -> dict[str, Any]:
+    return {"name": item.name, "quantity": item.quantity, "price": item.price, "discount": item.discount}
