@@ -8,6 +8,7 @@ class DealsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
+        from django.utils.translation import pgettext_lazy
 
         from crm.core.templatetags.crm import (
             register_field_labels,
@@ -15,13 +16,32 @@ class DealsConfig(AppConfig):
             register_value_labels,
         )
         from crm.deals import cards, demo
-        from crm.deals.models import StageKind
+        from crm.deals.models import OrderStatus, StageKind
 
         cards.register()
         demo.register()
         register_object_type("deals.deal", _("Deal"))
         register_object_type("deals.pipeline", _("Pipeline"))
         register_value_labels("status", dict(StageKind.choices), "deals.deal")
+        register_value_labels("status", dict(OrderStatus.choices), "deals.order")
+        register_object_type("deals.order", pgettext_lazy("purchase", "Order"))
+        register_object_type("deals.product", _("Product"))
+        register_field_labels(
+            {"lines": _("Lines"), "paid": _("Paid"), "number": _("Number"), "ordered_at": _("Date")},
+            "deals.order",
+        )
+        register_field_labels({"lines": _("Lines")}, "deals.deal")
+        register_field_labels(
+            {
+                "sku": _("SKU"),
+                "price": _("Price"),
+                "unit": _("Unit"),
+                "stock": _("Stock"),
+                "is_active": _("On sale"),
+                "name": _("Name"),
+            },
+            "deals.product",
+        )
         register_field_labels(
             {
                 "amount": _("Amount"),
