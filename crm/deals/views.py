@@ -3,6 +3,7 @@ administrator's pipelines."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -271,20 +272,11 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def deal_check(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        services.deal_check(
-            actor=request.user,
-            deal_id=pk,
-            item=request.POST.get("item", ""),
-            done=request.POST.get("done") == "1",
-            source=ChangeSource.from_request(request),
-        )
-    except ValidationFailed as exc:
-        for error in exc.errors:
-            messages.error(request, str(error.message))
-    except (NotFound, PermissionDenied) as exc:
-        raise Http404 from exc
-    return redirect("deals:deal_detail", pk=pk)
+    def call(source: ChangeSource) -> Any:
+        item, done = request.POST.get("item", ""), request.POST.get("done") == "1"
+        return services.deal_check(actor=request.user, deal_id=pk, item=item, done=done, source=source)
+
+    return _act(request, call, "deals:deal_detail", pk)
 
 
 @login_required
@@ -377,16 +369,24 @@ def pipeline_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @require_POST
 def deal_lines(request: HttpRequest, pk: int) -> HttpResponse:
     lines = forms.lines_input(request.POST)
+
+    def call(source: ChangeSource) -> Any:
+        return services.deal_lines_save(actor=request.user, deal_id=pk, lines=lines, source=source)
+
+    return _act(request, call, "deals:deal_detail", pk)
+
+
+def _act(request: HttpRequest, call: Callable[[ChangeSource], Any], back: str, *args: Any) -> HttpResponse:
+    """Run a write from a page's button or form; its refusals come back as messages naming the field
+    (a line's with its number), a record the user may not reach as 404; then back to the page."""
     try:
-        services.deal_lines_save(
-            actor=request.user, deal_id=pk, lines=lines, source=ChangeSource.from_request(request)
-        )
+        call(ChangeSource.from_request(request))
     except ValidationFailed as exc:
         for error in exc.errors:
             messages.error(request, f"{_line_label(error.field)}{error.message}")
     except (NotFound, PermissionDenied) as exc:
         raise Http404 from exc
-    return redirect("deals:deal_detail", pk=pk)
+    return redirect(back, *args)
 
 
 def _line_label(field: str) -> str:
@@ -512,26 +512,17 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def order_pay(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        services.payment_add(
-            actor=request.user,
-            order_id=pk,
-            amount=request.POST.get("amount", ""),
-            note=request.POST.get("note", ""),
-            source=ChangeSource.from_request(request),
-        )
-    except ValidationFailed as exc:
-        for error in exc.errors:
-            messages.error(request, str(error.message))
-    except (NotFound, PermissionDenied) as exc:
-        raise Http404 from exc
-    return redirect("deals:order_detail", pk=pk)
+    def call(source: ChangeSource) -> Any:
+        amount, note = request.POST.get("amount", ""), request.POST.get("note", "")
+        return services.payment_add(actor=request.user, order_id=pk, amount=amount, note=note, source=source)
+
+    return _act(request, call, "deals:order_detail", pk)
 
 
 @login_required
 @require_POST
 def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
+    def call(source: ChangeSource) -> Any:
         order = selectors.order_get(user=request.user, pk=pk)
         data = services.OrderInput(
             number=order.number,
@@ -550,15 +541,9 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
                 for line in selectors.order_lines(order=order)
             ],
         )
-        services.order_update(
-            actor=request.user, order_id=pk, data=data, source=ChangeSource.from_request(request)
-        )
-    except ValidationFailed as exc:
-        for error in exc.errors:
-            messages.error(request, str(error.message))
-    except (NotFound, PermissionDenied) as exc:
-        raise Http404 from exc
-    return redirect("deals:order_detail", pk=pk)
+        return services.order_update(actor=request.user, order_id=pk, data=data, source=source)
+
+    return _act(request, call, "deals:order_detail", pk)
 
 
 @login_required
