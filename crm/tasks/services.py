@@ -251,14 +251,12 @@ def task_restore(*, actor: User, task_id: int, source: ChangeSource) -> Task:
 
 
 def _locked(actor: User, task_id: int, *, trash: bool = False) -> Task:
-    """The task for a write, locked, if the actor sees it (the lists' rule filtered by its id)."""
-    task = (
-        Task.objects.select_for_update()
-        .visible_to(actor, trash=trash)
-        .filter(pk=task_id)
-        .select_related("assignee")
-        .first()
-    )
+    """The task for a write, locked, if the actor sees it (the lists' rule filtered by its id).
+
+    Only the task's own row is read and locked: joined to its assignee, a write that waited for a
+    hand-over's lock found nothing on PostgreSQL (the new row checked again against the old assignee's
+    row: a 404 for a task that is there), and the join locked the assignee's user row as well."""
+    task = Task.objects.select_for_update().visible_to(actor, trash=trash).filter(pk=task_id).first()
     if task is None:
         raise NotFound
     return task

@@ -250,16 +250,15 @@ def _who(actor: User) -> User | None:
 
 def _locked(actor: User, deal_id: int, action: str, *, trash: bool = False) -> Deal:
     """The deal for a write, locked, if the actor sees it; PermissionDenied if they see it but their role
-    does not allow ``action`` on deals."""
-    deal = (
-        Deal.objects.select_for_update(of=("self",))
-        .visible_to(actor, trash=trash)
-        .filter(pk=deal_id)
-        .select_related("stage", "owner")
-        .first()
-    )
+    does not allow ``action`` on deals.
+
+    The locking query reads the deal's own row only. Joined to its stage, a move that waited for another
+    move's lock found nothing on PostgreSQL: after the wait the deal's new row is checked again against
+    the join's old stage row, whose id no longer matches (a 404 for a deal that is there)."""
+    deal = Deal.objects.select_for_update().visible_to(actor, trash=trash).filter(pk=deal_id).first()
     if deal is None:
         raise NotFound
+    deal.stage = Stage.objects.get(pk=deal.stage_id)
     if not may(actor, deal, action):
         raise PermissionDenied(f"{action} deal")
     return deal
