@@ -66,23 +66,6 @@ class DealInput:
     loss_comment: str = ""
 
 
-JOURNALED = (
-    "title",
-    "pipeline",
-    "stage",
-    "status",
-    "contact",
-    "company",
-    "amount",
-    "currency",
-    "expected_close",
-    "owner",
-    "source",
-    "loss_reason",
-    "loss_comment",
-)
-
-
 def deal_create(*, actor: User, data: DealInput, source: ChangeSource) -> Deal:
     access.require(actor, KIND, "create")
     with transaction.atomic():
@@ -128,6 +111,7 @@ def deal_update(*, actor: User, deal_id: int, data: DealInput, source: ChangeSou
         now = timezone.now()
         if moved:
             _record_move(deal, previous, stage, actor, now)
+            deal.pipeline_id = stage.pipeline_id  # a stage of another pipeline takes the deal there
         deal.updated_at = now
         deal.save()
         changes = diff(before, _values(deal))

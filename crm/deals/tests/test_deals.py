@@ -372,3 +372,30 @@ def test_the_won_and_lost_columns_hold_the_last_thirty_days(manager_a):
     assert (won.count, [d.title for d in won.deals]) == (1, ["Недавняя"])
     listed = selectors.deal_list(user=manager_a, filters=selectors.Filters(status=StageKind.WON))
     assert {d.title for d in listed.items} == {"Недавняя", "Давняя"}
+
+
+def test_a_stage_of_another_pipeline_chosen_in_the_form_takes_the_deal_there(manager_a, admin):
+    hiring = services.pipeline_save(
+        actor=admin,
+        pipeline_id=None,
+        data=PipelineInput(
+            name="Подбор",
+            stages=[
+                StageInput(name="Отклик"),
+                StageInput(name="Нанят", kind="won"),
+                StageInput(name="Отказ", kind="lost"),
+            ],
+        ),
+        source=SYSTEM,
+    )
+    deal = make_deal(manager_a)
+    target = hiring.stages.get(name="Отклик")
+    moved = services.deal_update(
+        actor=manager_a, deal_id=deal.pk, data=DealInput(title=deal.title, stage_id=target.pk), source=SYSTEM
+    )
+    assert (moved.pipeline_id, moved.stage_id) == (hiring.pk, target.pk)
+    assert selectors.board(user=manager_a, pipeline=hiring, filters=selectors.Filters())[0].count == 1
+    assert (
+        selectors.board(user=manager_a, pipeline=starter_pipeline(), filters=selectors.Filters())[0].count
+        == 0
+    )
