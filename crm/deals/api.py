@@ -60,6 +60,7 @@ class DealOut(Schema):
     stage_entered_at: datetime.datetime
     stage_due_at: datetime.datetime | None = Field(description="When the deal must have left its stage")
     checked: list[str] = Field(description="Ticked items of the current stage's checklist")
+    tags: list[str]
     closed_at: datetime.datetime | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
@@ -85,6 +86,7 @@ class DealIn(Schema):
     source_id: Id | None = None
     loss_reason_id: Id | None = Field(None, description="Required when the stage is a lost one")
     loss_comment: str = ""
+    tags: list[str] = Field(default_factory=list, description="Tag names, shared with people and companies")
 
 
 class DealPatch(Schema):
@@ -99,6 +101,7 @@ class DealPatch(Schema):
     source_id: Id | None = None
     loss_reason_id: Id | None = None
     loss_comment: str | None = None
+    tags: list[str] | None = Field(None, description="The deal's tags, all of them")
 
 
 class MoveIn(Schema):
@@ -121,12 +124,14 @@ class DealListParams(Schema):
     status: str = Field("", description="open, won, lost or '' for all")
     owner_id: Id | None = None
     q: str = Field("", description="Words of the title")
+    tag: str = Field("", description="A tag's name, in any case")
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=200)
 
 
 def deal_out(deal: Deal) -> dict[str, Any]:
-    return {name: getattr(deal, name) for name in DealOut.model_fields}
+    values = {name: getattr(deal, name) for name in DealOut.model_fields if name != "tags"}
+    return values | {"tags": sorted(t.name for t in deal.tags.all())}
 
 
 def _input(deal: Deal | None, payload: dict[str, Any]) -> services.DealInput:
@@ -171,6 +176,7 @@ def list_deals(request: HttpRequest, params: Query[DealListParams]) -> dict[str,
         q=" ".join(params.q.split())[:100],
         status=params.status if params.status in StageKind.values else "",
         stage_id=params.stage_id,
+        tag=" ".join(params.tag.split())[:64],
     )
     page = selectors.deal_list(
         user=request.auth,

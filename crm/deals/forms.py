@@ -30,6 +30,7 @@ def deal_input(post: QueryDict) -> DealInput:
         source_id=form_id(post.get("source_id")),
         loss_reason_id=form_id(post.get("loss_reason_id")),
         loss_comment=post.get("loss_comment", ""),
+        tags=post.get("tags", "").split(",") if "tags" in post else None,
     )
     data.parse_errors = errors  # type: ignore[attr-defined]
     return data
@@ -71,6 +72,7 @@ def initial(deal: Deal | None, **defaults: Any) -> dict[str, Any]:
         "source_id": str(deal.source_id or ""),
         "loss_reason_id": str(deal.loss_reason_id or ""),
         "loss_comment": deal.loss_comment,
+        "tags": ", ".join(t.name for t in deal.tags.all()),
     }
 
 

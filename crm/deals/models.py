@@ -123,6 +123,8 @@ class Deal(models.Model):
         related_name="+",
     )
     loss_comment = models.TextField(_("loss comment"), blank=True)
+    # The tags people and companies share: one spelling for everyone.
+    tags = models.ManyToManyField("contacts.Tag", verbose_name=_("tags"), blank=True, related_name="deals")
     stage_entered_at = models.DateTimeField(default=timezone.now)
     # When the deal must have left its stage (the stage's day limit from entering it); empty: no limit.
     stage_due_at = models.DateTimeField(null=True, blank=True)

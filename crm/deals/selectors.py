@@ -76,6 +76,7 @@ class Filters:
     q: str = ""
     status: str = ""
     stage_id: int | None = None
+    tag: str = ""
 
     @classmethod
     def from_query(cls, query: Any) -> Filters:
@@ -87,6 +88,7 @@ class Filters:
             q=" ".join(str(query.get("q", "")).split())[:100],
             status=query.get("status", "") if query.get("status", "") in StageKind.values else "",
             stage_id=form_id(query.get("stage")),
+            tag=" ".join(str(query.get("tag", "")).split())[:64],
         )
 
 
@@ -118,6 +120,8 @@ def _filtered(user: User, filters: Filters) -> QuerySet[Deal]:
         qs = qs.filter(status=filters.status)
     if filters.stage_id is not None:
         qs = qs.filter(stage_id=filters.stage_id)
+    if filters.tag:
+        qs = qs.filter(tags__key=filters.tag.casefold())
     return qs
 
 
@@ -246,7 +250,8 @@ def deal_list(
     qs = _filtered(user, filters)
     if pipeline_id is not None:
         qs = qs.filter(pipeline_id=pipeline_id)
-    return paginate(_rows(qs).select_related("stage"), LIST_SORTS.get(sort, LIST_SORTS["new"]), cursor, limit)
+    rows = _rows(qs).select_related("stage").prefetch_related("tags")
+    return paginate(rows, LIST_SORTS.get(sort, LIST_SORTS["new"]), cursor, limit)
 
 
 def deal_get(*, user: User, pk: int, trash: bool = False) -> Deal:
@@ -254,6 +259,7 @@ def deal_get(*, user: User, pk: int, trash: bool = False) -> Deal:
         Deal.objects.visible_to(user, trash=trash)
         .filter(pk=pk)
         .select_related("stage", "pipeline", "owner", "contact", "company", "stage__responsible")
+        .prefetch_related("tags")
         .first()
     )
     if deal is None:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.accounts import access
 from crm.accounts.models import User
-from crm.contacts.services.common import resolve_owner, visible_cards
+from crm.contacts.services.common import resolve_owner, tags_for_many, visible_cards
 from crm.core.audit import ChangeSource, audit_record, diff
 from crm.core.errors import (
     FieldError,
@@ -64,6 +64,7 @@ class DealInput:
     source_id: int | None = None
     loss_reason_id: int | None = None
     loss_comment: str = ""
+    tags: list[str] | None = None  # None: a change keeps the deal's tags
 
 
 def deal_create(*, actor: User, data: DealInput, source: ChangeSource) -> Deal:
@@ -72,12 +73,14 @@ def deal_create(*, actor: User, data: DealInput, source: ChangeSource) -> Deal:
         contact, company = visible_cards(actor, data.contact_id, data.company_id)
         clean = _clean(actor, data, current=None)
         stage: Stage = clean.pop("stage")
+        tags = clean.pop("tags") or []
         deal = Deal(**clean, contact=contact, company=company, stage=stage, pipeline_id=stage.pipeline_id)
         deal.department_id = deal.owner.department_id
         now = timezone.now()
         deal.created_at = deal.updated_at = now
         _enter(deal, stage, now)
         deal.save()
+        _set_tags(deal, tags)
         StageChange.objects.create(deal=deal, from_stage=None, to_stage=stage, at=now, by=_who(actor))
         audit_record(
             actor=actor, source=source, action=AuditAction.CREATE, obj=deal, changes=diff({}, _values(deal))
@@ -102,6 +105,9 @@ def deal_update(*, actor: User, deal_id: int, data: DealInput, source: ChangeSou
         company = deal.company if data.company_id == deal.company_id and data.company_id else company
         clean = _clean(actor, data, current=deal)
         stage: Stage = clean.pop("stage")
+        tags = clean.pop("tags")
+        if tags is not None:
+            _set_tags(deal, tags)
         for key, value in clean.items():
             setattr(deal, key, value)
         deal.contact, deal.company = contact, company
@@ -364,10 +370,12 @@ def _clean(actor: User, data: DealInput, current: Deal | None) -> dict[str, Any]
         keep = current.loss_reason_id if current else None
         loss_reason_id = _loss_reason(data.loss_reason_id or keep, keep, errors)
         loss_comment = (data.loss_comment or "").strip()
+    tags = _tags(data.tags, errors)
     if errors:
         raise ValidationFailed(errors)
     return {
         "title": title,
+        "tags": tags,
         "stage": stage,
         "amount": amount,
         "currency": currency,
@@ -422,7 +430,38 @@ def _values(deal: Deal) -> dict[str, Any]:
         "source": source.label if source else None,
         "loss_reason": reason.label if reason else None,
         "loss_comment": deal.loss_comment,
+        "tags": sorted(t.name for t in deal.tags.all()) if deal.pk else [],
     }
+
+
+MAX_TAGS = 20
+
+
+def _tags(names: list[str] | None, errors: list[FieldError]) -> list[str] | None:
+    """Tag names as typed, each once whatever its case; None when the input leaves the tags alone."""
+    if names is None:
+        return None
+    if holds_nul(names):
+        errors.append(unstorable("tags"))
+        return None
+    found: dict[str, str] = {}
+    for name in names:
+        clean = " ".join(str(name).split())
+        if not clean:
+            continue
+        if len(clean) > 64:
+            errors.append(too_long("tags", 64))
+            return None
+        found.setdefault(clean.casefold(), clean)
+    if len(found) > MAX_TAGS:
+        errors.append(FieldError("tags", "too_many", _("At most 20 tags.")))
+        return None
+    return list(found.values())
+
+
+def _set_tags(deal: Deal, names: list[str]) -> None:
+    tags = tags_for_many([names])
+    deal.tags.set([tags[name.casefold()] for name in names])
 
 
 def deal_lines_save(*, actor: User, deal_id: int, lines: list[LineInput], source: ChangeSource) -> Deal:

@@ -399,3 +399,38 @@ def test_a_stage_of_another_pipeline_chosen_in_the_form_takes_the_deal_there(man
         selectors.board(user=manager_a, pipeline=starter_pipeline(), filters=selectors.Filters())[0].count
         == 0
     )
+
+
+def test_a_deal_has_the_tags_people_and_companies_share_and_the_board_filters_by_them(manager_a):
+    from crm.contacts.models import Tag
+
+    Tag.objects.create(name="VIP", key="vip")
+    tagged = make_deal(manager_a, title="Крупная", tags=["vip", " Тендер ", "ТЕНДЕР"])
+    make_deal(manager_a, title="Обычная")
+    assert sorted(t.name for t in tagged.tags.all()) == [
+        "VIP",
+        "Тендер",
+    ]  # an existing tag keeps its spelling
+    assert Tag.objects.count() == 2
+    columns = selectors.board(
+        user=manager_a, pipeline=starter_pipeline(), filters=selectors.Filters(tag="Vip")
+    )
+    assert [d.title for d in columns[0].deals] == ["Крупная"]
+    assert columns[0].count == 1
+    kept = services.deal_update(
+        actor=manager_a, deal_id=tagged.pk, data=DealInput(title="Крупнее"), source=SYSTEM
+    )
+    assert kept.tags.count() == 2  # a change that says nothing of tags keeps them
+    services.deal_update(
+        actor=manager_a, deal_id=tagged.pk, data=DealInput(title="Крупнее", tags=[]), source=SYSTEM
+    )
+    assert tagged.tags.count() == 0
+    assert _journal(tagged)[-1].changes["tags"] == [["VIP", "Тендер"], []]
+
+
+def test_too_many_or_too_long_tags_are_refused_naming_the_field(manager_a):
+    for tags in ([f"т{i}" for i in range(21)], ["x" * 65]):
+        with pytest.raises(ValidationFailed) as refused:
+            make_deal(manager_a, tags=tags)
+        assert refused.value.by_field().keys() == {"tags"}
+    assert not Deal.objects.exists()

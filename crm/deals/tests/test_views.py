@@ -332,3 +332,17 @@ def test_a_bad_order_names_its_fields_and_lines(client, manager_a):
     assert 'data-error-for="ordered_at"' in html
     assert "Строка 1:" in html
     assert not Order.objects.exists()
+
+
+def test_tags_typed_in_the_deal_form_show_on_its_page_and_filter_the_list(client, manager_a):
+    client.force_login(manager_a)
+    client.post(
+        reverse("deals:deal_create"), {"title": "Тендерная", "tags": "Тендер, срочно", "currency": "RUB"}
+    )
+    client.post(reverse("deals:deal_create"), {"title": "Простая", "tags": "", "currency": "RUB"})
+    deal = Deal.objects.get(title="Тендерная")
+    page = client.get(reverse("deals:deal_detail", args=[deal.pk])).content.decode()
+    assert "срочно" in page
+    listed = client.get(reverse("deals:deal_list"), {"tag": "тендер"}).content.decode()
+    assert "Тендерная" in listed
+    assert "Простая" not in listed
