@@ -62,7 +62,76 @@ def create_deals(*, per_user: int = 12, seed: int = 17) -> int:
     return made
 
 
+PRODUCTS = [
+    ("ST-100", "Станок токарный", 450_000, "шт"),
+    ("ST-200", "Станок фрезерный", 620_000, "шт"),
+    ("NS-10", "Насос центробежный", 38_000, "шт"),
+    ("FL-5", "Фильтр масляный", 1_200, "шт"),
+    ("KB-3", "Кабель силовой", 180, "м"),
+    ("LIC-1", "Лицензия на год", 24_000, "шт"),
+    ("SRV-1", "Пусконаладка", 15_000, "ч"),
+    ("SRV-2", "Сервисное обслуживание", 9_000, "мес"),
+]
+
+
+def create_orders(*, per_user: int = 10, seed: int = 19) -> int:
+    """A small catalogue and a purchase history: each demo manager's clients have orders over the last
+    year, some repeat buyers, most paid; the cards then show their orders, total and average."""
+    from crm.deals.services import (
+        LineInput,
+        OrderInput,
+        ProductInput,
+        order_create,
+        payment_add,
+        product_save,
+    )
+
+    rng = random.Random(seed)
+    admin = User.objects.filter(username="admin").first() or User.objects.filter(is_superuser=True).first()
+    if admin is None:
+        return 0
+    products = []
+    for sku, name, price, unit in PRODUCTS:
+        try:
+            products.append(
+                product_save(
+                    actor=admin,
+                    product_id=None,
+                    data=ProductInput(sku=sku, name=name, price=price, unit=unit, stock=rng.randint(0, 40)),
+                    source=SYSTEM,
+                )
+            )
+        except DomainError:
+            continue
+    made = 0
+    now = timezone.now()
+    for user in User.objects.filter(username__in=("petrov", "sidorova", "smirnov", "ivanova", "kuznetsov")):
+        cards = list(Contact.objects.filter(owner=user, deleted_at=None).values_list("pk", flat=True)[:30])
+        for number in range(per_user):
+            if not cards or not products:
+                break
+            lines = [
+                LineInput(product_id=product.pk, quantity=rng.randint(1, 3))
+                for product in rng.sample(products, rng.randint(1, 3))
+            ]
+            data = OrderInput(
+                contact_id=rng.choice(cards[:8]),  # a few clients buy again
+                number=f"{user.username[:2].upper()}-{number + 1:03d}",
+                ordered_at=now - datetime.timedelta(days=rng.randint(0, 365)),
+                lines=lines,
+            )
+            try:
+                order = order_create(actor=user, data=data, source=SYSTEM)
+                if rng.random() < 0.75:
+                    payment_add(actor=user, order_id=order.pk, amount=order.amount, source=SYSTEM)
+                made += 1
+            except DomainError:
+                continue
+    return made
+
+
 def register() -> None:
     from crm.core.demo import register_demo_step
 
     register_demo_step("deals", create_deals, order=30)
+    register_demo_step("orders", create_orders, order=31)

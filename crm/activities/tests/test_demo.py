@@ -9,7 +9,12 @@ from crm.tasks.models import Task
 
 def test_demo_steps_add_a_timeline_last_contacts_and_tasks(db):
     create_demo(contacts=40, companies=6)
-    assert run_demo_steps() == ["timeline", "tasks", "deals"]  # deals: crm/deals/tests/test_views.py
+    assert run_demo_steps() == [
+        "timeline",
+        "tasks",
+        "deals",
+        "orders",
+    ]  # deals: crm/deals/tests/test_views.py
     assert Entry.objects.count() > 20
     assert Contact.objects.filter(last_contact_at__isnull=False).exists()
     assert Task.objects.filter(assignee__username="petrov").exists()

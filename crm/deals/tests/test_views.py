@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from crm.contacts.models import Contact
 from crm.contacts.testing import make_contact
 from crm.deals.models import Deal, StageKind
 from crm.deals.testing import lost_stage, make_deal, stage, starter_pipeline
@@ -193,14 +194,23 @@ def test_a_cards_deals_section_costs_one_query_and_two_past_the_ones_it_lists(
     assert "25 открытых" in page
 
 
-def test_the_demo_fills_the_board_with_open_won_and_lost_deals(db):
+def test_the_demo_fills_the_board_and_gives_clients_a_purchase_history(db):
+    from crm.accounts.testing import UserFactory
     from crm.contacts.demo import create_demo
-    from crm.deals.demo import create_deals
+    from crm.deals.demo import create_deals, create_orders
+    from crm.deals.models import Order, OrderStatus, Product
 
+    UserFactory(username="admin", is_superuser=True)
     create_demo(contacts=40, companies=6)
     assert create_deals() > 0
     assert Deal.objects.filter(owner__username="petrov", status=StageKind.OPEN).exists()
     assert Deal.objects.filter(status=StageKind.LOST, loss_reason__isnull=False).exists()
+    assert create_orders() > 0
+    assert Product.objects.count() == 8
+    assert Order.objects.filter(status=OrderStatus.PAID).exists()
+    repeat = Contact.objects.filter(orders_count__gt=1).first()
+    assert repeat is not None
+    assert repeat.orders_total > 0
 
 
 def test_an_open_deal_without_a_dated_next_step_is_flagged_on_the_card_and_listed(client, manager_a):
