@@ -27,6 +27,18 @@ def _reason():
     return ChoiceOption.objects.filter(choice_list__key="loss_reason").first()
 
 
+def _hiring(admin):
+    """A second pipeline: Отклик → Нанят / Отказ."""
+    stages = [
+        StageInput(name="Отклик"),
+        StageInput(name="Нанят", kind="won"),
+        StageInput(name="Отказ", kind="lost"),
+    ]
+    return services.pipeline_save(
+        actor=admin, pipeline_id=None, data=PipelineInput(name="Подбор", stages=stages), source=SYSTEM
+    )
+
+
 def _journal(deal):
     return list(AuditEntry.objects.filter(object_type="deals.deal", object_id=deal.pk).order_by("id"))
 
@@ -120,19 +132,7 @@ def test_a_reason_from_another_list_is_refused(manager_a):
 
 
 def test_a_stage_of_another_pipeline_is_refused_on_a_move(manager_a, admin):
-    other = services.pipeline_save(
-        actor=admin,
-        pipeline_id=None,
-        data=PipelineInput(
-            name="Подбор",
-            stages=[
-                StageInput(name="Отклик"),
-                StageInput(name="Нанят", kind="won"),
-                StageInput(name="Отказ", kind="lost"),
-            ],
-        ),
-        source=SYSTEM,
-    )
+    other = _hiring(admin)
     deal = make_deal(manager_a)
     with pytest.raises(ValidationFailed) as refused:
         services.deal_move(actor=manager_a, deal_id=deal.pk, stage_id=other.stages.first().pk, source=SYSTEM)
@@ -375,19 +375,7 @@ def test_the_won_and_lost_columns_hold_the_last_thirty_days(manager_a):
 
 
 def test_a_stage_of_another_pipeline_chosen_in_the_form_takes_the_deal_there(manager_a, admin):
-    hiring = services.pipeline_save(
-        actor=admin,
-        pipeline_id=None,
-        data=PipelineInput(
-            name="Подбор",
-            stages=[
-                StageInput(name="Отклик"),
-                StageInput(name="Нанят", kind="won"),
-                StageInput(name="Отказ", kind="lost"),
-            ],
-        ),
-        source=SYSTEM,
-    )
+    hiring = _hiring(admin)
     deal = make_deal(manager_a)
     target = hiring.stages.get(name="Отклик")
     moved = services.deal_update(
