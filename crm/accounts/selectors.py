@@ -86,3 +86,10 @@ def users_for_journal(*, user: User) -> QuerySet[User]:
     """Everyone who may have changed something, for the journal's "who" filter."""
     _require_admin(user)
     return User.objects.order_by("last_name", "first_name", "username")
+
+
+def colleagues(*, user: User) -> list[User]:
+    """Whom work can be given to or filtered by (a task's assignee, a deal's owner): active users, the
+    user's department first."""
+    users = list(User.objects.filter(is_active=True).order_by("last_name", "first_name", "username"))
+    return sorted(users, key=lambda u: (u.department_id != user.department_id, u.last_name, u.first_name))

@@ -354,7 +354,8 @@ def _line_out(line: Any) -> dict[str, Any]:
 
 def order_out(order: Any) -> dict[str, Any]:
     values = {name: getattr(order, name) for name in OrderOut.model_fields if name != "lines"}
-    return values | {"lines": [_line_out(line) for line in selectors.order_lines(order=order)]}
+    # The lines a list prefetched (in order), or those of one order, read here.
+    return values | {"lines": [_line_out(line) for line in order.items.all()]}
 
 
 @router.put(

@@ -126,14 +126,28 @@ def pipeline_initial(pipeline: Pipeline | None) -> PipelineInput:
     )
 
 
+# A line's field → the form's name for it (the rows are parallel lists of these).
+LINE_FIELDS = {
+    "product_id": "line_product",
+    "name": "line_name",
+    "quantity": "line_quantity",
+    "price": "line_price",
+    "discount": "line_discount",
+}
+
+
+def posted_lines(post: QueryDict) -> list[dict[str, str]]:
+    """Line rows as the form posts them, in order and as typed (to show the form again)."""
+    columns = (post.getlist(name) for name in LINE_FIELDS.values())
+    return [dict(zip(LINE_FIELDS, row, strict=True)) for row in zip(*columns, strict=False)]
+
+
 def lines_input(post: QueryDict) -> list[LineInput]:
-    """Line rows as parallel lists (``line_product``, ``line_name``…), in order; blank rows are left out."""
-    names = ("line_product", "line_name", "line_quantity", "line_price", "line_discount")
-    rows = zip(*(post.getlist(name) for name in names), strict=False)
+    """The posted lines as service inputs; blank rows are left out."""
     return [
-        LineInput(product_id=form_id(product), name=name, quantity=quantity, price=price, discount=discount)
-        for product, name, quantity, price, discount in rows
-        if product or name.strip()
+        LineInput(**(row | {"product_id": form_id(row["product_id"])}))
+        for row in posted_lines(post)
+        if row["product_id"] or row["name"].strip()
     ]
 
 

@@ -28,7 +28,8 @@ def money(amount: decimal.Decimal | int, currency: str) -> str:
     return f"{whole}\u00a0{SIGNS.get(currency, currency)}"
 
 
-def _number(value: Any) -> decimal.Decimal:
+def read_number(value: Any) -> decimal.Decimal:
+    """A number as people type it: "150 000", "1 200,50"; raises ``decimal.InvalidOperation`` otherwise."""
     if isinstance(value, float):
         value = repr(value)
     return decimal.Decimal(str(value).replace("\u00a0", "").replace(" ", "").replace(",", "."))
@@ -39,7 +40,7 @@ def parse_amount(value: Any, field: str, errors: list[FieldError]) -> decimal.De
     if value in (None, ""):
         return decimal.Decimal(0)
     try:
-        amount = _number(value)
+        amount = read_number(value)
     except (decimal.InvalidOperation, ValueError):
         errors.append(
             FieldError(field, "invalid", _("Enter the amount as a number, e.g. 150000 or 1200,50."))
@@ -61,7 +62,7 @@ def parse_quantity(
     if value in (None, ""):
         return decimal.Decimal(1)
     try:
-        quantity = _number(value)
+        quantity = read_number(value)
     except (decimal.InvalidOperation, ValueError):
         quantity = decimal.Decimal("NaN")
     # A NaN compares by raising: it is refused before any comparison.
@@ -82,7 +83,7 @@ def parse_percent(value: Any, field: str, errors: list[FieldError]) -> decimal.D
     if value in (None, ""):
         return decimal.Decimal(0)
     try:
-        percent = _number(value)
+        percent = read_number(value)
     except (decimal.InvalidOperation, ValueError):
         percent = decimal.Decimal("NaN")
     if not percent.is_finite() or not (0 <= percent <= 100) or percent != percent.quantize(CENT):

@@ -8,7 +8,7 @@ import decimal
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from crm.accounts import access
@@ -32,6 +32,7 @@ from crm.deals.models import (
     StageChange,
     StageKind,
 )
+from crm.deals.money import read_number
 from crm.fields.schema import Option, schema_for
 
 CLOSED_DAYS = 30
@@ -96,8 +97,8 @@ def _decimal(value: Any) -> decimal.Decimal | None:
     if value in (None, ""):
         return None
     try:
-        number = decimal.Decimal(str(value).replace(" ", "").replace("\u00a0", "").replace(",", "."))
-    except decimal.InvalidOperation:
+        number = read_number(value)
+    except (decimal.InvalidOperation, ValueError):
         return None
     return number if number.is_finite() and abs(number) < 10**15 else None
 
@@ -337,12 +338,6 @@ def loss_reasons(keep: Any = None) -> list[Option]:
     return schema_for("contact").list_choices(LOSS_REASON_LIST, keep=keep)
 
 
-def owners(*, user: User) -> list[User]:
-    """Whom a deal can be given to or filtered by: active users, the user's department first."""
-    users = list(User.objects.filter(is_active=True).order_by("last_name", "first_name", "username"))
-    return sorted(users, key=lambda u: (u.department_id != user.department_id, u.last_name, u.first_name))
-
-
 def stage_get(*, pk: int) -> Stage | None:
     return Stage.objects.select_related("pipeline").filter(pk=pk).first()
 
@@ -462,7 +457,8 @@ def order_list(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[Order]:
-    qs = Order.objects.visible_to(user).select_related("contact", "company")
+    lines = Prefetch("items", queryset=OrderItem.objects.order_by("position", "id"))
+    qs = Order.objects.visible_to(user).select_related("contact", "company").prefetch_related(lines)
     if contact_id is not None:
         qs = qs.filter(contact_id=contact_id)
     if company_id is not None:

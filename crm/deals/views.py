@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.accounts import access
+from crm.accounts.selectors import colleagues
 from crm.contacts.selectors import global_search
 from crm.core.audit import ChangeSource
 from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -34,7 +35,7 @@ def _require(request: HttpRequest, action: str) -> None:
 def _filter_context(request: HttpRequest, query: QueryDict) -> dict[str, Any]:
     return {
         "filters": query,
-        "owners": selectors.owners(user=request.user),
+        "owners": colleagues(user=request.user),
         "sources": selectors.sources(),
     }
 
@@ -133,7 +134,7 @@ def _form_context(
         "errors": errors,
         "deal": deal,
         "pipelines": selectors.pipelines(user=request.user),
-        "owners": selectors.owners(user=request.user),
+        "owners": colleagues(user=request.user),
         "sources": selectors.sources(keep=values.get("source_id") or None),
         "loss_reasons": selectors.loss_reasons(keep=values.get("loss_reason_id") or None),
         "currencies": CURRENCIES,
@@ -357,7 +358,7 @@ def pipeline_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "data": data,
         "errors": errors,
         "kinds": StageKind.choices,
-        "colleagues": selectors.owners(user=request.user),
+        "colleagues": colleagues(user=request.user),
     }
     return render(request, "deals/pipeline_form.html", context, status=422 if errors else 200)
 
@@ -452,7 +453,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
             )
         except ValidationFailed as exc:
             values, errors = request.POST.dict(), forms.with_parse_errors(data, exc)
-            values["lines"] = list(_posted_lines(request))
+            values["lines"] = forms.posted_lines(request.POST)
         except (NotFound, PermissionDenied) as exc:
             raise Http404 from exc
         else:
@@ -474,20 +475,6 @@ def order_create(request: HttpRequest) -> HttpResponse:
         ],
     }
     return render(request, "deals/order_form.html", context, status=422 if errors else 200)
-
-
-def _posted_lines(request: HttpRequest) -> Any:
-    names = ("line_product", "line_name", "line_quantity", "line_price", "line_discount")
-    for product, name, quantity, price, discount in zip(
-        *(request.POST.getlist(n) for n in names), strict=False
-    ):
-        yield {
-            "product_id": product,
-            "name": name,
-            "quantity": quantity,
-            "price": price,
-            "discount": discount,
-        }
 
 
 @login_required
@@ -523,25 +510,7 @@ def order_pay(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     def call(source: ChangeSource) -> Any:
-        order = selectors.order_get(user=request.user, pk=pk)
-        data = services.OrderInput(
-            number=order.number,
-            ordered_at=order.ordered_at,
-            currency=order.currency,
-            amount=order.amount,
-            status=OrderStatus.CANCELLED,
-            lines=[
-                services.LineInput(
-                    product_id=line.product_id,
-                    name=line.name,
-                    quantity=line.quantity,
-                    price=line.price,
-                    discount=line.discount,
-                )
-                for line in selectors.order_lines(order=order)
-            ],
-        )
-        return services.order_update(actor=request.user, order_id=pk, data=data, source=source)
+        return services.order_cancel(actor=request.user, order_id=pk, source=source)
 
     return _act(request, call, "deals:order_detail", pk)
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from crm.accounts import access
 from crm.accounts.models import User
+from crm.accounts.selectors import colleagues as colleagues
 from crm.contacts.models import BaseType, Company, Contact
 from crm.core.business import open_business_q
 from crm.core.errors import NotFound
@@ -233,12 +234,6 @@ def task_list(
 
 def categories(keep: Any = None) -> list[Option]:
     return schema_for("contact").list_choices(CATEGORY_LIST, keep=keep)
-
-
-def colleagues(*, user: User) -> list[User]:
-    """Whom a task can be handed to: active users (the department's first for a manager)."""
-    users = list(User.objects.filter(is_active=True).order_by("last_name", "first_name", "username"))
-    return sorted(users, key=lambda u: (u.department_id != user.department_id, u.last_name, u.first_name))
 
 
 # The weekly slip report (R3.5)

@@ -17,6 +17,7 @@ from crm.deals.services.deals import (
 from crm.deals.services.lines import LineInput
 from crm.deals.services.orders import (
     OrderInput,
+    order_cancel,
     order_create,
     order_delete,
     order_restore,
@@ -45,6 +46,7 @@ __all__ = [
     "deal_update",
     "deals_move",
     "money",
+    "order_cancel",
     "order_create",
     "order_delete",
     "order_restore",

@@ -103,6 +103,27 @@ def order_update(*, actor: User, order_id: int, data: OrderInput, source: Change
     return order
 
 
+def order_cancel(*, actor: User, order_id: int, source: ChangeSource) -> Order:
+    """Cancel an order: it stays, with its lines and payments, and leaves the purchase history."""
+    with transaction.atomic():
+        order = _locked(actor, order_id, "edit")
+        if order.status == OrderStatus.CANCELLED:
+            return order
+        before = order.status
+        order.status = OrderStatus.CANCELLED
+        order.updated_at = timezone.now()
+        order.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor,
+            source=source,
+            action=AuditAction.UPDATE,
+            obj=order,
+            changes={"status": [before, OrderStatus.CANCELLED.value]},
+        )
+        recount_clients(contact_ids=[order.contact_id], company_ids=[order.company_id])
+    return order
+
+
 def order_delete(*, actor: User, order_id: int, source: ChangeSource) -> Order:
     with transaction.atomic():
         order = _locked(actor, order_id, "delete")

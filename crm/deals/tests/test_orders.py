@@ -205,3 +205,39 @@ def test_orders_are_seen_with_their_clients_card(manager_a, manager_b, head_a):
     with pytest.raises(NotFound):
         selectors.order_get(user=manager_b, pk=order.pk)
     assert selectors.order_list(user=manager_b).items == []
+
+
+def test_cancelling_an_order_keeps_it_and_takes_it_out_of_the_history(client, manager_a):
+    from django.urls import reverse
+
+    person = make_contact(manager_a, last_name="Орлов", phone="+79161110001")
+    order = make_order(
+        manager_a, contact_id=person.pk, amount=500, lines=[LineInput(name="Запчасти", price="500")]
+    )
+    client.force_login(manager_a)
+    assert client.post(reverse("deals:order_cancel", args=[order.pk])).status_code == 302
+    order.refresh_from_db()
+    person.refresh_from_db()
+    assert (order.status, order.items.count(), order.deleted_at) == (OrderStatus.CANCELLED, 1, None)
+    assert (person.orders_count, person.orders_total) == (None, None)
+    journal = AuditEntry.objects.filter(object_type="deals.order", object_id=order.pk).latest("id")
+    assert journal.changes == {"status": ["new", "cancelled"]}
+
+
+def test_the_api_lists_orders_with_their_lines_in_a_fixed_number_of_queries(
+    client, manager_a, django_assert_max_num_queries
+):
+    from crm.accounts.services import api_token_create
+
+    person = make_contact(manager_a, last_name="Орлов", phone="+79161110001")
+    _, token = api_token_create(actor=manager_a, name="t", source=SYSTEM)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    make_order(manager_a, contact_id=person.pk, lines=[LineInput(name="Первая", price="1")])
+    with django_assert_max_num_queries(20) as few:
+        client.get("/api/v1/orders", **headers)
+    for n in range(10):
+        make_order(manager_a, contact_id=person.pk, lines=[LineInput(name=f"Строка {n}", price="1")])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        listed = client.get("/api/v1/orders", **headers).json()
+    assert len(listed["items"]) == 11
+    assert all(len(o["lines"]) == 1 for o in listed["items"])
