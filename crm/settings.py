@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "crm.tasks",
     "crm.activities",
     "crm.deals",
+    "crm.segments",
     "crm.imports",
     "crm.duplicates",
 ]

@@ -452,10 +452,125 @@ def test_deal_api_answers_each_persona_by_their_rights(client, personas, world, 
     call("POST", f"/api/v1/orders/{order}/restore", expected=200 if changes else 404)
 
 
+# Segments: a private one is its owner's and the administrator's; a shared one everyone's, each reading its
+# members among their own cards; only the owner and an administrator change either.
+SEGMENT_URLS = {
+    "segments:segment_list",
+    "segments:segment_create",
+    "segments:segment_preview",
+    "segments:segment_trash",
+    "segments:segment_detail",
+    "segments:segment_count",
+    "segments:segment_edit",
+    "segments:segment_report",
+    "segments:segment_delete",
+    "segments:segment_restore",
+}
+SEGMENT_SEES = {
+    "own": {"manager_a", "admin"},
+    "shared": {"manager_a", "manager_b", "head_a", "support", "admin"},
+}
+SEGMENT_CHANGES = {"own": {"manager_a", "admin"}, "shared": {"admin"}}
+
+
+@pytest.fixture
+def segments(world, personas):
+    from crm.segments.services import SegmentInput, segment_save
+
+    def save(owner, name, shared):
+        data = SegmentInput(name=name, definition={"match": "all", "rules": []}, shared=shared)
+        return segment_save(actor=personas[owner], segment_id=None, data=data, source=SYSTEM)
+
+    return {
+        "own": save("manager_a", "Сегмент Альфова", False),
+        "shared": save("admin", "Общий сегмент", True),
+    }
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_segment_pages_answer_each_persona_by_their_rights(client, personas, world, segments, persona):
+    from crm.segments.models import Segment
+
+    user = personas[persona]
+    client.force_login(user)
+    active = user.is_active
+
+    def check(url, expected, method="get", data=None):
+        response = getattr(client, method)(url, data or {})
+        assert response.status_code == (expected if active else 302), f"{persona} {method} {url}"
+        return response
+
+    listed = check(reverse("segments:segment_list"), 200)
+    for key, segment in segments.items():
+        if active:
+            assert (segment.name in listed.content.decode()) == (persona in SEGMENT_SEES[key]), persona
+    check(reverse("segments:segment_create"), 200)
+    check(reverse("segments:segment_trash"), 200)
+    check(reverse("segments:segment_preview"), 405)
+    check(reverse("segments:segment_preview"), 200, "post", {"kind": "contact", "definition": "{}"})
+    for key, segment in segments.items():
+        sees, changes = persona in SEGMENT_SEES[key], persona in SEGMENT_CHANGES[key]
+        members = check(reverse("segments:segment_detail", args=[segment.pk]), 200 if sees else 404)
+        if active and sees:  # an empty segment: every card the persona sees, and no other
+            shown = members.content.decode()
+            for card in ("c_a", "c_a2", "c_b"):
+                assert (NAMES[card] in shown) == (card in VISIBLE[persona]), f"{persona} {key} {card}"
+        check(reverse("segments:segment_count", args=[segment.pk]), 200 if sees else 404)
+        check(reverse("segments:segment_report", args=[segment.pk]), 200 if sees else 404)
+        check(reverse("segments:segment_edit", args=[segment.pk]), 200 if changes else 404)
+        for name in ("segments:segment_delete", "segments:segment_restore"):
+            check(reverse(name, args=[segment.pk]), 405)
+        check(reverse("segments:segment_delete", args=[segment.pk]), 302 if changes else 404, "post")
+        assert (Segment.objects.get(pk=segment.pk).deleted_at is not None) == (active and changes)
+        check(reverse("segments:segment_restore", args=[segment.pk]), 302 if changes else 404, "post")
+        assert Segment.objects.get(pk=segment.pk).deleted_at is None
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_segment_api_answers_each_persona_by_their_rights(
+    client, personas, world, segments, persona, settings
+):
+    settings.AXES_FAILURE_LIMIT = 10_000
+    user = personas[persona]
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {_token(user)}"}
+    active = user.is_active
+
+    def call(method, url, body=None, expected=200):
+        response = getattr(client, method.lower())(
+            url,
+            data=json.dumps(body) if body is not None else None,
+            content_type="application/json",
+            **headers,
+        )
+        assert response.status_code == (expected if active else 401), f"{persona} {method} {url}"
+        return response
+
+    listed = call("GET", "/api/v1/segments").json() if active else []
+    assert {s["id"] for s in listed} == {segments[k].pk for k in SEGMENT_SEES if persona in SEGMENT_SEES[k]}
+    call("GET", "/api/v1/segments/fields?kind=contact")
+    call("POST", "/api/v1/segments/evaluate", {"kind": "company", "definition": {}})
+    call("POST", "/api/v1/segments", {"name": f"Свой {persona}"}, expected=201)
+    for key, segment in segments.items():
+        pk = segment.pk
+        sees, changes = persona in SEGMENT_SEES[key], persona in SEGMENT_CHANGES[key]
+        change = 200 if changes else (403 if sees else 404)
+        call("GET", f"/api/v1/segments/{pk}", expected=200 if sees else 404)
+        counted = call("GET", f"/api/v1/segments/{pk}/count", expected=200 if sees else 404)
+        members = call("GET", f"/api/v1/segments/{pk}/contacts", expected=200 if sees else 404)
+        if active and sees:
+            people = {"c_a", "c_a2", "c_b", "c_m1", "c_m2"} & VISIBLE[persona]
+            assert counted.json()["count"] == len(people)
+            assert {c["id"] for c in members.json()["items"]} == {world[k].pk for k in people}
+        call("GET", f"/api/v1/segments/{pk}/companies", expected=404)
+        call("PUT", f"/api/v1/segments/{pk}", {"name": "Переименован"}, expected=change)
+        call("DELETE", f"/api/v1/segments/{pk}", expected=204 if changes else change)
+        call("POST", f"/api/v1/segments/{pk}/restore", expected=200 if changes else 404)
+
+
 def test_every_url_is_in_the_matrix():
     covered = set(ADMIN_PAGES) | set(RECORD_PAGES) | set(POST_ONLY) | set(PLAIN_PAGES) | SPECIAL
     covered |= set(ADMIN_PAGES_WITH_ARGS) | set(POST_ONLY_WITH_ARGS) | set(CARD_PART_PAGES) | set(BATCH_PAGES)
-    covered |= set(EXPORT_PAGES) | {"imports:export_download", "duplicates:merge"} | DEAL_URLS
+    covered |= set(EXPORT_PAGES) | {"imports:export_download", "duplicates:merge"} | DEAL_URLS | SEGMENT_URLS
     assert _all_url_names() - covered == set(), "add the new URL to tests/test_access_matrix.py"
 
 
@@ -631,6 +746,17 @@ API_ENDPOINTS = {
     ("POST", "/api/v1/orders/{order_id}/payments"),
     ("DELETE", "/api/v1/orders/{order_id}"),
     ("POST", "/api/v1/orders/{order_id}/restore"),
+    ("GET", "/api/v1/segments"),
+    ("POST", "/api/v1/segments"),
+    ("GET", "/api/v1/segments/fields"),
+    ("POST", "/api/v1/segments/evaluate"),
+    ("GET", "/api/v1/segments/{segment_id}"),
+    ("PUT", "/api/v1/segments/{segment_id}"),
+    ("DELETE", "/api/v1/segments/{segment_id}"),
+    ("POST", "/api/v1/segments/{segment_id}/restore"),
+    ("GET", "/api/v1/segments/{segment_id}/count"),
+    ("GET", "/api/v1/segments/{segment_id}/contacts"),
+    ("GET", "/api/v1/segments/{segment_id}/companies"),
 }
 
 

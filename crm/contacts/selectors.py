@@ -83,6 +83,7 @@ class ContactFilters:
     silent_days: int | None = None
     batch: uuid.UUID | None = None
     custom: list[CustomFilter] = field(default_factory=list)
+    where: Q | None = None  # a condition the caller built (a segment's), applied as it is
 
 
 EQUALITY_KINDS = frozenset({"line", "choice", "flag", "ref"})
@@ -367,6 +368,8 @@ def _contacts_filtered(
         qs = qs.filter(silent_for(f.silent_days))
     if f.batch:
         qs = qs.filter(in_batch("contacts.contact", f.batch))
+    if f.where is not None:
+        qs = qs.filter(f.where)
     return _completeness_and_custom(qs, f.completeness_below, f.custom, schema, user, "contact", sort)
 
 
@@ -455,6 +458,7 @@ class CompanyFilters:
     silent_days: int | None = None
     batch: uuid.UUID | None = None
     custom: list[CustomFilter] = field(default_factory=list)
+    where: Q | None = None  # a condition the caller built (a segment's), applied as it is
 
 
 def company_list(
@@ -504,6 +508,8 @@ def _companies_filtered(
         qs = qs.filter(silent_for(f.silent_days))
     if f.batch:
         qs = qs.filter(in_batch("contacts.company", f.batch))
+    if f.where is not None:
+        qs = qs.filter(f.where)
     return _completeness_and_custom(qs, f.completeness_below, f.custom, schema, user, "company", sort)
 
 

@@ -45,7 +45,7 @@ def _choices(user: Any) -> dict[str, Any]:
     }
 
 
-def _list_fields(request: HttpRequest, kind: str, items: list[Any]) -> dict[str, Any]:
+def list_fields(request: HttpRequest, kind: str, items: list[Any]) -> dict[str, Any]:
     """Columns, filters and sorts a list offers this user: standard ones in use and not hidden, and the
     custom ones marked for lists (a hidden field is neither shown, nor filtered, nor sorted by)."""
     user = request.user
@@ -130,7 +130,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         "can_create": access.has_perm(request.user, "contact", "create"),
         "can_export": access.has_perm(request.user, "contact", "export"),
         **_choices(request.user),
-        **_list_fields(request, "contact", page.items),
+        **list_fields(request, "contact", page.items),
     }
     template = "contacts/_contact_rows.html" if is_htmx(request) else "contacts/contact_list.html"
     return render(request, template, context)
@@ -295,7 +295,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
         "can_create": access.has_perm(request.user, "company", "create"),
         "can_export": access.has_perm(request.user, "company", "export"),
         **_choices(request.user),
-        **_list_fields(request, "company", page.items),
+        **list_fields(request, "company", page.items),
     }
     template = "contacts/_company_rows.html" if is_htmx(request) else "contacts/company_list.html"
     return render(request, template, context)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from crm.accounts import access
 from crm.accounts.models import User
 from crm.contacts.models import Company, Contact
+from crm.core import folding
 from crm.core.errors import NotFound
 from crm.core.ids import form_id
 from crm.core.models import AuditEntry
@@ -116,7 +117,7 @@ def _filtered(user: User, filters: Filters) -> QuerySet[Deal]:
     if filters.amount_to is not None:
         qs = qs.filter(amount__lte=filters.amount_to)
     if filters.q:
-        qs = qs.filter(title__icontains=filters.q)
+        qs = qs.filter(folding.contains("title", filters.q))
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.stage_id is not None:
@@ -377,7 +378,7 @@ def products(*, query: str = "", with_inactive: bool = False, limit: int = 500) 
         qs = qs.filter(is_active=True)
     words = " ".join(query.split())[:100]
     if words:
-        qs = qs.filter(Q(name__icontains=words) | Q(sku__icontains=words))
+        qs = qs.filter(folding.contains("name", words) | folding.contains("sku", words))
     return list(qs.order_by("name", "id")[:limit])
 
 

@@ -5,6 +5,7 @@ import htmx from "htmx.org";
 // 'unsafe-eval'; what an expression cannot do (touch the DOM, declare variables) lives in components here.
 import Alpine from "@alpinejs/csp";
 import { initBoards } from "./board.js";
+import { initBuilders } from "./segments.js";
 
 window.htmx = htmx;
 // No attribute evaluates code (hx-on, js: values, trigger filters): nothing for an injected attribute to run.
@@ -164,4 +165,5 @@ Alpine.start();
 
 // Deal boards: on the first page load and in whatever HTMX swaps in later.
 document.addEventListener("DOMContentLoaded", () => initBoards(document, notice));
+document.addEventListener("DOMContentLoaded", () => initBuilders(document));
 document.addEventListener("htmx:load", (event) => initBoards(event.detail.elt, notice));

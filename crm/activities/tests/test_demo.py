@@ -14,7 +14,8 @@ def test_demo_steps_add_a_timeline_last_contacts_and_tasks(db):
         "tasks",
         "deals",
         "orders",
-    ]  # deals: crm/deals/tests/test_views.py
+        "segments",
+    ]  # deals: crm/deals/tests/test_views.py; segments: crm/segments/tests/test_segments.py
     assert Entry.objects.count() > 20
     assert Contact.objects.filter(last_contact_at__isnull=False).exists()
     assert Task.objects.filter(assignee__username="petrov").exists()

@@ -1,0 +1,237 @@
+"""REST API for segments: save them, count them, page through their members (the UI's services and
+selectors)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import prefetch_related_objects
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from crm.accounts import access
+from crm.contacts.api import CompanyPage, ContactPage, company_out, contact_out
+from crm.core.audit import ChangeSource
+from crm.core.errors import NotFound, PermissionDenied
+from crm.core.ids import Id
+from crm.core.models import ChangeChannel
+from crm.segments import selectors, services
+from crm.segments.models import Segment, SegmentKind
+
+router = Router(tags=["segments"])
+
+DEFINITION_HELP = (
+    'A group {"match": "all" | "any", "rules": [...]} whose rules are conditions {"field", "op", "value", '
+    '"days"} or groups again (at most 4 deep, 50 conditions). GET /segments/fields lists the fields, their '
+    "comparisons and their options for the token's user."
+)
+
+
+def _source(request: HttpRequest) -> ChangeSource:
+    return ChangeSource.from_request(request, ChangeChannel.API)
+
+
+class SegmentOut(Schema):
+    id: int
+    name: str
+    kind: str = Field(description="contact or company")
+    definition: dict[str, Any] = Field(description=DEFINITION_HELP)
+    sort: str
+    shared: bool
+    owner_id: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class SegmentIn(Schema):
+    name: str
+    kind: str = Field(SegmentKind.CONTACT, description="contact or company; fixed once created")
+    definition: dict[str, Any] = Field(default_factory=dict, description=DEFINITION_HELP)
+    sort: str = ""
+    shared: bool = False
+    owner_id: Id | None = Field(
+        None, description="Default: the token's user (administrators may give it away)"
+    )
+
+
+class SegmentEvaluateIn(Schema):
+    kind: str = SegmentKind.CONTACT
+    definition: dict[str, Any] = Field(default_factory=dict, description=DEFINITION_HELP)
+
+
+class SegmentCountOut(Schema):
+    count: int
+
+
+class SegmentOptionOut(Schema):
+    value: Any
+    label: str
+
+
+class SegmentOpOut(Schema):
+    op: str
+    label: str
+
+
+class SegmentFieldOut(Schema):
+    key: str
+    label: str
+    group: str
+    value: str = Field(description="The kind of value: choice, set, text, flag, number, date, has, bought")
+    ops: list[SegmentOpOut]
+    period: str = Field(description='"required" or "optional": the condition takes "days" back from today')
+    options: list[SegmentOptionOut]
+
+
+class SegmentMemberParams(Schema):
+    cursor: str | None = None
+    limit: int = Field(50, ge=1, le=200)
+    sort: str = Field("", description="Default: the segment's own sort")
+
+
+def segment_out(segment: Segment) -> dict[str, Any]:
+    return {
+        "id": segment.pk,
+        "name": segment.name,
+        "kind": segment.kind,
+        "definition": segment.definition,
+        "sort": segment.sort,
+        "shared": segment.shared,
+        "owner_id": segment.owner_id,
+        "created_at": segment.created_at,
+        "updated_at": segment.updated_at,
+    }
+
+
+def _input(payload: SegmentIn) -> services.SegmentInput:
+    return services.SegmentInput(
+        name=payload.name,
+        kind=payload.kind,
+        definition=payload.definition,
+        shared=payload.shared,
+        sort=payload.sort,
+        owner_id=payload.owner_id,
+    )
+
+
+def _kind(request: HttpRequest, kind: str) -> str:
+    if kind not in SegmentKind.values:
+        raise NotFound
+    if not access.has_perm(request.auth, kind, "view"):
+        raise PermissionDenied("view these cards")
+    return kind
+
+
+@router.get("/segments", response=list[SegmentOut], summary="The token's user's segments and the shared ones")
+def list_segments(request: HttpRequest, kind: str = "") -> list[Any]:
+    return [segment_out(s) for s in selectors.segment_list(user=request.auth, kind=kind or None)]
+
+
+@router.get("/segments/fields", response=list[SegmentFieldOut], summary="What a segment's conditions may ask")
+def segment_fields(request: HttpRequest, kind: str = SegmentKind.CONTACT) -> list[Any]:
+    return selectors.catalogue(user=request.auth, kind=_kind(request, kind))
+
+
+@router.post(
+    "/segments/evaluate", response=SegmentCountOut, summary="Count the cards that meet unsaved conditions"
+)
+def evaluate(request: HttpRequest, payload: SegmentEvaluateIn) -> dict[str, Any]:
+    kind = _kind(request, payload.kind)
+    return {"count": selectors.member_count(user=request.auth, kind=kind, definition=payload.definition)}
+
+
+@router.post("/segments", response={201: SegmentOut}, summary="Save a segment")
+def create_segment(request: HttpRequest, payload: SegmentIn) -> Status[dict[str, Any]]:
+    segment = services.segment_save(
+        actor=request.auth, segment_id=None, data=_input(payload), source=_source(request)
+    )
+    return Status(201, segment_out(segment))
+
+
+@router.get("/segments/{segment_id}", response=SegmentOut, summary="One segment")
+def get_segment(request: HttpRequest, segment_id: int) -> dict[str, Any]:
+    return segment_out(selectors.segment_get(user=request.auth, pk=segment_id))
+
+
+@router.put(
+    "/segments/{segment_id}", response=SegmentOut, summary="Rewrite a segment (its owner, administrators)"
+)
+def put_segment(request: HttpRequest, segment_id: int, payload: SegmentIn) -> dict[str, Any]:
+    segment = services.segment_save(
+        actor=request.auth, segment_id=segment_id, data=_input(payload), source=_source(request)
+    )
+    return segment_out(segment)
+
+
+@router.delete("/segments/{segment_id}", response={204: None}, summary="Move a segment to the trash")
+def delete_segment(request: HttpRequest, segment_id: int) -> Status[None]:
+    services.segment_delete(actor=request.auth, segment_id=segment_id, source=_source(request))
+    return Status(204, None)
+
+
+@router.post(
+    "/segments/{segment_id}/restore", response=SegmentOut, summary="Take a segment back from the trash"
+)
+def restore_segment(request: HttpRequest, segment_id: int) -> dict[str, Any]:
+    segment = services.segment_restore(actor=request.auth, segment_id=segment_id, source=_source(request))
+    return segment_out(segment)
+
+
+@router.get("/segments/{segment_id}/count", response=SegmentCountOut, summary="How many cards are in it now")
+def count_segment(request: HttpRequest, segment_id: int) -> dict[str, Any]:
+    segment = selectors.segment_get(user=request.auth, pk=segment_id)
+    _kind(request, segment.kind)
+    return {
+        "count": selectors.member_count(user=request.auth, kind=segment.kind, definition=segment.definition)
+    }
+
+
+def _members(
+    request: HttpRequest, segment_id: int, kind: str, params: SegmentMemberParams
+) -> tuple[Any, Any]:
+    segment = selectors.segment_get(user=request.auth, pk=segment_id)
+    if segment.kind != kind:
+        raise NotFound
+    _kind(request, kind)
+    page = selectors.member_page(
+        user=request.auth, segment=segment, sort=params.sort, cursor=params.cursor, limit=params.limit
+    )
+    return segment, page
+
+
+def _page(page: Any, items: list[Any]) -> dict[str, Any]:
+    return {
+        "items": items,
+        "next_cursor": page.next_cursor,
+        "total": page.total,
+        "total_is_estimate": page.total_is_estimate,
+    }
+
+
+@router.get(
+    "/segments/{segment_id}/contacts",
+    response=ContactPage,
+    summary="A page of a people segment's members",
+    exclude_unset=True,
+)
+def segment_contacts(
+    request: HttpRequest, segment_id: int, params: Query[SegmentMemberParams]
+) -> dict[str, Any]:
+    _segment, page = _members(request, segment_id, SegmentKind.CONTACT, params)
+    prefetch_related_objects(page.items, "phones", "emails", "messengers", "employments")
+    return _page(page, [contact_out(c, request.auth) for c in page.items])
+
+
+@router.get(
+    "/segments/{segment_id}/companies",
+    response=CompanyPage,
+    summary="A page of a companies segment's members",
+    exclude_unset=True,
+)
+def segment_companies(
+    request: HttpRequest, segment_id: int, params: Query[SegmentMemberParams]
+) -> dict[str, Any]:
+    _segment, page = _members(request, segment_id, SegmentKind.COMPANY, params)
+    prefetch_related_objects(page.items, "phones", "emails")
+    return _page(page, [company_out(c, request.auth) for c in page.items])

@@ -1,0 +1,204 @@
+"""Every read of segments: the user's list, one segment, its members, its count, its report."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from crm.accounts import access
+from crm.accounts.models import User
+from crm.activities.models import INTERACTIONS, Entry
+from crm.contacts import selectors as contacts
+from crm.contacts.models import Company, Contact
+from crm.core.errors import NotFound
+from crm.core.pagination import Page
+from crm.deals.models import Deal, Order, OrderStatus, StageKind
+from crm.segments import rules
+from crm.segments.models import Segment, SegmentSize
+
+MODELS: dict[str, Any] = {"contact": Contact, "company": Company}
+
+
+def segment_list(*, user: User, kind: str | None = None) -> list[Segment]:
+    """The user's own segments and the shared ones, by name."""
+    qs = Segment.objects.visible_to(user).select_related("owner")
+    if kind:
+        qs = qs.filter(kind=kind)
+    return list(qs.order_by("name", "id"))
+
+
+def segment_get(*, user: User, pk: int, trash: bool = False) -> Segment:
+    segment = Segment.objects.visible_to(user, trash=trash).select_related("owner").filter(pk=pk).first()
+    if segment is None:
+        raise NotFound
+    return segment
+
+
+def trashed_segments(*, user: User) -> list[Segment]:
+    return list(Segment.objects.visible_to(user, trash=True).order_by("-deleted_at"))
+
+
+def members(*, user: User, kind: str, definition: Any) -> QuerySet[Any]:
+    """The cards the user sees that meet the definition (checked again for this user: a field hidden
+    from them, or an option since removed, raises ``ValidationFailed`` naming the rule)."""
+    ctx = rules.context(user, kind)
+    checked = rules.check(definition, ctx)
+    return MODELS[kind].objects.visible_to(user).filter(rules.to_q(checked, ctx))
+
+
+def where(*, user: User, kind: str, definition: Any) -> Q:
+    """The definition as one condition for the cards' lists (checked for this user as ``members`` does)."""
+    ctx = rules.context(user, kind)
+    return rules.to_q(rules.check(definition, ctx), ctx)
+
+
+def member_count(*, user: User, kind: str, definition: Any) -> int:
+    return members(user=user, kind=kind, definition=definition).count()
+
+
+def member_page(
+    *, user: User, segment: Segment, sort: str = "", cursor: str | None = None, limit: int = 50
+) -> Page[Any]:
+    """A page of the segment's members as the cards' list shows them (its columns, sorts and cursor)."""
+    condition = where(user=user, kind=segment.kind, definition=segment.definition)
+    sort = sort or segment.sort or "name"
+    if segment.kind == "company":
+        company_filters = contacts.CompanyFilters(where=condition)
+        return contacts.company_list(
+            user=user, filters=company_filters, sort=sort, cursor=cursor, limit=limit
+        )
+    contact_filters = contacts.ContactFilters(where=condition)
+    return contacts.contact_list(user=user, filters=contact_filters, sort=sort, cursor=cursor, limit=limit)
+
+
+def catalogue(*, user: User, kind: str) -> list[dict[str, Any]]:
+    """What the builder offers this user: each criterion with its group, kind of value, comparisons and
+    options, as JSON for the page's script and the API."""
+    ctx = rules.context(user, kind)
+    return [
+        {
+            "key": c.key,
+            "label": str(c.label),
+            "group": str(c.group),
+            "value": c.value,
+            "ops": [{"op": op, "label": rules.op_label(c.value, op)} for op in rules.OPS[c.value]],
+            "period": c.period,
+            "options": [{"value": v, "label": label} for v, label in (c.options(ctx) if c.options else [])],
+        }
+        for c in rules.catalogue(ctx)
+    ]
+
+
+def describe(*, user: User, kind: str, definition: Any) -> str:
+    """The conditions in words, as a list's header shows them: «Статус — один из: Ожидает предложение
+    и Теги — любой из: Запрос_прайса»."""
+    ctx = rules.context(user, kind)
+    known = {c.key: c for c in rules.catalogue(ctx)}
+
+    def shown(value: Any, labels: dict[str, str]) -> str:
+        if isinstance(value, list):
+            return ", ".join(shown(v, labels) for v in value)
+        if isinstance(value, bool):
+            return gettext("yes") if value else gettext("no")
+        return labels.get(str(value), str(value))
+
+    def rule_text(rule: dict[str, Any]) -> str:
+        criterion = known.get(rule.get("field", ""))
+        if criterion is None:
+            return gettext("a condition on a field hidden from you")
+        op = rule.get("op", "")
+        labels = {str(v): label for v, label in criterion.options(ctx)} if criterion.options else {}
+        dash = "" if criterion.value == "number" else " —"
+        text = f"{criterion.label}{dash} {rules.op_label(criterion.value, op)}"
+        if "value" in rule:
+            value = rule["value"]
+            if criterion.value == "date" and op in rules.DAYS_OPS:
+                text = text.replace("N", str(value))
+            elif op == "between" and isinstance(value, list) and len(value) == 2:
+                text += f" {shown(value[0], labels)} – {shown(value[1], labels)}"
+            elif labels:
+                text += f": {shown(value, labels)}"
+            elif criterion.value == "text":
+                text += f" «{value}»"
+            else:
+                text += f" {shown(value, labels)}"
+        if "days" in rule:
+            if criterion.value == "bought":
+                text = text.replace("N", str(rule["days"]))
+            else:
+                text += " " + gettext("(last %(days)d days)") % {"days": rule["days"]}
+        return text
+
+    def group_text(group: dict[str, Any], nested: bool) -> str:
+        parts = [group_text(r, True) if "rules" in r else rule_text(r) for r in group.get("rules", [])]
+        if not parts:
+            return gettext("every card") if not nested else ""
+        word = gettext("or") if group.get("match") == "any" else gettext("and")
+        joiner = f" {word} "
+        text = joiner.join(p for p in parts if p)
+        return f"({text})" if nested and len(parts) > 1 else text
+
+    return group_text(definition if isinstance(definition, dict) else rules.empty(), False)
+
+
+def sizes(*, segment: Segment, days: int = 90) -> list[SegmentSize]:
+    since = timezone.localdate() - datetime.timedelta(days=days)
+    return list(SegmentSize.objects.filter(segment=segment, day__gte=since).order_by("day"))
+
+
+@dataclass
+class Report:
+    """What was done with a segment's members in a period, and what came of it."""
+
+    days: int
+    members: int
+    contacted: int  # members with at least one call, e-mail, meeting or message in the period
+    interactions: int
+    orders: int
+    orders_total: Decimal
+    deals_won: int
+    deals_won_total: Decimal
+    deals_lost: int
+
+
+def report(*, user: User, segment: Segment, days: int = 30) -> Report:
+    """The segment's members now, and the contacts made with them, their orders and their closed deals in
+    the last ``days`` days: a handful of aggregate queries over the members' ids as a subquery."""
+    column = "contact_id" if segment.kind == "contact" else "company_id"
+    ids = members(user=user, kind=segment.kind, definition=segment.definition).values("pk")
+    since = timezone.now() - datetime.timedelta(days=days)
+    entries = Entry.objects.filter(
+        deleted_at__isnull=True, kind__in=list(INTERACTIONS), occurred_at__gte=since, **{f"{column}__in": ids}
+    )
+    touched = entries.aggregate(n=Count("id"), cards=Count(column, distinct=True))
+    orders: dict[str, Any] = {"n": 0, "total": None}
+    won: dict[str, Any] = {"n": 0, "total": None}
+    lost = 0
+    if access.has_perm(user, "deal", "view"):
+        orders = (
+            Order.objects.filter(deleted_at__isnull=True, ordered_at__gte=since, **{f"{column}__in": ids})
+            .exclude(status=OrderStatus.CANCELLED)
+            .aggregate(n=Count("id"), total=Sum("amount", filter=Q(currency=rules.TOTAL_CURRENCY)))
+        )
+        deals = Deal.objects.visible_to(user).filter(closed_at__gte=since, **{f"{column}__in": ids})
+        won = deals.filter(status=StageKind.WON).aggregate(
+            n=Count("id"), total=Sum("amount", filter=Q(currency=rules.TOTAL_CURRENCY))
+        )
+        lost = deals.filter(status=StageKind.LOST).count()
+    return Report(
+        days=days,
+        members=ids.count(),
+        contacted=touched["cards"],
+        interactions=touched["n"],
+        orders=orders["n"],
+        orders_total=orders["total"] or Decimal(0),
+        deals_won=won["n"],
+        deals_won_total=won["total"] or Decimal(0),
+        deals_lost=lost,
+    )

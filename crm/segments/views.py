@@ -1,0 +1,248 @@
+"""Thin views of segments: the list with live counts, the builder, a segment's members, its report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from crm.accounts import access
+from crm.accounts.selectors import colleagues
+from crm.contacts.views import list_fields
+from crm.core.audit import ChangeSource
+from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
+from crm.core.htmx import is_htmx
+from crm.core.pagination import query_without
+from crm.segments import forms, rules, selectors, services
+from crm.segments.models import Segment, SegmentKind
+from crm.segments.visibility import may_change
+
+# The builder's words, handed to its script as JSON (translated, quoted safely).
+BUILDER_WORDS = {
+    "field": gettext_lazy("Field"),
+    "comparison": gettext_lazy("Comparison"),
+    "value": gettext_lazy("Value"),
+    "from": gettext_lazy("From"),
+    "to": gettext_lazy("To"),
+    "yes": gettext_lazy("yes"),
+    "no": gettext_lazy("no"),
+    "days": gettext_lazy("days"),
+    "inLast": gettext_lazy("in the last"),
+    "anyTime": gettext_lazy("any time"),
+    "period": gettext_lazy("Period, days"),
+    "remove": gettext_lazy("Remove the condition"),
+    "removeGroup": gettext_lazy("Remove the group"),
+    "match": gettext_lazy("Which conditions must hold"),
+    "matchPrefix": gettext_lazy("Cards that meet"),
+    "matchSuffix": gettext_lazy("of these conditions"),
+    "all": gettext_lazy("all"),
+    "any": gettext_lazy("any"),
+    "addCondition": gettext_lazy("Condition"),
+    "addGroup": gettext_lazy("Group"),
+    "unknown": gettext_lazy("A condition on a field hidden from you"),
+}
+
+
+def _kinds(request: HttpRequest) -> list[tuple[str, str]]:
+    return [(k, str(label)) for k, label in SegmentKind.choices if access.has_perm(request.user, k, "view")]
+
+
+def _segment(request: HttpRequest, pk: int, trash: bool = False) -> Segment:
+    try:
+        segment = selectors.segment_get(user=request.user, pk=pk, trash=trash)
+    except NotFound as exc:
+        raise Http404 from exc
+    if not access.has_perm(request.user, segment.kind, "view"):
+        raise Http404
+    return segment
+
+
+@login_required
+@require_GET
+def segment_list(request: HttpRequest) -> HttpResponse:
+    kinds = _kinds(request)
+    if not kinds:
+        raise Http404
+    allowed = {k for k, _label in kinds}
+    segments = [s for s in selectors.segment_list(user=request.user) if s.kind in allowed]
+    for segment in segments:
+        segment.can_change = may_change(request.user, segment)
+    return render(request, "segments/segment_list.html", {"segments": segments, "kinds": kinds})
+
+
+@login_required
+@require_GET
+def segment_count(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live count of a segment's members (loaded after the page, one request per segment)."""
+    segment = _segment(request, pk)
+    try:
+        count = selectors.member_count(user=request.user, kind=segment.kind, definition=segment.definition)
+    except ValidationFailed:
+        return render(request, "segments/_count.html", {"broken": True})
+    return render(request, "segments/_count.html", {"count": count})
+
+
+@login_required
+@require_POST
+def segment_preview(request: HttpRequest) -> JsonResponse:
+    """The builder's live count: the conditions as they stand, checked and counted, or what is wrong."""
+    kind = request.POST.get("kind", "")
+    if kind not in dict(_kinds(request)):
+        raise Http404
+    definition = forms.definition_from(request.POST.get("definition", ""))
+    try:
+        count = selectors.member_count(user=request.user, kind=kind, definition=definition)
+    except ValidationFailed as exc:
+        return JsonResponse({"errors": [e.as_dict() for e in exc.errors]}, status=422)
+    return JsonResponse({"count": count})
+
+
+def _builder(
+    request: HttpRequest,
+    kind: str,
+    segment: Segment | None,
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+) -> HttpResponse:
+    catalogue = selectors.catalogue(user=request.user, kind=kind)
+    context = {
+        "segment": segment,
+        "kind": kind,
+        "kind_label": dict(SegmentKind.choices)[kind],
+        "form": values,
+        "errors": errors,
+        "rule_errors": {k: v for k, v in errors.items() if k.startswith("rules")},
+        "catalogue": catalogue,
+        "definition": values.get("definition") or rules.empty(),
+        "words": {key: str(text) for key, text in BUILDER_WORDS.items()},
+        "colleagues": colleagues(user=request.user) if access.can_administer(request.user) else [],
+    }
+    return render(request, "segments/segment_form.html", context)
+
+
+@login_required
+def segment_create(request: HttpRequest) -> HttpResponse:
+    kind = request.POST.get("kind") or request.GET.get("kind") or SegmentKind.CONTACT
+    if kind not in dict(_kinds(request)):
+        raise Http404
+    values: dict[str, Any] = forms.segment_initial(None)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        data = forms.segment_input(request.POST, kind)
+        try:
+            segment = services.segment_save(
+                actor=request.user, segment_id=None, data=data, source=ChangeSource.from_request(request)
+            )
+        except ValidationFailed as exc:
+            values = request.POST.dict() | {"definition": data.definition, "shared": data.shared}
+            errors = exc.by_field()
+        else:
+            messages.success(request, _("The segment is saved."))
+            return redirect("segments:segment_detail", pk=segment.pk)
+    return _builder(request, kind, None, values, errors)
+
+
+@login_required
+def segment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    segment = _segment(request, pk)
+    if not may_change(request.user, segment):
+        raise Http404
+    values: dict[str, Any] = forms.segment_initial(segment)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        data = forms.segment_input(request.POST, segment.kind)
+        try:
+            services.segment_save(
+                actor=request.user, segment_id=pk, data=data, source=ChangeSource.from_request(request)
+            )
+        except ValidationFailed as exc:
+            values = request.POST.dict() | {"definition": data.definition, "shared": data.shared}
+            errors = exc.by_field()
+        except (NotFound, PermissionDenied) as exc:
+            raise Http404 from exc
+        else:
+            messages.success(request, _("The segment is saved."))
+            return redirect("segments:segment_detail", pk=pk)
+    return _builder(request, segment.kind, segment, values, errors)
+
+
+@login_required
+@require_GET
+def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The segment's members as the cards' list shows them, under its conditions in words."""
+    segment = _segment(request, pk)
+    sort = request.GET.get("sort", "")
+    context: dict[str, Any] = {
+        "segment": segment,
+        "can_change": may_change(request.user, segment),
+        "description": selectors.describe(
+            user=request.user, kind=segment.kind, definition=segment.definition
+        ),
+        "query": query_without(request, "after", "before"),
+    }
+    try:
+        page = selectors.member_page(
+            user=request.user,
+            segment=segment,
+            sort=sort,
+            cursor=request.GET.get("after") or request.GET.get("before"),
+        )
+    except ValidationFailed as exc:
+        context["broken"] = [str(e.message) for e in exc.errors]
+        return render(request, "segments/segment_detail.html", context)
+    context |= {"page": page, **list_fields(request, segment.kind, page.items)}
+    rows = "contacts/_contact_rows.html" if segment.kind == "contact" else "contacts/_company_rows.html"
+    context["rows_template"] = rows
+    return render(request, rows if is_htmx(request) else "segments/segment_detail.html", context)
+
+
+@login_required
+@require_GET
+def segment_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """Its size over time, and what was done with its members in a period and what came of it (R5.5)."""
+    segment = _segment(request, pk)
+    days = 90 if request.GET.get("days") == "90" else 30
+    context: dict[str, Any] = {"segment": segment, "days": days, "sizes": selectors.sizes(segment=segment)}
+    try:
+        context["report"] = selectors.report(user=request.user, segment=segment, days=days)
+    except ValidationFailed as exc:
+        context["broken"] = [str(e.message) for e in exc.errors]
+    peak = max((s.size for s in context["sizes"]), default=0)
+    context["bars"] = [(s, round(100 * s.size / peak) if peak else 0) for s in context["sizes"]]
+    return render(request, "segments/segment_report.html", context)
+
+
+@login_required
+@require_POST
+def segment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        services.segment_delete(actor=request.user, segment_id=pk, source=ChangeSource.from_request(request))
+    except (NotFound, PermissionDenied) as exc:
+        raise Http404 from exc
+    messages.success(request, _("The segment is in the trash."))
+    return redirect("segments:segment_list")
+
+
+@login_required
+@require_POST
+def segment_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        services.segment_restore(actor=request.user, segment_id=pk, source=ChangeSource.from_request(request))
+    except (NotFound, PermissionDenied) as exc:
+        raise Http404 from exc
+    messages.success(request, _("The segment is restored."))
+    return redirect("segments:segment_detail", pk=pk)
+
+
+@login_required
+@require_GET
+def segment_trash(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "segments/segment_trash.html", {"segments": selectors.trashed_segments(user=request.user)}
+    )
