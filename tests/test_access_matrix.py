@@ -465,7 +465,13 @@ SEGMENT_URLS = {
     "segments:segment_report",
     "segments:segment_delete",
     "segments:segment_restore",
+    "segments:segment_bulk",
+    "segments:bulk_list",
+    "segments:bulk_detail",
+    "segments:bulk_undo",
 }
+# A bulk action is its author's and the administrator's to follow and undo.
+BULK_SEES = {"manager_a", "admin"}
 SEGMENT_SEES = {
     "own": {"manager_a", "admin"},
     "shared": {"manager_a", "manager_b", "head_a", "support", "admin"},
@@ -524,6 +530,23 @@ def test_segment_pages_answer_each_persona_by_their_rights(client, personas, wor
         assert (Segment.objects.get(pk=segment.pk).deleted_at is not None) == (active and changes)
         check(reverse("segments:segment_restore", args=[segment.pk]), 302 if changes else 404, "post")
         assert Segment.objects.get(pk=segment.pk).deleted_at is None
+        check(reverse("segments:segment_bulk", args=[segment.pk]), 405)
+        started = {"verb": "tag", "tag": f"Метка {persona}"}
+        check(reverse("segments:segment_bulk", args=[segment.pk]), 302 if sees else 404, "post", started)
+    check(reverse("segments:bulk_list"), 200)
+    action = _bulk_of_manager_a(personas)
+    check(reverse("segments:bulk_detail", args=[action.pk]), 200 if persona in BULK_SEES else 404)
+    check(reverse("segments:bulk_undo", args=[action.pk]), 405)
+    check(reverse("segments:bulk_undo", args=[action.pk]), 302 if persona in BULK_SEES else 404, "post")
+
+
+def _bulk_of_manager_a(personas):
+    from crm.segments.services import bulk_run, bulk_start
+
+    action = bulk_start(
+        actor=personas["manager_a"], verb="tag", params={"tag": "Акция"}, ids=[1], source=SYSTEM
+    )
+    return bulk_run(action_id=action.pk)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -550,6 +573,11 @@ def test_segment_api_answers_each_persona_by_their_rights(
     call("GET", "/api/v1/segments/fields?kind=contact")
     call("POST", "/api/v1/segments/evaluate", {"kind": "company", "definition": {}})
     call("POST", "/api/v1/segments", {"name": f"Свой {persona}"}, expected=201)
+    call("POST", "/api/v1/bulk", {"ids": [world["c_a"].pk], "verb": "tag", "tag": "Акция"}, expected=202)
+    call("GET", "/api/v1/bulk")
+    action = _bulk_of_manager_a(personas)
+    call("GET", f"/api/v1/bulk/{action.pk}", expected=200 if persona in BULK_SEES else 404)
+    call("POST", f"/api/v1/bulk/{action.pk}/undo", expected=202 if persona in BULK_SEES else 404)
     for key, segment in segments.items():
         pk = segment.pk
         sees, changes = persona in SEGMENT_SEES[key], persona in SEGMENT_CHANGES[key]
@@ -562,6 +590,12 @@ def test_segment_api_answers_each_persona_by_their_rights(
             assert counted.json()["count"] == len(people)
             assert {c["id"] for c in members.json()["items"]} == {world[k].pk for k in people}
         call("GET", f"/api/v1/segments/{pk}/companies", expected=404)
+        call(
+            "POST",
+            f"/api/v1/segments/{pk}/bulk",
+            {"verb": "tag", "tag": "Акция"},
+            expected=202 if sees else 404,
+        )
         call("PUT", f"/api/v1/segments/{pk}", {"name": "Переименован"}, expected=change)
         call("DELETE", f"/api/v1/segments/{pk}", expected=204 if changes else change)
         call("POST", f"/api/v1/segments/{pk}/restore", expected=200 if changes else 404)
@@ -757,6 +791,11 @@ API_ENDPOINTS = {
     ("GET", "/api/v1/segments/{segment_id}/count"),
     ("GET", "/api/v1/segments/{segment_id}/contacts"),
     ("GET", "/api/v1/segments/{segment_id}/companies"),
+    ("POST", "/api/v1/segments/{segment_id}/bulk"),
+    ("POST", "/api/v1/bulk"),
+    ("GET", "/api/v1/bulk"),
+    ("GET", "/api/v1/bulk/{action_id}"),
+    ("POST", "/api/v1/bulk/{action_id}/undo"),
 }
 
 

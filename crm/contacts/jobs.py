@@ -13,9 +13,10 @@ def purge_trash() -> int:
 
 
 @db_task()
-def recount_completeness(kind: str) -> int:
-    """After a change of definitions: every card's stored completeness, for lists and their filters."""
-    return completeness_recount(kind)
+def recount_completeness(kind: str, ids: list[int] | None = None) -> int:
+    """After a change of definitions: every card's stored completeness, for lists and their filters
+    (``ids``: only these cards, after a bulk change of their tags)."""
+    return completeness_recount(kind, ids)
 
 
 def on_schema_changed(sender: object, kind: str, **kwargs: object) -> None:

@@ -4,6 +4,7 @@ selectors)."""
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 
 from django.db.models import prefetch_related_objects
@@ -235,3 +236,102 @@ def segment_companies(
     _segment, page = _members(request, segment_id, SegmentKind.COMPANY, params)
     prefetch_related_objects(page.items, "phones", "emails")
     return _page(page, [company_out(c, request.auth) for c in page.items])
+
+
+class BulkOut(Schema):
+    id: str
+    kind: str
+    verb: str = Field(description="tag, untag, assign, status or base_type")
+    params: dict[str, Any]
+    segment_id: int | None
+    status: str = Field(description="queued, running, done, failed, undoing or undone")
+    total: int = Field(description="Cards considered")
+    done: int = Field(description="Of them, gone through (the progress)")
+    changed: int = Field(description="Of them, changed (the others held the value already, or are not yours)")
+    error: str
+    created_by_id: int
+    created_at: datetime.datetime
+    finished_at: datetime.datetime | None
+    undone_at: datetime.datetime | None
+
+
+class BulkParams(Schema):
+    verb: str = Field(description="tag, untag, assign, status or base_type")
+    tag: str = Field("", description="tag: the tag's name (made if new)")
+    tag_id: Id | None = Field(None, description="untag: the tag's id")
+    owner_id: Id | None = Field(None, description="assign: the manager")
+    status_id: Id | None = Field(None, description="status: the status")
+    base_type: str = Field("", description="base_type: lead, active, sleeping, blacklist, partner or archive")
+
+
+class BulkIn(BulkParams):
+    kind: str = SegmentKind.CONTACT
+    ids: list[Id] = Field(description="The cards (those of them the token's user may edit are changed)")
+
+
+def bulk_out(action: Any) -> dict[str, Any]:
+    return {
+        "id": str(action.pk),
+        "kind": action.kind,
+        "verb": action.verb,
+        "params": action.params,
+        "segment_id": action.segment_id,
+        "status": action.status,
+        "total": action.total,
+        "done": action.done,
+        "changed": action.changed,
+        "error": action.error,
+        "created_by_id": action.created_by_id,
+        "created_at": action.created_at,
+        "finished_at": action.finished_at,
+        "undone_at": action.undone_at,
+    }
+
+
+def _bulk_params(payload: BulkParams) -> dict[str, Any]:
+    return payload.model_dump(include={"tag", "tag_id", "owner_id", "status_id", "base_type"})
+
+
+@router.post(
+    "/segments/{segment_id}/bulk",
+    response={202: BulkOut},
+    summary="Change every member of a segment at once, in the background",
+)
+def bulk_segment(request: HttpRequest, segment_id: int, payload: BulkParams) -> Status[dict[str, Any]]:
+    action = services.bulk_start(
+        actor=request.auth,
+        verb=payload.verb,
+        params=_bulk_params(payload),
+        segment_id=segment_id,
+        source=_source(request),
+    )
+    return Status(202, bulk_out(action))
+
+
+@router.post("/bulk", response={202: BulkOut}, summary="Change chosen cards at once, in the background")
+def bulk_cards(request: HttpRequest, payload: BulkIn) -> Status[dict[str, Any]]:
+    action = services.bulk_start(
+        actor=request.auth,
+        verb=payload.verb,
+        params=_bulk_params(payload),
+        kind=payload.kind,
+        ids=[int(pk) for pk in payload.ids],
+        source=_source(request),
+    )
+    return Status(202, bulk_out(action))
+
+
+@router.get("/bulk", response=list[BulkOut], summary="The token's user's bulk actions, newest first")
+def list_bulk(request: HttpRequest) -> list[Any]:
+    return [bulk_out(a) for a in selectors.bulk_list(user=request.auth)]
+
+
+@router.get("/bulk/{action_id}", response=BulkOut, summary="A bulk action's progress and outcome")
+def get_bulk(request: HttpRequest, action_id: uuid.UUID) -> dict[str, Any]:
+    return bulk_out(selectors.bulk_get(user=request.auth, pk=action_id))
+
+
+@router.post("/bulk/{action_id}/undo", response={202: BulkOut}, summary="Undo a finished bulk action")
+def undo_bulk(request: HttpRequest, action_id: uuid.UUID) -> Status[dict[str, Any]]:
+    action = services.bulk_undo(actor=request.auth, action_id=action_id, source=_source(request))
+    return Status(202, bulk_out(action))

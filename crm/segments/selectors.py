@@ -15,12 +15,12 @@ from crm.accounts import access
 from crm.accounts.models import User
 from crm.activities.models import INTERACTIONS, Entry
 from crm.contacts import selectors as contacts
-from crm.contacts.models import Company, Contact
+from crm.contacts.models import BaseType, Company, Contact, ContactStatus
 from crm.core.errors import NotFound
 from crm.core.pagination import Page
 from crm.deals.models import Deal, Order, OrderStatus, StageKind
 from crm.segments import rules
-from crm.segments.models import Segment, SegmentSize
+from crm.segments.models import BulkAction, BulkVerb, Segment, SegmentSize
 
 MODELS: dict[str, Any] = {"contact": Contact, "company": Company}
 
@@ -202,3 +202,34 @@ def report(*, user: User, segment: Segment, days: int = 30) -> Report:
         deals_won_total=won["total"] or Decimal(0),
         deals_lost=lost,
     )
+
+
+def bulk_list(*, user: User, limit: int = 50) -> list[BulkAction]:
+    """The user's bulk actions, newest first (an administrator's: everyone's)."""
+    qs = BulkAction.objects.select_related("created_by", "segment", "undone_by")
+    if not access.can_administer(user):
+        qs = qs.filter(created_by=user)
+    return list(qs.order_by("-created_at")[:limit])
+
+
+def bulk_get(*, user: User, pk: Any) -> BulkAction:
+    action = BulkAction.objects.select_related("created_by", "segment", "undone_by").filter(pk=pk).first()
+    if action is None or not (action.created_by_id == user.pk or access.can_administer(user)):
+        raise NotFound
+    return action
+
+
+def bulk_value_label(action: BulkAction) -> str:
+    """What the action sets, in words: the tag, the manager's or the status's name, the base type."""
+    params = action.params or {}
+    if "tag" in params:
+        return str(params["tag"])
+    value: Any = params.get("value")
+    if value is None:
+        return "—"
+    if action.verb == BulkVerb.ASSIGN:
+        return str(User.objects.filter(pk=value).first() or "—")
+    if action.verb == BulkVerb.STATUS:
+        return str(ContactStatus.objects.filter(pk=value).first() or "—")
+    labels: dict[str, Any] = dict(BaseType.choices)
+    return str(labels.get(str(value), value))

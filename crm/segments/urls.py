@@ -15,4 +15,8 @@ urlpatterns = [
     path("segments/<int:pk>/report/", views.segment_report, name="segment_report"),
     path("segments/<int:pk>/delete/", views.segment_delete, name="segment_delete"),
     path("segments/<int:pk>/restore/", views.segment_restore, name="segment_restore"),
+    path("segments/<int:pk>/bulk/", views.segment_bulk, name="segment_bulk"),
+    path("segments/bulk/", views.bulk_list, name="bulk_list"),
+    path("segments/bulk/<uuid:pk>/", views.bulk_detail, name="bulk_detail"),
+    path("segments/bulk/<uuid:pk>/undo/", views.bulk_undo, name="bulk_undo"),
 ]

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,13 +15,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.accounts import access
 from crm.accounts.selectors import colleagues
+from crm.contacts import selectors as contact_selectors
+from crm.contacts.models import BaseType
 from crm.contacts.views import list_fields
 from crm.core.audit import ChangeSource
 from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
 from crm.core.htmx import is_htmx
 from crm.core.pagination import query_without
 from crm.segments import forms, rules, selectors, services
-from crm.segments.models import Segment, SegmentKind
+from crm.segments.models import BulkStatus, BulkVerb, Segment, SegmentKind
 from crm.segments.visibility import may_change
 
 # The builder's words, handed to its script as JSON (translated, quoted safely).
@@ -181,6 +184,7 @@ def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "segment": segment,
         "can_change": may_change(request.user, segment),
+        **_bulk_choices(request, segment.kind),
         "description": selectors.describe(
             user=request.user, kind=segment.kind, definition=segment.definition
         ),
@@ -200,6 +204,23 @@ def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows = "contacts/_contact_rows.html" if segment.kind == "contact" else "contacts/_company_rows.html"
     context["rows_template"] = rows
     return render(request, rows if is_htmx(request) else "segments/segment_detail.html", context)
+
+
+def _bulk_choices(request: HttpRequest, kind: str) -> dict[str, Any]:
+    """What the bulk form offers: its actions for this kind of card, and their values."""
+    if not access.has_perm(request.user, kind, "edit"):
+        return {"can_bulk": False}
+    verbs = [
+        (v, label) for v, label in BulkVerb.choices if kind == "contact" or v in ("tag", "untag", "assign")
+    ]
+    return {
+        "can_bulk": True,
+        "bulk_verbs": verbs,
+        "bulk_tags": contact_selectors.tags(),
+        "bulk_owners": contact_selectors.owners_for_filter(user=request.user),  # whom the actor may hand to
+        "bulk_statuses": contact_selectors.statuses(),
+        "bulk_base_types": BaseType.choices,
+    }
 
 
 @login_required
@@ -246,3 +267,69 @@ def segment_trash(request: HttpRequest) -> HttpResponse:
     return render(
         request, "segments/segment_trash.html", {"segments": selectors.trashed_segments(user=request.user)}
     )
+
+
+def _bulk_params(post: Any) -> dict[str, Any]:
+    return {k: post.get(k, "") for k in ("tag", "tag_id", "owner_id", "status_id", "base_type")}
+
+
+@login_required
+@require_POST
+def segment_bulk(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start a bulk action on the segment's members; its page shows the progress."""
+    segment = _segment(request, pk)
+    try:
+        action = services.bulk_start(
+            actor=request.user,
+            verb=request.POST.get("verb", ""),
+            params=_bulk_params(request.POST),
+            segment_id=segment.pk,
+            source=ChangeSource.from_request(request),
+        )
+    except ValidationFailed as exc:
+        for message in exc.by_field().values():
+            messages.error(request, " ".join(message))
+        return redirect("segments:segment_detail", pk=pk)
+    except (NotFound, PermissionDenied) as exc:
+        raise Http404 from exc
+    return redirect("segments:bulk_detail", pk=action.pk)
+
+
+@login_required
+@require_GET
+def bulk_list(request: HttpRequest) -> HttpResponse:
+    actions = selectors.bulk_list(user=request.user)
+    for action in actions:
+        action.value_label = selectors.bulk_value_label(action)
+    return render(request, "segments/bulk_list.html", {"actions": actions})
+
+
+@login_required
+@require_GET
+def bulk_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    """A bulk action's progress (polled while it runs), its outcome and its undo."""
+    try:
+        action = selectors.bulk_get(user=request.user, pk=pk)
+    except (NotFound, ValueError, DjangoValidationError) as exc:
+        raise Http404 from exc
+    context = {
+        "action": action,
+        "value_label": selectors.bulk_value_label(action),
+        "percent": round(100 * action.done / action.total) if action.total else 0,
+        "busy": action.status in (BulkStatus.QUEUED, BulkStatus.RUNNING, BulkStatus.UNDOING),
+    }
+    template = "segments/_bulk_progress.html" if is_htmx(request) else "segments/bulk_detail.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def bulk_undo(request: HttpRequest, pk: str) -> HttpResponse:
+    try:
+        services.bulk_undo(actor=request.user, action_id=pk, source=ChangeSource.from_request(request))
+    except (NotFound, ValueError, DjangoValidationError) as exc:
+        raise Http404 from exc
+    except ValidationFailed as exc:
+        for message in exc.by_field().values():
+            messages.error(request, " ".join(message))
+    return redirect("segments:bulk_detail", pk=pk)
