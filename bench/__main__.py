@@ -1,4 +1,4 @@
-"""Entry point: ``python -m bench fill|timeline|deals|write|import|export|dedup|measure|experiment``."""
+"""Entry point: ``python -m bench fill|timeline|deals|bulk|write|import|export|dedup|measure|experiment``."""
 
 from __future__ import annotations
 
@@ -54,6 +54,9 @@ def main() -> None:
         "--explain", action="store_true", help="also write the plan of each case's slowest query"
     )
     measure.add_argument("--only", default="", help="run only the cases whose name matches this regex")
+    bulk = commands.add_parser("bulk", help="a bulk tag of a segment's members and its undo, timed")
+    bulk.add_argument("--cards", type=int, default=100_000)
+    bulk.add_argument("--tag", default="Бенчмарк")
     experiment = commands.add_parser("experiment", help="add or drop an index a finding suggests")
     experiment.add_argument("action", choices=("on", "off"))
     experiment.add_argument("names", nargs="+", choices=EXPERIMENTS)
@@ -92,6 +95,10 @@ def main() -> None:
         from bench import dedup_speed as command
 
         command.run(runs=args.runs, finder=args.finder)
+    elif args.command == "bulk":
+        from bench import bulk as command
+
+        command.run(cards=args.cards, tag=args.tag)
     elif args.command == "experiment":
         from bench import experiment as command
 

@@ -1,0 +1,55 @@
+"""``python -m bench bulk``: a bulk tag of 100,000 cards and its undo, timed (issue 15: each ≤ 10 s).
+
+The cards are a segment's members: the administrator's "no contact for 90 days" (the seeds' segment, most
+of the base), the first ``cards`` of them by id chosen as the bulk action's selection, so every run tags
+the same number. The action runs as the worker runs it (``bulk_run``), then is undone (``bulk_undo_run``);
+both stay in the journal, as a day's work would. Prints each phase's seconds and the cards per second.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.db import connection
+
+from bench.fill import sample_path
+from crm.accounts.models import User
+from crm.core.audit import SYSTEM
+from crm.segments.selectors import members
+from crm.segments.services import bulk_run, bulk_start, bulk_undo, bulk_undo_run
+
+
+def run(*, cards: int, tag: str) -> None:
+    import json
+
+    sample = json.loads(sample_path().read_text())
+    admin = User.objects.select_related("role").get(username=sample["admin"])
+    definition = {"match": "all", "rules": [{"field": "last_contact", "op": "older_days", "value": 90}]}
+    started = time.perf_counter()
+    ids = list(
+        members(user=admin, kind="contact", definition=definition)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:cards]
+    )
+    print(
+        f"{connection.vendor}: {len(ids):,} members chosen in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+    action = bulk_start(actor=admin, verb="tag", params={"tag": tag}, ids=ids, source=SYSTEM)
+    started = time.perf_counter()
+    done = bulk_run(action_id=action.pk)
+    tagged = time.perf_counter() - started
+    print(
+        f"bulk tag: {done.changed:,} of {done.total:,} cards tagged in {tagged:.1f} s "
+        f"({done.changed / tagged:,.0f} cards/s), status {done.status}",
+        flush=True,
+    )
+    bulk_undo(actor=admin, action_id=action.pk, source=SYSTEM)
+    started = time.perf_counter()
+    undone = bulk_undo_run(action_id=action.pk)
+    taken = time.perf_counter() - started
+    print(
+        f"undo: {undone.done:,} cards untagged in {taken:.1f} s ({undone.done / taken:,.0f} cards/s), "
+        f"status {undone.status}",
+        flush=True,
+    )
