@@ -469,6 +469,9 @@ SEGMENT_URLS = {
     "segments:bulk_list",
     "segments:bulk_detail",
     "segments:bulk_undo",
+    "segments:bulk_selection",
+    "segments:segment_menu",
+    "contacts:list_columns",
 }
 # A bulk action is its author's and the administrator's to follow and undo.
 BULK_SEES = {"manager_a", "admin"}
@@ -534,6 +537,14 @@ def test_segment_pages_answer_each_persona_by_their_rights(client, personas, wor
         started = {"verb": "tag", "tag": f"Метка {persona}"}
         check(reverse("segments:segment_bulk", args=[segment.pk]), 302 if sees else 404, "post", started)
     check(reverse("segments:bulk_list"), 200)
+    check(reverse("segments:segment_menu") + "?kind=contact", 200)
+    check(reverse("segments:segment_menu") + "?kind=deal", 404)
+    check(reverse("segments:bulk_selection"), 405)
+    chosen = {"kind": "contact", "ids": [world["c_a"].pk, world["c_b"].pk], "verb": "tag", "tag": "Выбранные"}
+    check(reverse("segments:bulk_selection"), 302, "post", chosen)
+    check(reverse("contacts:list_columns", args=["contact"]), 405)
+    check(reverse("contacts:list_columns", args=["contact"]), 302, "post", {"columns": ["city"]})
+    check(reverse("contacts:list_columns", args=["deal"]), 404, "post", {"columns": ["city"]})
     action = _bulk_of_manager_a(personas)
     check(reverse("segments:bulk_detail", args=[action.pk]), 200 if persona in BULK_SEES else 404)
     check(reverse("segments:bulk_undo", args=[action.pk]), 405)

@@ -436,3 +436,17 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return self.text[:50]
+
+
+class ListLayout(models.Model):
+    """The columns a user chose for a list of people or of companies, in their order (``columns.py``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16)
+    columns = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="list_layout_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {len(self.columns)}"

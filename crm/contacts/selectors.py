@@ -32,6 +32,7 @@ from crm.contacts.models import (
     ContactPhone,
     ContactStatus,
     Employment,
+    ListLayout,
     StatusChange,
     Tag,
 )
@@ -845,3 +846,8 @@ def owners_for_filter(*, user: User) -> list[User]:
 
 def db_vendor() -> str:
     return connection.vendor
+
+
+def list_layout(*, user: User, kind: str) -> list[str] | None:
+    """The columns the user chose for this list, or None (the defaults)."""
+    return ListLayout.objects.filter(user=user, kind=kind).values_list("columns", flat=True).first()

@@ -22,4 +22,5 @@ urlpatterns = [
     path("companies/<int:pk>/comment/", views.company_comment, name="company_comment"),
     path("search/", views.search, name="search"),
     path("trash/", views.trash, name="trash"),
+    path("lists/<str:kind>/columns/", views.list_columns_save, name="list_columns"),
 ]

@@ -11,12 +11,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.accounts import access
+from crm.contacts import columns as list_columns
 from crm.contacts import forms, selectors, services
 from crm.contacts.models import BaseType, Company, EmailKind, MessengerKind, PhoneKind, VerificationMethod
+from crm.contacts.services import bulk_changes
 from crm.contacts.standard_fields import company_filled_from, contact_filled_from
 from crm.core.audit import ChangeSource
 from crm.core.cards import card_sections, trash_sections
@@ -45,6 +48,19 @@ def _choices(user: Any) -> dict[str, Any]:
     }
 
 
+def bulk_choices(user: Any, kind: str) -> dict[str, Any]:
+    """The changes a bulk action on these cards offers this user (``bulk_changes.allowed``) and their
+    values: tags, managers within the user's scope, statuses and base types."""
+    allowed = bulk_changes.allowed(user, kind)
+    return {
+        "bulk_allowed": allowed,
+        "bulk_tags": selectors.tags() if "tags" in allowed else [],
+        "bulk_owners": selectors.owners_for_filter(user=user),
+        "bulk_statuses": selectors.statuses() if "status" in allowed else [],
+        "bulk_base_types": BaseType.choices,
+    }
+
+
 def list_fields(request: HttpRequest, kind: str, items: list[Any]) -> dict[str, Any]:
     """Columns, filters and sorts a list offers this user: standard ones in use and not hidden, and the
     custom ones marked for lists (a hidden field is neither shown, nor filtered, nor sorted by)."""
@@ -52,20 +68,21 @@ def list_fields(request: HttpRequest, kind: str, items: list[Any]) -> dict[str, 
     schema = schema_for(kind)
     visible = schema.visible_custom(user)
     filter_fields = [s for s in visible if s.filterable]
-    columns = [s for s in visible if s.in_list]
-    names = custom_values.user_names(schema, [i.custom for i in items]) if columns else {}
-    for item in items:
-        item.custom_cells = [
-            custom_values.display(s, (item.custom or {}).get(s.key), schema, names) for s in columns
-        ]
+    shown = list_columns.chosen(user, kind, selectors.list_layout(user=user, kind=kind))
+    list_columns.fill_cells(shown, items, kind)
+    chosen_keys = {c.key for c in shown}
     uses_users = any(s.field_type == FieldType.USER for s in filter_fields)
     return {
+        "list_kind": kind,
+        "columns": shown,
+        "column_choices": [(c, c.key in chosen_keys) for c in list_columns.available(user, kind, schema)],
+        "can_select": access.has_perm(user, kind, "edit"),
+        **bulk_choices(user, kind),
         "show": selectors.standard_shown(user=user, kind=kind),
         # The stored percent counts every field; shown, filtered and sorted only for whom it hides nothing.
         "completeness_shown": not schema.completeness_hides_from(user),
         "filter_fields": filter_fields,
         "spec_options": {s.key: schema.choices(s) for s in filter_fields if s.choice_list_id},
-        "list_columns": columns,
         "sort_fields": selectors.sortable_fields(schema, user),
         "silent_choices": (30, 60, 90, 180, 365),
         "record_types": schema.active_types(),
@@ -438,3 +455,22 @@ def trash(request: HttpRequest) -> HttpResponse:
         "sections": trash_sections(request),
     }
     return render(request, "contacts/trash.html", context)
+
+
+@login_required
+@require_POST
+def list_columns_save(request: HttpRequest, kind: str) -> HttpResponse:
+    """Remember the columns the user chose for a list (or forget them: the defaults again)."""
+    if kind not in list_columns.DEFAULTS or not access.has_perm(request.user, kind, "view"):
+        raise Http404
+    keys = None if request.POST.get("reset") else request.POST.getlist("columns")
+    try:
+        services.list_layout_save(actor=request.user, kind=kind, keys=keys)
+    except ValidationFailed as exc:
+        for message in exc.by_field().values():
+            messages.error(request, " ".join(message))
+    default = "contacts:contact_list" if kind == "contact" else "contacts:company_list"
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(default)
+    return redirect(back or default)

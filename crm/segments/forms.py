@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import QueryDict
 
+from crm.contacts.forms import company_filters, contact_filters
 from crm.core.ids import form_id
 from crm.segments.services import SegmentInput
 
@@ -41,3 +42,74 @@ def segment_initial(segment: Any) -> dict[str, Any]:
         "definition": segment.definition,
         "owner": segment.owner_id,
     }
+
+
+def definition_from_list(params: QueryDict, user: Any, kind: str) -> dict[str, Any]:
+    """A list's filters (its query string) as a segment's conditions: "save this view as a segment". The
+    search box has no condition of its own and is left out; the builder shows the rest to be refined."""
+    filters: Any = contact_filters(params, user) if kind == "contact" else company_filters(params, user)
+    rules: list[dict[str, Any]] = []
+
+    def add(field: str, op: str, value: Any = None, **extra: Any) -> None:
+        rule = {"field": field, "op": op, **extra}
+        if value is not None:
+            rule["value"] = value
+        rules.append(rule)
+
+    if filters.owner_id:
+        add("owner", "in", [filters.owner_id])
+    if getattr(filters, "base_type", ""):
+        add("base_type", "in", [filters.base_type])
+    if getattr(filters, "status_id", None):
+        add("status", "in", [filters.status_id])
+    if filters.tag_id:
+        add("tags", "any", [filters.tag_id])
+    if filters.city:
+        add("city", "is", filters.city)
+    if getattr(filters, "industry", ""):
+        add("industry", "is", filters.industry)
+    if filters.source:
+        add("source", "in", [filters.source])
+    if filters.is_key is not None:
+        add("is_key", "is", filters.is_key)
+    if filters.record_type_id:
+        add("record_type", "in", [filters.record_type_id])
+    created = [d.isoformat() if d else None for d in (filters.created_from, filters.created_to)]
+    if all(created):
+        add("created_at", "between", created)
+    elif created[0]:
+        add("created_at", "after", created[0])
+    elif created[1]:
+        add("created_at", "before", created[1])
+    if filters.completeness_below is not None:
+        add("completeness", "lt", filters.completeness_below)
+    if filters.silent_days:
+        add("last_contact", "older_days", filters.silent_days)
+    for item in filters.custom:
+        key, value = f"cf_{item.spec.key}", item.value
+        if item.op == "range":
+            low, high = (_stored_bound(item.spec, v) for v in value)
+            if low is not None and high is not None:
+                add(key, "between", [low, high])
+            elif low is not None:
+                add(key, "gte" if not isinstance(low, str) else "after", low)
+            elif high is not None:
+                add(key, "lte" if not isinstance(high, str) else "before", high)
+        elif item.op == "any":
+            add(key, "any" if item.spec.field_type == "multi_choice" else "in", list(value))
+        elif item.op == "eq":
+            add(key, "is" if isinstance(value, bool) else "in", value if isinstance(value, bool) else [value])
+        else:
+            add(key, "contains", value)
+    return {"match": "all", "rules": rules}
+
+
+def _stored_bound(spec: Any, value: Any) -> Any:
+    """A list filter's bound as a segment states it: money in roubles (kept in kopecks), dates as dates."""
+    if value is None:
+        return None
+    if spec.field_type == "money":
+        return value / 100
+    if isinstance(value, str):
+        return value[:10]
+    return value

@@ -9,15 +9,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.accounts import access
 from crm.accounts.selectors import colleagues
-from crm.contacts import selectors as contact_selectors
-from crm.contacts.models import BaseType
-from crm.contacts.views import list_fields
+from crm.contacts.views import bulk_choices, list_fields
 from crm.core.audit import ChangeSource
 from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
 from crm.core.htmx import is_htmx
@@ -81,6 +80,18 @@ def segment_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+def segment_menu(request: HttpRequest) -> HttpResponse:
+    """The saved views of a list (its kind's segments), loaded into the list's header."""
+    kind = request.GET.get("kind", "")
+    if kind not in dict(_kinds(request)):
+        raise Http404
+    segments = selectors.segment_list(user=request.user, kind=kind)
+    query = query_without(request, "kind", "after", "before")
+    return render(request, "segments/_menu.html", {"segments": segments, "kind": kind, "query": query})
+
+
+@login_required
+@require_GET
 def segment_count(request: HttpRequest, pk: int) -> HttpResponse:
     """The live count of a segment's members (loaded after the page, one request per segment)."""
     segment = _segment(request, pk)
@@ -135,6 +146,8 @@ def segment_create(request: HttpRequest) -> HttpResponse:
     if kind not in dict(_kinds(request)):
         raise Http404
     values: dict[str, Any] = forms.segment_initial(None)
+    if request.GET.get("from_list"):  # "save this view as a segment": the list's filters as conditions
+        values["definition"] = forms.definition_from_list(request.GET, request.user, kind)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         data = forms.segment_input(request.POST, kind)
@@ -207,20 +220,13 @@ def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _bulk_choices(request: HttpRequest, kind: str) -> dict[str, Any]:
-    """What the bulk form offers: its actions for this kind of card, and their values."""
+    """What the bulk form offers: its actions for this kind of card (their values: ``bulk_choices``)."""
     if not access.has_perm(request.user, kind, "edit"):
         return {"can_bulk": False}
-    verbs = [
-        (v, label) for v, label in BulkVerb.choices if kind == "contact" or v in ("tag", "untag", "assign")
-    ]
-    return {
-        "can_bulk": True,
-        "bulk_verbs": verbs,
-        "bulk_tags": contact_selectors.tags(),
-        "bulk_owners": contact_selectors.owners_for_filter(user=request.user),  # whom the actor may hand to
-        "bulk_statuses": contact_selectors.statuses(),
-        "bulk_base_types": BaseType.choices,
-    }
+    choices = bulk_choices(request.user, kind)
+    needs = {"tag": "tags", "untag": "tags", "assign": "owner", "status": "status", "base_type": "base_type"}
+    verbs = [(v, label) for v, label in BulkVerb.choices if needs[v] in choices["bulk_allowed"]]
+    return {"can_bulk": bool(verbs), "bulk_verbs": verbs, **choices}
 
 
 @login_required
@@ -290,6 +296,35 @@ def segment_bulk(request: HttpRequest, pk: int) -> HttpResponse:
         for message in exc.by_field().values():
             messages.error(request, " ".join(message))
         return redirect("segments:segment_detail", pk=pk)
+    except (NotFound, PermissionDenied) as exc:
+        raise Http404 from exc
+    return redirect("segments:bulk_detail", pk=action.pk)
+
+
+@login_required
+@require_POST
+def bulk_selection(request: HttpRequest) -> HttpResponse:
+    """Start a bulk action on the cards chosen in a list; its page shows the progress."""
+    ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+    kind = request.POST.get("kind", "")
+    if kind not in SegmentKind.values:
+        raise Http404
+    try:
+        action = services.bulk_start(
+            actor=request.user,
+            verb=request.POST.get("verb", ""),
+            params=_bulk_params(request.POST),
+            kind=kind,
+            ids=ids,
+            source=ChangeSource.from_request(request),
+        )
+    except ValidationFailed as exc:
+        for message in exc.by_field().values():
+            messages.error(request, " ".join(message))
+        back = request.META.get("HTTP_REFERER", "")
+        if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            return redirect(back)
+        return redirect("contacts:contact_list" if kind == "contact" else "contacts:company_list")
     except (NotFound, PermissionDenied) as exc:
         raise Http404 from exc
     return redirect("segments:bulk_detail", pk=action.pk)

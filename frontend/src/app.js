@@ -51,6 +51,12 @@ document.addEventListener("submit", (event) => {
   if (filters) filters.value = window.location.search.replace(/^\?/, "");
 });
 document.addEventListener("click", (event) => {
+  // "Save these filters as a segment": the list's filters as the address shows them now.
+  const save = event.target.closest("a[data-with-current-query]");
+  if (save) {
+    const query = window.location.search.replace(/^\?/, "");
+    if (query) save.href = `${save.dataset.withCurrentQuery}&${query}`;
+  }
   // "Add a phone": the row template just before the button, copied into the list before the template,
   // its NEW placeholders given a fresh key.
   const add = event.target.closest("[data-add-row]");
@@ -167,3 +173,20 @@ Alpine.start();
 document.addEventListener("DOMContentLoaded", () => initBoards(document, notice));
 document.addEventListener("DOMContentLoaded", () => initBuilders(document));
 document.addEventListener("htmx:load", (event) => initBoards(event.detail.elt, notice));
+
+// Rows chosen in a list: the bar of bulk changes shows while any is chosen; "all on the page" chooses
+// every row shown (rows swapped in by the filters start unchosen).
+function updateSelection() {
+  const chosen = document.querySelectorAll("[data-select-row]:checked").length;
+  document.querySelectorAll("[data-selection-bar]").forEach((bar) => {
+    bar.hidden = chosen === 0;
+    bar.querySelector("[data-selection-count]").textContent = String(chosen);
+  });
+}
+document.addEventListener("change", (event) => {
+  if (event.target.matches("[data-select-page]")) {
+    document.querySelectorAll("[data-select-row]").forEach((box) => (box.checked = event.target.checked));
+  }
+  if (event.target.matches("[data-select-page], [data-select-row]")) updateSelection();
+});
+document.addEventListener("htmx:afterSwap", updateSelection);

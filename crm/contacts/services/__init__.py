@@ -25,6 +25,7 @@ from crm.contacts.services.contact import (
     locked_editable_cards,
 )
 from crm.contacts.services.lines import contact_lines_release, contact_lines_return
+from crm.contacts.services.list_layouts import list_layout_save
 from crm.contacts.services.trash import trash_purge_expired
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "contacts_create",
     "contacts_delete",
     "contacts_update",
+    "list_layout_save",
     "locked_editable_cards",
     "trash_purge_expired",
 ]

@@ -29,6 +29,7 @@ from crm.core.audit import ChangeSource, audit_records
 from crm.core.errors import FieldError, ValidationFailed, too_long
 from crm.core.ids import with_ids
 from crm.core.models import AuditAction
+from crm.fields.schema import schema_for
 
 MODELS: dict[str, Any] = {"contact": Contact, "company": Company}
 NAMES = {"contact": ("last_name", "first_name", "middle_name"), "company": ("name",)}
@@ -153,6 +154,25 @@ def _touch(kind: str, ids: list[int]) -> None:
     with_ids(MODELS[kind].objects.all(), "id", ids).update(updated_at=timezone.now())
 
 
+SECURED = {"tags": "tags", "status": "status"}  # what field-level security may make read-only or hidden
+
+
+def allowed(actor: User, kind: str) -> set[str]:
+    """The changes this actor may make in bulk to this kind of card: none without the right to edit it;
+    tags and the status only where their field is editable for the actor's role."""
+    if not access.has_perm(actor, kind, "edit"):
+        return set()
+    schema = schema_for(kind)
+    names = {"tags", "owner"} | ({"status", "base_type"} if kind == "contact" else set())
+    return {n for n in names if n not in SECURED or schema.can_edit(actor, SECURED[n])}
+
+
+def check_editable(actor: User, kind: str, name: str) -> None:
+    if name not in allowed(actor, kind):
+        field_name = {"tags": "tag", "status": "status_id"}.get(name, name)
+        raise ValidationFailed([FieldError(field_name, "read_only", _("This field is read-only for you."))])
+
+
 def check_value(actor: User, kind: str, name: str, value: Any) -> Any:
     """The value ``cards_set`` would set, checked as a card's form checks it (an active manager within
     the actor's scope, an active status, a base type of the list), or ``ValidationFailed`` naming it."""
@@ -160,6 +180,7 @@ def check_value(actor: User, kind: str, name: str, value: Any) -> Any:
         raise ValidationFailed(
             [FieldError("action", "invalid", _("This change does not apply to these cards."))]
         )
+    check_editable(actor, kind, name)
     errors: list[FieldError] = []
     if name == "owner":
         owner = User.objects.filter(pk=value, is_active=True).first() if value else None

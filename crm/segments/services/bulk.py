@@ -81,6 +81,8 @@ def bulk_start(
 
 
 def _clean_params(actor: User, kind: str, verb: str, params: dict[str, Any]) -> dict[str, Any]:
+    if verb in (BulkVerb.TAG, BulkVerb.UNTAG):
+        bulk_changes.check_editable(actor, kind, "tags")
     if verb == BulkVerb.TAG:
         return {"tag": bulk_changes.clean_tag_name(str(params.get("tag") or ""))}
     if verb == BulkVerb.UNTAG:

@@ -236,3 +236,42 @@ def test_the_api_starts_follows_and_undoes_a_bulk_action(client, manager_a):
     assert undone.status_code == 202
     services.bulk_undo_run(action_id=action_id)
     assert Contact.objects.get(pk=card.pk).base_type == "lead"
+
+
+def test_cards_chosen_in_a_list_are_changed_by_the_selection_bar(client, manager_a):
+    chosen = make_contact(manager_a, "Выбранный", "Клиент")
+    other = make_contact(manager_a, "Другой", "Клиент")
+    client.force_login(manager_a)
+
+    started = client.post(
+        reverse("segments:bulk_selection"),
+        {
+            "kind": "contact",
+            "ids": [str(chosen.pk)],
+            "verb": "assign",
+            "owner_id": str(manager_a.pk),
+            "tag": "",
+        },
+    )
+    action = BulkAction.objects.get()
+    services.bulk_run(action_id=action.pk)
+
+    assert started.url == reverse("segments:bulk_detail", args=[action.pk])
+    assert (action.selection, action.kind) == ([chosen.pk], "contact")
+    assert other.pk not in action.selection
+
+
+def test_a_field_read_only_for_the_role_cannot_be_changed_in_bulk(admin, manager_a):
+    from crm.fields.services import field_access_set
+
+    field_access_set(
+        actor=admin, kind="contact", key="status", levels={manager_a.role_id: "read"}, source=SYSTEM
+    )
+    card = make_contact(manager_a, "Один", "Туляк", city="Тула")
+    waiting = ContactStatus.objects.get(name="Ожидает предложение")
+
+    with pytest.raises(ValidationFailed) as refused:
+        run(manager_a, "status", segment_of(manager_a), status_id=waiting.pk)
+
+    assert [(e.field, e.code) for e in refused.value.errors] == [("status_id", "read_only")]
+    assert Contact.objects.get(pk=card.pk).status_id is None

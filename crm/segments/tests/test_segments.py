@@ -294,3 +294,45 @@ def test_the_api_lists_the_fields_a_role_may_ask_about(client, manager_a):
     assert by_key["orders_in_period"]["period"] == "required"
     assert [o["op"] for o in by_key["tags"]["ops"]] == ["any", "all", "none"]
     assert {o["label"] for o in by_key["base_type"]["options"]} >= {"Лид", "Партнёр"}
+
+
+def test_a_lists_filters_are_saved_as_a_segment_of_the_same_cards(client, manager_a):
+    from crm.contacts.models import Tag
+
+    status = ContactStatus.objects.get(name="Ожидает предложение")
+    make_contact(
+        manager_a, "Туляков", "Пётр", city="Тула", status_id=status.pk, tags=["Запрос цены"], is_key=True
+    )
+    make_contact(manager_a, "Туляков", "Иван", city="Тула")
+    tag = Tag.objects.get()
+    query = f"status={status.pk}&tag={tag.pk}&city=Тула&key=1&silent=90&q=ignored"
+    client.force_login(manager_a)
+
+    form = client.get(f"/segments/new/?kind=contact&from_list=1&{query}")
+
+    definition = form.context["definition"]
+    assert definition == {
+        "match": "all",
+        "rules": [
+            {"field": "status", "op": "in", "value": [status.pk]},
+            {"field": "tags", "op": "any", "value": [tag.pk]},
+            {"field": "city", "op": "is", "value": "Тула"},
+            {"field": "is_key", "op": "is", "value": True},
+            {"field": "last_contact", "op": "older_days", "value": 90},
+        ],
+    }
+    assert selectors.member_count(user=manager_a, kind="contact", definition=definition) == 0  # new cards
+    definition["rules"].pop()
+    assert selectors.member_count(user=manager_a, kind="contact", definition=definition) == 1
+
+
+def test_the_lists_segment_menu_offers_its_kinds_segments_and_saving_the_view(client, manager_a):
+    save(manager_a, name="Тульские")
+    client.force_login(manager_a)
+
+    people = client.get("/segments/menu/?kind=contact&city=Тула").content.decode()
+    companies = client.get("/segments/menu/?kind=company").content.decode()
+
+    assert "Тульские" in people
+    assert "from_list=1&amp;city=" in people
+    assert "Тульские" not in companies

@@ -1,0 +1,182 @@
+"""The columns a list of people or companies can show, and each row's cells.
+
+A user chooses the columns of each list (``ListLayout``, remembered); without a choice, the list shows
+``DEFAULTS`` and the custom fields an administrator marked "in lists". A column on a field hidden from the
+user's role (field-level security) is never offered nor shown, whatever was saved; the purchase columns
+need the right to view deals. Every cell is one line: its full text is its ``title``, shown on hover when
+the cell is cut.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.formats import date_format, number_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from crm.accounts import access
+from crm.contacts.templatetags.contacts import phone as phone_text
+from crm.fields import values as custom_values
+from crm.fields.schema import Schema, schema_for
+
+Cell = tuple[Any, str]  # the cell's HTML, and its full text for the hover title
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: Any
+    kinds: tuple[str, ...]
+    secured: str | None = None  # the field-security key that hides it from a role
+    needs_deals: bool = False
+    numeric: bool = False
+    render: Callable[[Any], Cell] | None = None
+
+
+def _text(value: Any) -> Cell:
+    text = "" if value in (None, "") else str(value)
+    return text, text
+
+
+def _date(value: Any) -> Cell:
+    if not value:
+        return mark_safe('<span class="text-secondary">—</span>'), ""
+    text = date_format(value, "d.m.Y")
+    return text, text
+
+
+def _money(value: Any) -> Cell:
+    if value is None:
+        return "", ""
+    text = f"{number_format(value, 0, force_grouping=True)} ₽"
+    return text, text
+
+
+def _phone(card: Any) -> Cell:
+    number = getattr(card, "phone_number", None)
+    if not number:
+        return "", ""
+    shown = phone_text(number, getattr(card, "phone_extension", "") or "")
+    return format_html('<a href="tel:{}">{}</a>', number, shown), shown
+
+
+def _email(card: Any) -> Cell:
+    address = getattr(card, "email_address", None)
+    if not address:
+        return "", ""
+    return format_html('<a href="mailto:{}">{}</a>', address, address), address
+
+
+def _tags(card: Any) -> Cell:
+    names = [t.name for t in card.tags.all()]
+    badges = format_html_join("", '<span class="badge bg-blue-lt me-1">{}</span>', ((n,) for n in names))
+    return badges, ", ".join(names)
+
+
+def _plain(attr: str) -> Callable[[Any], Cell]:
+    return lambda card: _text(getattr(card, attr, ""))
+
+
+STANDARD: list[Column] = [
+    Column("company", _("Company"), ("contact",), "company", render=_plain("company_name")),
+    Column("inn", _("INN"), ("company",), "inn", render=_plain("inn")),
+    Column("industry", _("Industry"), ("company",), "industry", render=_plain("industry")),
+    Column("phone", _("Phone"), ("contact", "company"), "phones", render=_phone),
+    Column("email", _("E-mail"), ("contact", "company"), "emails", render=_email),
+    Column("city", _("City"), ("contact", "company"), "city", render=_plain("city")),
+    Column("base_type", _("Base type"), ("contact",), render=lambda c: _text(c.get_base_type_display())),
+    Column("status", _("Status"), ("contact",), "status", render=lambda c: _text(c.status or "")),
+    Column("owner", _("Manager"), ("contact", "company"), render=lambda c: _text(c.owner or "")),
+    Column("source", _("Source"), ("contact", "company"), "source", render=_plain("source")),
+    Column("address", _("Address"), ("contact", "company"), "address", render=_plain("address")),
+    Column("last_contact", _("Last contact"), ("contact", "company"),
+           render=lambda c: _date(c.last_contact_at)),
+    Column("completeness", "%", ("contact", "company"), numeric=True),
+    Column("orders_count", _("Orders"), ("contact", "company"), needs_deals=True, numeric=True,
+           render=lambda c: _text(c.orders_count or "")),
+    Column("orders_total", _("Orders total"), ("contact", "company"), needs_deals=True, numeric=True,
+           render=lambda c: _money(c.orders_total)),
+    Column("last_order", _("Last order"), ("contact", "company"), needs_deals=True,
+           render=lambda c: _date(c.last_order_at)),
+    Column("created", pgettext_lazy("date", "Created"), ("contact", "company"),
+           render=lambda c: _date(c.created_at)),
+    Column("tags", _("Tags"), ("contact", "company"), "tags", render=_tags),
+]  # fmt: skip
+DEFAULTS = {
+    "contact": ["company", "phone", "city", "status", "owner", "last_contact", "completeness", "tags"],
+    "company": ["inn", "industry", "city", "phone", "owner", "last_contact", "completeness", "tags"],
+}  # fmt: skip
+MAX_COLUMNS = 20
+
+
+def available(user: Any, kind: str, schema: Schema | None = None) -> list[Column]:
+    """Every column this user may put in this list: the standard ones on fields they see, then the
+    custom fields they see."""
+    schema = schema or schema_for(kind)
+    deals_seen = access.has_perm(user, "deal", "view")
+    shown = [
+        c
+        for c in STANDARD
+        if kind in c.kinds
+        and _seen(schema, user, _secured_key(kind, c.secured))
+        and (deals_seen or not c.needs_deals)
+        and (c.key != "completeness" or not schema.completeness_hides_from(user))
+    ]
+    custom = [
+        Column(f"cf_{s.key}", s.label, (kind,), s.key, numeric=s.field_type in ("number", "money"))
+        for s in schema.visible_custom(user)
+        if s.field_type != "long_text"
+    ]
+    return shown + custom
+
+
+def _secured_key(kind: str, key: str | None) -> str | None:
+    """A company's phone and e-mail are configured as "phone" and "email", a person's as lists."""
+    if kind == "company" and key in ("phones", "emails"):
+        return key[:-1]
+    return key
+
+
+def _seen(schema: Schema, user: Any, key: str | None) -> bool:
+    return key is None or (schema.is_on(key) and schema.can_see(user, key))
+
+
+def default_keys(kind: str, schema: Schema | None = None) -> list[str]:
+    schema = schema or schema_for(kind)
+    return DEFAULTS[kind] + [f"cf_{s.key}" for s in schema.custom() if s.in_list]
+
+
+def chosen(user: Any, kind: str, saved: list[str] | None) -> list[Column]:
+    """The columns to show: the saved choice (or the defaults), in the order chosen, less any column the
+    user may no longer see."""
+    schema = schema_for(kind)
+    offered = {c.key: c for c in available(user, kind, schema)}
+    keys = saved if saved is not None else default_keys(kind, schema)
+    return [offered[k] for k in keys if k in offered][:MAX_COLUMNS]
+
+
+def fill_cells(columns: list[Column], rows: list[Any], kind: str) -> None:
+    """Each row's cells (``row.cells``) for these columns: one pass over the page, the custom fields'
+    users named in one query."""
+    schema = schema_for(kind)
+    custom = [c for c in columns if c.key.startswith("cf_")]
+    names = custom_values.user_names(schema, [r.custom for r in rows]) if custom else {}
+    for row in rows:
+        cells = []
+        for column in columns:
+            if column.key.startswith("cf_"):
+                spec = schema.fields[column.key[3:]]
+                shown = custom_values.display(spec, (row.custom or {}).get(spec.key), schema, names)
+                cells.append((column, shown, str(shown)))
+            elif column.key == "completeness":
+                cells.append((column, row.completeness, str(row.completeness)))
+            else:
+                assert column.render is not None
+                html, title = column.render(row)
+                cells.append((column, html, title))
+        row.cells = cells
