@@ -231,8 +231,9 @@ def run(*, deals: int, open_deals: int, orders: int, seed: int) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE contacts_contact SET orders_count = o.n, orders_total = o.total, "
-                "last_order_at = o.last FROM (SELECT contact_id, COUNT(*) AS n, "
-                "SUM(CASE WHEN currency = 'RUB' THEN amount ELSE 0 END) AS total, MAX(ordered_at) AS last "
+                "orders_max = o.largest, last_order_at = o.last FROM (SELECT contact_id, COUNT(*) AS n, "
+                "SUM(CASE WHEN currency = 'RUB' THEN amount ELSE 0 END) AS total, "
+                "MAX(CASE WHEN currency = 'RUB' THEN amount END) AS largest, MAX(ordered_at) AS last "
                 "FROM deals_order WHERE status <> 'cancelled' GROUP BY contact_id) AS o "
                 "WHERE contacts_contact.id = o.contact_id"
             )

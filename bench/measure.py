@@ -180,7 +180,33 @@ def cases(user: User, sample: dict[str, Any], own: bool) -> list[Case]:
     if "deals" in sample:  # `bench deals` added deals (issue 15)
         found += deals_cases(user, sample)
         found += segment_cases(user)
+        found += dense_list_cases(user, total)
     return found
+
+
+def dense_list_cases(user: User, total: int) -> list[Case]:
+    """Issue 15: the list with 12 chosen columns, two of them custom, on its first page and deep (the
+    user's choice is saved for the run and forgotten after it)."""
+    from crm.contacts import columns
+    from crm.contacts.services import list_layout_save
+
+    custom = [c.key for c in columns.available(user, "contact") if c.key.startswith("cf_")][:2]
+    keys = ["company", "phone", "email", "city", "base_type", "status", "owner", "last_contact"]
+    keys += ["orders_total", "tags", *custom]
+    deep, _total = deep_cursor(user)
+
+    def forget() -> None:
+        list_layout_save(actor=user, kind="contact", keys=None)
+
+    list_layout_save(actor=user, kind="contact", keys=keys)
+    return [
+        Case(f"list: {len(keys)} chosen columns, page 1", ["/contacts/?sort=name"]),
+        Case(
+            f"list: {len(keys)} chosen columns, deep page (row {total - 50:,} of {total:,})",
+            [f"/contacts/?sort=name&after={deep}"],
+            done=forget,
+        ),
+    ]
 
 
 def seed_segments() -> list[tuple[str, dict[str, Any]]]:

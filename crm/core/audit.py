@@ -97,7 +97,7 @@ def audit_records(
     actor: Any,
     source: ChangeSource,
     action: AuditAction | str,
-    items: Sequence[tuple[models.Model, dict[str, Any]]],
+    items: Sequence[tuple[models.Model | Ref, dict[str, Any]]],
     batch: Any = None,
 ) -> None:
     """Many journal entries in one insert, each ``(object, changes)``, under one batch id. The changes are
@@ -118,6 +118,29 @@ def audit_records(
     )
     rows = [(*head, obj._meta.label_lower, obj.pk, str(obj)[:255], changes, batch) for obj, changes in items]
     bulk.insert_rows(AuditEntry, AUDIT_COLUMNS, rows)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A record as the journal names it, without loading it: its type ("contacts.contact"), id and label.
+    A bulk change journals thousands of cards from a few columns each; a model instance per card cost
+    more than the change itself."""
+
+    object_type: str
+    pk: int
+    label: str
+
+    @property
+    def _meta(self) -> Any:
+        return _RefMeta(self.object_type)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True)
+class _RefMeta:
+    label_lower: str
 
 
 AUDIT_COLUMNS = (

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -218,12 +218,16 @@ def _counted_orders(ctx: Context, days: int | None) -> QuerySet[Order]:
 def _grouped(rows: QuerySet[Any], column: str, aggregate: Any, op: str, value: Any) -> Q:
     """Cards whose rows' aggregate passes ``op``. "At least" asks only the cards that have rows; "fewer
     than" also takes those with none (a count of zero, a sum of nothing)."""
-    annotated = rows.values(column).annotate(n=aggregate)
+    # Grouped by "+card": on SQLite a plain column makes the planner walk the whole table by the card's
+    # index to group without sorting (10 s over 3M orders) instead of the period's range by the date index
+    # and a sort of what it finds (0.4 s).
+    card = Func(F(column), template="(+%(expressions)s)", output_field=IntegerField())
+    annotated = rows.annotate(card=card).values("card").annotate(n=aggregate)
     zero_passes = op in ("lt", "lte") or (op == "eq" and value == 0) or (op == "between" and value[0] <= 0)
-    passing = annotated.filter(_number_q("n", op, value)).values(column)
+    passing = annotated.filter(_number_q("n", op, value)).values("card")
     if not zero_passes:
         return Q(pk__in=passing)
-    failing = annotated.exclude(_number_q("n", op, value)).values(column)
+    failing = annotated.exclude(_number_q("n", op, value)).values("card")
     return ~Q(pk__in=failing)
 
 
@@ -239,7 +243,10 @@ def _orders_sum_in_period(ctx: Context, op: str, value: Any, days: int | None) -
 
 
 def _order_amount(ctx: Context, op: str, value: Any, days: int | None) -> Q:
-    """Has an order (in roubles) of this amount, in the last ``days`` days if given."""
+    """Has an order (in roubles) of this amount, in the last ``days`` days if given. "Of X or more" at
+    any time is the card's own largest order (``orders_max``), not a look through every order."""
+    if days is None and op in ("gte", "gt"):
+        return _number_q("orders_max", op, value)
     rows = _counted_orders(ctx, days).filter(_number_q("amount", op, value), currency=TOTAL_CURRENCY)
     return Q(pk__in=rows.values(_owner_column(ctx.kind)))
 
@@ -668,6 +675,29 @@ def to_q(definition: dict[str, Any], ctx: Context) -> Q:
     running it may not see what its author saw, and an option it names may be gone."""
     known = {c.key: c for c in catalogue(ctx)}
     return _group_q(definition, ctx, known)
+
+
+def count_parts(definition: dict[str, Any], ctx: Context) -> list[Q]:
+    """Disjoint conditions whose matches together are the definition's, to count apart: "no contact for
+    N days" is "the last contact is older" or "none, and the card is older", and each is a range of one
+    index where their OR reads every matching row (3 s for 700,000 cards on SQLite, 0.2 s counted apart).
+    Split when the top group is "all" and holds one such condition; otherwise the definition whole."""
+    known = {c.key: c for c in catalogue(ctx)}
+    rules = definition.get("rules", [])
+    silent = [
+        i
+        for i, r in enumerate(rules)
+        if "rules" not in r and r.get("field") == "last_contact" and r.get("op") == "older_days"
+    ]
+    if definition.get("match") == "any" or len(silent) != 1:
+        return [to_q(definition, ctx)]
+    rest = {"match": "all", "rules": [r for i, r in enumerate(rules) if i != silent[0]]}
+    cutoff = _cutoff(ctx, rules[silent[0]]["value"])
+    base = _group_q(rest, ctx, known)
+    return [
+        base & Q(last_contact_at__lt=cutoff),
+        base & Q(last_contact_at__isnull=True, created_at__lt=cutoff),
+    ]
 
 
 def _group_q(group: dict[str, Any], ctx: Context, known: dict[str, Criterion]) -> Q:

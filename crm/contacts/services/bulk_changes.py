@@ -25,7 +25,7 @@ from crm.accounts.models import User
 from crm.contacts.models import BaseType, Company, Contact, ContactStatus, StatusChange, Tag
 from crm.contacts.services.common import owner_in_scope, tags_for_many
 from crm.core import bulk
-from crm.core.audit import ChangeSource, audit_records
+from crm.core.audit import ChangeSource, Ref, audit_records
 from crm.core.errors import FieldError, ValidationFailed, too_long
 from crm.core.ids import with_ids
 from crm.core.models import AuditAction
@@ -67,9 +67,12 @@ def _editable(actor: User, kind: str, ids: list[int]) -> QuerySet[Any]:
     return with_ids(rows, "id", ids).select_for_update(of=("self",))
 
 
-def _stub(kind: str, row: dict[str, Any]) -> Any:
-    """An unsaved card with its id and name: what the journal needs of it (its type, id and label)."""
-    return MODELS[kind](pk=row["pk"], **{name: row[name] for name in NAMES[kind]})
+def _stub(kind: str, row: dict[str, Any]) -> Ref:
+    """The card as the journal names it (its type, id and label), from the columns read."""
+    if kind == "contact":
+        label = " ".join(p for p in (row["last_name"], row["first_name"], row["middle_name"]) if p) or "—"
+        return Ref("contacts.contact", row["pk"], label)
+    return Ref("contacts.company", row["pk"], row["name"])
 
 
 def clean_tag_name(name: str) -> str:

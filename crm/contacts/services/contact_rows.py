@@ -303,6 +303,7 @@ def write_new(actor: User, rows: list[Row], source: ChangeSource, batch: uuid.UU
             "last_contact_at": None,
             "orders_count": None,  # the purchase history: kept by the orders' services
             "orders_total": None,
+            "orders_max": None,
             "last_order_at": None,
             "name_key": values["name_key"],
             "name_sound": values["name_sound"],

@@ -186,18 +186,20 @@ def payment_add(
 
 def recount_clients(*, contact_ids: list[int | None], company_ids: list[int | None]) -> None:
     """The purchase history on each client's card, from its orders that count (live, not cancelled);
-    the total of those in ``TOTAL_CURRENCY``."""
+    the total and the largest of those in ``TOTAL_CURRENCY``."""
     counted = Q(deleted_at__isnull=True) & ~Q(status=OrderStatus.CANCELLED)
     for model, column, ids in ((Contact, "contact_id", contact_ids), (Company, "company_id", company_ids)):
         for pk in {i for i in ids if i is not None}:
             found = Order.objects.filter(counted, **{column: pk}).aggregate(
                 n=Count("id"),
                 total=Sum("amount", filter=Q(currency=TOTAL_CURRENCY)),
+                largest=Max("amount", filter=Q(currency=TOTAL_CURRENCY)),
                 last=Max("ordered_at"),
             )
             model.objects.filter(pk=pk).update(
                 orders_count=found["n"] or None,
                 orders_total=found["total"] if found["n"] else None,
+                orders_max=found["largest"],
                 last_order_at=found["last"],
             )
 

@@ -147,6 +147,7 @@ def test_an_order_keeps_the_clients_purchase_history_on_the_card(manager_a, admi
     client.refresh_from_db()
     assert first.amount == D("100000.00")
     assert (client.orders_count, client.orders_total) == (3, D("130000.00"))  # the total is of roubles
+    assert client.orders_max == D("100000.00")  # the largest order in roubles
     assert client.last_order_at > first.ordered_at
     summary = selectors.card_orders(user=manager_a, kind="contact", record=client)
     assert (summary.count, summary.average, summary.repeat) == (3, D("43333.33"), True)
