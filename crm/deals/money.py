@@ -12,7 +12,9 @@ from crm.core.errors import FieldError
 
 # The currencies an amount may be in (ISO 4217); roubles unless said otherwise.
 CURRENCIES = ("RUB", "USD", "EUR", "CNY", "KZT", "BYN", "UZS", "AMD", "GEL", "AED", "TRY", "GBP")
-MAX_AMOUNT = decimal.Decimal("99999999999999.99")
+# At most 15 significant digits: SQLite keeps a decimal column as a double, and reads back an amount of
+# 16 digits (99,999,999,999,999.99) as a number Django cannot quantize, which broke every page listing it.
+MAX_AMOUNT = decimal.Decimal("9999999999999.99")
 CENT = decimal.Decimal("0.01")
 THOUSANDTH = decimal.Decimal("0.001")
 MAX_QUANTITY = decimal.Decimal("999999999")
@@ -47,7 +49,7 @@ def parse_amount(value: Any, field: str, errors: list[FieldError]) -> decimal.De
         )
         return decimal.Decimal(0)
     if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
-        errors.append(FieldError(field, "invalid", _("Enter an amount from 0 to 99 999 999 999 999.")))
+        errors.append(FieldError(field, "invalid", _("Enter an amount from 0 to 9 999 999 999 999.")))
         return decimal.Decimal(0)
     if amount != amount.quantize(CENT):
         errors.append(FieldError(field, "invalid", _("At most two digits after the decimal point.")))

@@ -242,3 +242,13 @@ def test_the_api_lists_orders_with_their_lines_in_a_fixed_number_of_queries(
         listed = client.get("/api/v1/orders", **headers).json()
     assert len(listed["items"]) == 11
     assert all(len(o["lines"]) == 1 for o in listed["items"])
+
+
+def test_the_largest_amount_accepted_is_read_back_whole_on_either_database(admin):
+    from crm.deals.money import MAX_AMOUNT
+
+    make_product(sku="MAX-1", name="Дорогой", price=str(MAX_AMOUNT))
+
+    assert list(Product.objects.values_list("price", flat=True)) == [MAX_AMOUNT]
+    with pytest.raises(ValidationFailed):
+        make_product(sku="MAX-2", name="Дороже", price=str(MAX_AMOUNT + D("0.01")))
