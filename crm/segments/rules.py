@@ -608,6 +608,23 @@ def _read_date(raw: Any, path: str, errors: list[FieldError]) -> datetime.date |
     return day
 
 
+def _read_pair(
+    raw: Any, read: Callable[[Any, str, list[FieldError]], Any], messages: tuple[Any, Any], path: str,
+    errors: list[FieldError],
+) -> list[Any] | None:  # fmt: skip
+    """Two bounds, each read by ``read``, the first not above the second."""
+    if not isinstance(raw, list | tuple) or len(raw) != 2:
+        errors.append(FieldError(path, "invalid", messages[0]))
+        return None
+    low, high = (read(v, path, errors) for v in raw)
+    if low is None or high is None:
+        return None
+    if low > high:
+        errors.append(FieldError(path, "invalid", messages[1]))
+        return None
+    return [low, high]
+
+
 def _read_value(
     criterion: Criterion, op: str, raw: Any, ctx: Context, path: str, errors: list[FieldError]
 ) -> Any:
@@ -625,31 +642,15 @@ def _read_value(
         return text
     if kind == "number":
         if op == "between":
-            if not isinstance(raw, list | tuple) or len(raw) != 2:
-                errors.append(FieldError(path, "invalid", _("Enter both bounds.")))
-                return None
-            low, high = (_read_decimal(v, path, errors) for v in raw)
-            if low is None or high is None:
-                return None
-            if low > high:
-                errors.append(FieldError(path, "invalid", _("The lower bound is above the upper one.")))
-                return None
-            return [low, high]
+            messages = (_("Enter both bounds."), _("The lower bound is above the upper one."))
+            return _read_pair(raw, _read_decimal, messages, path, errors)
         return _read_decimal(raw, path, errors)
     if kind == "date":
         if op in DAYS_OPS:
             return _read_int(raw, 1, MAX_DAYS, path, errors)
         if op == "between":
-            if not isinstance(raw, list | tuple) or len(raw) != 2:
-                errors.append(FieldError(path, "invalid", _("Enter both dates.")))
-                return None
-            first, last = (_read_date(v, path, errors) for v in raw)
-            if first is None or last is None:
-                return None
-            if first > last:
-                errors.append(FieldError(path, "invalid", _("The first date is after the second.")))
-                return None
-            return [first, last]
+            messages = (_("Enter both dates."), _("The first date is after the second."))
+            return _read_pair(raw, _read_date, messages, path, errors)
         return _read_date(raw, path, errors)
     # A choice among options: one or several of them, each one the builder offered.
     values = raw if isinstance(raw, list) else [raw]
