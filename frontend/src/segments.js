@@ -78,10 +78,15 @@ function initBuilder(root) {
     draw();
   }
 
+  // A rule's messages, each named by the part of the rule it is about when the rule has several.
   function errorsAt(path) {
     const found = [];
+    const names = { value: words.value, days: words.period, op: words.comparison, field: words.field };
     for (const [field, messages] of Object.entries(errors)) {
-      if (field === path || field.startsWith(`${path}.`)) found.push(...messages);
+      if (field === path || field.startsWith(`${path}.`)) {
+        const part = names[field.slice(path.length + 1)];
+        found.push(...messages.map((m) => (part ? `${part}: ${m}` : m)));
+      }
     }
     return found;
   }

@@ -53,7 +53,7 @@ def test_build_save_tag_in_bulk_and_undo(live_server, login, manager_a):
     rule.locator("[data-rule-field]").select_option("last_contact")
     rule.locator("[data-rule-op]").select_option("older_days")
     rule.locator("[data-rule-value]").fill("9O")  # a typo: the rule says what is wrong
-    expect(rule.locator(".invalid-feedback")).to_contain_text("целое число")
+    expect(rule.locator(".invalid-feedback")).to_contain_text("Значение: Введите целое число")
     rule.locator("[data-rule-value]").fill("90")
     expect(count).to_have_text("1")
     page.fill("#s-name", "Крупные без контакта")
