@@ -151,13 +151,12 @@ def default_keys(kind: str, schema: Schema | None = None) -> list[str]:
     return DEFAULTS[kind] + [f"cf_{s.key}" for s in schema.custom() if s.in_list]
 
 
-def chosen(user: Any, kind: str, saved: list[str] | None) -> list[Column]:
-    """The columns to show: the saved choice (or the defaults), in the order chosen, less any column the
-    user may no longer see."""
-    schema = schema_for(kind)
-    offered = {c.key: c for c in available(user, kind, schema)}
-    keys = saved if saved is not None else default_keys(kind, schema)
-    return [offered[k] for k in keys if k in offered][:MAX_COLUMNS]
+def chosen(kind: str, offered: list[Column], saved: list[str] | None) -> list[Column]:
+    """The columns to show, of those ``available`` offers the user: the saved choice (or the defaults),
+    in the order chosen, less any column the user may no longer see."""
+    by_key = {c.key: c for c in offered}
+    keys = saved if saved is not None else default_keys(kind)
+    return [by_key[k] for k in keys if k in by_key][:MAX_COLUMNS]
 
 
 def fill_cells(columns: list[Column], rows: list[Any], kind: str) -> None:

@@ -68,14 +68,15 @@ def list_fields(request: HttpRequest, kind: str, items: list[Any]) -> dict[str, 
     schema = schema_for(kind)
     visible = schema.visible_custom(user)
     filter_fields = [s for s in visible if s.filterable]
-    shown = list_columns.chosen(user, kind, selectors.list_layout(user=user, kind=kind))
+    offered = list_columns.available(user, kind, schema)
+    shown = list_columns.chosen(kind, offered, selectors.list_layout(user=user, kind=kind))
     list_columns.fill_cells(shown, items, kind)
     chosen_keys = {c.key for c in shown}
     uses_users = any(s.field_type == FieldType.USER for s in filter_fields)
     return {
         "list_kind": kind,
         "columns": shown,
-        "column_choices": [(c, c.key in chosen_keys) for c in list_columns.available(user, kind, schema)],
+        "column_choices": [(c, c.key in chosen_keys) for c in offered],
         "can_select": access.has_perm(user, kind, "edit"),
         **bulk_choices(user, kind),
         "show": selectors.standard_shown(user=user, kind=kind),

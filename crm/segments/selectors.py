@@ -224,17 +224,27 @@ def bulk_get(*, user: User, pk: Any) -> BulkAction:
     return action
 
 
-def bulk_value_label(action: BulkAction) -> str:
-    """What the action sets, in words: the tag, the manager's or the status's name, the base type."""
-    params = action.params or {}
-    if "tag" in params:
-        return str(params["tag"])
-    value: Any = params.get("value")
-    if value is None:
-        return "—"
-    if action.verb == BulkVerb.ASSIGN:
-        return str(User.objects.filter(pk=value).first() or "—")
-    if action.verb == BulkVerb.STATUS:
-        return str(ContactStatus.objects.filter(pk=value).first() or "—")
-    labels: dict[str, Any] = dict(BaseType.choices)
-    return str(labels.get(str(value), value))
+def bulk_value_labels(actions: list[BulkAction]) -> dict[Any, str]:
+    """What each action sets, in words (the tag, the manager's or the status's name, the base type), by
+    the action's id: the managers and statuses of a whole list read in one query each."""
+
+    def value(action: BulkAction) -> Any:
+        return (action.params or {}).get("value")
+
+    owners = {value(a) for a in actions if a.verb == BulkVerb.ASSIGN} - {None}
+    statuses = {value(a) for a in actions if a.verb == BulkVerb.STATUS} - {None}
+    names: dict[str, dict[Any, str]] = {
+        BulkVerb.ASSIGN: {u.pk: str(u) for u in User.objects.filter(pk__in=owners)} if owners else {},
+        BulkVerb.STATUS: dict(ContactStatus.objects.filter(pk__in=statuses).values_list("pk", "name"))
+        if statuses
+        else {},
+        BulkVerb.BASE_TYPE: {k: str(v) for k, v in BaseType.choices},
+    }
+    labels = {}
+    for action in actions:
+        params = action.params or {}
+        if "tag" in params:
+            labels[action.pk] = str(params["tag"])
+        else:
+            labels[action.pk] = names.get(action.verb, {}).get(value(action), "—")
+    return labels

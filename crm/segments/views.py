@@ -334,8 +334,9 @@ def bulk_selection(request: HttpRequest) -> HttpResponse:
 @require_GET
 def bulk_list(request: HttpRequest) -> HttpResponse:
     actions = selectors.bulk_list(user=request.user)
+    labels = selectors.bulk_value_labels(actions)
     for action in actions:
-        action.value_label = selectors.bulk_value_label(action)
+        action.value_label = labels[action.pk]
     return render(request, "segments/bulk_list.html", {"actions": actions})
 
 
@@ -349,7 +350,7 @@ def bulk_detail(request: HttpRequest, pk: str) -> HttpResponse:
         raise Http404 from exc
     context = {
         "action": action,
-        "value_label": selectors.bulk_value_label(action),
+        "value_label": selectors.bulk_value_labels([action])[action.pk],
         "percent": round(100 * action.done / action.total) if action.total else 0,
         "busy": action.status in (BulkStatus.QUEUED, BulkStatus.RUNNING, BulkStatus.UNDOING),
     }
