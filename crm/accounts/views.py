@@ -89,8 +89,8 @@ def _user_input(request: HttpRequest) -> services.UserInput:
         first_name=post.get("first_name", ""),
         last_name=post.get("last_name", ""),
         email=post.get("email", ""),
-        department_id=int(post["department_id"]) if post.get("department_id", "").isdigit() else None,
-        role_id=int(post["role_id"]) if post.get("role_id", "").isdigit() else None,
+        department_id=int(post["department_id"]) if post.get("department_id", "").isdecimal() else None,
+        role_id=int(post["role_id"]) if post.get("role_id", "").isdecimal() else None,
         is_active=post.get("is_active") == "1",
         language=post.get("language", "ru"),
         password=post.get("password", ""),
@@ -208,7 +208,7 @@ def journal(request: HttpRequest) -> HttpResponse:
         batch=batch,
     )
     entries = selectors.journal(
-        user=request.user, before_id=int(before) if before.isdigit() else None, filters=filters
+        user=request.user, before_id=int(before) if before.isdecimal() else None, filters=filters
     )
     context = {
         "journal": entries,

@@ -139,9 +139,9 @@ def _text_filter(kind: str, query: str, hidden: set[str] | frozenset[str] = froz
             if "phones" not in hidden
             else Q(pk__in=[])
         )
-    if kind == "company" and (digits or query.isdigit()):
+    if kind == "company" and (digits or query.isdecimal()):
         # Digits are an INN's start or a line's number: a company is found by either.
-        conditions = [search.prefix_q("inn", query)] if query.isdigit() and "inn" not in hidden else []
+        conditions = [search.prefix_q("inn", query)] if query.isdecimal() and "inn" not in hidden else []
         if digits and "phone" not in hidden:
             conditions.append(Q(pk__in=_phone_holders(CompanyPhone, "company_id", digits)))
         return functools.reduce(operator.or_, conditions) if conditions else Q(pk__in=[])

@@ -194,10 +194,10 @@ def format_phone(e164: str, extension: str = "") -> str:
         suffix = f" {gettext('ext.')} {extension}"
     else:
         suffix = ""
-    if len(e164) == 12 and e164.startswith("+79") and e164[1:].isdigit():
+    if len(e164) == 12 and e164.startswith("+79") and e164[1:].isdecimal():
         # A Russian mobile number, most of any base: phonenumbers' national format, written directly.
         return f"8 ({e164[2:5]}) {e164[5:8]}-{e164[8:10]}-{e164[10:]}{suffix}"
-    if len(e164) == 12 and e164.startswith("+7") and e164[1:].isdigit():
+    if len(e164) == 12 and e164.startswith("+7") and e164[1:].isdecimal():
         # Other numbers of Russia and Kazakhstan: an export of a million cards formats over a million
         # numbers, so each layout phonenumbers gives is kept by the number's first five national digits
         # (what its metadata chooses a layout by: crm/core/tests/test_phone_layouts.py; 70,000 at most)
@@ -230,7 +230,7 @@ def _layout_of(e164: str) -> str:
     except phonenumbers.NumberParseException:
         return ""
     national = e164[2:]
-    positions = [i for i, char in enumerate(text) if char.isdigit()]
+    positions = [i for i, char in enumerate(text) if char.isdecimal()]
     if len(positions) < 10 or "".join(text[i] for i in positions[-10:]) != national:
         return ""
     layout = list(text.replace("%", "%%"))
@@ -536,10 +536,10 @@ def parse_decimal(raw: str) -> decimal.Decimal:
     else:
         decimal_sep, thousands = "", ("," if "," in body else ".")
     whole, _sep, fraction = body.rpartition(decimal_sep) if decimal_sep else (body, "", "")
-    if decimal_sep and (not fraction.isdigit() or not whole.strip()):
+    if decimal_sep and (not fraction.isdecimal() or not whole.strip()):
         raise NormalizationError("invalid_number", _MSG_NUMBER)
     digits = _grouped(whole.strip(), thousands)
-    if not digits.isdigit():
+    if not digits.isdecimal():
         raise NormalizationError("invalid_number", _MSG_NUMBER)
     return decimal.Decimal(sign + digits + ("." + fraction if fraction else ""))
 
@@ -565,7 +565,7 @@ def _inn_check(digits: str, weights: tuple[int, ...]) -> str:
 
 def normalize_inn(raw: str) -> str:
     inn = "".join(raw.split())
-    if not inn.isascii() or not inn.isdigit() or len(inn) not in (10, 12):
+    if not inn.isascii() or not inn.isdecimal() or len(inn) not in (10, 12):
         raise NormalizationError("invalid_inn", _MSG_INN_LENGTH)
     if inn.startswith("00"):  # no such region; "0000000000" is the usual placeholder
         raise NormalizationError("invalid_inn", _MSG_INN_REGION)
@@ -584,7 +584,7 @@ def normalize_kpp(raw: str) -> str:
 
 def normalize_ogrn(raw: str) -> str:
     ogrn = "".join(raw.split())
-    if not ogrn.isascii() or not ogrn.isdigit() or len(ogrn) not in (13, 15):
+    if not ogrn.isascii() or not ogrn.isdecimal() or len(ogrn) not in (13, 15):
         raise NormalizationError("invalid_ogrn", _MSG_OGRN_LENGTH)
     # 2, 4, 6-9 start ГРН record numbers, which have the same shape but are not registration numbers.
     if (len(ogrn) == 13 and ogrn[0] not in "15") or (len(ogrn) == 15 and ogrn[0] != "3"):

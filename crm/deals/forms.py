@@ -89,7 +89,7 @@ def pipeline_input(post: QueryDict) -> PipelineInput:
                 id=form_id(pk),
                 name=name,
                 kind=kind or StageKind.OPEN,
-                days_limit=int(days) if days.isdigit() and len(days) < 6 else (-1 if days else None),
+                days_limit=int(days) if days.isdecimal() and len(days) < 6 else (-1 if days else None),
                 responsible_id=form_id(responsible),
                 checklist=checklist.splitlines(),
                 script=script,

@@ -131,14 +131,14 @@ def filters_from_query(params: QueryDict, schema: Schema, user: Any) -> list[Cus
             if bounds != [None, None]:
                 found.append(CustomFilter(spec, "range", tuple(bounds)))
         elif op == "any":
-            ids = [int(v) for v in params.getlist(name) if v.isdigit()]
+            ids = [int(v) for v in params.getlist(name) if v.isdecimal()]
             if ids:
                 found.append(CustomFilter(spec, "any", ids))
         elif op == "eq":
             raw = params.get(name, "").strip()
             if spec.field_type == FieldType.BOOLEAN and raw in ("0", "1"):
                 found.append(CustomFilter(spec, "eq", raw == "1"))
-            elif raw.isdigit():
+            elif raw.isdecimal():
                 found.append(CustomFilter(spec, "eq", int(raw)))
         else:
             raw = params.get(name, "").strip()[:100]

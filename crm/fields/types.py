@@ -178,7 +178,7 @@ def _option_id(raw: Any, spec: FieldSpec, ctx: Context) -> int:
     """An option's id (forms send ids; the API may send an id or the option's exact label)."""
     offered = ctx.schema.choices(spec, keep=ctx.current)
     ids = {o.pk for o in offered}
-    if isinstance(raw, str) and not (raw.strip().isdigit() and int(raw.strip()) in ids):
+    if isinstance(raw, str) and not (raw.strip().isdecimal() and int(raw.strip()) in ids):
         wanted = raw.strip().casefold()
         match = next((o for o in offered if wanted in (o.label_ru.casefold(), o.label_en.casefold())), None)
         if match is None:

@@ -35,7 +35,7 @@ def _check_kind(kind: str) -> None:
 
 def _int(raw: str | None) -> int | None:
     text = (raw or "").strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isdecimal() else None
 
 
 def _checked(request: HttpRequest, name: str) -> bool:
@@ -133,7 +133,7 @@ def _default_text(spec: FieldSpec | None, schema: Schema, value: Any) -> str:
             option = schema.option(pk)
             if option is not None:
                 # A label made of digits would be read as an option id: write the id itself then.
-                labels.append(str(option.pk) if option.label.strip().isdigit() else option.label)
+                labels.append(str(option.pk) if option.label.strip().isdecimal() else option.label)
         return ", ".join(labels)
     if spec.field_type == FieldType.USER:
         return str(value)
@@ -445,7 +445,7 @@ def options_reorder(request: HttpRequest, pk: int) -> HttpResponse:
     """The whole new order of the list's options, as ``option_ids`` (the up / down buttons send it)."""
     _admin_only(request)
     _list_or_404(pk)
-    option_ids = [int(v) for v in request.POST.getlist("option_ids") if v.strip().isdigit()]
+    option_ids = [int(v) for v in request.POST.getlist("option_ids") if v.strip().isdecimal()]
     try:
         services.options_reorder(
             actor=request.user, list_id=pk, option_ids=option_ids, source=ChangeSource.from_request(request)

@@ -116,7 +116,7 @@ def messenger_of(text: str, label: str = "", kind: str = "") -> tuple[str, str]:
     """(kind, handle) of a messenger cell: "x-apple:olga_iv" with the service "Telegram", "skype:orlov",
     "xmpp:anna.li@chat.example" (a kind the product does not know: "other")."""
     scheme, colon, rest = text.strip().partition(":")
-    handle = rest.strip() if colon and " " not in scheme and not scheme.isdigit() else text.strip()
+    handle = rest.strip() if colon and " " not in scheme and not scheme.isdecimal() else text.strip()
     for word in (label, scheme if colon else "", kind):
         found = _MESSENGER_WORDS.get(word.strip().casefold())
         if found:

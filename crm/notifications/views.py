@@ -57,7 +57,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
-    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdecimal()] or None
     services.notifications_read(user=request.user, ids=ids)
     target = request.POST.get("next", "")
     return redirect(

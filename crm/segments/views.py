@@ -305,7 +305,7 @@ def segment_bulk(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def bulk_selection(request: HttpRequest) -> HttpResponse:
     """Start a bulk action on the cards chosen in a list; its page shows the progress."""
-    ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+    ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdecimal()]
     kind = request.POST.get("kind", "")
     if kind not in SegmentKind.values:
         raise Http404

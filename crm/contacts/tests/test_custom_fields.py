@@ -386,3 +386,14 @@ def test_a_typed_source_takes_the_central_lists_spelling(manager_a):
     assert contact.source == "Сайт"
     other = _contact(manager_a, source="Партнёрская сеть")
     assert other.source == "Партнёрская сеть"  # not in the list: kept as typed
+
+
+@pytest.mark.django_db
+def test_a_choice_given_as_a_digit_that_is_no_number_is_refused_not_a_crash(admin, manager_a, tariff):
+    _field(admin, "plan", FieldType.CHOICE, choice_list_id=tariff.pk)
+
+    with pytest.raises(ValidationFailed) as refused:
+        _contact(manager_a, {"plan": "¹"})  # a superscript: str.isdigit() says yes, int() says no
+
+    assert [e.code for e in refused.value.errors] == ["invalid_choice"]
+    assert not Contact.objects.exists()

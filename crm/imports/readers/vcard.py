@@ -272,4 +272,4 @@ def _without_alternatives(lines: list[Any]) -> list[Any]:
 
 def _natural(key: str) -> tuple[tuple[int, int | str], ...]:
     # tel.2 before tel.10
-    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in key.split("."))
+    return tuple((0, int(part)) if part.isdecimal() else (1, part) for part in key.split("."))

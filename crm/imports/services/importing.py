@@ -451,7 +451,7 @@ def _resolve_users(record: Record, report: Report, owners: dict[str, int], field
         if not isinstance(text, str) or not text.strip():
             continue
         plain = text.strip().removeprefix("#")
-        found = int(plain) if plain.isdigit() else owners.get(" ".join(text.split()).casefold())
+        found = int(plain) if plain.isdecimal() else owners.get(" ".join(text.split()).casefold())
         if found is None:
             del custom[key]
             report.note(record, UNKNOWN_USER, rejected=False, column=label, value=text)
@@ -618,7 +618,7 @@ def _without_refused_values(record: Record, person: Any, errors: list[FieldError
     for error, (name, _dot, rest) in zip(errors, fields, strict=True):
         if name == "custom":
             person.custom.pop(rest, None)
-        elif rest.isdigit() and isinstance(getattr(person, name), list):
+        elif rest.isdecimal() and isinstance(getattr(person, name), list):
             dropped.setdefault(name, set()).add(int(rest))
         else:
             setattr(person, name, getattr(blank, name))
