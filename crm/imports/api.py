@@ -62,6 +62,8 @@ class ExportIn(Schema):
     kind: Literal["contact", "company"] = "contact"
     format: Literal["csv", "csv1251", "xlsx", "vcf"] = "xlsx"
     query: str = Field("", max_length=2000, description="The list's filters as its address has them")
+    segment_id: Id | None = Field(None, description="Or: a saved segment's members (its kind is used)")
+    ids: list[Id] | None = Field(None, description="Or: these cards (at most 10,000; those the user sees)")
 
 
 class ExportOut(Schema):
@@ -183,6 +185,8 @@ def start_export(request: HttpRequest, payload: ExportIn) -> Status[dict[str, An
         query=payload.query,
         kind=payload.kind,
         source=_source(request),
+        segment_id=payload.segment_id,
+        ids=payload.ids,
     )
     job.refresh_from_db()
     return Status(202, _export(job))

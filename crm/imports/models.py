@@ -180,6 +180,11 @@ class ExportJob(models.Model):
     kind = models.CharField(max_length=16, default="contact")
     file_format = models.CharField(max_length=8, choices=ExportFormat.choices)
     query = models.CharField(max_length=2000, blank=True)  # the list's filters, as its address had them
+    # Or a segment's members (as its author sees them when the file is written), or cards chosen by hand.
+    segment = models.ForeignKey(
+        "segments.Segment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ids = models.JSONField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)

@@ -269,7 +269,10 @@ def _export_job(request: HttpRequest, pk: int) -> ExportJob:
 @login_required
 @require_POST
 def export_start(request: HttpRequest) -> HttpResponse:
+    """Export a list with its filters, a segment's members (``segment``) or the cards chosen (``ids``)."""
     kind = "company" if request.POST.get("kind") == "company" else "contact"
+    segment = request.POST.get("segment", "")
+    chosen = request.POST.getlist("ids") if request.POST.get("chosen") else None
     try:
         job = services.export_start(
             actor=request.user,
@@ -277,11 +280,15 @@ def export_start(request: HttpRequest) -> HttpResponse:
             query=request.POST.get("query", "")[:2000],
             kind=kind,
             source=ChangeSource.from_request(request),
+            segment_id=int(segment) if segment.isdecimal() else None,
+            ids=None if chosen is None else [int(pk) for pk in chosen if pk.isdecimal()],
         )
-    except PermissionDenied:
+    except (PermissionDenied, NotFound):
         raise Http404 from None
     except ValidationFailed as exc:
         messages.error(request, "; ".join(str(e.message) for e in exc.errors))
+        if segment.isdecimal():
+            return redirect("segments:segment_detail", pk=int(segment))
         return redirect(f"contacts:{kind}_list")
     return redirect("imports:export_detail", pk=job.pk)
 

@@ -30,7 +30,7 @@ class DeliveryStatus(models.TextChoices):
 
 class Notification(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=32)  # reminder, task_assigned, task_comment, digest, slip_report, …
+    kind = models.CharField(max_length=32)  # reminder, task_assigned, tasks_assigned, task_comment, digest, …
     title = models.CharField(_("title"), max_length=255)
     body = models.TextField(_("text"), blank=True)
     url = models.CharField(max_length=500, blank=True)

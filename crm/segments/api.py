@@ -241,7 +241,7 @@ def segment_companies(
 class BulkOut(Schema):
     id: str
     kind: str
-    verb: str = Field(description="tag, untag, assign, status or base_type")
+    verb: str = Field(description="tag, untag, assign, status, base_type or task")
     params: dict[str, Any]
     segment_id: int | None
     status: str = Field(description="queued, running, done, failed, undoing or undone")
@@ -256,12 +256,17 @@ class BulkOut(Schema):
 
 
 class BulkParams(Schema):
-    verb: str = Field(description="tag, untag, assign, status or base_type")
+    verb: str = Field(description="tag, untag, assign, status, base_type or task")
     tag: str = Field("", description="tag: the tag's name (made if new)")
     tag_id: Id | None = Field(None, description="untag: the tag's id")
     owner_id: Id | None = Field(None, description="assign: the manager")
     status_id: Id | None = Field(None, description="status: the status")
     base_type: str = Field("", description="base_type: lead, active, sleeping, blacklist, partner or archive")
+    title: str = Field("", description="task: what is to be done")
+    due: datetime.date | None = Field(None, description="task: the day it is due")
+    priority: int = Field(2, description="task: 1 low, 2 normal, 3 high, 4 urgent")
+    description: str = Field("", description="task: details")
+    assignee_id: Id | None = Field(None, description="task: who does it (empty: each card's manager)")
 
 
 class BulkIn(BulkParams):
@@ -289,7 +294,10 @@ def bulk_out(action: Any) -> dict[str, Any]:
 
 
 def _bulk_params(payload: BulkParams) -> dict[str, Any]:
-    return payload.model_dump(include={"tag", "tag_id", "owner_id", "status_id", "base_type"})
+    return payload.model_dump(
+        include={"tag", "tag_id", "owner_id", "status_id", "base_type", "title", "due", "priority"}
+        | {"description", "assignee_id"}
+    )
 
 
 @router.post(

@@ -69,6 +69,7 @@ class BulkVerb(models.TextChoices):
     ASSIGN = "assign", _("Hand to a manager")
     STATUS = "status", _("Set the status")
     BASE_TYPE = "base_type", _("Set the base type")
+    TASK = "task", _("Create a task for each")
 
 
 class BulkStatus(models.TextChoices):
@@ -87,7 +88,7 @@ class BulkAction(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=16, choices=SegmentKind.choices, default=SegmentKind.CONTACT)
     verb = models.CharField(_("action"), max_length=16, choices=BulkVerb.choices)
-    params = models.JSONField(default=dict)  # tag / tag_id, owner_id, status_id, base_type
+    params = models.JSONField(default=dict)  # tag / tag_id, value (owner, status, base type), the task
     segment = models.ForeignKey(Segment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     selection = models.JSONField(null=True, blank=True)  # card ids chosen by hand, when not a segment
     status = models.CharField(max_length=16, choices=BulkStatus.choices, default=BulkStatus.QUEUED)

@@ -245,6 +245,8 @@ def bulk_value_labels(actions: list[BulkAction]) -> dict[Any, str]:
         params = action.params or {}
         if "tag" in params:
             labels[action.pk] = str(params["tag"])
+        elif action.verb == BulkVerb.TASK:
+            labels[action.pk] = str(params.get("title", "—"))
         else:
             labels[action.pk] = names.get(action.verb, {}).get(value(action), "—")
     return labels

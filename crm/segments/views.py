@@ -197,6 +197,7 @@ def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "segment": segment,
         "can_change": may_change(request.user, segment),
+        "can_export": access.has_perm(request.user, segment.kind, "export"),
         **_bulk_choices(request, segment.kind),
         "description": selectors.describe(
             user=request.user, kind=segment.kind, definition=segment.definition
@@ -225,7 +226,8 @@ def _bulk_choices(request: HttpRequest, kind: str) -> dict[str, Any]:
         return {"can_bulk": False}
     choices = bulk_choices(request.user, kind)
     needs = {"tag": "tags", "untag": "tags", "assign": "owner", "status": "status", "base_type": "base_type"}
-    verbs = [(v, label) for v, label in BulkVerb.choices if needs[v] in choices["bulk_allowed"]]
+    allowed = choices["bulk_allowed"]
+    verbs = [(v, label) for v, label in BulkVerb.choices if v not in needs or needs[v] in allowed]
     return {"can_bulk": bool(verbs), "bulk_verbs": verbs, **choices}
 
 
@@ -276,7 +278,8 @@ def segment_trash(request: HttpRequest) -> HttpResponse:
 
 
 def _bulk_params(post: Any) -> dict[str, Any]:
-    return {k: post.get(k, "") for k in ("tag", "tag_id", "owner_id", "status_id", "base_type")}
+    names = ("tag", "tag_id", "owner_id", "status_id", "base_type", "title", "due", "priority", "assignee_id")
+    return {k: post.get(k, "") for k in names}
 
 
 @login_required

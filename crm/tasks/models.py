@@ -100,6 +100,8 @@ class Task(models.Model):
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The bulk action that made it ("a task for each member"): its re-run skips, its undo trashes by it.
+    batch = models.UUIDField(null=True, blank=True, editable=False)
     # Grows with every change: calendar apps take the newest version of an item by it (iCalendar SEQUENCE).
     sequence = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -129,6 +131,9 @@ class Task(models.Model):
                 & Q(remind_at__isnull=False),
             ),
             models.Index(fields=["status", "due_at"], name="task_status_due_idx"),
+            models.Index(
+                fields=["batch", "contact"], name="task_batch_idx", condition=Q(batch__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,5 @@
-"""Every write of tasks: create, change, hand over, comment, complete, reopen, cancel, trash, restore.
+"""Every write of tasks: create, change, hand over, comment, complete, reopen, cancel, trash, restore;
+a task for each of many cards (a bulk action) and its undo.
 
 Each checks the actor's right over the task and the card it is on, validates, journals, and notifies the
 assignee when someone else gives them a task, in one transaction.
@@ -11,13 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from crm.accounts.models import User
 from crm.contacts.services.common import visible_cards
-from crm.core.audit import ChangeSource, audit_record, diff
+from crm.core.audit import ChangeSource, Ref, audit_record, diff
 from crm.core.errors import (
     FieldError,
     NotFound,
@@ -410,3 +413,198 @@ def tasks_move(*, from_contact_id: int, to_contact_id: int, task_ids: list[int] 
     moved = list(tasks.values_list("pk", flat=True))
     Task.objects.filter(pk__in=moved).update(contact_id=to_contact_id)
     return moved
+
+
+# -- a task for each of many cards (a segment's bulk action) ----------------------------------------------
+
+BULK_CHUNK = 5000
+
+
+@dataclass
+class TasksForCards:
+    """One task to make on each card: given to a fixed colleague, or to each card's manager."""
+
+    title: str = ""
+    due: datetime.date | None = None
+    priority: int = Priority.NORMAL
+    description: str = ""
+    assignee_id: int | None = None  # None: the card's manager (the actor for a card without an active one)
+
+
+def tasks_for_cards_clean(*, actor: User, data: TasksForCards) -> dict[str, Any]:
+    """Check what a "task for each" will make, before it is queued; returns it JSON-safe (the bulk
+    action's params). The due date is a whole day, so reminders come at its morning."""
+    errors: list[FieldError] = []
+    due = None
+    if data.due is not None:
+        due = timezone.make_aware(datetime.datetime.combine(data.due, datetime.time(12)))
+    try:
+        clean = _clean(
+            actor,
+            TaskInput(
+                title=data.title,
+                description=data.description,
+                due_at=due,
+                all_day=True,
+                priority=data.priority,
+                assignee_id=data.assignee_id,
+            ),
+        )
+    except ValidationFailed as exc:  # named as the bulk form names them
+        errors = [
+            FieldError("due" if e.field == "due_at" else e.field, e.code, e.message) for e in exc.errors
+        ]
+    if errors:
+        raise ValidationFailed(errors)
+    assert data.due is not None
+    return {
+        "title": clean["title"],
+        "description": clean["description"],
+        "due": data.due.isoformat(),
+        "priority": clean["priority"],
+        "assignee_id": clean["assignee"].pk if data.assignee_id is not None else None,
+    }
+
+
+def tasks_for_cards(
+    *, actor: User, kind: str, ids: list[int], params: dict[str, Any], source: ChangeSource, batch: Any
+) -> list[int]:
+    """Make the task ``params`` (``tasks_for_cards_clean``'s) on each card of ``ids`` the actor sees and
+    that has none from this ``batch`` yet (a re-run skips them), in a few statements per chunk; each task
+    journaled under ``batch``. Its assignees hear of their new tasks once each, not once per task.
+    Returns the cards that got one."""
+    from crm.contacts.models import Company, Contact
+    from crm.contacts.services.bulk_changes import NAMES, card_ref, chunks
+    from crm.core.audit import audit_records
+    from crm.core.ids import with_ids
+
+    model: Any = Contact if kind == "contact" else Company
+    due = end_of_day(datetime.date.fromisoformat(params["due"]), timezone.get_current_timezone())
+    remind_at = reminder_time(due, True, Remind.AT_DUE)
+    fixed = User.objects.filter(pk=params["assignee_id"]).first() if params["assignee_id"] else None
+    made: list[int] = []
+    given: dict[int, int] = {}
+    for chunk in chunks(ids, BULK_CHUNK):
+        with transaction.atomic():
+            cards = with_ids(model.objects.visible_to(actor), "id", chunk).values(
+                "pk", "owner_id", "owner__is_active", "owner__department_id", *NAMES[kind]
+            )
+            done = set(
+                Task.objects.filter(batch=batch, **{f"{kind}_id__in": chunk}).values_list(
+                    f"{kind}_id", flat=True
+                )
+            )
+            tasks, refs = [], []
+            for card in cards:
+                if card["pk"] in done:
+                    continue
+                if fixed is not None:
+                    assignee_id, department_id = fixed.pk, fixed.department_id
+                elif card["owner_id"] and card["owner__is_active"]:
+                    assignee_id, department_id = card["owner_id"], card["owner__department_id"]
+                else:
+                    assignee_id, department_id = actor.pk, actor.department_id
+                tasks.append(
+                    Task(
+                        title=params["title"],
+                        description=params["description"],
+                        due_at=due,
+                        all_day=True,
+                        remind_at=remind_at,
+                        priority=params["priority"],
+                        assignee_id=assignee_id,
+                        department_id=department_id,
+                        author=actor,
+                        batch=batch,
+                        **{f"{kind}_id": card["pk"]},
+                    )
+                )
+                refs.append(card_ref(kind, card))
+            Task.objects.bulk_create(tasks)
+            names = _user_names({t.assignee_id for t in tasks})
+            audit_records(
+                actor=actor,
+                source=source,
+                action=AuditAction.CREATE,
+                items=[
+                    (
+                        Ref("tasks.task", task.pk, task.title),
+                        diff(
+                            {},
+                            {
+                                "title": task.title,
+                                "description": task.description,
+                                "due_at": task.due_at,
+                                "all_day": True,
+                                "remind_at": task.remind_at,
+                                "priority": task.priority,
+                                "assignee": names.get(task.assignee_id),
+                                "status": TaskStatus.OPEN,
+                                kind: ref.label,
+                            },
+                        ),
+                    )
+                    for task, ref in zip(tasks, refs, strict=True)
+                ],
+                batch=batch,
+            )
+        made += [ref.pk for ref in refs]
+        for task in tasks:
+            given[task.assignee_id] = given.get(task.assignee_id, 0) + 1
+    if made:
+        _notify_given(actor, params, due, given)
+        if remind_at is not None and remind_at > timezone.now():
+            from crm.tasks.jobs import fire_reminders_now
+
+            fire_reminders_now.schedule(eta=remind_at)
+    return made
+
+
+def _user_names(ids: set[int]) -> dict[int, str]:
+    return {u.pk: str(u) for u in User.objects.filter(pk__in=ids)}
+
+
+def _notify_given(actor: User, params: dict[str, Any], due: datetime.datetime, given: dict[int, int]) -> None:
+    """One notice per colleague who got tasks from someone else, however many cards it covers."""
+    when = timezone.localtime(due).strftime("%d.%m.%Y")
+    for user in User.objects.filter(pk__in=[pk for pk in given if pk != actor.pk]):
+        body = ngettext(
+            "%(who)s gave you %(n)d task due %(when)s.",
+            "%(who)s gave you %(n)d tasks due %(when)s.",
+            given[user.pk],
+        ) % {"who": actor, "n": given[user.pk], "when": when}
+        with transaction.atomic():
+            notify(
+                user=user,
+                kind="tasks_assigned",
+                title=params["title"],
+                body=body,
+                url=reverse("tasks:my_day"),
+            )
+
+
+def tasks_for_cards_undo(*, actor: User, batch: Any, source: ChangeSource) -> int:
+    """Put the tasks a bulk action made in the trash, those still open and untouched (a task someone has
+    changed, closed or commented on since stays): journaled under the same batch. Returns how many."""
+    from crm.core.audit import audit_records
+
+    removed = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Task.objects.filter(batch=batch, deleted_at__isnull=True, status=TaskStatus.OPEN, sequence=0)
+                .exclude(Exists(TaskComment.objects.filter(task=OuterRef("pk"))))
+                .values("pk", "title")[:BULK_CHUNK]
+            )
+            if not rows:
+                return removed
+            ids = [r["pk"] for r in rows]
+            Task.objects.filter(pk__in=ids).update(deleted_at=timezone.now(), deleted_by=actor)
+            audit_records(
+                actor=actor,
+                source=source,
+                action=AuditAction.DELETE,
+                items=[(Ref("tasks.task", r["pk"], r["title"]), {}) for r in rows],
+                batch=batch,
+            )
+        removed += len(rows)

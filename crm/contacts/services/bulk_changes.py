@@ -71,7 +71,7 @@ def _editable(actor: User, kind: str, ids: list[int]) -> QuerySet[Any]:
     return with_ids(rows, "id", ids).select_for_update(of=("self",))
 
 
-def _stub(kind: str, row: dict[str, Any]) -> Ref:
+def card_ref(kind: str, row: dict[str, Any]) -> Ref:
     """The card as the journal names it (its type, id and label), from the columns read."""
     if kind == "contact":
         label = " ".join(p for p in (row["last_name"], row["first_name"], row["middle_name"]) if p) or "—"
@@ -121,7 +121,7 @@ def cards_tag(
             items = []
             for row in targets:
                 old = _sorted(held.get(row["pk"], []))
-                items.append((_stub(kind, row), {"tags": [old, _sorted([*old, tag.name])]}))
+                items.append((card_ref(kind, row), {"tags": [old, _sorted([*old, tag.name])]}))
                 changed.add(False, row["pk"])
             audit_records(actor=actor, source=source, action=AuditAction.UPDATE, batch=batch, items=items)
     return tag, changed
@@ -149,7 +149,7 @@ def cards_untag(
             for pk in targets:
                 old = _sorted(held[pk])
                 new = [n for n in old if n != tag.name]
-                items.append((_stub(kind, rows[pk]), {"tags": [old, new]}))
+                items.append((card_ref(kind, rows[pk]), {"tags": [old, new]}))
                 changed.add(True, pk)
             audit_records(actor=actor, source=source, action=AuditAction.UPDATE, batch=batch, items=items)
     return changed
@@ -245,7 +245,7 @@ def cards_set(
                     [(r["pk"], r[column], value, now, actor.pk) for r in rows],
                 )
             labels |= _labels(name, {r[column] for r in rows} - set(labels))
-            items = [(_stub(kind, r), {name: [labels.get(r[column]), labels.get(value)]}) for r in rows]
+            items = [(card_ref(kind, r), {name: [labels.get(r[column]), labels.get(value)]}) for r in rows]
             for r in rows:
                 changed.add(r[column], r["pk"])
             audit_records(actor=actor, source=source, action=AuditAction.UPDATE, batch=batch, items=items)

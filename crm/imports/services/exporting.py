@@ -15,7 +15,7 @@ import vobject
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -41,23 +41,53 @@ from crm.core.models import AuditAction, ChangeChannel
 from crm.core.read_ahead import read_ahead
 from crm.imports.export_columns import Column, company_columns, contact_columns, rows_of
 from crm.imports.models import ExportFormat, ExportJob, ImportStatus
+from crm.segments import selectors as segment_selectors
 
 CHUNK = 2000
+MAX_CHOSEN = 10_000  # cards chosen by hand in one export (a segment has no limit)
 PARALLEL_FROM = 20_000  # rows: below this, starting the other processes costs more than they save
 EXPORT = ChangeSource(channel=ChangeChannel.UI)
 
 
 def export_start(
-    *, actor: User, file_format: str, query: str = "", kind: str = "contact", source: ChangeSource = EXPORT
+    *,
+    actor: User,
+    file_format: str,
+    query: str = "",
+    kind: str = "contact",
+    source: ChangeSource = EXPORT,
+    segment_id: int | None = None,
+    ids: list[int] | None = None,
 ) -> ExportJob:
-    """Queue an export of the list the user sees with ``query``'s filters (the list page's address)."""
+    """Queue an export of the list the user sees with ``query``'s filters (the list page's address), of a
+    segment's members, or of the cards ``ids`` chosen in a list (those of them the user sees)."""
+    segment = None
+    if segment_id is not None:
+        segment = segment_selectors.segment_get(user=actor, pk=segment_id)
+        kind = segment.kind
+        segment_selectors.where(user=actor, kind=kind, definition=segment.definition)  # runs for this user?
     if kind not in ("contact", "company"):
         raise ValidationFailed([FieldError("kind", "invalid_choice", _("Choose contacts or companies."))])
     access.require(actor, kind, "export")
     if file_format not in ExportFormat.values:
         error = FieldError("format", "invalid_choice", _("Choose a file format from the list."))
         raise ValidationFailed([error])
-    job = ExportJob.objects.create(created_by=actor, kind=kind, file_format=file_format, query=query[:2000])
+    chosen = None
+    if ids is not None:
+        chosen = sorted({int(pk) for pk in ids})
+        if not chosen:
+            raise ValidationFailed([FieldError("ids", "required", _("Choose the cards."))])
+        if len(chosen) > MAX_CHOSEN:
+            message = _("At most %(n)d chosen cards at once; export a segment for more.") % {"n": MAX_CHOSEN}
+            raise ValidationFailed([FieldError("ids", "too_many", message)])
+    job = ExportJob.objects.create(
+        created_by=actor,
+        kind=kind,
+        file_format=file_format,
+        query="" if segment or chosen else query[:2000],
+        segment=segment,
+        ids=chosen,
+    )
     from crm.imports import jobs  # jobs call services: imported here, not at the top, to keep the layers
 
     transaction.on_commit(lambda: jobs.run_export(job.pk))
@@ -78,12 +108,15 @@ def _run(job: ExportJob, actor: User, source: ChangeSource) -> ExportJob:
         access.require(actor, job.kind, "export")  # the right may have been taken away since
         parts: Iterator[tuple[int, Any]]
         if job.kind == "company":
-            companies = companies_for_export(user=actor, filters=company_filters(QueryDict(job.query), actor))
+            company_only = company_filters(QueryDict(job.query), actor)
+            company_only.where = _where(job, actor)
+            companies = companies_for_export(user=actor, filters=company_only)
             columns = company_columns(actor)
             render = Render(job.file_format, job.kind, columns)
             total, parts = companies.count(), _model_parts(companies, render)
         else:
             filters = contact_filters(QueryDict(job.query), actor)
+            filters.where = _where(job, actor)
             total = contacts_for_export(user=actor, filters=filters).count()
             columns = contact_columns(actor)
             parts = contact_parts(actor, filters, Render(job.file_format, job.kind, columns), total)
@@ -103,6 +136,16 @@ def _run(job: ExportJob, actor: User, source: ChangeSource) -> ExportJob:
         changes = {"rows": [None, written], "format": [None, job.file_format], "filters": [None, job.query]}
         audit_record(actor=actor, source=source, action=AuditAction.EXPORT, obj=job, changes=changes)
     return job
+
+
+def _where(job: ExportJob, actor: User) -> Q | None:
+    """The segment's conditions as they stand now and as its author may run them, or the chosen cards."""
+    if job.segment_id is not None:  # raises if it went to the trash or is no longer shared with them
+        segment = segment_selectors.segment_get(user=actor, pk=job.segment_id)
+        return segment_selectors.where(user=actor, kind=job.kind, definition=segment.definition)
+    if job.ids is not None:
+        return Q(pk__in=job.ids)
+    return None
 
 
 def _extension(job: ExportJob) -> str:

@@ -1,6 +1,6 @@
 """Bulk actions on a segment's members or on cards chosen by hand (R5): tag, untag, hand to a manager, set
-the status or the base type. Started in a request, run by the worker a slice at a time with its progress
-saved, journaled under the action's id as one batch, and undone the same way.
+the status or the base type, create a task for each. Started in a request, run by the worker a slice at a
+time with its progress saved, journaled under the action's id as one batch, and undone the same way.
 
 A run is safe to repeat: a card already holding the value is skipped, so a run the worker dropped (a
 killed process) is simply taken up again from the start by ``bulk_resume_stalled``."""
@@ -23,6 +23,8 @@ from crm.core.audit import ChangeSource
 from crm.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from crm.segments import selectors
 from crm.segments.models import BulkAction, BulkPart, BulkStatus, BulkVerb, SegmentKind
+from crm.tasks import services as task_services
+from crm.tasks.models import Priority
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +98,32 @@ def _clean_params(actor: User, kind: str, verb: str, params: dict[str, Any]) -> 
         raw = params.get({"owner": "owner_id", "status": "status_id", "base_type": "base_type"}[name])
         value = raw if name == "base_type" else _int(raw)
         return {"value": bulk_changes.check_value(actor, kind, name, value)}
+    if verb == BulkVerb.TASK:
+        return task_services.tasks_for_cards_clean(actor=actor, data=_task_input(params))
     raise ValidationFailed([FieldError("verb", "invalid", _("Choose an action from the list."))])
+
+
+def _task_input(params: dict[str, Any]) -> task_services.TasksForCards:
+    raw_due = params.get("due")
+    due = None
+    if isinstance(raw_due, datetime.date):
+        due = raw_due
+    elif raw_due:
+        try:
+            due = datetime.date.fromisoformat(str(raw_due))
+        except ValueError:
+            raise ValidationFailed(
+                [FieldError("due", "invalid", _("Enter the date as 24.11.2026."))]
+            ) from None
+    priority = _int(params.get("priority"))
+    assignee = params.get("assignee_id")
+    return task_services.TasksForCards(
+        title=str(params.get("title") or ""),
+        due=due,
+        priority=priority if priority is not None else Priority.NORMAL,
+        description=str(params.get("description") or ""),
+        assignee_id=None if assignee in (None, "", "owner") else _int(assignee) or -1,
+    )
 
 
 def _int(raw: Any) -> int | None:
@@ -180,6 +207,11 @@ def _apply(action: BulkAction, actor: User, ids: list[int], source: ChangeSource
         return bulk_changes.cards_untag(
             actor=actor, kind=action.kind, ids=ids, tag_id=params["tag_id"], source=source, batch=batch
         )
+    if action.verb == BulkVerb.TASK:
+        made = task_services.tasks_for_cards(
+            actor=actor, kind=action.kind, ids=ids, params=params, source=source, batch=batch
+        )
+        return bulk_changes.Changed(before={None: made} if made else {})
     return bulk_changes.cards_set(
         actor=actor,
         kind=action.kind,
@@ -226,6 +258,10 @@ def bulk_undo_run(*, action_id: Any) -> BulkAction:
     params, batch, kind = action.params, action.pk, action.kind
     done = 0
     try:
+        if action.verb == BulkVerb.TASK:
+            done = task_services.tasks_for_cards_undo(actor=actor, batch=batch, source=source)
+            _beat(action, done=done, status=BulkStatus.UNDONE, undone_at=timezone.now())
+            return action
         for part in BulkPart.objects.filter(action=action).order_by("pk"):
             ids = list(part.ids)
             if action.verb == BulkVerb.TAG:

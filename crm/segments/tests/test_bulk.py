@@ -275,3 +275,149 @@ def test_a_field_read_only_for_the_role_cannot_be_changed_in_bulk(admin, manager
 
     assert [(e.field, e.code) for e in refused.value.errors] == [("status_id", "read_only")]
     assert Contact.objects.get(pk=card.pk).status_id is None
+
+
+# -- a task for each member ------------------------------------------------------------------------------
+
+
+def test_a_task_for_each_member_goes_to_each_cards_manager_journaled_as_one_batch(
+    head_a, manager_a, manager_a2
+):
+    from crm.notifications.models import Notification
+    from crm.tasks.models import Task
+
+    one = make_contact(manager_a, "Один", "Туляк", city="Тула")
+    two = make_contact(manager_a2, "Два", "Туляк", city="Тула")
+    three = make_contact(manager_a2, "Три", "Туляк", city="Тула")
+    due = timezone.localdate() + datetime.timedelta(days=3)
+
+    action = run(head_a, "task", segment_of(head_a), title=" Позвонить  клиенту ", due=due.isoformat())
+
+    assert (action.status, action.total, action.changed) == (BulkStatus.DONE, 3, 3)
+    tasks = {t.contact_id: t for t in Task.objects.all()}
+    assert set(tasks) == {one.pk, two.pk, three.pk}
+    assert {tasks[one.pk].assignee_id, tasks[two.pk].assignee_id} == {manager_a.pk, manager_a2.pk}
+    task = tasks[one.pk]
+    assert (task.title, task.all_day, timezone.localtime(task.due_at).date()) == (
+        "Позвонить клиенту",
+        True,
+        due,
+    )
+    assert (task.author_id, task.department_id, task.batch) == (head_a.pk, manager_a.department_id, action.pk)
+    journal = AuditEntry.objects.filter(batch=action.pk)
+    assert journal.count() == 3
+    assert journal.filter(object_id=task.pk).get().changes["contact"] == [None, str(one)]
+    # one notice per colleague, however many tasks they got
+    notices = Notification.objects.filter(kind="tasks_assigned")
+    assert sorted(notices.values_list("user_id", flat=True)) == sorted([manager_a.pk, manager_a2.pk])
+    assert "2" in notices.get(user=manager_a2).body
+
+
+def test_a_task_for_each_given_to_one_colleague_and_its_undo_spares_the_tasks_touched_since(
+    manager_a, manager_a2
+):
+    from crm.tasks import services as task_services
+    from crm.tasks.models import Task, TaskStatus
+
+    cards = [make_contact(manager_a, f"Туляк{i}", "Пётр", city="Тула") for i in range(3)]
+    due = timezone.localdate() + datetime.timedelta(days=1)
+    action = run(
+        manager_a,
+        "task",
+        segment_of(manager_a),
+        title="Отправить КП",
+        due=due.isoformat(),
+        assignee_id=manager_a2.pk,
+    )
+    assert set(Task.objects.values_list("assignee_id", flat=True)) == {manager_a2.pk}
+    done, commented, untouched = (Task.objects.get(contact=c) for c in cards)
+    task_services.task_complete(actor=manager_a2, task_id=done.pk, source=SYSTEM)
+    task_services.task_comment(actor=manager_a2, task_id=commented.pk, text="Уже звонил", source=SYSTEM)
+
+    undone = undo(manager_a, action)
+
+    assert undone.status == BulkStatus.UNDONE
+    assert list(Task.objects.filter(deleted_at__isnull=False).values_list("pk", flat=True)) == [untouched.pk]
+    assert Task.objects.get(pk=done.pk).status == TaskStatus.DONE
+    deleted = AuditEntry.objects.filter(batch=action.pk, action="delete")
+    assert list(deleted.values_list("object_id", flat=True)) == [untouched.pk]
+
+
+def test_a_task_run_taken_up_again_makes_no_second_task_on_a_card(manager_a):
+    from crm.tasks import services as task_services
+    from crm.tasks.models import Task
+
+    cards = [make_contact(manager_a, f"Туляк{i}", "Пётр", city="Тула") for i in range(3)]
+    params = {"title": "Позвонить", "due": timezone.localdate().isoformat()}
+    action = services.bulk_start(
+        actor=manager_a, verb="task", params=params, segment_id=segment_of(manager_a).pk, source=SYSTEM
+    )
+    # The worker made the first card's task, then was killed.
+    task_services.tasks_for_cards(
+        actor=manager_a,
+        kind="contact",
+        ids=[cards[0].pk],
+        params=action.params,
+        source=SYSTEM,
+        batch=action.pk,
+    )
+    stale = timezone.now() - datetime.timedelta(minutes=10)
+    BulkAction.objects.filter(pk=action.pk).update(status=BulkStatus.RUNNING, heartbeat_at=stale)
+
+    services.bulk_resume_stalled()
+
+    assert sorted(Task.objects.values_list("contact_id", flat=True)) == sorted(c.pk for c in cards)
+    assert BulkAction.objects.get(pk=action.pk).status == BulkStatus.DONE
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"title": "", "due": "2027-01-10"}, "title"),
+        ({"title": "Позвонить", "due": ""}, "due"),
+        ({"title": "Позвонить", "due": "10 января"}, "due"),
+        ({"title": "Позвонить", "due": "2027-01-10", "assignee_id": "999999"}, "assignee_id"),
+        ({"title": "Позвонить", "due": "2027-01-10", "priority": "9"}, "priority"),
+    ],
+)
+def test_a_task_for_each_with_bad_input_is_refused_naming_the_field(manager_a, params, field):
+    from crm.tasks.models import Task
+
+    make_contact(manager_a, "Один", "Туляк", city="Тула")
+    with pytest.raises(ValidationFailed) as refused:
+        services.bulk_start(
+            actor=manager_a, verb="task", params=params, segment_id=segment_of(manager_a).pk, source=SYSTEM
+        )
+    assert [e.field for e in refused.value.errors] == [field]
+    assert not BulkAction.objects.exists()
+    assert not Task.objects.exists()
+
+
+def test_the_selection_bar_and_the_api_make_a_task_for_each_chosen_card(client, manager_a):
+    from crm.accounts.services import api_token_create
+    from crm.tasks.models import Task
+
+    card = make_contact(manager_a, "Один", "Туляк", city="Тула")
+    other = make_contact(manager_a, "Два", "Туляк", city="Тула")
+    client.force_login(manager_a)
+    listed = client.get(reverse("contacts:contact_list")).content.decode()
+    assert 'value="task"' in listed
+
+    client.post(
+        reverse("segments:bulk_selection"),
+        {"kind": "contact", "ids": [card.pk], "verb": "task", "title": "Позвонить", "due": "2027-01-10"},
+    )
+    _, raw = api_token_create(actor=manager_a, name="t", source=SYSTEM)
+    started = client.post(
+        "/api/v1/bulk",
+        {"kind": "contact", "ids": [other.pk], "verb": "task", "title": "Написать", "due": "2027-01-11"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+
+    assert started.status_code == 202
+    for action in BulkAction.objects.all():  # the worker
+        services.bulk_run(action_id=action.pk)
+    assert sorted(Task.objects.values_list("contact_id", "title")) == sorted(
+        [(card.pk, "Позвонить"), (other.pk, "Написать")]
+    )
