@@ -1,4 +1,5 @@
-"""Entry point: ``python -m bench fill|timeline|deals|bulk|write|import|export|dedup|measure|experiment``."""
+"""Entry point: ``python -m bench fill|timeline|deals|bulk|scoring|write|import|export|dedup|measure|
+experiment``."""
 
 from __future__ import annotations
 
@@ -57,6 +58,12 @@ def main() -> None:
     bulk = commands.add_parser("bulk", help="a bulk tag of a segment's members and its undo, timed")
     bulk.add_argument("--cards", type=int, default=100_000)
     bulk.add_argument("--tag", default="Бенчмарк")
+    bulk.add_argument("--verb", default="tag", choices=("tag", "task"), help="task: a task for each card")
+    scoring = commands.add_parser("scoring", help="load lead signals, then time the scores' counts (R5.4)")
+    scoring.add_argument("--signals", type=int, default=2_000_000)
+    scoring.add_argument("--people", type=int, default=300_000)
+    scoring.add_argument("--runs", type=int, default=200)
+    scoring.add_argument("--seed", type=int, default=20261207)
     experiment = commands.add_parser("experiment", help="add or drop an index a finding suggests")
     experiment.add_argument("action", choices=("on", "off"))
     experiment.add_argument("names", nargs="+", choices=EXPERIMENTS)
@@ -98,7 +105,11 @@ def main() -> None:
     elif args.command == "bulk":
         from bench import bulk as command
 
-        command.run(cards=args.cards, tag=args.tag)
+        command.run(cards=args.cards, tag=args.tag, verb=args.verb)
+    elif args.command == "scoring":
+        from bench import scoring as command
+
+        command.run(signals=args.signals, people=args.people, runs=args.runs, seed=args.seed)
     elif args.command == "experiment":
         from bench import experiment as command
 

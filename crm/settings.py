@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "crm.fields",
     "crm.contacts",
     "crm.notifications",
+    "crm.scoring",
     "crm.tasks",
     "crm.activities",
     "crm.deals",

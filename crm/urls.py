@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("crm.imports.urls")),
     path("", include("crm.duplicates.urls")),
     path("", include("crm.segments.urls")),
+    path("", include("crm.scoring.urls")),
     # Before the API's own: the description is tailored to the caller's role (hidden fields are absent).
     path("api/v1/openapi.json", openapi_json, name="openapi"),
     path("api/v1/", api.urls),

@@ -142,6 +142,7 @@ ADMIN_PAGES = [
     "accounts:role_create",
     "accounts:journal",
     "fields:choice_list_index",
+    "scoring:settings",
 ]
 # Administrator pages that take arguments: url name -> arguments (built from the world's records).
 ADMIN_PAGES_WITH_ARGS = {
@@ -173,9 +174,11 @@ POST_ONLY = [
     "notifications:telegram_unlink",
     "notifications:calendar_renew",
     "imports:export_start",
+    "scoring:rule_create",
     "duplicates:run",
 ]
 POST_ONLY_WITH_ARGS = {
+    "scoring:rule_edit": lambda w: [_first_rule()],
     "tasks:task_complete": lambda w: [w["task_a"].pk],
     "tasks:task_reopen": lambda w: [w["task_a"].pk],
     "tasks:task_cancel": lambda w: [w["task_a"].pk],
@@ -725,6 +728,13 @@ def test_forbidden_posts_answer_404_and_change_nothing(client, personas, world, 
 # The API: the same rights, by token.
 
 API_ENDPOINTS = {
+    ("POST", "/api/v1/scoring/signals"),
+    ("GET", "/api/v1/contacts/{contact_id}/score"),
+    ("GET", "/api/v1/scoring/settings"),
+    ("PUT", "/api/v1/scoring/settings"),
+    ("GET", "/api/v1/scoring/rules"),
+    ("POST", "/api/v1/scoring/rules"),
+    ("PUT", "/api/v1/scoring/rules/{rule_id}"),
     ("GET", "/api/v1/contacts"),
     ("POST", "/api/v1/contacts"),
     ("GET", "/api/v1/contacts/{contact_id}"),
@@ -1529,3 +1539,52 @@ def test_every_card_and_task_form_is_submitted_by_each_persona(client, personas,
     submit(reverse("tasks:task_edit", args=[task.pk]), {"title": "Переименована", **due})
     renamed = Task.objects.get(pk=task.pk).title == "Переименована"
     assert renamed == (active and persona in TASK_CHANGES["task_a"]), persona
+
+
+def _first_rule() -> int:
+    from crm.scoring.models import Rule
+
+    return Rule.objects.order_by("pk").values_list("pk", flat=True)[0]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_scoring_api_answers_each_persona_by_their_rights(client, personas, world, persona, settings):
+    settings.AXES_FAILURE_LIMIT = 10_000
+    user = personas[persona]
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {_token(user)}"}
+    active, admin = user.is_active, persona == "admin"
+
+    def call(method, url, body=None, expected=200):
+        response = getattr(client, method.lower())(
+            url,
+            data=json.dumps(body) if body is not None else None,
+            content_type="application/json",
+            **headers,
+        )
+        assert response.status_code == (expected if active else 401), f"{persona} {method} {url}"
+        return response
+
+    sent = call(
+        "POST", "/api/v1/scoring/signals", {"signals": [{"action": "met", "contact_id": world["c_a"].pk}]}
+    )
+    seen = may(persona, "contact", "view", "c_a")
+    if active:
+        assert sent.json()["unknown"] == ([] if seen else [0])
+    for key in ("c_a", "c_b"):
+        call(
+            "GET",
+            f"/api/v1/contacts/{world[key].pk}/score",
+            expected=200 if may(persona, "contact", "view", key) else 404,
+        )
+    settings_body = {"half_life_days": 30, "hot_from": 60, "warm_from": 25}
+    call("GET", "/api/v1/scoring/settings", expected=200 if admin else 403)
+    call("PUT", "/api/v1/scoring/settings", settings_body, expected=200 if admin else 403)
+    call("GET", "/api/v1/scoring/rules", expected=200 if admin else 403)
+    rule = {"action": "page_visited", "address_contains": f"/{persona}", "points": 5}
+    call("POST", "/api/v1/scoring/rules", rule, expected=201 if admin else 403)
+    call(
+        "PUT",
+        f"/api/v1/scoring/rules/{_first_rule()}",
+        {"action": "email_opened", "points": 6},
+        expected=200 if admin else 403,
+    )

@@ -50,6 +50,8 @@ from crm.core.errors import (
 from crm.core.events import SystemEntry
 from crm.core.models import AuditAction
 from crm.fields.schema import Schema, schema_for
+from crm.scoring.models import Action
+from crm.scoring.services import signals_note
 from crm.tasks.dates import find_due
 from crm.tasks.services import TaskInput, task_create
 
@@ -146,6 +148,8 @@ def entry_create(*, actor: User, data: EntryInput, source: ChangeSource, automat
                 company_ids=[company.pk] if company else [],
                 at=entry.occurred_at,
             )
+        if (action := lead_signal(entry)) is not None:
+            signals_note(rows=[(entry.contact_id, action, entry.occurred_at)], channel=source.channel)
         audit_record(
             actor=actor, source=source, action=AuditAction.CREATE, obj=entry, changes=diff({}, _values(entry))
         )
@@ -185,6 +189,8 @@ def entries_create(
                 met.setdefault(entry.occurred_at, []).append(entry.contact_id)
         for at, contact_ids in met.items():
             last_contact_advance(contact_ids=contact_ids, company_ids=[], at=at)
+        signals = [(e.contact_id, action, e.occurred_at) for e in entries if (action := lead_signal(e))]
+        signals_note(rows=signals, channel=source.channel)
         audit_records(
             actor=actor,
             source=source,
@@ -193,6 +199,21 @@ def entries_create(
             batch=batch,
         )
     return entries
+
+
+def lead_signal(entry: Entry) -> str | None:
+    """What an entry tells of the person's interest (lead scoring): they replied, called us, or met us."""
+    if entry.automatic or entry.contact_id is None:
+        return None
+    if entry.kind == EntryKind.MEETING:
+        return Action.MET
+    if entry.direction != Direction.INCOMING:
+        return None
+    return {
+        EntryKind.EMAIL: Action.REPLIED,
+        EntryKind.MESSAGE: Action.REPLIED,
+        EntryKind.CALL: Action.CALLED,
+    }.get(EntryKind(entry.kind))
 
 
 def entries_record_events(events: list[SystemEntry]) -> None:

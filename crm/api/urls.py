@@ -20,6 +20,7 @@ from crm.core.errors import DuplicateFound, NotFound, PermissionDenied, Validati
 from crm.deals.api import router as deals_router
 from crm.duplicates.api import router as duplicates_router
 from crm.imports.api import router as imports_router
+from crm.scoring.api import router as scoring_router
 from crm.segments.api import router as segments_router
 from crm.tasks.api import router as task_router
 
@@ -43,6 +44,7 @@ api.add_router("/", timeline_router)
 api.add_router("/", task_router)
 api.add_router("/", deals_router)
 api.add_router("/", segments_router)
+api.add_router("/", scoring_router)
 api.add_router("/", imports_router)
 api.add_router("/", duplicates_router)
 

@@ -113,6 +113,16 @@ DEFAULTS = {
 }  # fmt: skip
 MAX_COLUMNS = 20
 
+# Columns other apps add (lead scoring's band) without this app importing them, each with what reads its
+# values for a whole page in one query before the cells are drawn.
+Loader = Callable[[list[Any]], None]
+_EXTRA: list[tuple[Column, Loader]] = []
+
+
+def register_column(column: Column, load: Loader) -> None:
+    global _EXTRA
+    _EXTRA = [(c, f) for c, f in _EXTRA if c.key != column.key] + [(column, load)]
+
 
 def available(user: Any, kind: str, schema: Schema | None = None) -> list[Column]:
     """Every column this user may put in this list: the standard ones on fields they see, then the
@@ -127,6 +137,7 @@ def available(user: Any, kind: str, schema: Schema | None = None) -> list[Column
         and (deals_seen or not c.needs_deals)
         and (c.key != "completeness" or not schema.completeness_hides_from(user))
     ]
+    shown += [c for c, _load in _EXTRA if kind in c.kinds]
     custom = [
         Column(f"cf_{s.key}", s.label, (kind,), s.key, numeric=s.field_type in ("number", "money"))
         for s in schema.visible_custom(user)
@@ -163,6 +174,10 @@ def fill_cells(columns: list[Column], rows: list[Any], kind: str) -> None:
     """Each row's cells (``row.cells``) for these columns: one pass over the page, the custom fields'
     users named in one query."""
     schema = schema_for(kind)
+    keys = {c.key for c in columns}
+    for column, load in _EXTRA:
+        if column.key in keys:
+            load(rows)
     custom = [c for c in columns if c.key.startswith("cf_")]
     names = custom_values.user_names(schema, [r.custom for r in rows]) if custom else {}
     for row in rows:

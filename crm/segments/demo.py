@@ -50,6 +50,7 @@ def demo_definitions() -> list[tuple[str, dict[str, Any]]]:
                 {"field": "tags", "op": "any", "value": _tag("Работает_по_договору")},
             ),
         ),
+        ("Горячие лиды", only({"field": "lead_band", "op": "in", "value": ["hot"]})),
     ]
 
 

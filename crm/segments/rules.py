@@ -32,6 +32,7 @@ from crm.core.errors import FieldError, ValidationFailed
 from crm.deals.models import Deal, Order, OrderItem, OrderStatus, Product, Stage, StageKind
 from crm.fields import queries as custom_queries
 from crm.fields.schema import FieldSpec, Schema, schema_for
+from crm.scoring.models import Band, Score
 
 KINDS = ("contact", "company")
 MODELS: dict[str, Any] = {"contact": Contact, "company": Company}
@@ -52,6 +53,7 @@ OPS: dict[str, tuple[str, ...]] = {
     "date": ("within_days", "older_days", "after", "before", "between", "empty", "not_empty"),
     "has": ("any", "none"),
     "bought": ("any", "within_days", "older_days", "none"),
+    "pick": ("in", "not_in"),  # one of a few fixed values every card has (a lead's band)
 }
 OP_LABELS: dict[str, Any] = {
     "in": _("is one of"),
@@ -275,6 +277,34 @@ def _interactions(ctx: Context, op: str, value: Any, days: int | None) -> Q:
     return _grouped(rows, column, Count("id"), op, value)
 
 
+def _lead_band(ctx: Context, op: str, value: Any, days: int | None) -> Q:
+    """Hot, warm or cold: a person without a score is cold, so "cold" is "none of the other bands"."""
+    chosen = set(value)
+    if Band.COLD in chosen:
+        others = {Band.HOT, Band.WARM} - chosen
+        matched = ~Q(pk__in=Score.objects.filter(band__in=others).values("contact_id")) if others else Q()
+    else:
+        matched = Q(pk__in=Score.objects.filter(band__in=chosen).values("contact_id"))
+    return matched if op == "in" else ~matched
+
+
+def _lead_score(ctx: Context, op: str, value: Any, days: int | None) -> Q:
+    """The points: a person without a score has zero, so a condition zero passes is "not a score that
+    fails it"."""
+    if op == "between":
+        zero_passes = value[0] <= 0 <= value[1]
+    else:
+        passes = {"gte": value <= 0, "lte": value >= 0, "gt": value < 0, "lt": value > 0, "eq": value == 0}
+        zero_passes = passes[op]
+    if not zero_passes:
+        return Q(pk__in=Score.objects.filter(_number_q("points", op, value)).values("contact_id"))
+    return ~Q(pk__in=Score.objects.exclude(_number_q("points", op, value)).values("contact_id"))
+
+
+def _bands(ctx: Context) -> list[tuple[Any, str]]:
+    return [(value, str(label)) for value, label in Band.choices]
+
+
 def _deals(ctx: Context) -> QuerySet[Deal]:
     return Deal.objects.visible_to(ctx.user).filter(**{_owner_column(ctx.kind): OuterRef("pk")})
 
@@ -365,6 +395,9 @@ STANDARD: list[Criterion] = [
     Criterion("last_contact", _("Last contact"), ACTIVITY, "date", _last_contact),
     Criterion("interactions", _("Interactions in the period"), ACTIVITY, "number", _interactions,
               period="required"),
+    Criterion("lead_band", _("Lead: hot, warm or cold"), ACTIVITY, "pick", _lead_band, ("contact",),
+              options=_bands),
+    Criterion("lead_score", _("Lead score, points"), ACTIVITY, "number", _lead_score, ("contact",)),
     Criterion("orders_count", _("Orders, all time"), ORDERS, "number", _column("orders_count", "number"),
               needs_deals=True),
     Criterion("orders_total", _("Orders total, ₽"), ORDERS, "number", _column("orders_total", "number"),

@@ -41,7 +41,7 @@ function initBuilder(root) {
   function defaultValue(criterion, op) {
     if (["empty", "not_empty"].includes(op)) return undefined;
     if (criterion.value === "flag") return true;
-    if (["choice", "set", "has", "bought"].includes(criterion.value)) return [];
+    if (["choice", "set", "has", "bought", "pick"].includes(criterion.value)) return [];
     if (op === "between") return ["", ""];
     return "";
   }
@@ -151,7 +151,7 @@ function initBuilder(root) {
       });
       return select;
     }
-    if (["choice", "set", "has", "bought"].includes(kind) || (criterion.options || []).length) {
+    if (["choice", "set", "has", "bought", "pick"].includes(kind) || (criterion.options || []).length) {
       const chosen = new Set((Array.isArray(rule.value) ? rule.value : []).map(String));
       const select = el("select", { class: "form-select form-select-sm", multiple: true, size: Math.min(4, Math.max(2, criterion.options.length)), "aria-label": words.value, "data-rule-value": "" });
       for (const option of criterion.options) select.appendChild(el("option", { value: String(option.value), text: option.label, selected: chosen.has(String(option.value)) }));

@@ -38,6 +38,8 @@ from crm.deals.models import DEFAULT_CURRENCY, Deal, Order, OrderItem, OrderStat
 from crm.deals.money import CURRENCIES, money, parse_amount
 from crm.deals.services.lines import LineInput, clean_lines, lines_text
 from crm.deals.visibility import KIND
+from crm.scoring.models import Action
+from crm.scoring.services import signals_note
 
 TOTAL_CURRENCY = DEFAULT_CURRENCY  # the card's total is of orders in this currency
 
@@ -71,6 +73,7 @@ def order_create(*, actor: User, data: OrderInput, source: ChangeSource) -> Orde
             changes=diff({}, _values(order) | {"lines": lines_text(lines)}),
         )
         recount_clients(contact_ids=[order.contact_id], company_ids=[order.company_id])
+        signals_note(rows=[(order.contact_id, Action.ORDERED, order.ordered_at)], channel=source.channel)
         if contact or company:
             words = {"number": str(order), "amount": money(order.amount, order.currency)}
             system_entry(
