@@ -9,8 +9,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.activities.models import Direction, EntryKind
-from crm.activities.services import EntryInput, entry_create
 from crm.contacts.testing import make_contact
 from crm.core.audit import SYSTEM
 from crm.core.errors import PermissionDenied, ValidationFailed
@@ -18,19 +16,9 @@ from crm.core.models import AuditEntry
 from crm.scoring import jobs, selectors, services
 from crm.scoring.models import Rule, Score, Signal
 from crm.scoring.services import RuleInput, SettingsInput, SignalInput
+from crm.scoring.testing import points, signal
 
 pytestmark = pytest.mark.django_db
-
-
-def points(card):
-    score = Score.objects.filter(contact_id=card.pk).first()
-    return (score.points, score.band) if score else (0, "cold")
-
-
-def signal(actor, card, action, **extra):
-    return services.signals_record(
-        actor=actor, items=[SignalInput(action=action, contact_id=card.pk, **extra)], source=SYSTEM
-    )
 
 
 def test_signals_earn_their_rules_points_once_a_day_and_make_a_person_warm_then_hot(manager_a):
@@ -65,33 +53,6 @@ def test_points_halve_every_half_life_counted_in_whole_days_and_the_night_moves_
     gone = timezone.localdate() + datetime.timedelta(days=400)  # past ten half-lives: not read at all
     services.scores_recount_all(today=gone)
     assert not Score.objects.filter(contact=card).exists()
-
-
-def test_the_timeline_tells_replies_calls_and_meetings_but_not_our_own_calls(manager_a):
-    card = make_contact(manager_a, "Отвечающий")
-
-    def log(kind, direction=""):
-        data = EntryInput(kind=kind, contact_id=card.pk, direction=direction, summary="…")
-        entry_create(actor=manager_a, data=data, source=SYSTEM)
-
-    log(EntryKind.CALL, Direction.OUTGOING)
-    log(EntryKind.NOTE)
-    assert not Signal.objects.exists()
-    log(EntryKind.EMAIL, Direction.INCOMING)
-    log(EntryKind.CALL, Direction.INCOMING)
-    log(EntryKind.MEETING, Direction.OUTGOING)
-
-    assert sorted(Signal.objects.values_list("action", flat=True)) == ["called", "met", "replied"]
-    assert points(card) == (20 + 15 + 25, "hot")
-
-
-def test_an_order_is_a_signal(manager_a, admin):
-    from crm.deals.testing import make_order
-
-    card = make_contact(manager_a, "Покупатель")
-    make_order(admin, contact_id=card.pk)
-
-    assert list(Signal.objects.values_list("contact_id", "action")) == [(card.pk, "ordered")]
 
 
 def test_new_thresholds_move_every_band_at_once_and_are_journaled(admin, manager_a):
@@ -214,27 +175,6 @@ def test_a_person_the_sender_does_not_see_is_unknown_and_gets_nothing(manager_a,
     )
     assert (done.recorded, done.unknown) == (0, [0, 1])
     assert not Signal.objects.exists()
-
-
-def test_segments_ask_the_band_and_the_points_a_person_without_signals_being_cold_at_zero(manager_a):
-    from crm.segments import selectors as segment_selectors
-
-    hot, warm, _cold = (make_contact(manager_a, name) for name in ("Горячий", "Тёплый", "Холодный"))
-    signal(manager_a, hot, "ordered")
-    signal(manager_a, hot, "met")
-    signal(manager_a, warm, "form_filled")
-
-    def members(rule):
-        definition = {"match": "all", "rules": [rule]}
-        found = segment_selectors.members(user=manager_a, kind="contact", definition=definition)
-        return sorted(found.values_list("last_name", flat=True))
-
-    assert members({"field": "lead_band", "op": "in", "value": ["hot"]}) == ["Горячий"]
-    assert members({"field": "lead_band", "op": "in", "value": ["warm", "cold"]}) == ["Тёплый", "Холодный"]
-    assert members({"field": "lead_band", "op": "not_in", "value": ["cold"]}) == ["Горячий", "Тёплый"]
-    assert members({"field": "lead_score", "op": "gte", "value": "30"}) == ["Горячий", "Тёплый"]
-    assert members({"field": "lead_score", "op": "lt", "value": "30"}) == ["Холодный"]
-    assert members({"field": "lead_score", "op": "between", "value": ["0", "40"]}) == ["Тёплый", "Холодный"]
 
 
 def test_the_card_shows_the_band_and_what_counted(client, manager_a):
