@@ -41,6 +41,7 @@ def starter_data(request):
         ("crm.activities.migrations.0002_starter_lists", "create"),
         ("crm.tasks.migrations.0002_task_categories", "create"),
         ("crm.deals.migrations.0002_starter_pipeline", "create"),
+        ("crm.deals.migrations.0006_deal_types_and_recruiting", "create"),
         ("crm.scoring.migrations.0002_defaults", "add"),
     ):
         getattr(importlib.import_module(module), function)(apps, None)

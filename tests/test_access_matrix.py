@@ -265,6 +265,7 @@ DEAL_URLS = {
     "deals:column",
     "deals:deal_list",
     "deals:deal_create",
+    "deals:deal_fields",
     "deals:client_choices",
     "deals:deal_detail",
     "deals:deal_edit",
@@ -336,6 +337,9 @@ def test_deal_pages_answer_each_persona_by_their_rights(client, personas, world,
             assert (deals[key].title in shown) == (persona in DEAL_SEES[key]), f"{persona} list {key}"
     check(reverse("deals:deal_create"), 200 if persona in DEAL_CREATORS else 404)
     check(reverse("deals:client_choices"), 200)
+    check(reverse("deals:deal_fields"), 200 if persona in DEAL_CREATORS else 404)
+    fields_of_a = reverse("deals:deal_fields") + f"?deal={deals['deal_a'].pk}"
+    check(fields_of_a, 200 if persona in DEAL_SEES["deal_a"] else 404)
     for name in ("deals:pipeline_list", "deals:pipeline_create"):
         check(reverse(name), 200 if persona == "admin" else 404)
     check(reverse("deals:pipeline_edit", args=[pipeline.pk]), 200 if persona == "admin" else 404)

@@ -91,7 +91,7 @@ class ContactPage(Schema):
     total_is_estimate: bool
 
 
-def _custom_out(schema: FieldSchema, user: Any, values: dict[str, Any]) -> dict[str, Any]:
+def custom_out(schema: FieldSchema, user: Any, values: dict[str, Any]) -> dict[str, Any]:
     result = {}
     for spec in schema.visible_custom(user):
         if spec.key in values:
@@ -117,7 +117,7 @@ def _card_out(kind: str, card: Any, user: Any) -> dict[str, Any]:
         "record_type_id": card.record_type_id,
         # None when the stored percent counts a field hidden from this user (Schema.completeness_hides_from)
         "completeness": None if schema.completeness_hides_from(user) else card.completeness,
-        "custom": _custom_out(schema, user, card.custom or {}),
+        "custom": custom_out(schema, user, card.custom or {}),
         "last_contact_at": card.last_contact_at,
         "created_at": card.created_at,
         "updated_at": card.updated_at,

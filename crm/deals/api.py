@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from crm.accounts import access
+from crm.contacts.api import custom_out
 from crm.core.audit import ChangeSource
 from crm.core.errors import PermissionDenied
 from crm.core.ids import Id
@@ -17,6 +18,8 @@ from crm.core.models import ChangeChannel
 from crm.deals import selectors, services
 from crm.deals.models import DEFAULT_CURRENCY, Deal, StageKind
 from crm.deals.money import CURRENCIES, MAX_AMOUNT
+from crm.deals.visibility import KIND
+from crm.fields.schema import schema_for
 
 router = Router(tags=["deals"])
 
@@ -39,6 +42,7 @@ class PipelineOut(Schema):
     id: int
     name: str
     is_active: bool
+    record_type_id: int | None = Field(description="The type of its deals: the fields they carry")
     stages: list[StageOut]
 
 
@@ -61,6 +65,8 @@ class DealOut(Schema):
     stage_due_at: datetime.datetime | None = Field(description="When the deal must have left its stage")
     checked: list[str] = Field(description="Ticked items of the current stage's checklist")
     tags: list[str]
+    record_type_id: int | None = Field(description="Its pipeline's type of deals (a sale, a candidate)")
+    custom: dict[str, Any] = Field(description="Custom fields by key (those the token's user may see)")
     closed_at: datetime.datetime | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
@@ -87,6 +93,9 @@ class DealIn(Schema):
     loss_reason_id: Id | None = Field(None, description="Required when the stage is a lost one")
     loss_comment: str = ""
     tags: list[str] = Field(default_factory=list, description="Tag names, shared with people and companies")
+    custom: dict[str, Any] = Field(
+        {}, description="Custom fields by key (GET /fields?kind=deal); a key not sent keeps its value"
+    )
 
 
 class DealPatch(Schema):
@@ -102,6 +111,9 @@ class DealPatch(Schema):
     loss_reason_id: Id | None = None
     loss_comment: str | None = None
     tags: list[str] | None = Field(None, description="The deal's tags, all of them")
+    custom: dict[str, Any] | None = Field(
+        None, description="Custom fields by key; a key not sent keeps its value"
+    )
 
 
 class MoveIn(Schema):
@@ -129,9 +141,10 @@ class DealListParams(Schema):
     limit: int = Field(50, ge=1, le=200)
 
 
-def deal_out(deal: Deal) -> dict[str, Any]:
-    values = {name: getattr(deal, name) for name in DealOut.model_fields if name != "tags"}
-    return values | {"tags": sorted(t.name for t in deal.tags.all())}
+def deal_out(deal: Deal, user: Any) -> dict[str, Any]:
+    values = {name: getattr(deal, name) for name in DealOut.model_fields if name not in ("tags", "custom")}
+    custom = custom_out(schema_for(KIND), user, deal.custom or {})
+    return values | {"tags": sorted(t.name for t in deal.tags.all()), "custom": custom}
 
 
 def _input(deal: Deal | None, payload: dict[str, Any]) -> services.DealInput:
@@ -163,6 +176,7 @@ def list_pipelines(request: HttpRequest) -> list[Any]:
             "id": p.pk,
             "name": p.name,
             "is_active": p.is_active,
+            "record_type_id": p.record_type_id,
             "stages": [{name: getattr(s, name) for name in StageOut.model_fields} for s in p.stages.all()],
         }
         for p in selectors.pipelines(user=request.auth)
@@ -186,7 +200,7 @@ def list_deals(request: HttpRequest, params: Query[DealListParams]) -> dict[str,
         limit=params.limit,
     )
     return {
-        "items": [deal_out(d) for d in page.items],
+        "items": [deal_out(d, request.auth) for d in page.items],
         "next_cursor": page.next_cursor,
         "total": page.total,
         "total_is_estimate": page.total_is_estimate,
@@ -198,21 +212,20 @@ def create_deal(request: HttpRequest, payload: DealIn) -> Status[dict[str, Any]]
     deal = services.deal_create(
         actor=request.auth, data=_input(None, payload.model_dump()), source=_source(request)
     )
-    return Status(201, deal_out(deal))
+    return Status(201, deal_out(deal, request.auth))
 
 
 @router.get("/deals/{deal_id}", response=DealOut, summary="One deal")
 def get_deal(request: HttpRequest, deal_id: int) -> dict[str, Any]:
-    return deal_out(selectors.deal_get(user=request.auth, pk=deal_id))
+    return deal_out(selectors.deal_get(user=request.auth, pk=deal_id), request.auth)
 
 
 @router.patch("/deals/{deal_id}", response=DealOut, summary="Change a deal (a new stage_id moves it)")
 def patch_deal(request: HttpRequest, deal_id: int, payload: DealPatch) -> dict[str, Any]:
     deal = selectors.deal_get(user=request.auth, pk=deal_id)
     data = _input(deal, payload.model_dump(exclude_unset=True))
-    return deal_out(
-        services.deal_update(actor=request.auth, deal_id=deal_id, data=data, source=_source(request))
-    )
+    updated = services.deal_update(actor=request.auth, deal_id=deal_id, data=data, source=_source(request))
+    return deal_out(updated, request.auth)
 
 
 @router.post("/deals/{deal_id}/move", response=DealOut, summary="Move a deal to a stage of its pipeline")
@@ -225,7 +238,7 @@ def move_deal(request: HttpRequest, deal_id: int, payload: MoveIn) -> dict[str, 
         loss_comment=payload.loss_comment,
         source=_source(request),
     )
-    return deal_out(deal)
+    return deal_out(deal, request.auth)
 
 
 @router.get(
@@ -247,7 +260,8 @@ def delete_deal(request: HttpRequest, deal_id: int) -> Status[None]:
 
 @router.post("/deals/{deal_id}/restore", response=DealOut, summary="Take a deal back from the trash")
 def restore_deal(request: HttpRequest, deal_id: int) -> dict[str, Any]:
-    return deal_out(services.deal_restore(actor=request.auth, deal_id=deal_id, source=_source(request)))
+    restored = services.deal_restore(actor=request.auth, deal_id=deal_id, source=_source(request))
+    return deal_out(restored, request.auth)
 
 
 # Lines, products, orders (R4.5)

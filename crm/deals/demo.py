@@ -130,8 +130,62 @@ def create_orders(*, per_user: int = 10, seed: int = 19) -> int:
     return made
 
 
+CANDIDATES = [
+    "Анна Смирнова",
+    "Игорь Волков",
+    "Мария Лебедева",
+    "Павел Соколов",
+    "Елена Морозова",
+    "Денис Козлов",
+    "Ольга Новикова",
+    "Артём Фёдоров",
+]
+
+
+def create_candidates(*, seed: int = 23) -> int:
+    """Recruiting (R8.8) in use: the recruiting pipeline switched on, and candidates across its stages,
+    each with the vacancy, the expected salary and, for some, a résumé."""
+    from crm.deals.forms import pipeline_initial
+    from crm.deals.models import Pipeline
+    from crm.deals.services import pipeline_save
+    from crm.fields.models import ChoiceOption
+
+    rng = random.Random(seed)
+    admin = User.objects.filter(username="admin").first() or User.objects.filter(is_superuser=True).first()
+    recruiter = User.objects.filter(username="ivanova").first() or admin
+    pipeline = Pipeline.objects.filter(record_type__kind="deal", record_type__key="candidate").first()
+    if admin is None or recruiter is None or pipeline is None:
+        return 0
+    data = pipeline_initial(pipeline)
+    data.is_active = True
+    pipeline_save(actor=admin, pipeline_id=pipeline.pk, data=data, source=SYSTEM)
+    vacancies = list(ChoiceOption.objects.filter(choice_list__key="vacancy").values_list("pk", flat=True))
+    stages = [s for s in pipeline.stages.all() if s.kind == StageKind.OPEN]
+    made = 0
+    for n, name in enumerate(CANDIDATES):
+        custom = {
+            "vacancy": rng.choice(vacancies) if vacancies else None,
+            "expected_salary": str(rng.choice((70_000, 90_000, 120_000, 150_000))),
+            "experience_years": rng.randint(1, 12),
+        }
+        if n % 2 == 0:
+            custom["resume"] = f"https://hh.ru/resume/demo{n + 1}"
+        stage = stages[n % len(stages)] if stages else None
+        try:
+            deal_create(
+                actor=recruiter,
+                data=DealInput(title=name, stage_id=stage.pk if stage else None, amount=0, custom=custom),
+                source=SYSTEM,
+            )
+            made += 1
+        except DomainError:
+            continue
+    return made
+
+
 def register() -> None:
     from crm.core.demo import register_demo_step
 
     register_demo_step("deals", create_deals, order=30)
     register_demo_step("orders", create_orders, order=31)
+    register_demo_step("candidates", create_candidates, order=32)

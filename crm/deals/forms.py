@@ -13,6 +13,9 @@ from crm.core.errors import FieldError, ValidationFailed
 from crm.core.ids import form_id
 from crm.deals.models import DEFAULT_CURRENCY, Deal, Pipeline, StageKind
 from crm.deals.services import DealInput, LineInput, OrderInput, PipelineInput, ProductInput, StageInput
+from crm.deals.visibility import KIND
+from crm.fields.forms import custom_from_post
+from crm.fields.schema import schema_for
 
 
 def deal_input(post: QueryDict) -> DealInput:
@@ -31,6 +34,7 @@ def deal_input(post: QueryDict) -> DealInput:
         loss_reason_id=form_id(post.get("loss_reason_id")),
         loss_comment=post.get("loss_comment", ""),
         tags=post.get("tags", "").split(",") if "tags" in post else None,
+        custom=custom_from_post(post) if post.getlist("cf__keys") else None,
     )
     data.parse_errors = errors  # type: ignore[attr-defined]
     return data
@@ -95,7 +99,12 @@ def pipeline_input(post: QueryDict) -> PipelineInput:
                 script=script,
             )
         )
-    return PipelineInput(name=post.get("name", ""), is_active=post.get("is_active") == "1", stages=stages)
+    return PipelineInput(
+        name=post.get("name", ""),
+        is_active=post.get("is_active") == "1",
+        stages=stages,
+        record_type_id=form_id(post.get("record_type_id")),
+    )
 
 
 def pipeline_initial(pipeline: Pipeline | None) -> PipelineInput:
@@ -106,11 +115,13 @@ def pipeline_initial(pipeline: Pipeline | None) -> PipelineInput:
                 StageInput(name=str(_("New")), kind=StageKind.OPEN),
                 StageInput(name=str(_("Won")), kind=StageKind.WON),
                 StageInput(name=str(_("Lost")), kind=StageKind.LOST),
-            ]
+            ],
+            record_type_id=next((t.pk for t in schema_for(KIND).active_types()), None),
         )
     return PipelineInput(
         name=pipeline.name,
         is_active=pipeline.is_active,
+        record_type_id=pipeline.record_type_id,
         stages=[
             StageInput(
                 id=s.pk,

@@ -31,6 +31,15 @@ class Pipeline(models.Model):
     name = models.CharField(_("name"), max_length=100)
     order = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(_("in use"), default=True)
+    # The kind of deal it holds (a sale, a candidate): the fields its deals carry (R8.8's recruiting).
+    record_type = models.ForeignKey(
+        "fields.RecordType",
+        verbose_name=_("type of its deals"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -123,6 +132,11 @@ class Deal(models.Model):
         related_name="+",
     )
     loss_comment = models.TextField(_("loss comment"), blank=True)
+    # Its pipeline's type, kept by the services, and its custom fields' values (the configurable card).
+    record_type = models.ForeignKey(
+        "fields.RecordType", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    custom = models.JSONField(default=dict, blank=True)
     # The tags people and companies share: one spelling for everyone.
     tags = models.ManyToManyField("contacts.Tag", verbose_name=_("tags"), blank=True, related_name="deals")
     stage_entered_at = models.DateTimeField(default=timezone.now)

@@ -34,6 +34,8 @@ from crm.deals.models import (
     StageKind,
 )
 from crm.deals.money import read_number
+from crm.deals.visibility import KIND
+from crm.fields import values as custom_values
 from crm.fields.schema import Option, schema_for
 
 CLOSED_DAYS = 30
@@ -254,6 +256,36 @@ def deal_list(
         qs = qs.filter(pipeline_id=pipeline_id)
     rows = _rows(qs).select_related("stage").prefetch_related("tags")
     return paginate(rows, LIST_SORTS.get(sort, LIST_SORTS["new"]), cursor, limit)
+
+
+def type_of(*, stage_id: Any = None, pipeline_id: Any = None, deal: Deal | None = None) -> int | None:
+    """The record type a deal has, or would have at this stage or in this pipeline: its pipeline's."""
+    stage = Stage.objects.filter(pk=stage_id).select_related("pipeline").first() if stage_id else None
+    if stage is not None:
+        return stage.pipeline.record_type_id
+    if pipeline_id:
+        found = Pipeline.objects.filter(pk=pipeline_id).values_list("record_type_id", flat=True).first()
+        if found is not None or Pipeline.objects.filter(pk=pipeline_id).exists():
+            return found
+    if deal is not None:
+        return deal.record_type_id
+    first = (
+        Pipeline.objects.filter(is_active=True)
+        .order_by("order", "id")
+        .values_list("record_type_id", flat=True)
+    )
+    return first.first()
+
+
+def custom_card(*, user: User, deal: Deal) -> dict[str, Any]:
+    """The deal's custom values its viewer may see, by group, as a card shows them (the fields app's)."""
+    schema = schema_for(KIND)
+    custom = deal.custom or {}
+    names = custom_values.user_names(schema, [custom])
+    return {
+        "groups": custom_values.shown_groups(schema, user, deal.record_type_id, custom, names),
+        "off_type": custom_values.off_type_values(schema, user, deal.record_type_id, custom, names),
+    }
 
 
 def deal_get(*, user: User, pk: int, trash: bool = False) -> Deal:

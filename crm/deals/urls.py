@@ -10,6 +10,7 @@ urlpatterns = [
     path("deals/column/<int:stage_id>/", views.column, name="column"),
     path("deals/list/", views.deal_list, name="deal_list"),
     path("deals/new/", views.deal_create, name="deal_create"),
+    path("deals/fields/", views.deal_fields, name="deal_fields"),
     path("deals/clients/", views.client_choices, name="client_choices"),
     path("deals/<int:pk>/", views.deal_detail, name="deal_detail"),
     path("deals/<int:pk>/edit/", views.deal_edit, name="deal_edit"),

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.accounts import access
 from crm.accounts.selectors import colleagues
-from crm.contacts.selectors import global_search
+from crm.contacts.selectors import field_users, global_search
 from crm.core.audit import ChangeSource
 from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
 from crm.core.ids import form_id
@@ -25,6 +25,11 @@ from crm.deals.models import Deal, OrderStatus, Pipeline, StageKind
 from crm.deals.money import CURRENCIES, money
 from crm.deals.templatetags.deals import sums as sums_text
 from crm.deals.visibility import KIND, may
+from crm.fields import values as custom_values
+from crm.fields.forms import custom_from_post
+from crm.fields.forms import form_fields as custom_form_fields
+from crm.fields.models import FieldType
+from crm.fields.schema import schema_for
 
 
 def _require(request: HttpRequest, action: str) -> None:
@@ -129,7 +134,12 @@ def _form_context(
     request: HttpRequest, values: dict[str, Any], errors: dict[str, list[str]], deal: Deal | None
 ) -> dict[str, Any]:
     contact_id, company_id = form_id(values.get("contact_id")), form_id(values.get("company_id"))
+    posted = custom_from_post(request.POST) if request.method == "POST" else None
+    type_id = selectors.type_of(
+        stage_id=values.get("stage_id"), pipeline_id=values.get("pipeline_id"), deal=deal
+    )
     return {
+        **_custom_inputs(request, type_id, posted, deal),
         "form": values,
         "errors": errors,
         "deal": deal,
@@ -140,6 +150,32 @@ def _form_context(
         "currencies": CURRENCIES,
         "client": selectors.client_names(user=request.user, contact_id=contact_id, company_id=company_id),
     }
+
+
+def _custom_inputs(
+    request: HttpRequest, type_id: int | None, posted: dict[str, Any] | None, deal: Deal | None
+) -> dict[str, Any]:
+    """The custom fields' inputs of a deal of this type (its pipeline's), as the user may see them."""
+    schema = schema_for(KIND)
+    stored = deal.custom if deal is not None else None
+    names = custom_values.user_names(schema, [stored or {}])
+    fields = custom_form_fields(schema, request.user, type_id, posted, stored, deal is None, names)
+    uses_users = any(f.spec.field_type == FieldType.USER for f in fields)
+    return {"custom_fields": fields, "field_users": field_users() if uses_users else []}
+
+
+@login_required
+@require_GET
+def deal_fields(request: HttpRequest) -> HttpResponse:
+    """The form's custom fields for the stage just chosen (another pipeline may hold another type)."""
+    deal = None
+    if (pk := form_id(request.GET.get("deal"))) is not None:
+        deal = _get(request, pk)
+    elif not access.has_perm(request.user, KIND, "create"):
+        raise Http404
+    type_id = selectors.type_of(stage_id=form_id(request.GET.get("stage_id")), deal=deal)
+    context = _custom_inputs(request, type_id, None, deal) | {"errors": {}}
+    return render(request, "deals/_custom_inputs.html", context)
 
 
 @login_required
@@ -217,6 +253,8 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "loss_reasons": selectors.loss_reasons(keep=deal.loss_reason_id),
             "can_edit": may(request.user, deal, "edit"),
             "can_delete": may(request.user, deal, "delete"),
+            "card": selectors.custom_card(user=request.user, deal=deal),
+            "record_type": schema_for(KIND).types.get(deal.record_type_id or 0),
         },
     )
 
@@ -359,6 +397,7 @@ def pipeline_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "errors": errors,
         "kinds": StageKind.choices,
         "colleagues": colleagues(user=request.user),
+        "deal_types": schema_for(KIND).types.values(),
     }
     return render(request, "deals/pipeline_form.html", context, status=422 if errors else 200)
 

@@ -20,6 +20,7 @@ def _in_language(ru: str, en: str) -> str:
 class RecordKind(models.TextChoices):
     CONTACT = "contact", _("Contacts")
     COMPANY = "company", _("Companies")
+    DEAL = "deal", _("Deals")
 
 
 class FieldType(models.TextChoices):

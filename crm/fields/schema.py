@@ -397,7 +397,7 @@ def journal_label(name: str) -> str | None:
     """Labels of the journal keys the definitions own: "custom.<key>", "level.<key>", "access.<role>"."""
     prefix, _dot, key = name.partition(".")
     if prefix in ("custom", "level") and key:
-        for kind in ("contact", "company"):
+        for kind in ("contact", "company", "deal"):
             spec = schema_for(kind).fields.get(key)
             if spec is not None:
                 return spec.label if prefix == "custom" else f"{spec.label} ({_level_word()})"

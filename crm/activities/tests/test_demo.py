@@ -15,6 +15,7 @@ def test_demo_steps_add_a_timeline_last_contacts_and_tasks(db):
         "tasks",
         "deals",
         "orders",
+        "candidates",
         "lead signals",
         "segments",
     ]  # deals: crm/deals/tests/test_views.py; segments: crm/segments/tests/test_segments.py

@@ -47,6 +47,7 @@ from crm.deals.models import (
 from crm.deals.money import CURRENCIES, money, parse_amount
 from crm.deals.services.lines import LineInput, clean_lines, lines_text
 from crm.deals.visibility import KIND, may
+from crm.fields import values as custom_values
 from crm.fields.schema import schema_for
 
 
@@ -65,6 +66,7 @@ class DealInput:
     loss_reason_id: int | None = None
     loss_comment: str = ""
     tags: list[str] | None = None  # None: a change keeps the deal's tags
+    custom: dict[str, Any] | None = None  # custom fields by key; those not given keep their value
 
 
 def deal_create(*, actor: User, data: DealInput, source: ChangeSource) -> Deal:
@@ -371,9 +373,24 @@ def _clean(actor: User, data: DealInput, current: Deal | None) -> dict[str, Any]
         loss_reason_id = _loss_reason(data.loss_reason_id or keep, keep, errors)
         loss_comment = (data.loss_comment or "").strip()
     tags = _tags(data.tags, errors)
+    # The deal's type is its pipeline's: the fields it carries and those required (a candidate's vacancy).
+    type_id = (
+        stage.pipeline.record_type_id if stage is not None else (current.record_type_id if current else None)
+    )
+    custom = custom_values.clean_custom(
+        schema=schema_for(KIND),
+        actor=actor,
+        type_id=type_id,
+        raw=data.custom,
+        current=current.custom if current else None,
+        creating=current is None,
+        errors=errors,
+    )
     if errors:
         raise ValidationFailed(errors)
     return {
+        "record_type_id": type_id,
+        "custom": custom,
         "title": title,
         "tags": tags,
         "stage": stage,
@@ -431,7 +448,9 @@ def _values(deal: Deal) -> dict[str, Any]:
         "loss_reason": reason.label if reason else None,
         "loss_comment": deal.loss_comment,
         "tags": sorted(t.name for t in deal.tags.all()) if deal.pk else [],
-    }
+    } | custom_values.journal_values(
+        schema_for(KIND), deal.custom or {}, custom_values.user_names(schema_for(KIND), [deal.custom or {}])
+    )
 
 
 MAX_TAGS = 20

@@ -22,6 +22,8 @@ from crm.core.errors import (
 )
 from crm.core.models import AuditAction
 from crm.deals.models import Deal, Pipeline, Stage, StageKind
+from crm.deals.visibility import KIND
+from crm.fields.schema import schema_for
 
 
 @dataclass
@@ -40,6 +42,7 @@ class PipelineInput:
     name: str = ""
     is_active: bool = True
     stages: list[StageInput] = field(default_factory=list)  # in their order on the board
+    record_type_id: int | None = None  # the type of deals it holds (their fields); None: none
 
 
 def pipeline_save(
@@ -58,10 +61,15 @@ def pipeline_save(
         existing = {s.pk: s for s in Stage.objects.filter(pipeline=pipeline)} if pipeline else {}
         before = _pipeline_values(pipeline, list(existing.values())) if pipeline else {}
         name, stages = _clean_pipeline(data, existing)
+        record_type_id = _record_type(data.record_type_id, pipeline.record_type_id if pipeline else None)
         if pipeline is None:
             pipeline = Pipeline(order=Pipeline.objects.count() * 10)
+        retyped = pipeline.pk is not None and pipeline.record_type_id != record_type_id
         pipeline.name, pipeline.is_active = name, bool(data.is_active)
+        pipeline.record_type_id = record_type_id
         pipeline.save()
+        if retyped:  # its deals carry the new type's fields (the values of the others are kept)
+            Deal.objects.filter(pipeline=pipeline).update(record_type_id=record_type_id)
         kept = {s.id for s in data.stages if s.id is not None}
         removed = [pk for pk in existing if pk not in kept]
         if removed and Deal.objects.filter(stage_id__in=removed).exists():
@@ -148,9 +156,22 @@ def _clean_pipeline(data: PipelineInput, existing: dict[int, Stage]) -> tuple[st
     return name, stages
 
 
+def _record_type(type_id: int | None, keep: int | None) -> int | None:
+    if type_id in (None, ""):
+        return None
+    record_type = schema_for(KIND).types.get(int(type_id))
+    if record_type is None or not (record_type.is_active or record_type.pk == keep):
+        raise ValidationFailed(
+            [FieldError("record_type_id", "invalid", _("Choose a type of deals from the list."))]
+        )
+    return record_type.pk
+
+
 def _pipeline_values(pipeline: Pipeline, stages: list[Stage]) -> dict[str, Any]:
+    record_type = schema_for(KIND).types.get(pipeline.record_type_id or 0)
     return {
         "name": pipeline.name,
         "is_active": pipeline.is_active,
+        "record_type": record_type.name if record_type else None,
         "stages": [f"{s.name} ({s.kind})" for s in sorted(stages, key=lambda s: (s.order, s.pk))],
     }

@@ -64,8 +64,8 @@ def test_every_page_and_post_is_404_for_a_manager(client, manager_a, industry, l
 
 def test_unknown_kind_is_404(client, admin):
     client.force_login(admin)
-    assert client.get(reverse("fields:field_list", args=["deal"])).status_code == 404
-    assert client.get(reverse("fields:type_list", args=["deal"])).status_code == 404
+    assert client.get(reverse("fields:field_list", args=["task"])).status_code == 404
+    assert client.get(reverse("fields:type_list", args=["task"])).status_code == 404
 
 
 def test_the_fields_page_lists_standard_and_custom_fields(client, admin):

@@ -1,0 +1,175 @@
+"""Deals have record types and custom fields (the configurable card, R4), and recruiting is one of them
+(R8.8): a candidate is a deal of the type «Кандидат» in its own pipeline, with its own fields, on the
+same mechanism as a sale."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from crm.core.audit import SYSTEM
+from crm.core.errors import ValidationFailed
+from crm.core.models import AuditEntry
+from crm.deals import services
+from crm.deals.models import Deal, Pipeline
+from crm.deals.services import DealInput
+from crm.deals.testing import make_deal, starter_pipeline
+from crm.fields import services as field_services
+from crm.fields.models import ChoiceOption, RecordType
+from crm.fields.schema import schema_for
+
+pytestmark = pytest.mark.django_db
+
+
+def recruiting() -> Pipeline:
+    return Pipeline.objects.get(record_type__key="candidate")
+
+
+def vacancy(label="Бухгалтер") -> int:
+    return ChoiceOption.objects.get(choice_list__key="vacancy", label_ru=label).pk
+
+
+def hire(actor, **custom):
+    pipeline = recruiting()
+    Pipeline.objects.filter(pk=pipeline.pk).update(is_active=True)
+    data = DealInput(title="Анна Смирнова", pipeline_id=pipeline.pk, custom=custom)
+    return services.deal_create(actor=actor, data=data, source=SYSTEM)
+
+
+def test_a_candidate_is_a_deal_of_its_pipelines_type_with_its_own_fields_required_as_configured(manager_a):
+    with pytest.raises(ValidationFailed) as refused:
+        hire(manager_a, expected_salary="120 000")
+    assert [e.field for e in refused.value.errors] == ["custom.vacancy"]
+    assert not Deal.objects.exists()
+
+    candidate = hire(manager_a, vacancy=vacancy(), expected_salary="120 000", resume="https://hh.ru/resume/1")
+
+    assert candidate.record_type.key == "candidate"
+    assert candidate.custom == {
+        "vacancy": vacancy(),
+        "expected_salary": 12_000_000,
+        "resume": "https://hh.ru/resume/1",
+    }
+    assert candidate.stage.name == "Отклик"
+    journal = AuditEntry.objects.get(object_type="deals.deal", action="create").changes
+    assert journal["custom.vacancy"] == [None, "Бухгалтер"]
+
+
+def test_a_sale_neither_shows_nor_takes_the_candidates_fields(client, manager_a):
+    sale = make_deal(manager_a, custom={"vacancy": vacancy()})  # not on a sale: ignored, not stored
+
+    assert (sale.record_type.key, sale.custom) == ("sale", {})
+    client.force_login(manager_a)
+    form = client.get(reverse("deals:deal_create") + f"?pipeline_id={starter_pipeline().pk}").content.decode()
+    assert 'name="cf_vacancy"' not in form
+    stage = recruiting().stages.first()
+    swapped = client.get(reverse("deals:deal_fields") + f"?stage_id={stage.pk}").content.decode()
+    assert 'name="cf_vacancy"' in swapped  # the form's fields follow the stage chosen
+
+
+def test_the_form_and_the_card_show_a_candidates_fields(client, manager_a):
+    client.force_login(manager_a)
+    Pipeline.objects.filter(pk=recruiting().pk).update(is_active=True)
+    stage = recruiting().stages.first()
+    form = client.get(reverse("deals:deal_create") + f"?pipeline_id={recruiting().pk}").content.decode()
+    assert 'name="cf_vacancy"' in form
+
+    posted = client.post(
+        reverse("deals:deal_create"),
+        {
+            "title": "Иван Петров",
+            "stage_id": stage.pk,
+            "cf__keys": ["vacancy", "expected_salary"],
+            "cf_vacancy": "",
+            "cf_expected_salary": "много",
+        },
+    )
+    assert posted.status_code == 422
+    page = posted.content.decode()
+    assert "Заполните «Вакансия»" in page  # the required field named
+    assert not Deal.objects.exists()
+    created = client.post(
+        reverse("deals:deal_create"),
+        {
+            "title": "Иван Петров",
+            "stage_id": stage.pk,
+            "cf__keys": ["vacancy", "expected_salary"],
+            "cf_vacancy": vacancy(),
+            "cf_expected_salary": "95000",
+        },
+    )
+    assert Deal.objects.get().custom["expected_salary"] == 9_500_000
+    card = client.get(created.url).content.decode()
+    assert 'data-testid="deal-type">Кандидат<' in card
+    assert "Бухгалтер" in card
+
+
+def test_a_field_hidden_from_a_role_is_neither_shown_nor_changed_by_it(client, admin, manager_a):
+    from crm.accounts.services import api_token_create
+
+    candidate = hire(admin, vacancy=vacancy(), expected_salary="150000")
+    Deal.objects.filter(pk=candidate.pk).update(owner=manager_a, department=manager_a.department)
+    field_services.field_access_set(
+        actor=admin, kind="deal", key="expected_salary", levels={manager_a.role_id: "hidden"}, source=SYSTEM
+    )
+    _, raw = api_token_create(actor=manager_a, name="t", source=SYSTEM)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+    read = client.get(f"/api/v1/deals/{candidate.pk}", **auth).json()
+    client.patch(
+        f"/api/v1/deals/{candidate.pk}",
+        {"custom": {"expected_salary": "1"}},
+        content_type="application/json",
+        **auth,
+    )
+
+    assert read["custom"] == {"vacancy": {"id": vacancy(), "label": "Бухгалтер"}}
+    assert Deal.objects.get(pk=candidate.pk).custom["expected_salary"] == 15_000_000
+    client.force_login(manager_a)
+    assert (
+        "Ожидаемая зарплата"
+        not in client.get(reverse("deals:deal_detail", args=[candidate.pk])).content.decode()
+    )
+
+
+def test_a_pipeline_given_another_type_retypes_its_deals_and_keeps_their_values(admin, manager_a):
+    from crm.deals.forms import pipeline_initial
+    from crm.deals.services import pipeline_save
+
+    candidate = hire(admin, vacancy=vacancy())
+    data = pipeline_initial(recruiting())
+    data.record_type_id = RecordType.objects.get(kind="deal", key="sale").pk
+
+    pipeline_save(actor=admin, pipeline_id=recruiting().pk, data=data, source=SYSTEM)
+
+    moved = Deal.objects.get(pk=candidate.pk)
+    assert (moved.record_type.key, moved.custom) == ("sale", {"vacancy": vacancy()})
+    entry = AuditEntry.objects.filter(object_type="deals.pipeline").latest("pk")
+    assert entry.changes["record_type"] == ["Кандидат", "Продажа"]
+
+
+def test_the_api_creates_a_candidate_and_the_fields_page_configures_deals(client, admin):
+    from crm.accounts.services import api_token_create
+
+    Pipeline.objects.filter(pk=recruiting().pk).update(is_active=True)
+    _, raw = api_token_create(actor=admin, name="t", source=SYSTEM)
+    created = client.post(
+        "/api/v1/deals",
+        {
+            "title": "Ольга",
+            "pipeline_id": recruiting().pk,
+            "custom": {"vacancy": vacancy(), "experience_years": 4},
+        },
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+    assert created.status_code == 201
+    assert created.json()["custom"] == {
+        "vacancy": {"id": vacancy(), "label": "Бухгалтер"},
+        "experience_years": 4,
+    }
+    client.force_login(admin)
+    page = client.get(reverse("fields:field_list", args=["deal"])).content.decode()
+    assert "Ожидаемая зарплата" in page
+    assert "Кандидат" in client.get(reverse("fields:type_list", args=["deal"])).content.decode()
+    assert schema_for("deal").fields["vacancy"].field_type == "choice"
