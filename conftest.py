@@ -42,6 +42,7 @@ def starter_data(request):
         ("crm.tasks.migrations.0002_task_categories", "create"),
         ("crm.deals.migrations.0002_starter_pipeline", "create"),
         ("crm.deals.migrations.0006_deal_types_and_recruiting", "create"),
+        ("crm.deals.migrations.0007_candidates_have_no_amount", "hide"),
         ("crm.scoring.migrations.0002_defaults", "add"),
     ):
         getattr(importlib.import_module(module), function)(apps, None)

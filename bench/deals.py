@@ -149,6 +149,7 @@ def run(*, deals: int, open_deals: int, orders: int, seed: int) -> None:
     print(f"{len(cards):,} cards read in {time.perf_counter() - started:.0f} s", flush=True)
     deal_columns, change_columns = _columns(Deal), _columns(StageChange)
     defaults = {f.column: f.get_default() for f in Deal._meta.local_concrete_fields}
+    sale_type = Pipeline.objects.order_by("order", "id").values_list("record_type_id", flat=True).first()
     now = time.time()
     loader.prepare()
     with transaction.atomic():
@@ -187,6 +188,8 @@ def run(*, deals: int, open_deals: int, orders: int, seed: int) -> None:
                 "stage_entered_at": loader.ts(entered),
                 "stage_due_at": loader.ts(entered + limit * DAY) if limit else None,
                 "checked": "[]",
+                "custom": "{}",
+                "record_type_id": sale_type,
                 "closed_at": None if is_open else loader.ts(entered),
                 "created_at": loader.ts(created),
                 "updated_at": loader.ts(entered),

@@ -15,7 +15,7 @@ from crm.core.audit import ChangeSource
 from crm.core.errors import PermissionDenied
 from crm.core.ids import Id
 from crm.core.models import ChangeChannel
-from crm.deals import selectors, services
+from crm.deals import selectors, services, standard_fields
 from crm.deals.models import DEFAULT_CURRENCY, Deal, StageKind
 from crm.deals.money import CURRENCIES, MAX_AMOUNT
 from crm.deals.visibility import KIND
@@ -54,8 +54,8 @@ class DealOut(Schema):
     status: str = Field(description="open, won or lost (the stage's outcome)")
     contact_id: int | None
     company_id: int | None
-    amount: decimal.Decimal
-    currency: str
+    amount: decimal.Decimal | None = Field(description="null where the deal's type or your role hides it")
+    currency: str | None
     expected_close: datetime.date | None
     owner_id: int
     source_id: int | None = Field(description="An option of the «source» list")
@@ -143,8 +143,21 @@ class DealListParams(Schema):
 
 def deal_out(deal: Deal, user: Any) -> dict[str, Any]:
     values = {name: getattr(deal, name) for name in DealOut.model_fields if name not in ("tags", "custom")}
-    custom = custom_out(schema_for(KIND), user, deal.custom or {})
-    return values | {"tags": sorted(t.name for t in deal.tags.all()), "custom": custom}
+    values["tags"] = sorted(t.name for t in deal.tags.all())
+    values["custom"] = custom_out(schema_for(KIND), user, deal.custom or {})
+    shown = standard_fields.shown(user, deal.record_type_id)
+    for key, names in HIDES.items():  # a standard field the type or the role hides answers nothing
+        if not shown[key]:
+            values |= {name: [] if name == "tags" else None for name in names}
+    return values
+
+
+HIDES = {
+    "amount": ("amount", "currency"),
+    "expected_close": ("expected_close",),
+    "source": ("source_id",),
+    "tags": ("tags",),
+}
 
 
 def _input(deal: Deal | None, payload: dict[str, Any]) -> services.DealInput:
@@ -190,7 +203,7 @@ def list_deals(request: HttpRequest, params: Query[DealListParams]) -> dict[str,
         q=" ".join(params.q.split())[:100],
         status=params.status if params.status in StageKind.values else "",
         stage_id=params.stage_id,
-        tag=" ".join(params.tag.split())[:64],
+        tag=" ".join(params.tag.split())[:64] if standard_fields.shown(request.auth, None)["tags"] else "",
     )
     page = selectors.deal_list(
         user=request.auth,

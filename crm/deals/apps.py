@@ -15,9 +15,10 @@ class DealsConfig(AppConfig):
             register_object_type,
             register_value_labels,
         )
-        from crm.deals import cards, demo
+        from crm.deals import cards, demo, standard_fields
         from crm.deals.models import OrderStatus, StageKind
 
+        standard_fields.register_all()
         cards.register()
         demo.register()
         register_object_type("deals.deal", _("Deal"))

@@ -19,6 +19,7 @@ from crm.core.errors import NotFound
 from crm.core.ids import form_id
 from crm.core.models import AuditEntry
 from crm.core.pagination import Page, SortKey, paginate
+from crm.deals import standard_fields
 from crm.deals.models import (
     LOSS_REASON_LIST,
     SOURCE_LIST,
@@ -83,16 +84,23 @@ class Filters:
     tag: str = ""
 
     @classmethod
-    def from_query(cls, query: Any) -> Filters:
+    def from_query(cls, query: Any, user: Any = None) -> Filters:
+        """The filters of a board's or a list's address; for ``user``, none on a field hidden from their
+        role (a range of amounts would tell a hidden amount)."""
+        seen = (
+            standard_fields.shown(user, None)
+            if user is not None
+            else dict.fromkeys(standard_fields.KEYS, True)
+        )
         return cls(
             owner_id=form_id(query.get("owner")),
-            source_id=form_id(query.get("source")),
-            amount_from=_decimal(query.get("amount_from")),
-            amount_to=_decimal(query.get("amount_to")),
+            source_id=form_id(query.get("source")) if seen["source"] else None,
+            amount_from=_decimal(query.get("amount_from")) if seen["amount"] else None,
+            amount_to=_decimal(query.get("amount_to")) if seen["amount"] else None,
             q=" ".join(str(query.get("q", "")).split())[:100],
             status=query.get("status", "") if query.get("status", "") in StageKind.values else "",
             stage_id=form_id(query.get("stage")),
-            tag=" ".join(str(query.get("tag", "")).split())[:64],
+            tag=" ".join(str(query.get("tag", "")).split())[:64] if seen["tags"] else "",
         )
 
 

@@ -20,7 +20,7 @@ from crm.core.audit import ChangeSource
 from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
 from crm.core.ids import form_id
 from crm.core.pagination import query_without
-from crm.deals import forms, selectors, services
+from crm.deals import forms, selectors, services, standard_fields
 from crm.deals.models import Deal, OrderStatus, Pipeline, StageKind
 from crm.deals.money import CURRENCIES, money
 from crm.deals.templatetags.deals import sums as sums_text
@@ -28,7 +28,7 @@ from crm.deals.visibility import KIND, may
 from crm.fields import values as custom_values
 from crm.fields.forms import custom_from_post
 from crm.fields.forms import form_fields as custom_form_fields
-from crm.fields.models import FieldType
+from crm.fields.models import FieldType, Requirement
 from crm.fields.schema import schema_for
 
 
@@ -38,10 +38,16 @@ def _require(request: HttpRequest, action: str) -> None:
 
 
 def _filter_context(request: HttpRequest, query: QueryDict) -> dict[str, Any]:
+    seen = standard_fields.shown(request.user, None)  # the role's sight; a type's is the board's own
     return {
         "filters": query,
         "owners": colleagues(user=request.user),
         "sources": selectors.sources(),
+        "seen": seen,
+        # Types of deals that carry no amount (a candidate): the list shows theirs as "—".
+        "no_amount_types": [
+            t.pk for t in schema_for(KIND).types.values() if t.levels.get("amount") == Requirement.HIDDEN
+        ],
     }
 
 
@@ -67,9 +73,10 @@ def board(request: HttpRequest, pipeline_id: int | None = None) -> HttpResponse:
 
 
 def _board_context(request: HttpRequest, pipeline: Pipeline, query: QueryDict) -> dict[str, Any]:
-    filters = selectors.Filters.from_query(query)
+    filters = selectors.Filters.from_query(query, request.user)
     return {
         "pipeline": pipeline,
+        "show_amount": standard_fields.shown(request.user, pipeline.record_type_id)["amount"],
         "columns": selectors.board(user=request.user, pipeline=pipeline, filters=filters),
         "filter_query": query_without_paging(query),
         "can_move": access.has_perm(request.user, KIND, "edit"),
@@ -95,13 +102,19 @@ def column(request: HttpRequest, stage_id: int) -> HttpResponse:
     page = selectors.column_page(
         user=request.user,
         stage=stage,
-        filters=selectors.Filters.from_query(request.GET),
+        filters=selectors.Filters.from_query(request.GET, request.user),
         cursor=request.GET.get("after"),
     )
     return render(
         request,
         "deals/_column_more.html",
-        {"page": page, "stage": stage, "filter_query": query_without_paging(request.GET), "can_move": True},
+        {
+            "page": page,
+            "stage": stage,
+            "filter_query": query_without_paging(request.GET),
+            "can_move": True,
+            "show_amount": standard_fields.shown(request.user, stage.pipeline.record_type_id)["amount"],
+        },
     )
 
 
@@ -109,9 +122,11 @@ def column(request: HttpRequest, stage_id: int) -> HttpResponse:
 @require_GET
 def deal_list(request: HttpRequest) -> HttpResponse:
     _require(request, "view")
-    filters = selectors.Filters.from_query(request.GET)
+    filters = selectors.Filters.from_query(request.GET, request.user)
     pipeline_id = form_id(request.GET.get("pipeline"))
     sort = request.GET.get("sort", "new")
+    if sort == "amount" and not standard_fields.shown(request.user, None)["amount"]:
+        sort = "new"  # an order by a hidden amount would tell it
     page = selectors.deal_list(
         user=request.user,
         filters=filters,
@@ -155,13 +170,19 @@ def _form_context(
 def _custom_inputs(
     request: HttpRequest, type_id: int | None, posted: dict[str, Any] | None, deal: Deal | None
 ) -> dict[str, Any]:
-    """The custom fields' inputs of a deal of this type (its pipeline's), as the user may see them."""
+    """The inputs of a deal of this type (its pipeline's) that depend on the type, as the user may see
+    and change them: the configurable standard fields and the custom ones."""
     schema = schema_for(KIND)
     stored = deal.custom if deal is not None else None
     names = custom_values.user_names(schema, [stored or {}])
     fields = custom_form_fields(schema, request.user, type_id, posted, stored, deal is None, names)
     uses_users = any(f.spec.field_type == FieldType.USER for f in fields)
-    return {"custom_fields": fields, "field_users": field_users() if uses_users else []}
+    return {
+        "custom_fields": fields,
+        "field_users": field_users() if uses_users else [],
+        "show": standard_fields.shown(request.user, type_id),
+        "edit": standard_fields.editable(request.user, type_id),
+    }
 
 
 @login_required
@@ -174,7 +195,15 @@ def deal_fields(request: HttpRequest) -> HttpResponse:
     elif not access.has_perm(request.user, KIND, "create"):
         raise Http404
     type_id = selectors.type_of(stage_id=form_id(request.GET.get("stage_id")), deal=deal)
-    context = _custom_inputs(request, type_id, None, deal) | {"errors": {}}
+    # What the form holds so far comes along (hx-include), so nothing typed is lost in the swap.
+    form = forms.initial(deal) | {k: v for k, v in request.GET.items() if not k.startswith("cf_")}
+    posted = custom_from_post(request.GET) if request.GET.getlist("cf__keys") else None
+    context = _custom_inputs(request, type_id, posted, deal) | {
+        "errors": {},
+        "form": form,
+        "sources": selectors.sources(keep=form.get("source_id") or None),
+        "currencies": CURRENCIES,
+    }
     return render(request, "deals/_custom_inputs.html", context)
 
 
@@ -254,6 +283,9 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": may(request.user, deal, "edit"),
             "can_delete": may(request.user, deal, "delete"),
             "card": selectors.custom_card(user=request.user, deal=deal),
+            "show": standard_fields.shown(request.user, deal.record_type_id),
+            "can_edit_lines": may(request.user, deal, "edit")
+            and standard_fields.editable(request.user, deal.record_type_id)["amount"],
             "record_type": schema_for(KIND).types.get(deal.record_type_id or 0),
         },
     )
@@ -295,13 +327,14 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
     sums = selectors.column_sums(
         user=request.user,
         pipeline_id=deal.pipeline_id,
-        filters=selectors.Filters.from_query(QueryDict(request.POST.get("filters", ""))),
+        filters=selectors.Filters.from_query(QueryDict(request.POST.get("filters", "")), request.user),
         stage_ids=changed,
     )
+    show_amount = standard_fields.shown(request.user, deal.record_type_id)["amount"]
     columns = {
         str(stage_id): {
             "count": sums.get(stage_id, {}).get("count", 0),
-            "sum": sums_text(sums.get(stage_id, {}).get("totals", [])),
+            "sum": sums_text(sums.get(stage_id, {}).get("totals", [])) if show_amount else "",
         }
         for stage_id in changed
     }

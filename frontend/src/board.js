@@ -13,7 +13,8 @@ function showTotals(board, columns) {
     const column = board.querySelector(`[data-stage="${stage}"]`);
     if (!column) continue;
     column.querySelector("[data-testid=column-count]").textContent = totals.count;
-    column.querySelector("[data-testid=column-sum]").textContent = totals.sum;
+    const sum = column.querySelector("[data-testid=column-sum]");
+    if (sum) sum.textContent = totals.sum; // absent where the amount is hidden
   }
 }
 

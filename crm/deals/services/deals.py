@@ -33,6 +33,7 @@ from crm.core.errors import (
 )
 from crm.core.events import system_entry
 from crm.core.models import AuditAction
+from crm.deals import standard_fields
 from crm.deals.models import (
     DEFAULT_CURRENCY,
     LOSS_REASON_LIST,
@@ -342,13 +343,23 @@ def _clean(actor: User, data: DealInput, current: Deal | None) -> dict[str, Any]
     elif len(title) > 255:
         errors.append(too_long("title", 255))
     stage = _stage(data, current, errors)
-    amount = parse_amount(data.amount, "amount", errors)
+    # The deal's type is its pipeline's: the fields it carries and those required (a candidate's vacancy).
+    type_id = (
+        stage.pipeline.record_type_id if stage is not None else (current.record_type_id if current else None)
+    )
+    # A standard field the type does not carry, or the actor's role may not change, keeps its value.
+    may = standard_fields.editable(actor, type_id)
+    if may["amount"]:
+        amount = parse_amount(data.amount, "amount", errors)
+        currency = (data.currency or DEFAULT_CURRENCY).strip().upper()
+        if currency not in CURRENCIES:
+            errors.append(FieldError("currency", "invalid", _("Choose a currency from the list.")))
+    else:
+        amount = current.amount if current else decimal.Decimal(0)
+        currency = current.currency if current else DEFAULT_CURRENCY
     if current is not None and current.items.exists():  # a deal with lines is worth their sum
         amount = current.amount
-    currency = (data.currency or DEFAULT_CURRENCY).strip().upper()
-    if currency not in CURRENCIES:
-        errors.append(FieldError("currency", "invalid", _("Choose a currency from the list.")))
-    expected = data.expected_close
+    expected = data.expected_close if may["expected_close"] else (current.expected_close if current else None)
     if expected is not None and (wrong := date_range_error("expected_close", expected)) is not None:
         errors.append(wrong)
     keep_owner = current.owner_id if current else None
@@ -359,7 +370,9 @@ def _clean(actor: User, data: DealInput, current: Deal | None) -> dict[str, Any]
     )
     schema = schema_for("contact")
     source_id = None
-    if data.source_id not in (None, ""):
+    if not may["source"]:
+        source_id = current.source_id if current else None
+    elif data.source_id not in (None, ""):
         option = schema.offered_option(
             SOURCE_LIST, data.source_id, keep=current.source_id if current else None
         )
@@ -372,11 +385,7 @@ def _clean(actor: User, data: DealInput, current: Deal | None) -> dict[str, Any]
         keep = current.loss_reason_id if current else None
         loss_reason_id = _loss_reason(data.loss_reason_id or keep, keep, errors)
         loss_comment = (data.loss_comment or "").strip()
-    tags = _tags(data.tags, errors)
-    # The deal's type is its pipeline's: the fields it carries and those required (a candidate's vacancy).
-    type_id = (
-        stage.pipeline.record_type_id if stage is not None else (current.record_type_id if current else None)
-    )
+    tags = _tags(data.tags, errors) if may["tags"] else None
     custom = custom_values.clean_custom(
         schema=schema_for(KIND),
         actor=actor,
@@ -385,6 +394,15 @@ def _clean(actor: User, data: DealInput, current: Deal | None) -> dict[str, Any]
         current=current.custom if current else None,
         creating=current is None,
         errors=errors,
+    )
+    filled = {
+        "amount": bool(amount),
+        "expected_close": expected is not None,
+        "source": source_id is not None,
+        "tags": bool(tags) if tags is not None else bool(current and current.tags.exists()),
+    }
+    custom_values.required_standard_errors(
+        schema=schema_for(KIND), actor=actor, type_id=type_id, filled=filled, errors=errors
     )
     if errors:
         raise ValidationFailed(errors)
@@ -488,6 +506,9 @@ def deal_lines_save(*, actor: User, deal_id: int, lines: list[LineInput], source
     sum. Without lines, the deal keeps the amount it had."""
     with transaction.atomic():
         deal = _locked(actor, deal_id, "edit")
+        if not standard_fields.editable(actor, deal.record_type_id)["amount"]:  # the lines make the amount
+            message = _("The amount of this deal is not yours to change, nor its lines.")
+            raise ValidationFailed([FieldError("lines", "read_only", message)])
         current = list(deal.items.all())
         errors: list[FieldError] = []
         cleaned = clean_lines(lines, errors, keep={i.product_id for i in current if i.product_id})

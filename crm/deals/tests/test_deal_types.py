@@ -173,3 +173,77 @@ def test_the_api_creates_a_candidate_and_the_fields_page_configures_deals(client
     assert "Ожидаемая зарплата" in page
     assert "Кандидат" in client.get(reverse("fields:type_list", args=["deal"])).content.decode()
     assert schema_for("deal").fields["vacancy"].field_type == "choice"
+
+
+def test_a_candidate_has_no_amount_nor_lines_nor_sums(client, manager_a):
+    from crm.accounts.services import api_token_create
+
+    candidate = hire(manager_a, vacancy=vacancy())
+    services.deal_update(
+        actor=manager_a,
+        deal_id=candidate.pk,
+        data=DealInput(title=candidate.title, stage_id=candidate.stage_id, amount="500000", custom={}),
+        source=SYSTEM,
+    )
+    assert Deal.objects.get(pk=candidate.pk).amount == 0  # not a field of a candidate: not taken
+    client.force_login(manager_a)
+
+    card = client.get(reverse("deals:deal_detail", args=[candidate.pk])).content.decode()
+    board = client.get(reverse("deals:pipeline_board", args=[recruiting().pk])).content.decode()
+    fields = client.get(reverse("deals:deal_fields") + f"?stage_id={candidate.stage_id}").content.decode()
+    _, raw = api_token_create(actor=manager_a, name="t", source=SYSTEM)
+    read = client.get(f"/api/v1/deals/{candidate.pk}", HTTP_AUTHORIZATION=f"Bearer {raw}").json()
+
+    assert 'data-testid="deal-amount"' not in card
+    assert 'data-testid="lines-form"' not in card
+    assert 'data-testid="column-sum"' not in board
+    assert 'name="amount"' not in fields
+    assert (read["amount"], read["currency"]) == (None, None)
+    sale = client.get(reverse("deals:pipeline_board", args=[starter_pipeline().pk])).content.decode()
+    assert 'data-testid="column-sum"' in sale
+
+
+def test_an_amount_hidden_from_a_role_is_nowhere_for_it_and_kept_by_its_writes(client, admin, manager_a):
+    deal = make_deal(manager_a, amount=777_000)
+    field_services.field_access_set(
+        actor=admin, kind="deal", key="amount", levels={manager_a.role_id: "hidden"}, source=SYSTEM
+    )
+    client.force_login(manager_a)
+
+    card = client.get(reverse("deals:deal_detail", args=[deal.pk])).content.decode()
+    listed = client.get(reverse("deals:deal_list") + "?amount_from=1000000").content.decode()
+    board = client.get(reverse("deals:pipeline_board", args=[starter_pipeline().pk])).content.decode()
+    services.deal_update(
+        actor=manager_a,
+        deal_id=deal.pk,
+        data=DealInput(title="Переименована", stage_id=deal.stage_id, amount="1"),
+        source=SYSTEM,
+    )
+
+    assert "777" not in card
+    assert "Переименована" not in listed  # (the title changed after the read)
+    assert deal.title in listed  # the amount filter is ignored: it would tell the amount
+    assert "777" not in listed
+    assert 'data-testid="column-sum"' not in board
+    assert Deal.objects.get(pk=deal.pk).amount == 777_000
+    with pytest.raises(ValidationFailed):
+        services.deal_lines_save(actor=manager_a, deal_id=deal.pk, lines=[], source=SYSTEM)
+
+
+def test_a_standard_field_required_on_a_type_is_asked_for(admin, manager_a):
+    sale = RecordType.objects.get(kind="deal", key="sale")
+    field_services.record_type_save(
+        actor=admin,
+        kind="deal",
+        type_id=sale.pk,
+        data=field_services.RecordTypeInput(
+            key="sale",
+            name_ru="Продажа",
+            name_en="Sale",
+            levels={**sale.levels, "expected_close": "required"},
+        ),
+        source=SYSTEM,
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        make_deal(manager_a)
+    assert [e.field for e in refused.value.errors] == ["expected_close"]
