@@ -121,7 +121,12 @@ _EXTRA: list[tuple[Column, Loader]] = []
 
 def register_column(column: Column, load: Loader) -> None:
     global _EXTRA
-    _EXTRA = [(c, f) for c, f in _EXTRA if c.key != column.key] + [(column, load)]
+    _EXTRA = [(c, f) for c, f in _EXTRA if c.key != column.key or c.kinds != column.kinds] + [(column, load)]
+
+
+def register_list(kind: str, defaults: list[str]) -> None:
+    """Another app's list with chosen columns (deals): its columns come by ``register_column``."""
+    DEFAULTS[kind] = list(defaults)
 
 
 def available(user: Any, kind: str, schema: Schema | None = None) -> list[Column]:
@@ -137,7 +142,7 @@ def available(user: Any, kind: str, schema: Schema | None = None) -> list[Column
         and (deals_seen or not c.needs_deals)
         and (c.key != "completeness" or not schema.completeness_hides_from(user))
     ]
-    shown += [c for c, _load in _EXTRA if kind in c.kinds]
+    shown += [c for c, _load in _EXTRA if kind in c.kinds and _seen(schema, user, c.secured)]
     custom = [
         Column(f"cf_{s.key}", s.label, (kind,), s.key, numeric=s.field_type in ("number", "money"))
         for s in schema.visible_custom(user)
@@ -176,7 +181,7 @@ def fill_cells(columns: list[Column], rows: list[Any], kind: str) -> None:
     schema = schema_for(kind)
     keys = {c.key for c in columns}
     for column, load in _EXTRA:
-        if column.key in keys:
+        if column.key in keys and kind in column.kinds:
             load(rows)
     custom = [c for c in columns if c.key.startswith("cf_")]
     names = custom_values.user_names(schema, [r.custom for r in rows]) if custom else {}

@@ -471,7 +471,9 @@ def list_columns_save(request: HttpRequest, kind: str) -> HttpResponse:
     except ValidationFailed as exc:
         for message in exc.by_field().values():
             messages.error(request, " ".join(message))
-    default = "contacts:contact_list" if kind == "contact" else "contacts:company_list"
+    default = {"contact": "contacts:contact_list", "company": "contacts:company_list"}.get(
+        kind, "deals:deal_list"
+    )
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         return redirect(default)

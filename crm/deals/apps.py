@@ -15,10 +15,11 @@ class DealsConfig(AppConfig):
             register_object_type,
             register_value_labels,
         )
-        from crm.deals import cards, demo, standard_fields
+        from crm.deals import cards, columns, demo, standard_fields
         from crm.deals.models import OrderStatus, StageKind
 
         standard_fields.register_all()
+        columns.register()
         cards.register()
         demo.register()
         register_object_type("deals.deal", _("Deal"))

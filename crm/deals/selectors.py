@@ -60,6 +60,8 @@ ROW_FIELDS = (
     "contact_id",
     "company_id",
     "source_id",
+    "record_type_id",
+    "custom",
     "owner__first_name",
     "owner__last_name",
     "owner__username",
@@ -262,7 +264,7 @@ def deal_list(
     qs = _filtered(user, filters)
     if pipeline_id is not None:
         qs = qs.filter(pipeline_id=pipeline_id)
-    rows = _rows(qs).select_related("stage").prefetch_related("tags")
+    rows = _rows(qs).select_related("stage", "pipeline").prefetch_related("tags")
     return paginate(rows, LIST_SORTS.get(sort, LIST_SORTS["new"]), cursor, limit)
 
 

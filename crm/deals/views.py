@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.accounts import access
 from crm.accounts.selectors import colleagues
-from crm.contacts.selectors import field_users, global_search
+from crm.contacts import columns as list_columns
+from crm.contacts.selectors import field_users, global_search, list_layout
 from crm.core.audit import ChangeSource
 from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
 from crm.core.ids import form_id
@@ -134,9 +135,16 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         sort=sort,
         cursor=request.GET.get("after"),
     )
+    offered = list_columns.available(request.user, KIND)
+    shown = list_columns.chosen(KIND, offered, list_layout(user=request.user, kind=KIND))
+    list_columns.fill_cells(shown, page.items, KIND)
+    chosen_keys = {c.key for c in shown}
     context = _filter_context(request, request.GET) | {
         "page": page,
         "sort": sort,
+        "list_kind": KIND,
+        "columns": shown,
+        "column_choices": [(c, c.key in chosen_keys) for c in offered],
         "pipelines": selectors.pipelines(user=request.user),
         "statuses": StageKind.choices,
         "paging_query": query_without(request, "after"),

@@ -247,3 +247,32 @@ def test_a_standard_field_required_on_a_type_is_asked_for(admin, manager_a):
     with pytest.raises(ValidationFailed) as refused:
         make_deal(manager_a)
     assert [e.field for e in refused.value.errors] == ["expected_close"]
+
+
+def test_the_deals_list_shows_the_columns_each_user_chose_custom_ones_included(
+    client, admin, manager_a, django_assert_max_num_queries
+):
+    hire(manager_a, vacancy=vacancy())
+    make_deal(manager_a, title="Поставка станков", amount=250_000)
+    client.force_login(manager_a)
+
+    saved = client.post(
+        reverse("contacts:list_columns", args=["deal"]),
+        {"columns": ["pipeline", "cf_vacancy", "amount"], "next": reverse("deals:deal_list")},
+    )
+    page = client.get(reverse("deals:deal_list")).content.decode()
+
+    assert saved.url == reverse("deals:deal_list")
+    heads = [h for h in ("Воронка", "Вакансия", "Сумма", "Клиент") if f">{h}</th>" in page]
+    assert heads == ["Воронка", "Вакансия", "Сумма"]
+    assert "Подбор персонала" in page
+    assert "Бухгалтер" in page
+    assert "250" in page
+    for n in range(10):
+        make_deal(manager_a, title=f"Ещё {n}")
+    with django_assert_max_num_queries(25):
+        client.get(reverse("deals:deal_list"))
+    field_services.field_access_set(
+        actor=admin, kind="deal", key="amount", levels={manager_a.role_id: "hidden"}, source=SYSTEM
+    )
+    assert ">Сумма</th>" not in client.get(reverse("deals:deal_list")).content.decode()
