@@ -64,6 +64,7 @@ def main() -> None:
     scoring.add_argument("--people", type=int, default=300_000)
     scoring.add_argument("--runs", type=int, default=200)
     scoring.add_argument("--seed", type=int, default=20261207)
+    scoring.add_argument("--nights", type=int, default=0, help="on a loaded base: time N nights' fading")
     experiment = commands.add_parser("experiment", help="add or drop an index a finding suggests")
     experiment.add_argument("action", choices=("on", "off"))
     experiment.add_argument("names", nargs="+", choices=EXPERIMENTS)
@@ -109,7 +110,9 @@ def main() -> None:
     elif args.command == "scoring":
         from bench import scoring as command
 
-        command.run(signals=args.signals, people=args.people, runs=args.runs, seed=args.seed)
+        command.run(
+            signals=args.signals, people=args.people, runs=args.runs, seed=args.seed, nights=args.nights
+        )
     elif args.command == "experiment":
         from bench import experiment as command
 

@@ -44,7 +44,16 @@ PAGES = [
 ]
 
 
-def run(*, signals: int, people: int, runs: int, seed: int) -> None:
+def run(*, signals: int, people: int, runs: int, seed: int, nights: int = 0) -> None:
+    if nights:  # the base is loaded already: time that many nights' fading, one after another
+        for night in range(1, nights + 1):
+            started = time.perf_counter()
+            changed = scores_recount_all(today=timezone.localdate() + datetime.timedelta(days=night))
+            print(
+                f"night {night}: {changed:,} scores changed in {time.perf_counter() - started:.1f} s",
+                flush=True,
+            )
+        return
     if Signal.objects.exists():
         raise SystemExit("The database has lead signals already: the figures are for a first load.")
     rng = random.Random(seed)
