@@ -272,6 +272,17 @@ def segment_cases(user: User) -> list[Case]:
             return f"{member_count(user=user, kind='contact', definition=definition):,} cards"
 
         found.append(Case(f"segment count: {name}", call=count))
+    for name, rule in (
+        ("lead: hot", {"field": "lead_band", "op": "in", "value": ["hot"]}),
+        ("lead: cold", {"field": "lead_band", "op": "in", "value": ["cold"]}),
+        ("lead score ≥ 30", {"field": "lead_score", "op": "gte", "value": 30}),
+    ):
+        definition = {"match": "all", "rules": [rule]}
+
+        def lead(i: int, definition: dict[str, Any] = definition) -> str:
+            return f"{member_count(user=user, kind='contact', definition=definition):,} cards"
+
+        found.append(Case(f"segment count: {name} (R5.4)", call=lead))
     saved = Segment.objects.filter(owner=user, name="bench: no contact for 90 days").first()
     if saved is None:
         data = SegmentInput(name="bench: no contact for 90 days", definition=seed_segments()[1][1])

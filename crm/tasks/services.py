@@ -475,6 +475,7 @@ def tasks_for_cards(
     Returns the cards that got one."""
     from crm.contacts.models import Company, Contact
     from crm.contacts.services.bulk_changes import NAMES, card_ref, chunks
+    from crm.core import bulk
     from crm.core.audit import audit_records
     from crm.core.ids import with_ids
 
@@ -484,6 +485,8 @@ def tasks_for_cards(
     fixed = User.objects.filter(pk=params["assignee_id"]).first() if params["assignee_id"] else None
     made: list[int] = []
     given: dict[int, int] = {}
+    columns = [str(f.column) for f in Task._meta.concrete_fields]
+    row_defaults = {str(f.column): f.get_default() for f in Task._meta.concrete_fields}
     for chunk in chunks(ids, BULK_CHUNK):
         with transaction.atomic():
             cards = with_ids(model.objects.visible_to(actor), "id", chunk).values(
@@ -494,63 +497,59 @@ def tasks_for_cards(
                     f"{kind}_id", flat=True
                 )
             )
-            tasks, refs = [], []
+            given_to: list[tuple[int, int | None]] = []
+            refs: list[Ref] = []
             for card in cards:
                 if card["pk"] in done:
                     continue
                 if fixed is not None:
-                    assignee_id, department_id = fixed.pk, fixed.department_id
+                    given_to.append((fixed.pk, fixed.department_id))
                 elif card["owner_id"] and card["owner__is_active"]:
-                    assignee_id, department_id = card["owner_id"], card["owner__department_id"]
+                    given_to.append((card["owner_id"], card["owner__department_id"]))
                 else:
-                    assignee_id, department_id = actor.pk, actor.department_id
-                tasks.append(
-                    Task(
-                        title=params["title"],
-                        description=params["description"],
-                        due_at=due,
-                        all_day=True,
-                        remind_at=remind_at,
-                        priority=params["priority"],
-                        assignee_id=assignee_id,
-                        department_id=department_id,
-                        author=actor,
-                        batch=batch,
-                        **{f"{kind}_id": card["pk"]},
-                    )
-                )
+                    given_to.append((actor.pk, actor.department_id))
                 refs.append(card_ref(kind, card))
-            Task.objects.bulk_create(tasks)
-            names = _user_names({t.assignee_id for t in tasks})
+            # Plain rows in one insert for the chunk: a model instance per task and Django's bulk_create
+            # (statements of 49 rows on SQLite) took three quarters of the time.
+            pks = bulk.allocate_ids(Task, len(refs))
+            now = timezone.now()
+            shared = row_defaults | {
+                "title": params["title"],
+                "description": params["description"],
+                "due_at": due,
+                "all_day": True,
+                "remind_at": remind_at,
+                "priority": params["priority"],
+                "author_id": actor.pk,
+                "batch": batch,
+                "created_at": now,
+                "updated_at": now,
+            }
+            rows = [
+                shared | {"id": pk, "assignee_id": who, "department_id": dept, f"{kind}_id": ref.pk}
+                for pk, (who, dept), ref in zip(pks, given_to, refs, strict=True)
+            ]
+            bulk.insert_rows(Task, columns, [[row[c] for c in columns] for row in rows])
+            names = _user_names({who for who, _dept in given_to})
+            common = diff({}, {"title": params["title"], "description": params["description"], "due_at": due})
+            common |= diff({}, {"all_day": True, "remind_at": remind_at, "priority": params["priority"]})
+            common["status"] = [None, TaskStatus.OPEN]
             audit_records(
                 actor=actor,
                 source=source,
                 action=AuditAction.CREATE,
                 items=[
                     (
-                        Ref("tasks.task", task.pk, task.title),
-                        diff(
-                            {},
-                            {
-                                "title": task.title,
-                                "description": task.description,
-                                "due_at": task.due_at,
-                                "all_day": True,
-                                "remind_at": task.remind_at,
-                                "priority": task.priority,
-                                "assignee": names.get(task.assignee_id),
-                                "status": TaskStatus.OPEN,
-                                kind: ref.label,
-                            },
-                        ),
+                        Ref("tasks.task", pk, params["title"]),
+                        common | {"assignee": [None, names.get(who)], kind: [None, ref.label]},
                     )
-                    for task, ref in zip(tasks, refs, strict=True)
+                    for pk, (who, _dept), ref in zip(pks, given_to, refs, strict=True)
                 ],
                 batch=batch,
             )
         made += [ref.pk for ref in refs]
-        for task in tasks:
-            given[task.assignee_id] = given.get(task.assignee_id, 0) + 1
+        for who, _dept in given_to:
+            given[who] = given.get(who, 0) + 1
     if made:
         _notify_given(actor, params, due, given)
         if remind_at is not None and remind_at > timezone.now():
