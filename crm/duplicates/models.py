@@ -56,6 +56,7 @@ class Merge(models.Model):
     task_ids = models.JSONField(default=list)
     deal_ids = models.JSONField(default=list)
     order_ids = models.JSONField(default=list)
+    signal_ids = models.JSONField(default=list)  # the lead signals it moved
     comment_ids = models.JSONField(default=list)
     undone_at = models.DateTimeField(null=True, blank=True)
     undone_by = models.ForeignKey(

@@ -36,6 +36,7 @@ from crm.duplicates import selectors
 from crm.duplicates.finder import THRESHOLD, Pair, find_pairs
 from crm.duplicates.models import DuplicatePair, Merge, PairStatus
 from crm.duplicates.scoring import score
+from crm.scoring.services import signals_move
 from crm.tasks.services import tasks_move
 
 
@@ -187,6 +188,7 @@ def contacts_merge(
         task_ids = tasks_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
         deal_ids = deals_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
         order_ids = orders_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
+        signal_ids = signals_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
         comment_ids = comments_move(from_contact_id=merged.pk, to_contact_id=survivor.pk)
         contact_delete(actor=actor, contact_id=merged.pk, source=source)
         DuplicatePair.objects.filter(Q(first=merged) | Q(second=merged), status=PairStatus.OPEN).update(
@@ -204,6 +206,7 @@ def contacts_merge(
             deal_ids=deal_ids,
             order_ids=order_ids,
             task_ids=task_ids,
+            signal_ids=signal_ids,
             comment_ids=comment_ids,
         )
         label = f"{merged.full_name} (#{merged.pk})"
@@ -263,6 +266,7 @@ def merge_undo(*, actor: User, merge_id: int, source: ChangeSource = SYSTEM) -> 
         tasks_move(from_contact_id=survivor.pk, to_contact_id=merge.merged_id, task_ids=merge.task_ids)
         deals_move(from_contact_id=survivor.pk, to_contact_id=merge.merged_id, deal_ids=merge.deal_ids)
         orders_move(from_contact_id=survivor.pk, to_contact_id=merge.merged_id, order_ids=merge.order_ids)
+        signals_move(from_contact_id=survivor.pk, to_contact_id=merge.merged_id, signal_ids=merge.signal_ids)
         comments_move(
             from_contact_id=survivor.pk, to_contact_id=merge.merged_id, comment_ids=merge.comment_ids
         )

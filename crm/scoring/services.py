@@ -423,3 +423,21 @@ def _queue_rescore() -> None:
     from crm.scoring import jobs  # jobs call services: imported here, not at the top, to keep the layers
 
     transaction.on_commit(lambda: jobs.rescore())
+
+
+def signals_move(
+    *, from_contact_id: int, to_contact_id: int, signal_ids: list[int] | None = None
+) -> list[int]:
+    """A person's signals go to another card (a merge, or its undo: ``signal_ids`` names those to take
+    back), and both scores are counted again. A signal the other card has already that day (the same kind
+    and address) stays where it is: it counts once a day anyway. The caller checks the rights and journals."""
+    signals = Signal.objects.filter(contact_id=from_contact_id)
+    if signal_ids is not None:
+        signals = signals.filter(pk__in=signal_ids)
+    theirs = set(Signal.objects.filter(contact_id=to_contact_id).values_list("day", "action", "address"))
+    moved = [
+        pk for pk, *key in signals.values_list("pk", "day", "action", "address") if tuple(key) not in theirs
+    ]
+    Signal.objects.filter(pk__in=moved).update(contact_id=to_contact_id)
+    scores_recount([from_contact_id, to_contact_id])
+    return moved

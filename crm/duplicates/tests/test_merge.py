@@ -144,3 +144,21 @@ def test_a_merge_moves_orders_and_recounts_both_cards(manager_a):
     merge_undo(actor=manager_a, merge_id=merge.pk, source=SYSTEM)
     assert Contact.objects.get(pk=survivor.pk).orders_count == 1
     assert Contact.objects.get(pk=merged.pk).orders_total == Decimal("50.00")
+
+
+def test_a_merge_moves_lead_signals_recounts_both_scores_and_its_undo_takes_them_back(manager_a):
+    from crm.scoring.models import Signal
+    from crm.scoring.testing import points, signal
+
+    survivor = make_contact(manager_a, last_name="Орлов", phone="+79161110001")
+    merged = make_contact(manager_a, last_name="Орлов", first_name="Ваня", phone="+79161110002")
+    signal(manager_a, survivor, "form_filled")
+    signal(manager_a, merged, "form_filled")  # the same kind the same day: counts once on one card
+    signal(manager_a, merged, "met")
+
+    merge = contacts_merge(actor=manager_a, survivor_id=survivor.pk, merged_id=merged.pk, source=SYSTEM)
+
+    assert points(survivor) == (55, "warm")  # 30 + 25: the twin form stays on the merged card
+    assert Signal.objects.filter(contact=merged).count() == 1
+    merge_undo(actor=manager_a, merge_id=merge.pk, source=SYSTEM)
+    assert (points(survivor), points(merged)) == ((30, "warm"), (55, "warm"))
