@@ -499,12 +499,15 @@ def catalogue(ctx: Context) -> list[Criterion]:
     """What this user may ask about this kind of card: the standard criteria whose field they see and
     whose records their role reads, then the custom fields they see."""
     deals_seen = access.has_perm(ctx.user, "deal", "view")
+    # A deal's amount hidden from the role (the deals' field-level security) is not asked about either.
+    deal_amounts_seen = schema_for("deal").can_see(ctx.user, "amount")
     result = [
         c
         for c in STANDARD
         if ctx.kind in c.kinds
         and (c.secured is None or ctx.schema.can_see(ctx.user, c.secured))
         and (deals_seen or not c.needs_deals)
+        and (deal_amounts_seen or c.key != "deal_amount")
     ]
     for spec in ctx.schema.visible_custom(ctx.user):
         value_kind = CUSTOM_VALUE.get(spec.field_type, "text")

@@ -30,3 +30,15 @@ def test_segments_ask_the_band_and_the_points_a_person_without_signals_being_col
     assert members({"field": "lead_score", "op": "gte", "value": "30"}) == ["Горячий", "Тёплый"]
     assert members({"field": "lead_score", "op": "lt", "value": "30"}) == ["Холодный"]
     assert members({"field": "lead_score", "op": "between", "value": ["0", "40"]}) == ["Тёплый", "Холодный"]
+
+
+def test_a_deal_amount_hidden_from_the_role_is_no_condition_for_it(admin, manager_a):
+    from crm.core.audit import SYSTEM
+    from crm.fields import services as field_services
+    from crm.segments import rules
+
+    assert "deal_amount" in {c.key for c in rules.catalogue(rules.context(manager_a, "contact"))}
+    field_services.field_access_set(
+        actor=admin, kind="deal", key="amount", levels={manager_a.role_id: "hidden"}, source=SYSTEM
+    )
+    assert "deal_amount" not in {c.key for c in rules.catalogue(rules.context(manager_a, "contact"))}
