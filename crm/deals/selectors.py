@@ -84,6 +84,7 @@ class Filters:
     status: str = ""
     stage_id: int | None = None
     tag: str = ""
+    where: Q | None = None  # a condition the caller built (a segment of deals), applied as it is
 
     @classmethod
     def from_query(cls, query: Any, user: Any = None) -> Filters:
@@ -136,6 +137,8 @@ def _filtered(user: User, filters: Filters) -> QuerySet[Deal]:
         qs = qs.filter(stage_id=filters.stage_id)
     if filters.tag:
         qs = qs.filter(tags__key=filters.tag.casefold())
+    if filters.where is not None:
+        qs = qs.filter(filters.where)
     return qs
 
 

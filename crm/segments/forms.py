@@ -47,6 +47,8 @@ def segment_initial(segment: Any) -> dict[str, Any]:
 def definition_from_list(params: QueryDict, user: Any, kind: str) -> dict[str, Any]:
     """A list's filters (its query string) as a segment's conditions: "save this view as a segment". The
     search box has no condition of its own and is left out; the builder shows the rest to be refined."""
+    if kind == "deal":
+        return _deal_definition(params, user)
     filters: Any = contact_filters(params, user) if kind == "contact" else company_filters(params, user)
     rules: list[dict[str, Any]] = []
 
@@ -101,6 +103,33 @@ def definition_from_list(params: QueryDict, user: Any, kind: str) -> dict[str, A
             add(key, "is" if isinstance(value, bool) else "in", value if isinstance(value, bool) else [value])
         else:
             add(key, "contains", value)
+    return {"match": "all", "rules": rules}
+
+
+def _deal_definition(params: QueryDict, user: Any) -> dict[str, Any]:
+    """The deals list's filters as a segment of deals: pipeline, outcome, owner, source, tag, amount and
+    words of the title (a filter on a field hidden from the user is dropped, as the list drops it)."""
+    from crm.contacts.models import Tag
+    from crm.deals.selectors import Filters
+
+    filters = Filters.from_query(params, user)
+    rules: list[dict[str, Any]] = []
+    if (pipeline := form_id(params.get("pipeline"))) is not None:
+        rules.append({"field": "pipeline", "op": "in", "value": [pipeline]})
+    if filters.status:
+        rules.append({"field": "status", "op": "in", "value": [filters.status]})
+    if filters.owner_id is not None:
+        rules.append({"field": "owner", "op": "in", "value": [filters.owner_id]})
+    if filters.source_id is not None:
+        rules.append({"field": "deal_source", "op": "in", "value": [filters.source_id]})
+    if filters.tag and (tag := Tag.objects.filter(key=filters.tag.casefold()).first()) is not None:
+        rules.append({"field": "tags", "op": "any", "value": [tag.pk]})
+    if filters.amount_from is not None:
+        rules.append({"field": "amount", "op": "gte", "value": str(filters.amount_from)})
+    if filters.amount_to is not None:
+        rules.append({"field": "amount", "op": "lte", "value": str(filters.amount_to)})
+    if filters.q:
+        rules.append({"field": "title", "op": "contains", "value": filters.q})
     return {"match": "all", "rules": rules}
 
 

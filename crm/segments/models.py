@@ -12,6 +12,7 @@ from crm.segments.visibility import SegmentQuerySet
 class SegmentKind(models.TextChoices):
     CONTACT = "contact", _("People")
     COMPANY = "company", _("Companies")
+    DEAL = "deal", _("Deals")
 
 
 class Segment(models.Model):

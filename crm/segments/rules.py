@@ -29,14 +29,25 @@ from crm.activities.models import INTERACTIONS, Entry
 from crm.contacts.models import BaseType, Company, Contact, ContactStatus, Tag
 from crm.core import folding
 from crm.core.errors import FieldError, ValidationFailed
-from crm.deals.models import Deal, Order, OrderItem, OrderStatus, Product, Stage, StageKind
+from crm.deals.models import (
+    SOURCE_LIST,
+    Deal,
+    Order,
+    OrderItem,
+    OrderStatus,
+    Pipeline,
+    Product,
+    Stage,
+    StageKind,
+)
 from crm.fields import queries as custom_queries
 from crm.fields.schema import FieldSpec, Schema, schema_for
 from crm.scoring.models import Band, Score
 
 KINDS = ("contact", "company")
-MODELS: dict[str, Any] = {"contact": Contact, "company": Company}
-TABLES = {"contact": "contacts_contact", "company": "contacts_company"}
+MODELS: dict[str, Any] = {"contact": Contact, "company": Company, "deal": Deal}
+ALL_KINDS = ("contact", "company", "deal")
+TABLES = {"contact": "contacts_contact", "company": "contacts_company", "deal": "deals_deal"}
 MAX_RULES = 50  # a definition with more conditions than a person builds is refused, not evaluated
 MAX_DEPTH = 4
 MAX_VALUES = 500  # options chosen in one condition
@@ -122,7 +133,7 @@ class Criterion:
 
 
 def _owner_column(kind: str) -> str:
-    return "contact_id" if kind == "contact" else "company_id"
+    return {"contact": "contact_id", "company": "company_id"}.get(kind, "deal_id")
 
 
 def _cutoff(ctx: Context, days: int) -> datetime.datetime:
@@ -364,10 +375,24 @@ def _deal_statuses(ctx: Context) -> list[tuple[Any, str]]:
     return [(value, str(label)) for value, label in StageKind.choices]
 
 
+def _pipelines(ctx: Context) -> list[tuple[Any, str]]:
+    return [(p.pk, p.name) for p in Pipeline.objects.order_by("order", "id")]
+
+
+def _deal_sources(ctx: Context) -> list[tuple[Any, str]]:
+    return [(o.pk, o.label) for o in schema_for("contact").list_choices(SOURCE_LIST)]
+
+
+def _stuck(ctx: Context, op: str, value: Any, days: int | None) -> Q:
+    stuck = Q(status=StageKind.OPEN, stage_due_at__lt=ctx.now)
+    return stuck if value else ~stuck
+
+
 CARD = _("Card")
 ACTIVITY = _("Activity")
 ORDERS = _("Orders")
 DEALS = _("Deals")
+DEAL = _("Deal")
 CUSTOM = _("Custom fields")
 
 STANDARD: list[Criterion] = [
@@ -375,9 +400,9 @@ STANDARD: list[Criterion] = [
               options=_base_types),
     Criterion("status", _("Status"), CARD, "choice", _column("status_id", "choice"), ("contact",),
               secured="status", options=_statuses),
-    Criterion("owner", _("Responsible manager"), CARD, "choice", _column("owner_id", "choice"),
+    Criterion("owner", _("Responsible manager"), CARD, "choice", _column("owner_id", "choice"), ALL_KINDS,
               options=_users),
-    Criterion("department", _("Department"), CARD, "choice", _column("department_id", "choice"),
+    Criterion("department", _("Department"), CARD, "choice", _column("department_id", "choice"), ALL_KINDS,
               options=_departments),
     Criterion("source", _("Source"), CARD, "choice", _column("source", "choice"), secured="source",
               options=_sources),
@@ -385,12 +410,29 @@ STANDARD: list[Criterion] = [
     Criterion("industry", _("Industry"), CARD, "text", _column("industry", "text"), ("company",),
               secured="industry"),
     Criterion("is_key", _("Key client"), CARD, "flag", _column("is_key", "flag"), secured="is_key"),
-    Criterion("tags", _("Tags"), CARD, "set", _tags, secured="tags", options=_tag_options),
+    Criterion("tags", _("Tags"), CARD, "set", _tags, ALL_KINDS, secured="tags", options=_tag_options),
     Criterion("record_type", _("Type"), CARD, "choice", _column("record_type_id", "choice"),
               options=_record_types),
     Criterion("status_changed", _("Status since"), CARD, "date", _column("status_changed_at", "date"),
               ("contact",), secured="status"),
-    Criterion("created_at", _("Created"), CARD, "date", _column("created_at", "date")),
+    Criterion("created_at", _("Created"), CARD, "date", _column("created_at", "date"), ALL_KINDS),
+    # A deal's own fields (a segment of deals: a saved view of the deals list).
+    Criterion("pipeline", _("Pipeline"), DEAL, "choice", _column("pipeline_id", "choice"), ("deal",),
+              options=_pipelines),
+    Criterion("stage", _("Stage"), DEAL, "choice", _column("stage_id", "choice"), ("deal",), options=_stages),
+    Criterion("status", _("Outcome"), DEAL, "choice", _column("status", "choice"), ("deal",),
+              options=_deal_statuses),
+    Criterion("title", _("Title"), DEAL, "text", _column("title", "text"), ("deal",)),
+    Criterion("amount", _("Amount"), DEAL, "number", _column("amount", "number"), ("deal",),
+              secured="amount"),
+    Criterion("expected_close", _("Expected close"), DEAL, "date", _column("expected_close", "date"),
+              ("deal",), secured="expected_close"),
+    Criterion("deal_source", _("Source"), DEAL, "choice", _column("source_id", "choice"), ("deal",),
+              secured="source", options=_deal_sources),
+    Criterion("stage_since", _("At the stage since"), DEAL, "date", _column("stage_entered_at", "date"),
+              ("deal",)),
+    Criterion("stuck", _("Past the stage deadline"), DEAL, "flag", _stuck, ("deal",)),
+    Criterion("closed_at", _("Closed"), DEAL, "date", _column("closed_at", "date"), ("deal",)),
     Criterion("completeness", _("Completeness, %"), CARD, "number", _column("completeness", "number")),
     Criterion("last_contact", _("Last contact"), ACTIVITY, "date", _last_contact),
     Criterion("interactions", _("Interactions in the period"), ACTIVITY, "number", _interactions,

@@ -18,11 +18,12 @@ from crm.contacts import selectors as contacts
 from crm.contacts.models import BaseType, Company, Contact, ContactStatus
 from crm.core.errors import NotFound
 from crm.core.pagination import Page
+from crm.deals import selectors as deal_selectors
 from crm.deals.models import Deal, Order, OrderStatus, StageKind
 from crm.segments import rules
 from crm.segments.models import BulkAction, BulkVerb, Segment, SegmentSize
 
-MODELS: dict[str, Any] = {"contact": Contact, "company": Company}
+MODELS: dict[str, Any] = {"contact": Contact, "company": Company, "deal": Deal}
 
 
 def segment_list(*, user: User, kind: str | None = None) -> list[Segment]:
@@ -72,6 +73,11 @@ def member_page(
 ) -> Page[Any]:
     """A page of the segment's members as the cards' list shows them (its columns, sorts and cursor)."""
     condition = where(user=user, kind=segment.kind, definition=segment.definition)
+    if segment.kind == "deal":
+        found = deal_selectors.Filters(where=condition)
+        return deal_selectors.deal_list(
+            user=user, filters=found, sort=sort or segment.sort or "new", cursor=cursor, limit=limit
+        )
     sort = sort or segment.sort or "name"
     if segment.kind == "company":
         company_filters = contacts.CompanyFilters(where=condition)
@@ -175,9 +181,26 @@ class Report:
 def report(*, user: User, segment: Segment, days: int = 30) -> Report:
     """The segment's members now, and the contacts made with them, their orders and their closed deals in
     the last ``days`` days: a handful of aggregate queries over the members' ids as a subquery."""
+    since = timezone.now() - datetime.timedelta(days=days)
+    if segment.kind == "deal":  # a segment of deals: how many, and those of them closed in the period
+        found = members(user=user, kind="deal", definition=segment.definition)
+        closed = found.filter(closed_at__gte=since)
+        closed_won = closed.filter(status=StageKind.WON).aggregate(
+            n=Count("id"), total=Sum("amount", filter=Q(currency=rules.TOTAL_CURRENCY))
+        )
+        return Report(
+            days=days,
+            members=found.count(),
+            contacted=0,
+            interactions=0,
+            orders=0,
+            orders_total=Decimal(0),
+            deals_won=closed_won["n"],
+            deals_won_total=closed_won["total"] or Decimal(0),
+            deals_lost=closed.filter(status=StageKind.LOST).count(),
+        )
     column = "contact_id" if segment.kind == "contact" else "company_id"
     ids = members(user=user, kind=segment.kind, definition=segment.definition).values("pk")
-    since = timezone.now() - datetime.timedelta(days=days)
     entries = Entry.objects.filter(
         deleted_at__isnull=True, kind__in=list(INTERACTIONS), occurred_at__gte=since, **{f"{column}__in": ids}
     )

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.accounts import access
 from crm.accounts.selectors import colleagues
+from crm.contacts import columns as list_columns
+from crm.contacts.selectors import list_layout
 from crm.contacts.views import bulk_choices, list_fields
 from crm.core.audit import ChangeSource
 from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -197,7 +199,7 @@ def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "segment": segment,
         "can_change": may_change(request.user, segment),
-        "can_export": access.has_perm(request.user, segment.kind, "export"),
+        "can_export": segment.kind != "deal" and access.has_perm(request.user, segment.kind, "export"),
         **_bulk_choices(request, segment.kind),
         "description": selectors.describe(
             user=request.user, kind=segment.kind, definition=segment.definition
@@ -214,14 +216,29 @@ def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationFailed as exc:
         context["broken"] = [str(e.message) for e in exc.errors]
         return render(request, "segments/segment_detail.html", context)
+    if segment.kind == "deal":  # a saved view of the deals list: its table, with the user's columns
+        context |= {"page": page, "paging_query": context["query"], **_deal_columns(request, page.items)}
+        rows = "deals/_deal_table.html"
+        context["rows_template"] = rows
+        return render(request, rows if is_htmx(request) else "segments/segment_detail.html", context)
     context |= {"page": page, **list_fields(request, segment.kind, page.items)}
     rows = "contacts/_contact_rows.html" if segment.kind == "contact" else "contacts/_company_rows.html"
     context["rows_template"] = rows
     return render(request, rows if is_htmx(request) else "segments/segment_detail.html", context)
 
 
+def _deal_columns(request: HttpRequest, items: list[Any]) -> dict[str, Any]:
+    offered = list_columns.available(request.user, "deal")
+    shown = list_columns.chosen("deal", offered, list_layout(user=request.user, kind="deal"))
+    list_columns.fill_cells(shown, items, "deal")
+    keys = {c.key for c in shown}
+    return {"list_kind": "deal", "columns": shown, "column_choices": [(c, c.key in keys) for c in offered]}
+
+
 def _bulk_choices(request: HttpRequest, kind: str) -> dict[str, Any]:
     """What the bulk form offers: its actions for this kind of card (their values: ``bulk_choices``)."""
+    if kind == SegmentKind.DEAL:  # bulk changes of deals are still to come
+        return {"can_bulk": False}
     if not access.has_perm(request.user, kind, "edit"):
         return {"can_bulk": False}
     choices = bulk_choices(request.user, kind)

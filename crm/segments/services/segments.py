@@ -28,7 +28,7 @@ from crm.segments.models import Segment, SegmentKind, SegmentSize
 from crm.segments.visibility import may_change
 
 NAME_LIMIT = 100
-SORTS = {"contact": CONTACT_SORTS, "company": COMPANY_SORTS}
+SORTS = {"contact": CONTACT_SORTS, "company": COMPANY_SORTS, "deal": ("new", "moved", "amount", "close")}
 
 
 @dataclass
@@ -75,7 +75,7 @@ def segment_save(*, actor: User, segment_id: int | None, data: SegmentInput, sou
 def _clean(actor: User, data: SegmentInput, kind: str) -> dict[str, Any]:
     errors: list[FieldError] = []
     if kind not in SegmentKind.values:
-        raise ValidationFailed([FieldError("kind", "invalid", _("Choose people or companies."))])
+        raise ValidationFailed([FieldError("kind", "invalid", _("Choose people, companies or deals."))])
     if not access.has_perm(actor, kind, "view"):
         raise PermissionDenied("segment of this kind")
     name = " ".join((data.name or "").split())
