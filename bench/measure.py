@@ -283,6 +283,18 @@ def segment_cases(user: User) -> list[Case]:
             return f"{member_count(user=user, kind='contact', definition=definition):,} cards"
 
         found.append(Case(f"segment count: {name} (R5.4)", call=lead))
+    big_open = {
+        "match": "all",
+        "rules": [
+            {"field": "status", "op": "in", "value": ["open"]},
+            {"field": "amount", "op": "gte", "value": 1_000_000},
+        ],
+    }
+
+    def deals(i: int) -> str:
+        return f"{member_count(user=user, kind='deal', definition=big_open):,} deals"
+
+    found.append(Case("segment count: open deals of 1,000,000 ₽ or more (deal view)", call=deals))
     saved = Segment.objects.filter(owner=user, name="bench: no contact for 90 days").first()
     if saved is None:
         data = SegmentInput(name="bench: no contact for 90 days", definition=seed_segments()[1][1])
