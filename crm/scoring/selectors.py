@@ -11,7 +11,7 @@ from crm.accounts.models import User
 from crm.contacts.models import Contact
 from crm.core.errors import NotFound
 from crm.scoring.fading import decayed
-from crm.scoring.models import Band, Rule, Score, Settings, Signal
+from crm.scoring.models import Action, Band, Rule, Score, Settings, Signal
 
 
 def settings() -> Settings:
@@ -20,8 +20,11 @@ def settings() -> Settings:
 
 
 def rules(*, active_only: bool = False) -> list[Rule]:
+    """The rules in the order of their actions (a mailing first, an order last), then by address."""
     rows = Rule.objects.all()
-    return list(rows.filter(active=True) if active_only else rows)
+    order = {action: n for n, action in enumerate(Action.values)}
+    found = list(rows.filter(active=True) if active_only else rows)
+    return sorted(found, key=lambda r: (order.get(r.action, len(order)), r.address_contains, r.pk))
 
 
 def active_rules() -> list[Rule]:
