@@ -388,10 +388,39 @@ def stage_get(*, pk: int) -> Stage | None:
     return Stage.objects.select_related("pipeline").filter(pk=pk).first()
 
 
-def deal_journal(*, deal: Deal, limit: int = 50) -> list[AuditEntry]:
-    return list(
+# The journal's keys each configurable standard field of a deal stands for.
+JOURNAL_KEYS = {
+    "amount": ("amount", "currency", "lines"),
+    "expected_close": ("expected_close",),
+    "source": ("source",),
+    "tags": ("tags",),
+}
+
+
+def deal_journal(*, deal: Deal, limit: int = 50, user: User | None = None) -> list[AuditEntry]:
+    """The deal's journal; values of fields hidden from ``user`` (their role, or the deal's type) are taken
+    out of each entry, and an update left with nothing is not shown."""
+    entries = list(
         AuditEntry.objects.filter(object_type="deals.deal", object_id=deal.pk).order_by("-at", "-id")[:limit]
     )
+    if user is None:
+        return entries
+    schema = schema_for(KIND)
+    shown_std = standard_fields.shown(user, deal.record_type_id)
+    hidden = {name for key, names in JOURNAL_KEYS.items() if not shown_std[key] for name in names}
+    hidden |= {
+        f"custom.{spec.key}"
+        for spec in schema.custom(active_only=False)
+        if not schema.can_see(user, spec.key)
+    }
+    result = []
+    for entry in entries:
+        if hidden and entry.changes:
+            entry.changes = {k: v for k, v in entry.changes.items() if k not in hidden}
+            if not entry.changes and entry.action == "update":
+                continue
+        result.append(entry)
+    return result
 
 
 def option_label(pk: int | None) -> str:

@@ -284,7 +284,7 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": selectors.deal_lines(deal=deal),
             "products": selectors.products(),
             "orders": selectors.deal_orders(user=request.user, deal=deal),
-            "journal": selectors.deal_journal(deal=deal),
+            "journal": selectors.deal_journal(deal=deal, user=request.user),
             "source": selectors.option_label(deal.source_id),
             "loss_reason": selectors.option_label(deal.loss_reason_id),
             "loss_reasons": selectors.loss_reasons(keep=deal.loss_reason_id),

@@ -276,3 +276,16 @@ def test_the_deals_list_shows_the_columns_each_user_chose_custom_ones_included(
         actor=admin, kind="deal", key="amount", levels={manager_a.role_id: "hidden"}, source=SYSTEM
     )
     assert ">Сумма</th>" not in client.get(reverse("deals:deal_list")).content.decode()
+
+
+def test_the_journal_of_a_deal_keeps_a_hidden_amount_from_the_role(client, admin, manager_a):
+    deal = make_deal(manager_a, amount=100_000)
+    services.deal_update(
+        actor=admin, deal_id=deal.pk, data=DealInput(title=deal.title, amount="654321"), source=SYSTEM
+    )
+    client.force_login(manager_a)
+    assert "654" in client.get(reverse("deals:deal_detail", args=[deal.pk])).content.decode()
+    field_services.field_access_set(
+        actor=admin, kind="deal", key="amount", levels={manager_a.role_id: "hidden"}, source=SYSTEM
+    )
+    assert "654" not in client.get(reverse("deals:deal_detail", args=[deal.pk])).content.decode()
