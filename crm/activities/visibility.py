@@ -25,7 +25,8 @@ E = TypeVar("E", bound=models.Model)
 def hidden_about(user: Any) -> list[str]:
     """The card fields (as "contact.status") hidden from this user: automatic entries about them are not
     shown (field-level security, R10.3)."""
-    return [f"{kind}.{key}" for kind in ("contact", "company") for key in schema_for(kind).hidden_keys(user)]
+    kinds = ("contact", "company", "deal")
+    return [f"{kind}.{key}" for kind in kinds for key in schema_for(kind).hidden_keys(user)]
 
 
 class EntryQuerySet(models.QuerySet[E]):

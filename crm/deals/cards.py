@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString
 from crm.accounts import access
 from crm.core.business import register_open_business
 from crm.core.cards import register_card_section, register_trash_section
-from crm.deals import selectors
+from crm.deals import selectors, standard_fields
 from crm.deals.visibility import KIND
 
 
@@ -39,6 +39,9 @@ def deals_section(request: HttpRequest, kind: str, record: Any) -> SafeString | 
         "record": record,
         "found": found,
         "can_create": access.has_perm(request.user, KIND, "create"),
+        # The role's sight of deal amounts; a candidate's has none (its type's).
+        "show_amount": standard_fields.shown(request.user, None)["amount"],
+        "no_amount_types": standard_fields.types_without("amount"),
     }
     return SafeString(render_to_string("deals/_card_deals.html", context, request=request))
 

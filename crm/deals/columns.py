@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from crm.contacts.columns import Column, register_column, register_list
+from crm.deals import standard_fields
 from crm.deals.money import money
 from crm.deals.visibility import KIND
-from crm.fields.models import Requirement
 from crm.fields.schema import schema_for
 
 DEFAULTS = ["client", "stage", "amount", "expected_close", "owner"]
@@ -73,7 +73,7 @@ def _tags(deal: Any) -> tuple[Any, str]:
 
 def _mark_no_amount(rows: list[Any]) -> None:
     """Deals of a type without an amount (a candidate) show none."""
-    hidden = {t.pk for t in schema_for(KIND).types.values() if t.levels.get("amount") == Requirement.HIDDEN}
+    hidden = set(standard_fields.types_without("amount"))
     for row in rows:
         row.no_amount = row.record_type_id in hidden
 

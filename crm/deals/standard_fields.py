@@ -38,3 +38,8 @@ def editable(user: Any, type_id: int | None) -> dict[str, bool]:
     schema = schema_for(KIND)
     on = {s.key for s in schema.on_type(type_id) if s.standard}
     return {key: key in on and schema.can_edit(user, key) for key in KEYS}
+
+
+def types_without(key: str) -> list[int]:
+    """The types of deals that do not carry this standard field (a candidate has no amount)."""
+    return [t.pk for t in schema_for(KIND).types.values() if t.levels.get(key) == "hidden"]

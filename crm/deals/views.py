@@ -29,7 +29,7 @@ from crm.deals.visibility import KIND, may
 from crm.fields import values as custom_values
 from crm.fields.forms import custom_from_post
 from crm.fields.forms import form_fields as custom_form_fields
-from crm.fields.models import FieldType, Requirement
+from crm.fields.models import FieldType
 from crm.fields.schema import schema_for
 
 
@@ -46,9 +46,7 @@ def _filter_context(request: HttpRequest, query: QueryDict) -> dict[str, Any]:
         "sources": selectors.sources(),
         "seen": seen,
         # Types of deals that carry no amount (a candidate): the list shows theirs as "—".
-        "no_amount_types": [
-            t.pk for t in schema_for(KIND).types.values() if t.levels.get("amount") == Requirement.HIDDEN
-        ],
+        "no_amount_types": standard_fields.types_without("amount"),
     }
 
 

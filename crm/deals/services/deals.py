@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.accounts import access
@@ -88,7 +88,9 @@ def deal_create(*, actor: User, data: DealInput, source: ChangeSource) -> Deal:
         audit_record(
             actor=actor, source=source, action=AuditAction.CREATE, obj=deal, changes=diff({}, _values(deal))
         )
-        _tell_timeline(deal, actor, _t("New deal «%(title)s»: %(amount)s, stage «%(stage)s».") % _words(deal))
+        words = _words(deal)
+        text = gettext("New deal «%(title)s»: %(amount)s, stage «%(stage)s».") % words
+        _tell_timeline(deal, actor, text, about_field="deal.amount")
         _stage_task(deal, stage, actor, source)
     return deal
 
@@ -279,22 +281,30 @@ def _record_move(deal: Deal, previous: Stage, stage: Stage, actor: User, now: da
     )
 
 
-def _tell_timeline(deal: Deal, actor: User, summary: str) -> None:
+def _tell_timeline(deal: Deal, actor: User, summary: str, about_field: str = "") -> None:
+    """An automatic entry on the client's timeline; one that tells the amount is about "deal.amount", so a
+    role the deals' amount is hidden from does not see it."""
     if deal.contact_id or deal.company_id:
-        system_entry(summary=summary, actor=actor, contact_id=deal.contact_id, company_id=deal.company_id)
+        system_entry(
+            summary=summary,
+            actor=actor,
+            contact_id=deal.contact_id,
+            company_id=deal.company_id,
+            about_field=about_field,
+        )
 
 
 def _tell_move(deal: Deal, previous: Stage, stage: Stage, actor: User) -> None:
     words = _words(deal) | {"from": previous.name}
     if stage.kind == StageKind.WON:
-        text = _t("Deal «%(title)s» won: %(amount)s.") % words
+        text = gettext("Deal «%(title)s» won: %(amount)s.") % words
     elif stage.kind == StageKind.LOST:
         option = schema_for("contact").option(deal.loss_reason_id)
         words["reason"] = str(option) if option else ""
-        text = _t("Deal «%(title)s» lost: %(reason)s.") % words
+        text = gettext("Deal «%(title)s» lost: %(reason)s.") % words
     else:
-        text = _t("Deal «%(title)s»: %(from)s → %(stage)s.") % words
-    _tell_timeline(deal, actor, text)
+        text = gettext("Deal «%(title)s»: %(from)s → %(stage)s.") % words
+    _tell_timeline(deal, actor, text, about_field="deal.amount" if stage.kind == StageKind.WON else "")
 
 
 def _words(deal: Deal) -> dict[str, str]:
@@ -311,7 +321,7 @@ def _stage_task(deal: Deal, stage: Stage, actor: User, source: ChangeSource) -> 
     task_create(
         actor=actor,
         data=TaskInput(
-            title=_t("Deal «%(title)s»: stage «%(stage)s»") % _words(deal),
+            title=gettext("Deal «%(title)s»: stage «%(stage)s»") % _words(deal),
             due_at=due,
             assignee_id=stage.responsible_id,
             contact_id=deal.contact_id,

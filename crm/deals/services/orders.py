@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.accounts import access
@@ -77,7 +77,7 @@ def order_create(*, actor: User, data: OrderInput, source: ChangeSource) -> Orde
         if contact or company:
             words = {"number": str(order), "amount": money(order.amount, order.currency)}
             system_entry(
-                summary=_t("Order %(number)s: %(amount)s.") % words,
+                summary=gettext("Order %(number)s: %(amount)s.") % words,
                 actor=actor,
                 contact_id=order.contact_id,
                 company_id=order.company_id,

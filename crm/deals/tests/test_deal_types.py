@@ -289,3 +289,17 @@ def test_the_journal_of_a_deal_keeps_a_hidden_amount_from_the_role(client, admin
         actor=admin, kind="deal", key="amount", levels={manager_a.role_id: "hidden"}, source=SYSTEM
     )
     assert "654" not in client.get(reverse("deals:deal_detail", args=[deal.pk])).content.decode()
+
+
+def test_the_clients_card_shows_no_deal_amount_to_a_role_it_is_hidden_from(client, admin, manager_a):
+    from crm.contacts.testing import make_contact
+
+    person = make_contact(manager_a, "Клиентов")
+    make_deal(manager_a, amount=432_100, contact_id=person.pk)
+    client.force_login(manager_a)
+    assert "432" in client.get(reverse("contacts:contact_detail", args=[person.pk])).content.decode()
+    field_services.field_access_set(
+        actor=admin, kind="deal", key="amount", levels={manager_a.role_id: "hidden"}, source=SYSTEM
+    )
+    card = client.get(reverse("contacts:contact_detail", args=[person.pk])).content.decode()
+    assert "432 100" not in card.replace("\xa0", " ")
