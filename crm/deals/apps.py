@@ -20,6 +20,10 @@ class DealsConfig(AppConfig):
 
         standard_fields.register_all()
         columns.register()
+        from crm.contacts.services import bulk_changes
+        from crm.deals.models import Deal
+
+        bulk_changes.register_kind("deal", Deal, ("title",), ("owner",))
         cards.register()
         demo.register()
         register_object_type("deals.deal", _("Deal"))

@@ -17,6 +17,7 @@ from crm.accounts import access
 from crm.accounts.selectors import colleagues
 from crm.contacts import columns as list_columns
 from crm.contacts.selectors import field_users, global_search, list_layout
+from crm.contacts.views import bulk_choices
 from crm.core.audit import ChangeSource
 from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
 from crm.core.ids import form_id
@@ -141,6 +142,8 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "sort": sort,
         "list_kind": KIND,
+        "can_select": access.has_perm(request.user, KIND, "edit"),
+        **bulk_choices(request.user, KIND),
         "columns": shown,
         "column_choices": [(c, c.key in chosen_keys) for c in offered],
         "pipelines": selectors.pipelines(user=request.user),

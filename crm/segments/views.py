@@ -232,19 +232,24 @@ def _deal_columns(request: HttpRequest, items: list[Any]) -> dict[str, Any]:
     shown = list_columns.chosen("deal", offered, list_layout(user=request.user, kind="deal"))
     list_columns.fill_cells(shown, items, "deal")
     keys = {c.key for c in shown}
-    return {"list_kind": "deal", "columns": shown, "column_choices": [(c, c.key in keys) for c in offered]}
+    return {
+        "list_kind": "deal",
+        "columns": shown,
+        "column_choices": [(c, c.key in keys) for c in offered],
+        "can_select": access.has_perm(request.user, "deal", "edit"),
+    }
 
 
 def _bulk_choices(request: HttpRequest, kind: str) -> dict[str, Any]:
     """What the bulk form offers: its actions for this kind of card (their values: ``bulk_choices``)."""
-    if kind == SegmentKind.DEAL:  # bulk changes of deals are still to come
-        return {"can_bulk": False}
     if not access.has_perm(request.user, kind, "edit"):
         return {"can_bulk": False}
     choices = bulk_choices(request.user, kind)
     needs = {"tag": "tags", "untag": "tags", "assign": "owner", "status": "status", "base_type": "base_type"}
     allowed = choices["bulk_allowed"]
     verbs = [(v, label) for v, label in BulkVerb.choices if v not in needs or needs[v] in allowed]
+    if kind == SegmentKind.DEAL:  # a deal takes a tag and a manager; a task is a person's or a company's
+        verbs = [(v, label) for v, label in verbs if v != BulkVerb.TASK]
     return {"can_bulk": bool(verbs), "bulk_verbs": verbs, **choices}
 
 
@@ -344,7 +349,8 @@ def bulk_selection(request: HttpRequest) -> HttpResponse:
         back = request.META.get("HTTP_REFERER", "")
         if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
             return redirect(back)
-        return redirect("contacts:contact_list" if kind == "contact" else "contacts:company_list")
+        lists = {"contact": "contacts:contact_list", "company": "contacts:company_list"}
+        return redirect(lists.get(kind, "deals:deal_list"))
     except (NotFound, PermissionDenied) as exc:
         raise Http404 from exc
     return redirect("segments:bulk_detail", pk=action.pk)

@@ -76,7 +76,20 @@ def card_ref(kind: str, row: dict[str, Any]) -> Ref:
     if kind == "contact":
         label = " ".join(p for p in (row["last_name"], row["first_name"], row["middle_name"]) if p) or "—"
         return Ref("contacts.contact", row["pk"], label)
-    return Ref("contacts.company", row["pk"], row["name"])
+    if kind == "company":
+        return Ref("contacts.company", row["pk"], row["name"])
+    return Ref(MODELS[kind]._meta.label_lower, row["pk"], str(row[NAMES[kind][0]]))
+
+
+def register_kind(kind: str, model: Any, names: tuple[str, ...], settable: tuple[str, ...]) -> None:
+    """Another app's records these bulk changes also apply to (deals: their tags and owner), without this
+    app importing it: the model (with ``visible_to``, an owner, a department and tags), the columns that
+    name a record in the journal, and which of ``FIELDS`` it has."""
+    MODELS[kind] = model
+    NAMES[kind] = names
+    for name in settable:
+        column, kinds = FIELDS[name]
+        FIELDS[name] = (column, tuple(dict.fromkeys((*kinds, kind))))
 
 
 def clean_tag_name(name: str) -> str:

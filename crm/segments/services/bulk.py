@@ -99,6 +99,9 @@ def _clean_params(actor: User, kind: str, verb: str, params: dict[str, Any]) -> 
         value = raw if name == "base_type" else _int(raw)
         return {"value": bulk_changes.check_value(actor, kind, name, value)}
     if verb == BulkVerb.TASK:
+        if kind == SegmentKind.DEAL:  # a task is on a person or a company
+            message = _("This change does not apply to these cards.")
+            raise ValidationFailed([FieldError("verb", "invalid", message)])
         return task_services.tasks_for_cards_clean(actor=actor, data=_task_input(params))
     raise ValidationFailed([FieldError("verb", "invalid", _("Choose an action from the list."))])
 

@@ -91,7 +91,8 @@ def test_the_deals_list_saves_its_filters_as_a_segment_whose_page_is_the_list(cl
     assert 'data-testid="deal-table"' in page
     assert "Большая" in page
     assert "Малая" not in page
-    assert 'data-testid="bulk-form"' not in page  # bulk changes of deals are still to come
+    assert 'data-testid="bulk-form"' in page  # a tag or a manager for every member
+    assert '<option value="task">' not in page
     assert report.status_code == 200
     assert selectors.member_count(user=manager_a, kind="deal", definition=BIG_OPEN) == 1
 
@@ -113,3 +114,71 @@ def test_only_a_role_that_sees_deals_keeps_segments_of_them_and_a_hidden_amount_
         actor=admin, kind="deal", key="amount", levels={manager_a.role_id: "hidden"}, source=SYSTEM
     )
     assert "amount" not in {c.key for c in rules.catalogue(rules.context(manager_a, "deal"))}
+
+
+def test_deals_are_tagged_and_handed_over_in_bulk_journaled_as_one_batch_and_undone(
+    client, manager_a, manager_a2, head_a
+):
+    from crm.core.models import AuditEntry
+    from crm.deals.models import Deal
+    from crm.segments.models import BulkAction, BulkStatus
+
+    big, small = (
+        make_deal(manager_a, title="Большая", amount=250_000),
+        make_deal(manager_a, title="Малая", amount=20_000),
+    )
+    segment = services.segment_save(
+        actor=head_a,
+        segment_id=None,
+        data=SegmentInput(name="Крупные", kind="deal", definition=BIG_OPEN),
+        source=SYSTEM,
+    )
+    tagged = services.bulk_start(
+        actor=head_a, verb="tag", params={"tag": "Приоритет"}, segment_id=segment.pk, source=SYSTEM
+    )
+    tagged = services.bulk_run(action_id=tagged.pk)
+
+    assert (tagged.status, tagged.changed) == (BulkStatus.DONE, 1)
+    assert [t.name for t in Deal.objects.get(pk=big.pk).tags.all()] == ["Приоритет"]
+    entry = AuditEntry.objects.get(batch=tagged.pk)
+    assert (entry.object_type, entry.object_id, entry.changes) == (
+        "deals.deal",
+        big.pk,
+        {"tags": [[], ["Приоритет"]]},
+    )
+
+    client.force_login(head_a)
+    listed = client.get(reverse("deals:deal_list")).content.decode()
+    assert 'data-testid="selection-bar"' in listed
+    assert 'value="task"' not in listed  # a task is a person's or a company's
+    client.post(
+        reverse("segments:bulk_selection"),
+        {"kind": "deal", "ids": [big.pk, small.pk], "verb": "assign", "owner_id": manager_a2.pk},
+    )
+    handed = BulkAction.objects.get(verb="assign")
+    services.bulk_run(action_id=handed.pk)
+    moved = Deal.objects.get(pk=small.pk)
+    assert (moved.owner_id, moved.department_id) == (manager_a2.pk, manager_a2.department_id)
+
+    services.bulk_undo(actor=head_a, action_id=handed.pk, source=SYSTEM)
+    services.bulk_undo_run(action_id=handed.pk)
+    services.bulk_undo(actor=head_a, action_id=tagged.pk, source=SYSTEM)
+    services.bulk_undo_run(action_id=tagged.pk)
+    assert set(Deal.objects.values_list("owner_id", flat=True)) == {manager_a.pk}
+    assert not Deal.objects.get(pk=big.pk).tags.exists()
+
+
+def test_a_task_for_each_deal_is_refused(manager_a):
+    from crm.core.errors import ValidationFailed
+
+    deal = make_deal(manager_a)
+    with pytest.raises(ValidationFailed) as refused:
+        services.bulk_start(
+            actor=manager_a,
+            verb="task",
+            params={"title": "Позвонить", "due": "2027-01-10"},
+            kind="deal",
+            ids=[deal.pk],
+            source=SYSTEM,
+        )
+    assert [e.field for e in refused.value.errors] == ["verb"]
