@@ -38,6 +38,7 @@ from crm.contacts.models import (
 )
 from crm.core import names
 from crm.core import normalize as norm
+from crm.core.audit import without_keys
 from crm.core.errors import NotFound
 from crm.core.ids import with_ids
 from crm.core.models import AuditEntry
@@ -751,15 +752,7 @@ def journal_for(*, record: Contact | Company, limit: int = 100, user: User | Non
     )
     if user is None:
         return entries
-    hidden = _hidden_journal_keys(schema_for(record._meta.model_name or "contact"), user)
-    shown = []
-    for entry in entries:
-        if hidden and entry.changes:
-            entry.changes = {k: v for k, v in entry.changes.items() if k not in hidden}
-            if not entry.changes and entry.action == "update":
-                continue
-        shown.append(entry)
-    return shown
+    return without_keys(entries, _hidden_journal_keys(schema_for(record._meta.model_name or "contact"), user))
 
 
 def _hidden_journal_keys(schema: Schema, user: User) -> set[str]:

@@ -162,3 +162,18 @@ def audit_record(
     entry = _row(actor, source, action, obj, changes, batch)
     entry.save()
     return entry
+
+
+def without_keys(entries: list[Any], hidden: set[str]) -> list[Any]:
+    """Journal entries with the values of ``hidden`` keys taken out (fields the reader may not see); an
+    update left with nothing is dropped."""
+    if not hidden:
+        return entries
+    shown = []
+    for entry in entries:
+        if entry.changes:
+            entry.changes = {k: v for k, v in entry.changes.items() if k not in hidden}
+            if not entry.changes and entry.action == "update":
+                continue
+        shown.append(entry)
+    return shown

@@ -15,6 +15,7 @@ from crm.accounts import access
 from crm.accounts.models import User
 from crm.contacts.models import Company, Contact
 from crm.core import folding
+from crm.core.audit import without_keys
 from crm.core.errors import NotFound
 from crm.core.ids import form_id
 from crm.core.models import AuditEntry
@@ -413,14 +414,7 @@ def deal_journal(*, deal: Deal, limit: int = 50, user: User | None = None) -> li
         for spec in schema.custom(active_only=False)
         if not schema.can_see(user, spec.key)
     }
-    result = []
-    for entry in entries:
-        if hidden and entry.changes:
-            entry.changes = {k: v for k, v in entry.changes.items() if k not in hidden}
-            if not entry.changes and entry.action == "update":
-                continue
-        result.append(entry)
-    return result
+    return without_keys(entries, hidden)
 
 
 def option_label(pk: int | None) -> str:
