@@ -124,9 +124,22 @@ def register_column(column: Column, load: Loader) -> None:
     _EXTRA = [(c, f) for c, f in _EXTRA if c.key != column.key or c.kinds != column.kinds] + [(column, load)]
 
 
-def register_list(kind: str, defaults: list[str]) -> None:
-    """Another app's list with chosen columns (deals): its columns come by ``register_column``."""
+VIEWERS: dict[str, Callable[[Any], bool]] = {}
+
+
+def register_list(kind: str, defaults: list[str], may_view: Callable[[Any], bool] | None = None) -> None:
+    """Another app's list with chosen columns (deals, tasks): its columns come by ``register_column``;
+    ``may_view`` says who has the list (by default, a role that views that kind of record)."""
     DEFAULTS[kind] = list(defaults)
+    if may_view is not None:
+        VIEWERS[kind] = may_view
+
+
+def may_choose(user: Any, kind: str) -> bool:
+    """Whether this user has the list whose columns they would choose."""
+    if kind not in DEFAULTS:
+        return False
+    return VIEWERS[kind](user) if kind in VIEWERS else access.has_perm(user, kind, "view")
 
 
 def available(user: Any, kind: str, schema: Schema | None = None) -> list[Column]:

@@ -463,7 +463,7 @@ def trash(request: HttpRequest) -> HttpResponse:
 @require_POST
 def list_columns_save(request: HttpRequest, kind: str) -> HttpResponse:
     """Remember the columns the user chose for a list (or forget them: the defaults again)."""
-    if kind not in list_columns.DEFAULTS or not access.has_perm(request.user, kind, "view"):
+    if not list_columns.may_choose(request.user, kind):
         raise Http404
     keys = None if request.POST.get("reset") else request.POST.getlist("columns")
     try:
@@ -471,9 +471,8 @@ def list_columns_save(request: HttpRequest, kind: str) -> HttpResponse:
     except ValidationFailed as exc:
         for message in exc.by_field().values():
             messages.error(request, " ".join(message))
-    default = {"contact": "contacts:contact_list", "company": "contacts:company_list"}.get(
-        kind, "deals:deal_list"
-    )
+    lists = {"contact": "contacts:contact_list", "company": "contacts:company_list", "task": "tasks:day_list"}
+    default = lists.get(kind, "deals:deal_list")
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         return redirect(default)

@@ -18,7 +18,9 @@ class TasksConfig(AppConfig):
         from crm.tasks.models import Priority, TaskStatus
 
         cards.register()
-        from crm.tasks import demo
+        from crm.tasks import columns, demo
+
+        columns.register()
 
         demo.register()
         register_object_type("tasks.task", _("Task"))

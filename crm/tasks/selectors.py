@@ -103,6 +103,8 @@ ROW_FIELDS = (
     "priority",
     "status",
     "assignee_id",
+    "remind_at",
+    "created_at",
     "contact_id",
     "company_id",
     "assignee__first_name",

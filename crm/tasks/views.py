@@ -18,6 +18,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.accounts import access
 from crm.accounts.models import Scope
+from crm.contacts import columns as list_columns
+from crm.contacts.selectors import list_layout
 from crm.core.audit import ChangeSource
 from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
 from crm.core.htmx import hx_redirect, is_htmx
@@ -64,11 +66,23 @@ def day_list(request: HttpRequest) -> HttpResponse:
     page = selectors.day_list(
         user=request.user, when=when, department=department, cursor=request.GET.get("after")
     )
-    return render(
-        request,
-        "tasks/day_list.html",
-        {"page": page, "when": when, "department": department, "is_head": _is_head(request.user)},
-    )
+    offered = list_columns.available(request.user, "task")
+    saved = list_layout(user=request.user, kind="task")
+    if saved is None and department:  # a head's department view names whose task it is
+        saved = [*list_columns.default_keys("task"), "assignee"]
+    shown = list_columns.chosen("task", offered, saved)
+    list_columns.fill_cells(shown, page.items, "task")
+    keys = {c.key for c in shown}
+    context = {
+        "page": page,
+        "when": when,
+        "department": department,
+        "is_head": _is_head(request.user),
+        "list_kind": "task",
+        "columns": shown,
+        "column_choices": [(c, c.key in keys) for c in offered],
+    }
+    return render(request, "tasks/day_list.html", context)
 
 
 @login_required

@@ -270,3 +270,34 @@ def test_a_day_page_reads_the_same_tasks_the_rule_shows_by_its_own_index(
             quick = set(Task.objects.visible_part(user, part).values_list("pk", flat=True))
             ruled = set(Task.objects.visible_to(user).filter(**part).values_list("pk", flat=True))
             assert quick == ruled, (user.username, part)
+
+
+def test_the_tasks_list_shows_the_columns_each_user_chose(client, manager_a, manager_b):
+    import datetime as dt
+
+    from django.urls import reverse
+
+    task_create(
+        actor=manager_a,
+        data=TaskInput(title="Позвонить", due_at=timezone.now() + dt.timedelta(days=1)),
+        source=SYSTEM,
+    )
+    client.force_login(manager_a)
+    page = client.get(reverse("tasks:day_list")).content.decode()
+    assert [
+        h for h in ("Категория", "Срок", "Приоритет", "Клиент", "Исполнитель") if f">{h}</th>" in page
+    ] == [
+        "Категория",
+        "Срок",
+        "Приоритет",
+        "Клиент",
+    ]
+    client.post(reverse("contacts:list_columns", args=["task"]), {"columns": ["due", "assignee"]})
+    page = client.get(reverse("tasks:day_list")).content.decode()
+    assert [h for h in ("Категория", "Срок", "Исполнитель") if f">{h}</th>" in page] == [
+        "Срок",
+        "Исполнитель",
+    ]
+    assert "Позвонить" in page
+    client.force_login(manager_b)  # their own choice: the defaults
+    assert ">Категория</th>" in client.get(reverse("tasks:day_list")).content.decode()
