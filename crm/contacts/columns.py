@@ -38,12 +38,12 @@ class Column:
     render: Callable[[Any], Cell] | None = None
 
 
-def _text(value: Any) -> Cell:
+def text_cell(value: Any) -> Cell:
     text = "" if value in (None, "") else str(value)
     return text, text
 
 
-def _date(value: Any) -> Cell:
+def date_cell(value: Any) -> Cell:
     if not value:
         return mark_safe('<span class="text-secondary">—</span>'), ""
     text = date_format(value, "d.m.Y")
@@ -72,14 +72,14 @@ def _email(card: Any) -> Cell:
     return format_html('<a href="mailto:{}">{}</a>', address, address), address
 
 
-def _tags(card: Any) -> Cell:
+def tags_cell(card: Any) -> Cell:
     names = [t.name for t in card.tags.all()]
     badges = format_html_join("", '<span class="badge bg-blue-lt me-1">{}</span>', ((n,) for n in names))
     return badges, ", ".join(names)
 
 
 def _plain(attr: str) -> Callable[[Any], Cell]:
-    return lambda card: _text(getattr(card, attr, ""))
+    return lambda card: text_cell(getattr(card, attr, ""))
 
 
 STANDARD: list[Column] = [
@@ -89,23 +89,23 @@ STANDARD: list[Column] = [
     Column("phone", _("Phone"), ("contact", "company"), "phones", render=_phone),
     Column("email", _("E-mail"), ("contact", "company"), "emails", render=_email),
     Column("city", _("City"), ("contact", "company"), "city", render=_plain("city")),
-    Column("base_type", _("Base type"), ("contact",), render=lambda c: _text(c.get_base_type_display())),
-    Column("status", _("Status"), ("contact",), "status", render=lambda c: _text(c.status or "")),
-    Column("owner", _("Manager"), ("contact", "company"), render=lambda c: _text(c.owner or "")),
+    Column("base_type", _("Base type"), ("contact",), render=lambda c: text_cell(c.get_base_type_display())),
+    Column("status", _("Status"), ("contact",), "status", render=lambda c: text_cell(c.status or "")),
+    Column("owner", _("Manager"), ("contact", "company"), render=lambda c: text_cell(c.owner or "")),
     Column("source", _("Source"), ("contact", "company"), "source", render=_plain("source")),
     Column("address", _("Address"), ("contact", "company"), "address", render=_plain("address")),
     Column("last_contact", _("Last contact"), ("contact", "company"),
-           render=lambda c: _date(c.last_contact_at)),
+           render=lambda c: date_cell(c.last_contact_at)),
     Column("completeness", "%", ("contact", "company"), numeric=True),
     Column("orders_count", _("Orders"), ("contact", "company"), needs_deals=True, numeric=True,
-           render=lambda c: _text(c.orders_count or "")),
+           render=lambda c: text_cell(c.orders_count or "")),
     Column("orders_total", _("Orders total"), ("contact", "company"), needs_deals=True, numeric=True,
            render=lambda c: _money(c.orders_total)),
     Column("last_order", _("Last order"), ("contact", "company"), needs_deals=True,
-           render=lambda c: _date(c.last_order_at)),
+           render=lambda c: date_cell(c.last_order_at)),
     Column("created", pgettext_lazy("date", "Created"), ("contact", "company"),
-           render=lambda c: _date(c.created_at)),
-    Column("tags", _("Tags"), ("contact", "company"), "tags", render=_tags),
+           render=lambda c: date_cell(c.created_at)),
+    Column("tags", _("Tags"), ("contact", "company"), "tags", render=tags_cell),
 ]  # fmt: skip
 DEFAULTS = {
     "contact": ["company", "phone", "city", "status", "owner", "last_contact", "completeness", "tags"],
@@ -116,10 +116,10 @@ MAX_COLUMNS = 20
 # Columns other apps add (lead scoring's band) without this app importing them, each with what reads its
 # values for a whole page in one query before the cells are drawn.
 Loader = Callable[[list[Any]], None]
-_EXTRA: list[tuple[Column, Loader]] = []
+_EXTRA: list[tuple[Column, Loader | None]] = []
 
 
-def register_column(column: Column, load: Loader) -> None:
+def register_column(column: Column, load: Loader | None = None) -> None:
     global _EXTRA
     _EXTRA = [(c, f) for c, f in _EXTRA if c.key != column.key or c.kinds != column.kinds] + [(column, load)]
 
@@ -194,7 +194,7 @@ def fill_cells(columns: list[Column], rows: list[Any], kind: str) -> None:
     schema = schema_for(kind)
     keys = {c.key for c in columns}
     for column, load in _EXTRA:
-        if column.key in keys and kind in column.kinds:
+        if load is not None and column.key in keys and kind in column.kinds:
             load(rows)
     custom = [c for c in columns if c.key.startswith("cf_")]
     names = custom_values.user_names(schema, [r.custom for r in rows]) if custom else {}

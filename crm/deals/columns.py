@@ -7,31 +7,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from crm.contacts.columns import Column, register_column, register_list
+from crm.contacts.columns import Column, date_cell, register_column, register_list, tags_cell, text_cell
 from crm.deals import standard_fields
 from crm.deals.money import money
 from crm.deals.visibility import KIND
 from crm.fields.schema import schema_for
 
 DEFAULTS = ["client", "stage", "amount", "expected_close", "owner"]
-
-
-def _text(value: Any) -> tuple[Any, str]:
-    text = "" if value in (None, "") else str(value)
-    return text, text
-
-
-def _date(value: Any) -> tuple[Any, str]:
-    if not value:
-        return mark_safe('<span class="text-secondary">—</span>'), ""
-    text = date_format(value, "d.m.Y")
-    return text, text
 
 
 def _client(deal: Any) -> tuple[Any, str]:
@@ -62,13 +49,7 @@ def _amount(deal: Any) -> tuple[Any, str]:
 
 def _source(deal: Any) -> tuple[Any, str]:
     option = schema_for("contact").option(deal.source_id)
-    return _text(option.label if option else "")
-
-
-def _tags(deal: Any) -> tuple[Any, str]:
-    names = [t.name for t in deal.tags.all()]
-    badges = format_html_join("", '<span class="badge bg-blue-lt me-1">{}</span>', ((n,) for n in names))
-    return badges, ", ".join(names)
+    return text_cell(option.label if option else "")
 
 
 def _mark_no_amount(rows: list[Any]) -> None:
@@ -78,14 +59,10 @@ def _mark_no_amount(rows: list[Any]) -> None:
         row.no_amount = row.record_type_id in hidden
 
 
-def _nothing(rows: list[Any]) -> None:
-    return None
-
-
 COLUMNS = [
-    (Column("client", _("Client"), (KIND,), render=_client), _nothing),
-    (Column("stage", _("Stage"), (KIND,), render=_stage), _nothing),
-    (Column("pipeline", _("Pipeline"), (KIND,), render=lambda d: _text(d.pipeline.name)), _nothing),
+    (Column("client", _("Client"), (KIND,), render=_client), None),
+    (Column("stage", _("Stage"), (KIND,), render=_stage), None),
+    (Column("pipeline", _("Pipeline"), (KIND,), render=lambda d: text_cell(d.pipeline.name)), None),
     (Column("amount", _("Amount"), (KIND,), "amount", numeric=True, render=_amount), _mark_no_amount),
     (
         Column(
@@ -93,22 +70,24 @@ COLUMNS = [
             _("Expected close"),
             (KIND,),
             "expected_close",
-            render=lambda d: _date(d.expected_close),
+            render=lambda d: date_cell(d.expected_close),
         ),
-        _nothing,
+        None,
     ),
-    (Column("owner", _("Owner"), (KIND,), render=lambda d: _text(d.owner)), _nothing),
-    (Column("source", _("Source"), (KIND,), "source", render=_source), _nothing),
-    (Column("tags", _("Tags"), (KIND,), "tags", render=_tags), _nothing),
+    (Column("owner", _("Owner"), (KIND,), render=lambda d: text_cell(d.owner)), None),
+    (Column("source", _("Source"), (KIND,), "source", render=_source), None),
+    (Column("tags", _("Tags"), (KIND,), "tags", render=tags_cell), None),
     (
         Column(
-            "stage_entered", _("At this stage since"), (KIND,), render=lambda d: _date(d.stage_entered_at)
+            "stage_entered", _("At this stage since"), (KIND,), render=lambda d: date_cell(d.stage_entered_at)
         ),
-        _nothing,
+        None,
     ),
     (
-        Column("created", pgettext_lazy("date", "Created"), (KIND,), render=lambda d: _date(d.created_at)),
-        _nothing,
+        Column(
+            "created", pgettext_lazy("date", "Created"), (KIND,), render=lambda d: date_cell(d.created_at)
+        ),
+        None,
     ),
 ]
 

@@ -46,8 +46,6 @@ def _filter_context(request: HttpRequest, query: QueryDict) -> dict[str, Any]:
         "owners": colleagues(user=request.user),
         "sources": selectors.sources(),
         "seen": seen,
-        # Types of deals that carry no amount (a candidate): the list shows theirs as "—".
-        "no_amount_types": standard_fields.types_without("amount"),
     }
 
 

@@ -59,10 +59,6 @@ def _moment(value: Any) -> tuple[Any, str]:
     return text, text
 
 
-def _nothing(rows: list[Any]) -> None:
-    return None
-
-
 COLUMNS = [
     Column("category", _("Category"), (KIND,), render=_category),
     Column("due", _("Due"), (KIND,), render=_due),
@@ -77,4 +73,4 @@ COLUMNS = [
 def register() -> None:
     register_list(KIND, DEFAULTS, may_view=is_active_user)
     for column in COLUMNS:
-        register_column(column, _nothing)
+        register_column(column)
