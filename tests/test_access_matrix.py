@@ -536,7 +536,9 @@ def test_segment_pages_answer_each_persona_by_their_rights(client, personas, wor
     check(reverse("segments:bulk_list"), 200)
     check(reverse("segments:segment_menu") + "?kind=contact", 200)
     check(reverse("segments:segment_menu") + "?kind=deal", 200 if persona in DEAL_ROLES else 404)
-    check(reverse("segments:segment_menu") + "?kind=task", 404)
+    check(reverse("segments:segment_menu") + "?kind=task", 200)  # tasks are everyone's work
+    chosen_tasks = {"kind": "task", "ids": [1], "verb": "status", "task_status": "done"}
+    check(reverse("segments:bulk_selection"), 302, "post", chosen_tasks)
     check(reverse("segments:bulk_selection"), 405)
     chosen = {"kind": "contact", "ids": [world["c_a"].pk, world["c_b"].pk], "verb": "tag", "tag": "Выбранные"}
     check(reverse("segments:bulk_selection"), 302, "post", chosen)
@@ -575,6 +577,10 @@ def test_segment_api_answers_each_persona_by_their_rights(
     call("GET", "/api/v1/segments/fields?kind=contact")
     call("POST", "/api/v1/segments/evaluate", {"kind": "company", "definition": {}})
     call("POST", "/api/v1/segments", {"name": f"Свой {persona}"}, expected=201)
+    tasks = call("POST", "/api/v1/segments", {"name": f"Задачи {persona}", "kind": "task"}, expected=201)
+    if active:  # everyone has their tasks: a segment of them, and its pages
+        call("GET", f"/api/v1/segments/{tasks.json()['id']}/tasks")
+        call("GET", f"/api/v1/segments/{tasks.json()['id']}/deals", expected=404)
     call("POST", "/api/v1/bulk", {"ids": [world["c_a"].pk], "verb": "tag", "tag": "Акция"}, expected=202)
     call("GET", "/api/v1/bulk")
     action = _bulk_of_manager_a(personas)
@@ -592,6 +598,7 @@ def test_segment_api_answers_each_persona_by_their_rights(
             assert counted.json()["count"] == len(people)
             assert {c["id"] for c in members.json()["items"]} == {world[k].pk for k in people}
         call("GET", f"/api/v1/segments/{pk}/companies", expected=404)
+        call("GET", f"/api/v1/segments/{pk}/tasks", expected=404)
         call(
             "POST",
             f"/api/v1/segments/{pk}/bulk",
@@ -800,6 +807,8 @@ API_ENDPOINTS = {
     ("GET", "/api/v1/segments/{segment_id}/count"),
     ("GET", "/api/v1/segments/{segment_id}/contacts"),
     ("GET", "/api/v1/segments/{segment_id}/companies"),
+    ("GET", "/api/v1/segments/{segment_id}/deals"),
+    ("GET", "/api/v1/segments/{segment_id}/tasks"),
     ("POST", "/api/v1/segments/{segment_id}/bulk"),
     ("POST", "/api/v1/bulk"),
     ("GET", "/api/v1/bulk"),

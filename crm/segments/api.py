@@ -11,14 +11,15 @@ from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from crm.accounts import access
 from crm.contacts.api import CompanyPage, ContactPage, company_out, contact_out
 from crm.core.audit import ChangeSource
 from crm.core.errors import NotFound, PermissionDenied
 from crm.core.ids import Id
 from crm.core.models import ChangeChannel
-from crm.segments import selectors, services
+from crm.deals.api import DealPage, deal_out
+from crm.segments import kinds, selectors, services
 from crm.segments.models import Segment, SegmentKind
+from crm.tasks.api import TaskPage, task_out
 
 router = Router(tags=["segments"])
 
@@ -36,7 +37,7 @@ def _source(request: HttpRequest) -> ChangeSource:
 class SegmentOut(Schema):
     id: int
     name: str
-    kind: str = Field(description="contact or company")
+    kind: str = Field(description="contact, company, deal or task")
     definition: dict[str, Any] = Field(description=DEFINITION_HELP)
     sort: str
     shared: bool
@@ -47,7 +48,7 @@ class SegmentOut(Schema):
 
 class SegmentIn(Schema):
     name: str
-    kind: str = Field(SegmentKind.CONTACT, description="contact or company; fixed once created")
+    kind: str = Field(SegmentKind.CONTACT, description="contact, company, deal or task; fixed once created")
     definition: dict[str, Any] = Field(default_factory=dict, description=DEFINITION_HELP)
     sort: str = ""
     shared: bool = False
@@ -119,7 +120,7 @@ def _input(payload: SegmentIn) -> services.SegmentInput:
 def _kind(request: HttpRequest, kind: str) -> str:
     if kind not in SegmentKind.values:
         raise NotFound
-    if not access.has_perm(request.auth, kind, "view"):
+    if not kinds.may(request.auth, kind, "view"):
         raise PermissionDenied("view these cards")
     return kind
 
@@ -238,10 +239,26 @@ def segment_companies(
     return _page(page, [company_out(c, request.auth) for c in page.items])
 
 
+@router.get("/segments/{segment_id}/deals", response=DealPage, summary="A page of a deals segment's members")
+def segment_deals(
+    request: HttpRequest, segment_id: int, params: Query[SegmentMemberParams]
+) -> dict[str, Any]:
+    _segment, page = _members(request, segment_id, SegmentKind.DEAL, params)
+    return _page(page, [deal_out(d, request.auth) for d in page.items])
+
+
+@router.get("/segments/{segment_id}/tasks", response=TaskPage, summary="A page of a tasks segment's members")
+def segment_tasks(
+    request: HttpRequest, segment_id: int, params: Query[SegmentMemberParams]
+) -> dict[str, Any]:
+    _segment, page = _members(request, segment_id, SegmentKind.TASK, params)
+    return _page(page, [task_out(t) for t in page.items])
+
+
 class BulkOut(Schema):
     id: str
     kind: str
-    verb: str = Field(description="tag, untag, assign, status, base_type or task")
+    verb: str = Field(description="tag, untag, assign, status, base_type, task or due")
     params: dict[str, Any]
     segment_id: int | None
     status: str = Field(description="queued, running, done, failed, undoing or undone")
@@ -256,17 +273,25 @@ class BulkOut(Schema):
 
 
 class BulkParams(Schema):
-    verb: str = Field(description="tag, untag, assign, status, base_type or task")
+    verb: str = Field(
+        description="Cards: tag, untag, assign, status, base_type or task; deals: tag, untag or assign; "
+        "tasks: status (task_status), assign (assignee_id) or due"
+    )
     tag: str = Field("", description="tag: the tag's name (made if new)")
     tag_id: Id | None = Field(None, description="untag: the tag's id")
     owner_id: Id | None = Field(None, description="assign: the manager")
     status_id: Id | None = Field(None, description="status: the status")
     base_type: str = Field("", description="base_type: lead, active, sleeping, blacklist, partner or archive")
     title: str = Field("", description="task: what is to be done")
-    due: datetime.date | None = Field(None, description="task: the day it is due")
+    due: datetime.date | None = Field(
+        None, description="task: the day it is due; due (tasks): the new day (a timed task keeps its time)"
+    )
     priority: int = Field(2, description="task: 1 low, 2 normal, 3 high, 4 urgent")
     description: str = Field("", description="task: details")
-    assignee_id: Id | None = Field(None, description="task: who does it (empty: each card's manager)")
+    assignee_id: Id | None = Field(
+        None, description="task: who does it (empty: each card's manager); assign (tasks): the colleague"
+    )
+    task_status: str = Field("", description="status (tasks): open, done or cancelled")
 
 
 class BulkIn(BulkParams):
@@ -296,7 +321,7 @@ def bulk_out(action: Any) -> dict[str, Any]:
 def _bulk_params(payload: BulkParams) -> dict[str, Any]:
     return payload.model_dump(
         include={"tag", "tag_id", "owner_id", "status_id", "base_type", "title", "due", "priority"}
-        | {"description", "assignee_id"}
+        | {"description", "assignee_id", "task_status"}
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import QueryDict
 
+from crm.accounts import access
 from crm.contacts.forms import company_filters, contact_filters
 from crm.core.ids import form_id
 from crm.segments.services import SegmentInput
@@ -49,6 +50,8 @@ def definition_from_list(params: QueryDict, user: Any, kind: str) -> dict[str, A
     search box has no condition of its own and is left out; the builder shows the rest to be refined."""
     if kind == "deal":
         return _deal_definition(params, user)
+    if kind == "task":
+        return _task_definition(params, user)
     filters: Any = contact_filters(params, user) if kind == "contact" else company_filters(params, user)
     rules: list[dict[str, Any]] = []
 
@@ -128,6 +131,40 @@ def _deal_definition(params: QueryDict, user: Any) -> dict[str, Any]:
         rules.append({"field": "amount", "op": "gte", "value": str(filters.amount_from)})
     if filters.amount_to is not None:
         rules.append({"field": "amount", "op": "lte", "value": str(filters.amount_to)})
+    if filters.q:
+        rules.append({"field": "title", "op": "contains", "value": filters.q})
+    return {"match": "all", "rules": rules}
+
+
+def _task_definition(params: QueryDict, user: Any) -> dict[str, Any]:
+    """The tasks list's filters as a segment of tasks. A list shows the user's own tasks (a head's view,
+    the department's): that becomes the assignee or department condition, since a segment reads every
+    task the user sees. "Today" and "the next 7 days" become the live "today or in the next N days"."""
+    from crm.tasks.selectors import STATUS_ANY, TaskFilters
+
+    filters = TaskFilters.from_query(params)
+    rules: list[dict[str, Any]] = []
+    if filters.assignee_id:
+        rules.append({"field": "assignee", "op": "in", "value": [filters.assignee_id]})
+    elif params.get("who") == "department":  # a head's department (everyone's for an "all" scope)
+        scope = access.scope_fields(user, owner="assignee_id") or {}
+        if "department_id" in scope:
+            rules.append({"field": "department", "op": "in", "value": [scope["department_id"]]})
+        elif "assignee_id" in scope:
+            rules.append({"field": "assignee", "op": "in", "value": [scope["assignee_id"]]})
+    else:
+        rules.append({"field": "assignee", "op": "in", "value": [user.pk]})
+    if filters.status != STATUS_ANY:
+        rules.append({"field": "status", "op": "in", "value": [filters.status]})
+    if filters.when == "overdue":
+        rules.append({"field": "overdue", "op": "is", "value": True})
+    elif filters.when in ("today", "upcoming"):
+        days = 1 if filters.when == "today" else 7
+        rules.append({"field": "due", "op": "next_days", "value": days})
+    if filters.priority:
+        rules.append({"field": "priority", "op": "in", "value": [filters.priority]})
+    if filters.category_id:
+        rules.append({"field": "category", "op": "in", "value": [filters.category_id]})
     if filters.q:
         rules.append({"field": "title", "op": "contains", "value": filters.q})
     return {"match": "all", "rules": rules}

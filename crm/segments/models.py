@@ -13,6 +13,7 @@ class SegmentKind(models.TextChoices):
     CONTACT = "contact", _("People")
     COMPANY = "company", _("Companies")
     DEAL = "deal", _("Deals")
+    TASK = "task", _("Tasks")
 
 
 class Segment(models.Model):
@@ -71,6 +72,7 @@ class BulkVerb(models.TextChoices):
     STATUS = "status", _("Set the status")
     BASE_TYPE = "base_type", _("Set the base type")
     TASK = "task", _("Create a task for each")
+    DUE = "due", _("Move the due date")
 
 
 class BulkStatus(models.TextChoices):
@@ -89,7 +91,7 @@ class BulkAction(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=16, choices=SegmentKind.choices, default=SegmentKind.CONTACT)
     verb = models.CharField(_("action"), max_length=16, choices=BulkVerb.choices)
-    params = models.JSONField(default=dict)  # tag / tag_id, value (owner, status, base type), the task
+    params = models.JSONField(default=dict)  # tag / tag_id, value (owner, status, base type, due), the task
     segment = models.ForeignKey(Segment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     selection = models.JSONField(null=True, blank=True)  # card ids chosen by hand, when not a segment
     status = models.CharField(max_length=16, choices=BulkStatus.choices, default=BulkStatus.QUEUED)

@@ -43,10 +43,11 @@ from crm.deals.models import (
 from crm.fields import queries as custom_queries
 from crm.fields.schema import FieldSpec, Schema, schema_for
 from crm.scoring.models import Band, Score
+from crm.tasks.models import CATEGORY_LIST, Priority, Task, TaskStatus
 
 KINDS = ("contact", "company")
-MODELS: dict[str, Any] = {"contact": Contact, "company": Company, "deal": Deal}
-ALL_KINDS = ("contact", "company", "deal")
+MODELS: dict[str, Any] = {"contact": Contact, "company": Company, "deal": Deal, "task": Task}
+ALL_KINDS = ("contact", "company", "deal")  # what has an owner, a department and tags
 TABLES = {"contact": "contacts_contact", "company": "contacts_company", "deal": "deals_deal"}
 MAX_RULES = 50  # a definition with more conditions than a person builds is refused, not evaluated
 MAX_DEPTH = 4
@@ -61,7 +62,7 @@ OPS: dict[str, tuple[str, ...]] = {
     "text": ("contains", "is", "empty", "not_empty"),
     "flag": ("is",),
     "number": ("gte", "lte", "gt", "lt", "eq", "between"),
-    "date": ("within_days", "older_days", "after", "before", "between", "empty", "not_empty"),
+    "date": ("within_days", "older_days", "next_days", "after", "before", "between", "empty", "not_empty"),
     "has": ("any", "none"),
     "bought": ("any", "within_days", "older_days", "none"),
     "pick": ("in", "not_in"),  # one of a few fixed values every card has (a lead's band)
@@ -84,6 +85,7 @@ OP_LABELS: dict[str, Any] = {
     "between": _("between"),
     "within_days": _("in the last N days"),
     "older_days": _("N or more days ago"),
+    "next_days": _("today or in the next N days"),
     "after": _("on or after"),
     "before": _("before"),
 }
@@ -103,7 +105,7 @@ def op_label(value_kind: str, op: str) -> str:
 
 
 NO_VALUE = frozenset({"empty", "not_empty"})
-DAYS_OPS = frozenset({"within_days", "older_days"})
+DAYS_OPS = frozenset({"within_days", "older_days", "next_days"})
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,14 @@ def _date_q(column: str, op: str, value: Any, ctx: Context, never_is_old: str = 
         if never_is_old:
             old |= Q(**{f"{column}__isnull": True, f"{never_is_old}__lt": cutoff})
         return old
+    if op == "next_days":  # a date to come: a task's due day, a deal's expected close
+        today = timezone.localdate(ctx.now)
+        return Q(
+            **{
+                f"{column}__gte": _day_start(today),
+                f"{column}__lt": _day_start(today + datetime.timedelta(days=value + 1)),
+            }
+        )
     if op == "after":
         return Q(**{f"{column}__gte": _day_start(value)})
     if op == "before":
@@ -383,6 +393,28 @@ def _deal_sources(ctx: Context) -> list[tuple[Any, str]]:
     return [(o.pk, o.label) for o in schema_for("contact").list_choices(SOURCE_LIST)]
 
 
+def _task_statuses(ctx: Context) -> list[tuple[Any, str]]:
+    return [(value, str(label)) for value, label in TaskStatus.choices]
+
+
+def _priorities(ctx: Context) -> list[tuple[Any, str]]:
+    return [(value, str(label)) for value, label in Priority.choices]
+
+
+def _task_categories(ctx: Context) -> list[tuple[Any, str]]:
+    return [(o.pk, o.label) for o in schema_for("contact").list_choices(CATEGORY_LIST)]
+
+
+def _overdue(ctx: Context, op: str, value: Any, days: int | None) -> Q:
+    overdue = Q(status=TaskStatus.OPEN, due_at__lt=ctx.now)
+    return overdue if value else ~overdue
+
+
+def _on_card(ctx: Context, op: str, value: Any, days: int | None) -> Q:
+    on_card = Q(contact_id__isnull=False) | Q(company_id__isnull=False)
+    return on_card if value else ~on_card
+
+
 def _stuck(ctx: Context, op: str, value: Any, days: int | None) -> Q:
     stuck = Q(status=StageKind.OPEN, stage_due_at__lt=ctx.now)
     return stuck if value else ~stuck
@@ -393,6 +425,7 @@ ACTIVITY = _("Activity")
 ORDERS = _("Orders")
 DEALS = _("Deals")
 DEAL = _("Deal")
+TASK = _("Task")
 CUSTOM = _("Custom fields")
 
 STANDARD: list[Criterion] = [
@@ -402,8 +435,8 @@ STANDARD: list[Criterion] = [
               secured="status", options=_statuses),
     Criterion("owner", _("Responsible manager"), CARD, "choice", _column("owner_id", "choice"), ALL_KINDS,
               options=_users),
-    Criterion("department", _("Department"), CARD, "choice", _column("department_id", "choice"), ALL_KINDS,
-              options=_departments),
+    Criterion("department", _("Department"), CARD, "choice", _column("department_id", "choice"),
+              (*ALL_KINDS, "task"), options=_departments),
     Criterion("source", _("Source"), CARD, "choice", _column("source", "choice"), secured="source",
               options=_sources),
     Criterion("city", _("City"), CARD, "text", _column("city", "text"), secured="city"),
@@ -415,7 +448,7 @@ STANDARD: list[Criterion] = [
               options=_record_types),
     Criterion("status_changed", _("Status since"), CARD, "date", _column("status_changed_at", "date"),
               ("contact",), secured="status"),
-    Criterion("created_at", _("Created"), CARD, "date", _column("created_at", "date"), ALL_KINDS),
+    Criterion("created_at", _("Created"), CARD, "date", _column("created_at", "date"), (*ALL_KINDS, "task")),
     # A deal's own fields (a segment of deals: a saved view of the deals list).
     Criterion("pipeline", _("Pipeline"), DEAL, "choice", _column("pipeline_id", "choice"), ("deal",),
               options=_pipelines),
@@ -433,6 +466,22 @@ STANDARD: list[Criterion] = [
               ("deal",)),
     Criterion("stuck", _("Past the stage deadline"), DEAL, "flag", _stuck, ("deal",)),
     Criterion("closed_at", _("Closed"), DEAL, "date", _column("closed_at", "date"), ("deal",)),
+    # A task's own fields (a segment of tasks: a saved view of the tasks list).
+    Criterion("status", _("Status"), TASK, "choice", _column("status", "choice"), ("task",),
+              options=_task_statuses),
+    Criterion("title", _("Title"), TASK, "text", _column("title", "text"), ("task",)),
+    Criterion("due", _("Due"), TASK, "date", _column("due_at", "date"), ("task",)),
+    Criterion("overdue", _("Overdue"), TASK, "flag", _overdue, ("task",)),
+    Criterion("priority", _("Priority"), TASK, "choice", _column("priority", "choice"), ("task",),
+              options=_priorities),
+    Criterion("category", _("Category"), TASK, "choice", _column("category_id", "choice"), ("task",),
+              options=_task_categories),
+    Criterion("assignee", _("Assignee"), TASK, "choice", _column("assignee_id", "choice"), ("task",),
+              options=_users),
+    Criterion("author", _("Author"), TASK, "choice", _column("author_id", "choice"), ("task",),
+              options=_users),
+    Criterion("on_card", _("On a person or a company"), TASK, "flag", _on_card, ("task",)),
+    Criterion("completed_at", _("Closed"), TASK, "date", _column("completed_at", "date"), ("task",)),
     Criterion("completeness", _("Completeness, %"), CARD, "number", _column("completeness", "number")),
     Criterion("last_contact", _("Last contact"), ACTIVITY, "date", _last_contact),
     Criterion("interactions", _("Interactions in the period"), ACTIVITY, "number", _interactions,
@@ -517,6 +566,10 @@ def _custom_build(spec: FieldSpec, value_kind: str) -> Callable[[Context, str, A
             return raw(f"{sql} >= %s", [_cutoff(ctx, value).date().isoformat()])
         if op == "older_days":
             return raw(f"{sql} < %s", [_cutoff(ctx, value).date().isoformat()])
+        if op == "next_days":
+            today = timezone.localdate(ctx.now)
+            last = today + datetime.timedelta(days=value)
+            return raw(f"{sql} >= %s AND {sql} <= %s", [today.isoformat(), f"{last.isoformat()}T23:59:59"])
         if op == "after":
             return raw(f"{sql} >= %s", [value.isoformat()])
         if op == "before":

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from crm.accounts import access
@@ -22,8 +23,10 @@ from crm.deals import selectors as deal_selectors
 from crm.deals.models import Deal, Order, OrderStatus, StageKind
 from crm.segments import rules
 from crm.segments.models import BulkAction, BulkVerb, Segment, SegmentSize
+from crm.tasks import selectors as task_selectors
+from crm.tasks.models import Task, TaskStatus
 
-MODELS: dict[str, Any] = {"contact": Contact, "company": Company, "deal": Deal}
+MODELS: dict[str, Any] = {"contact": Contact, "company": Company, "deal": Deal, "task": Task}
 
 
 def segment_list(*, user: User, kind: str | None = None) -> list[Segment]:
@@ -73,6 +76,11 @@ def member_page(
 ) -> Page[Any]:
     """A page of the segment's members as the cards' list shows them (its columns, sorts and cursor)."""
     condition = where(user=user, kind=segment.kind, definition=segment.definition)
+    if segment.kind == "task":
+        tasks_found = task_selectors.TaskFilters(status=task_selectors.STATUS_ANY, where=condition)
+        return task_selectors.task_page(
+            user=user, filters=tasks_found, sort=sort or segment.sort or "due", cursor=cursor, limit=limit
+        )
     if segment.kind == "deal":
         found = deal_selectors.Filters(where=condition)
         return deal_selectors.deal_list(
@@ -176,12 +184,34 @@ class Report:
     deals_won: int
     deals_won_total: Decimal
     deals_lost: int
+    tasks_done: int = 0  # a segment of tasks: those of them done in the period
+    tasks_overdue: int = 0  # and those open past their due moment now
 
 
 def report(*, user: User, segment: Segment, days: int = 30) -> Report:
     """The segment's members now, and the contacts made with them, their orders and their closed deals in
     the last ``days`` days: a handful of aggregate queries over the members' ids as a subquery."""
-    since = timezone.now() - datetime.timedelta(days=days)
+    now = timezone.now()
+    since = now - datetime.timedelta(days=days)
+    if segment.kind == "task":
+        tasks = members(user=user, kind="task", definition=segment.definition).aggregate(
+            n=Count("id"),
+            done=Count("id", filter=Q(status=TaskStatus.DONE, completed_at__gte=since)),
+            overdue=Count("id", filter=Q(status=TaskStatus.OPEN, due_at__lt=now)),
+        )
+        return Report(
+            days=days,
+            members=tasks["n"],
+            contacted=0,
+            interactions=0,
+            orders=0,
+            orders_total=Decimal(0),
+            deals_won=0,
+            deals_won_total=Decimal(0),
+            deals_lost=0,
+            tasks_done=tasks["done"],
+            tasks_overdue=tasks["overdue"],
+        )
     if segment.kind == "deal":  # a segment of deals: how many, and those of them closed in the period
         found = members(user=user, kind="deal", definition=segment.definition)
         closed = found.filter(closed_at__gte=since)
@@ -255,7 +285,7 @@ def bulk_value_labels(actions: list[BulkAction]) -> dict[Any, str]:
         return (action.params or {}).get("value")
 
     owners = {value(a) for a in actions if a.verb == BulkVerb.ASSIGN} - {None}
-    statuses = {value(a) for a in actions if a.verb == BulkVerb.STATUS} - {None}
+    statuses = {value(a) for a in actions if a.verb == BulkVerb.STATUS and a.kind != "task"} - {None}
     names: dict[str, dict[Any, str]] = {
         BulkVerb.ASSIGN: {u.pk: str(u) for u in User.objects.filter(pk__in=owners)} if owners else {},
         BulkVerb.STATUS: dict(ContactStatus.objects.filter(pk__in=statuses).values_list("pk", "name"))
@@ -270,6 +300,10 @@ def bulk_value_labels(actions: list[BulkAction]) -> dict[Any, str]:
             labels[action.pk] = str(params["tag"])
         elif action.verb == BulkVerb.TASK:
             labels[action.pk] = str(params.get("title", "—"))
+        elif action.kind == "task" and action.verb == BulkVerb.STATUS:
+            labels[action.pk] = str(dict(TaskStatus.choices).get(value(action), "—"))
+        elif action.verb == BulkVerb.DUE:
+            labels[action.pk] = date_format(datetime.date.fromisoformat(value(action)), "d.m.Y")
         else:
             labels[action.pk] = names.get(action.verb, {}).get(value(action), "—")
     return labels

@@ -23,9 +23,11 @@ from crm.core.audit import ChangeSource
 from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
 from crm.core.htmx import is_htmx
 from crm.core.pagination import query_without
-from crm.segments import forms, rules, selectors, services
+from crm.segments import forms, kinds, rules, selectors, services
 from crm.segments.models import BulkStatus, BulkVerb, Segment, SegmentKind
 from crm.segments.visibility import may_change
+from crm.tasks import columns as task_columns
+from crm.tasks.models import TaskStatus
 
 # The builder's words, handed to its script as JSON (translated, quoted safely).
 BUILDER_WORDS = {
@@ -54,7 +56,7 @@ BUILDER_WORDS = {
 
 
 def _kinds(request: HttpRequest) -> list[tuple[str, str]]:
-    return [(k, str(label)) for k, label in SegmentKind.choices if access.has_perm(request.user, k, "view")]
+    return [(k, str(label)) for k, label in SegmentKind.choices if kinds.may(request.user, k, "view")]
 
 
 def _segment(request: HttpRequest, pk: int, trash: bool = False) -> Segment:
@@ -62,7 +64,7 @@ def _segment(request: HttpRequest, pk: int, trash: bool = False) -> Segment:
         segment = selectors.segment_get(user=request.user, pk=pk, trash=trash)
     except NotFound as exc:
         raise Http404 from exc
-    if not access.has_perm(request.user, segment.kind, "view"):
+    if not kinds.may(request.user, segment.kind, "view"):
         raise Http404
     return segment
 
@@ -199,7 +201,7 @@ def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "segment": segment,
         "can_change": may_change(request.user, segment),
-        "can_export": segment.kind != "deal" and access.has_perm(request.user, segment.kind, "export"),
+        "can_export": segment.kind != "deal" and kinds.may(request.user, segment.kind, "export"),
         **_bulk_choices(request, segment.kind),
         "description": selectors.describe(
             user=request.user, kind=segment.kind, definition=segment.definition
@@ -216,6 +218,15 @@ def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationFailed as exc:
         context["broken"] = [str(e.message) for e in exc.errors]
         return render(request, "segments/segment_detail.html", context)
+    if segment.kind == "task":  # a saved view of the tasks list: its table, with the user's columns
+        context |= {
+            "page": page,
+            "paging_query": context["query"],
+            "can_select": True,
+            **task_columns.list_context(request.user, page.items),
+        }
+        context["rows_template"] = rows = "tasks/_task_table.html"
+        return render(request, rows if is_htmx(request) else "segments/segment_detail.html", context)
     if segment.kind == "deal":  # a saved view of the deals list: its table, with the user's columns
         context |= {"page": page, "paging_query": context["query"], **_deal_columns(request, page.items)}
         rows = "deals/_deal_table.html"
@@ -242,8 +253,20 @@ def _deal_columns(request: HttpRequest, items: list[Any]) -> dict[str, Any]:
 
 def _bulk_choices(request: HttpRequest, kind: str) -> dict[str, Any]:
     """What the bulk form offers: its actions for this kind of card (their values: ``bulk_choices``)."""
-    if not access.has_perm(request.user, kind, "edit"):
+    if not kinds.may(request.user, kind, "edit"):
         return {"can_bulk": False}
+    if kind == SegmentKind.TASK:  # its status, its assignee, its due date
+        verbs = [
+            (BulkVerb.STATUS, _("Set the status")),
+            (BulkVerb.ASSIGN, _("Hand to a colleague")),
+            (BulkVerb.DUE, BulkVerb.DUE.label),
+        ]
+        return {
+            "can_bulk": True,
+            "bulk_verbs": verbs,
+            "statuses": TaskStatus.choices,
+            "colleagues": colleagues(user=request.user),
+        }
     choices = bulk_choices(request.user, kind)
     needs = {"tag": "tags", "untag": "tags", "assign": "owner", "status": "status", "base_type": "base_type"}
     allowed = choices["bulk_allowed"]
@@ -301,6 +324,7 @@ def segment_trash(request: HttpRequest) -> HttpResponse:
 
 def _bulk_params(post: Any) -> dict[str, Any]:
     names = ("tag", "tag_id", "owner_id", "status_id", "base_type", "title", "due", "priority", "assignee_id")
+    names += ("task_status",)
     return {k: post.get(k, "") for k in names}
 
 
@@ -349,7 +373,11 @@ def bulk_selection(request: HttpRequest) -> HttpResponse:
         back = request.META.get("HTTP_REFERER", "")
         if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
             return redirect(back)
-        lists = {"contact": "contacts:contact_list", "company": "contacts:company_list"}
+        lists = {
+            "contact": "contacts:contact_list",
+            "company": "contacts:company_list",
+            "task": "tasks:day_list",
+        }
         return redirect(lists.get(kind, "deals:deal_list"))
     except (NotFound, PermissionDenied) as exc:
         raise Http404 from exc

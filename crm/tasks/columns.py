@@ -14,7 +14,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from crm.accounts.access import is_active_user
-from crm.contacts.columns import Column, register_column, register_list
+from crm.contacts.columns import (
+    Column,
+    available,
+    chosen,
+    default_keys,
+    fill_cells,
+    register_column,
+    register_list,
+)
+from crm.contacts.selectors import list_layout
 from crm.fields.schema import schema_for
 
 KIND = "task"
@@ -59,7 +68,14 @@ def _moment(value: Any) -> tuple[Any, str]:
     return text, text
 
 
+def _status(task: Any) -> tuple[Any, str]:
+    label = str(task.get_status_display())
+    colour = {"open": "blue", "done": "green"}.get(task.status, "secondary")
+    return format_html('<span class="badge bg-{}-lt">{}</span>', colour, label), label
+
+
 COLUMNS = [
+    Column("status", _("Status"), (KIND,), render=_status),
     Column("category", _("Category"), (KIND,), render=_category),
     Column("due", _("Due"), (KIND,), render=_due),
     Column("priority", _("Priority"), (KIND,), render=_priority),
@@ -68,6 +84,19 @@ COLUMNS = [
     Column("reminder", _("Reminder"), (KIND,), render=lambda t: _moment(t.remind_at)),
     Column("created", pgettext_lazy("date", "Created"), (KIND,), render=lambda t: _moment(t.created_at)),
 ]
+
+
+def list_context(user: Any, items: list[Any], department: bool = False) -> dict[str, Any]:
+    """The columns a tasks table shows this user (their choice, remembered; a head's department view adds
+    the assignee by default), with the rows' cells filled in, and what the chooser offers."""
+    offered = available(user, KIND)
+    saved = list_layout(user=user, kind=KIND)
+    if saved is None and department:
+        saved = [*default_keys(KIND), "assignee"]
+    shown = chosen(KIND, offered, saved)
+    fill_cells(shown, items, KIND)
+    keys = {c.key for c in shown}
+    return {"list_kind": KIND, "columns": shown, "column_choices": [(c, c.key in keys) for c in offered]}
 
 
 def register() -> None:

@@ -18,6 +18,7 @@ from crm.accounts import access
 from crm.accounts.models import User
 from crm.accounts.selectors import colleagues as colleagues
 from crm.contacts.models import BaseType, Company, Contact
+from crm.core import folding
 from crm.core.business import open_business_q
 from crm.core.errors import NotFound
 from crm.core.models import AuditEntry
@@ -121,16 +122,96 @@ def _listed(qs: QuerySet[Task]) -> QuerySet[Task]:
     return qs.select_related("assignee", "contact", "company").only(*ROW_FIELDS)
 
 
+TASK_SORTS = {
+    "due": SortKey("due_at"),
+    "-due": SortKey("due_at", descending=True),
+    "-priority": SortKey("priority", descending=True),
+    "-created": SortKey("created_at", descending=True),
+}
+WHEN = ("overdue", "today", "upcoming", "open")  # "open": any due moment
+STATUS_ANY = "all"
+
+
+@dataclass
+class TaskFilters:
+    """What the tasks list narrows to: a section of "my day" (``when``), a status (open unless asked),
+    the priority, the category, the assignee (a head's department view), words of the title, and a
+    condition the caller built (a segment of tasks), applied as it is."""
+
+    when: str = "open"
+    status: str = TaskStatus.OPEN
+    priority: int | None = None
+    category_id: int | None = None
+    assignee_id: int | None = None
+    q: str = ""
+    where: Q | None = None
+
+    @classmethod
+    def from_query(cls, query: Any) -> TaskFilters:
+        when = query.get("when", "open")
+        status = query.get("status", TaskStatus.OPEN)
+        return cls(
+            when=when if when in WHEN else "open",
+            status=status if status in (*TaskStatus.values, STATUS_ANY) else TaskStatus.OPEN,
+            priority=_number(query.get("priority")),
+            category_id=_number(query.get("category")),
+            assignee_id=_number(query.get("assignee")),
+            q=" ".join(str(query.get("q", "")).split())[:100],
+        )
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether it asks more than a section of "my day" does (the list then offers "Reset")."""
+        return bool(
+            self.status != TaskStatus.OPEN or self.priority or self.category_id or self.assignee_id or self.q
+        )
+
+
+def _number(raw: Any) -> int | None:
+    text = str(raw or "")
+    return int(text) if text.isdecimal() and len(text) < 10 else None
+
+
+def task_page(
+    *,
+    user: User,
+    filters: TaskFilters,
+    department: bool = False,
+    sort: str = "due",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[Task]:
+    """The tasks list, page by page (keyset on the sort): the person's own tasks, or (``department``) a
+    head's department's, each read by its own index; a segment of tasks (``filters.where``) reads every
+    task the user sees."""
+    base = Task.objects.visible_to(user) if filters.where is not None else _slice(user, department)
+    qs = _listed(base)
+    if filters.status != STATUS_ANY:
+        qs = qs.filter(status=filters.status)
+    ranges = day_ranges()
+    if filters.when in ranges:
+        start, end = ranges[filters.when]
+        qs = qs.filter(due_at__lt=end) if start is None else qs.filter(due_at__gte=start, due_at__lt=end)
+    if filters.priority:
+        qs = qs.filter(priority=filters.priority)
+    if filters.category_id:
+        qs = qs.filter(category_id=filters.category_id)
+    if filters.assignee_id:
+        qs = qs.filter(assignee_id=filters.assignee_id)
+    if filters.q:
+        qs = qs.filter(folding.contains("title", filters.q))
+    if filters.where is not None:
+        qs = qs.filter(filters.where)
+    return paginate(qs, TASK_SORTS.get(sort, TASK_SORTS["due"]), cursor, limit)
+
+
 def day_list(
     *, user: User, when: str, department: bool = False, cursor: str | None = None, limit: int = 50
 ) -> Page[Task]:
     """One section of "my day" in full, page by page (keyset on the due moment)."""
-    qs = _listed(_day_tasks(user, department))
-    ranges = day_ranges()
-    if when in ranges:
-        start, end = ranges[when]
-        qs = qs.filter(due_at__lt=end) if start is None else qs.filter(due_at__gte=start, due_at__lt=end)
-    return paginate(qs, SortKey("due_at"), cursor, limit)
+    return task_page(
+        user=user, filters=TaskFilters(when=when), department=department, cursor=cursor, limit=limit
+    )
 
 
 CALENDAR_PER_DAY = 4  # tasks shown in a calendar day; the rest are counted

@@ -18,13 +18,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.accounts import access
 from crm.accounts.models import Scope
-from crm.contacts import columns as list_columns
-from crm.contacts.selectors import list_layout
 from crm.core.audit import ChangeSource
 from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
 from crm.core.htmx import hx_redirect, is_htmx
+from crm.core.pagination import query_without
+from crm.tasks import columns as task_columns
 from crm.tasks import forms, selectors, services
-from crm.tasks.models import PRIORITY_COLOURS, Priority
+from crm.tasks.models import PRIORITY_COLOURS, Priority, TaskStatus
 
 
 def _form_context(
@@ -60,27 +60,35 @@ def my_day(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def day_list(request: HttpRequest) -> HttpResponse:
-    """A section of "my day" in full: overdue, today, upcoming, or every open task."""
-    when = request.GET.get("when", "open")
+    """The tasks list: a section of "my day" in full (overdue, today, upcoming, every open task), narrowed
+    by status, priority, category, assignee and words of the title; its rows are chosen for a bulk change
+    and its filters saved as a segment of tasks."""
+    filters = selectors.TaskFilters.from_query(request.GET)
     department = request.GET.get("who") == "department" and _is_head(request.user)
-    page = selectors.day_list(
-        user=request.user, when=when, department=department, cursor=request.GET.get("after")
+    sort = request.GET.get("sort", "due")
+    sort = sort if sort in selectors.TASK_SORTS else "due"
+    page = selectors.task_page(
+        user=request.user,
+        filters=filters,
+        department=department,
+        sort=sort,
+        cursor=request.GET.get("after") or request.GET.get("before"),
     )
-    offered = list_columns.available(request.user, "task")
-    saved = list_layout(user=request.user, kind="task")
-    if saved is None and department:  # a head's department view names whose task it is
-        saved = [*list_columns.default_keys("task"), "assignee"]
-    shown = list_columns.chosen("task", offered, saved)
-    list_columns.fill_cells(shown, page.items, "task")
-    keys = {c.key for c in shown}
+    people = selectors.colleagues(user=request.user)
     context = {
         "page": page,
-        "when": when,
+        "filters": filters,
+        "when": filters.when,
+        "sort": sort,
         "department": department,
         "is_head": _is_head(request.user),
-        "list_kind": "task",
-        "columns": shown,
-        "column_choices": [(c, c.key in keys) for c in offered],
+        "categories": selectors.categories(),
+        "priorities": Priority.choices,
+        "statuses": TaskStatus.choices,
+        "colleagues": people,
+        "can_select": True,
+        "paging_query": query_without(request, "after", "before"),
+        **task_columns.list_context(request.user, page.items, department),
     }
     return render(request, "tasks/day_list.html", context)
 

@@ -118,7 +118,7 @@ function initBuilder(root) {
     select.addEventListener("change", () => {
       const before = rule.op;
       rule.op = select.value;
-      const sameShape = !["between", "empty", "not_empty", "within_days", "older_days"].some((o) => [before, rule.op].includes(o));
+      const sameShape = !["between", "empty", "not_empty", "within_days", "older_days", "next_days"].some((o) => [before, rule.op].includes(o));
       if (!sameShape || criterion.value === "bought") rule.value = defaultValue(criterion, rule.op);
       changed();
     });
@@ -162,7 +162,7 @@ function initBuilder(root) {
       });
       return select;
     }
-    const type = kind === "date" && !["within_days", "older_days"].includes(op) ? "date" : "text";
+    const type = kind === "date" && !["within_days", "older_days", "next_days"].includes(op) ? "date" : "text";
     const mode = type === "text" && kind !== "text" ? "decimal" : null;
     if (op === "between") {
       const pair = Array.isArray(rule.value) ? rule.value : ["", ""];
@@ -173,7 +173,7 @@ function initBuilder(root) {
         textInput(pair[1], (v) => (pair[1] = v), { type, inputmode: mode, "aria-label": words.to }),
       ]);
     }
-    const days = ["within_days", "older_days"].includes(op);
+    const days = ["within_days", "older_days", "next_days"].includes(op);
     const field = textInput(rule.value, (v) => (rule.value = v), { type, inputmode: days ? "numeric" : mode, "aria-label": words.value, "data-rule-value": "" });
     return days ? el("div", { class: "input-group input-group-sm" }, [field, el("span", { class: "input-group-text", text: words.days })]) : field;
   }

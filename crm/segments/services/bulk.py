@@ -1,5 +1,6 @@
 """Bulk actions on a segment's members or on cards chosen by hand (R5): tag, untag, hand to a manager, set
-the status or the base type, create a task for each. Started in a request, run by the worker a slice at a
+the status or the base type, create a task for each; on tasks, set their status, hand them to a colleague
+or move their due date (``crm/tasks/bulk.py``). Started in a request, run by the worker a slice at a
 time with its progress saved, journaled under the action's id as one batch, and undone the same way.
 
 A run is safe to repeat: a card already holding the value is skipped, so a run the worker dropped (a
@@ -21,8 +22,9 @@ from crm.contacts.models import Tag
 from crm.contacts.services import bulk_changes
 from crm.core.audit import ChangeSource
 from crm.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
-from crm.segments import selectors
+from crm.segments import kinds, selectors
 from crm.segments.models import BulkAction, BulkPart, BulkStatus, BulkVerb, SegmentKind
+from crm.tasks import bulk as task_bulk
 from crm.tasks import services as task_services
 from crm.tasks.models import Priority
 
@@ -32,6 +34,12 @@ SLICE = 20_000  # cards between two progress saves
 MAX_SELECTION = 100_000
 STALLED_AFTER = datetime.timedelta(minutes=3)
 SETS = {BulkVerb.ASSIGN: "owner", BulkVerb.STATUS: "status", BulkVerb.BASE_TYPE: "base_type"}
+# What a bulk action on tasks sets, and the bulk form's field that names the value.
+TASK_SETS = {
+    BulkVerb.STATUS: (task_bulk.STATUS, "task_status"),
+    BulkVerb.ASSIGN: (task_bulk.ASSIGNEE, "assignee_id"),
+    BulkVerb.DUE: (task_bulk.DUE, "due"),
+}
 
 
 def bulk_start(
@@ -55,7 +63,7 @@ def bulk_start(
         raise ValidationFailed([FieldError("ids", "required", _("Choose the cards."))])
     if kind not in SegmentKind.values:
         raise NotFound
-    if not access.has_perm(actor, kind, "edit"):
+    if not kinds.may(actor, kind, "edit"):
         raise PermissionDenied(f"edit {kind}")
     clean = _clean_params(actor, kind, verb, params)
     selection = None
@@ -83,6 +91,12 @@ def bulk_start(
 
 
 def _clean_params(actor: User, kind: str, verb: str, params: dict[str, Any]) -> dict[str, Any]:
+    if kind == SegmentKind.TASK or verb == BulkVerb.DUE:
+        if kind != SegmentKind.TASK or verb not in TASK_SETS:
+            message = _("This change does not apply to these cards.")
+            raise ValidationFailed([FieldError("verb", "invalid", message)])
+        name, field = TASK_SETS[BulkVerb(verb)]
+        return task_bulk.tasks_set_clean(actor=actor, name=name, raw=params.get(field))
     if verb in (BulkVerb.TAG, BulkVerb.UNTAG):
         bulk_changes.check_editable(actor, kind, "tags")
     if verb == BulkVerb.TAG:
@@ -198,6 +212,11 @@ def _recount(kind: str, ids: list[int]) -> None:
 
 def _apply(action: BulkAction, actor: User, ids: list[int], source: ChangeSource) -> bulk_changes.Changed:
     params, batch = action.params, action.pk
+    if action.kind == SegmentKind.TASK:
+        name = TASK_SETS[BulkVerb(action.verb)][0]
+        return task_bulk.tasks_set(
+            actor=actor, ids=ids, name=name, value=params["value"], source=source, batch=batch
+        )
     if action.verb == BulkVerb.TAG:
         tag, result = bulk_changes.cards_tag(
             actor=actor, kind=action.kind, ids=ids, tag_name=params["tag"], source=source, batch=batch
@@ -267,7 +286,18 @@ def bulk_undo_run(*, action_id: Any) -> BulkAction:
             return action
         for part in BulkPart.objects.filter(action=action).order_by("pk"):
             ids = list(part.ids)
-            if action.verb == BulkVerb.TAG:
+            if kind == SegmentKind.TASK:
+                name = TASK_SETS[BulkVerb(action.verb)][0]
+                task_bulk.tasks_set(
+                    actor=actor,
+                    ids=ids,
+                    name=task_bulk.DUE_AT if name == task_bulk.DUE else name,
+                    value=part.before,
+                    expect=params["value"],
+                    source=source,
+                    batch=batch,
+                )
+            elif action.verb == BulkVerb.TAG:
                 bulk_changes.cards_untag(
                     actor=actor, kind=kind, ids=ids, tag_id=params["tag_id"], source=source, batch=batch
                 )

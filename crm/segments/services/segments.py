@@ -23,12 +23,18 @@ from crm.core.errors import (
     unstorable,
 )
 from crm.core.models import AuditAction
-from crm.segments import rules, selectors
+from crm.segments import kinds, rules, selectors
 from crm.segments.models import Segment, SegmentKind, SegmentSize
 from crm.segments.visibility import may_change
+from crm.tasks.selectors import TASK_SORTS
 
 NAME_LIMIT = 100
-SORTS = {"contact": CONTACT_SORTS, "company": COMPANY_SORTS, "deal": ("new", "moved", "amount", "close")}
+SORTS = {
+    "contact": CONTACT_SORTS,
+    "company": COMPANY_SORTS,
+    "deal": ("new", "moved", "amount", "close"),
+    "task": tuple(TASK_SORTS),
+}
 
 
 @dataclass
@@ -75,8 +81,10 @@ def segment_save(*, actor: User, segment_id: int | None, data: SegmentInput, sou
 def _clean(actor: User, data: SegmentInput, kind: str) -> dict[str, Any]:
     errors: list[FieldError] = []
     if kind not in SegmentKind.values:
-        raise ValidationFailed([FieldError("kind", "invalid", _("Choose people, companies or deals."))])
-    if not access.has_perm(actor, kind, "view"):
+        raise ValidationFailed(
+            [FieldError("kind", "invalid", _("Choose people, companies, deals or tasks."))]
+        )
+    if not kinds.may(actor, kind, "view"):
         raise PermissionDenied("segment of this kind")
     name = " ".join((data.name or "").split())
     if holds_nul(data.name):

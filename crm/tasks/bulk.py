@@ -1,0 +1,273 @@
+"""Changes to many tasks at once, and their undo: the status (done, cancelled, open again), the assignee,
+the due date. The bulk actions' worker runs them on a segment of tasks or on tasks chosen in the list.
+
+Set-based like the cards' bulk changes: a few statements per chunk whatever its size. Each task changed
+is journaled under the caller's batch with the values a single edit would journal. Only tasks the actor
+may change are touched (the others are left out, not refused), and a task already holding the value is
+skipped, so a run the worker repeats changes nothing twice. Each function returns the tasks it changed
+grouped by what they held before: what the undo puts back, and only where the task still holds what the
+change set (``expect``), so an edit made since is never overwritten."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Case, F, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from crm.accounts.models import User
+from crm.contacts.services.bulk_changes import Changed, chunks
+from crm.core import bulk
+from crm.core.audit import ChangeSource, Ref, audit_records, diff
+from crm.core.errors import FieldError, ValidationFailed, date_range_error
+from crm.core.ids import with_ids
+from crm.core.models import AuditAction
+from crm.notifications.services import notify
+from crm.tasks.dates import end_of_day
+from crm.tasks.models import Task, TaskComment, TaskStatus
+
+STATUS, ASSIGNEE, DUE = "status", "assignee", "due"
+DUE_AT = "due_at"  # the undo of a due date: each task's own moment put back
+CHUNK = 5000
+READ = (
+    *("pk", "title", "status", "completed_at", "completed_by_id", "assignee_id"),
+    *("due_at", "all_day", "remind_at", "reminded_at", "sequence"),
+)
+
+
+def tasks_set_clean(*, actor: User, name: str, raw: Any) -> dict[str, Any]:
+    """Check what a bulk change of tasks will set, before it is queued: JSON-safe (the action's params).
+    The errors name the bulk form's fields."""
+    if name == STATUS:
+        if raw not in TaskStatus.values:
+            raise ValidationFailed(
+                [FieldError("task_status", "invalid", _("Choose a status from the list."))]
+            )
+        return {"value": raw}
+    if name == ASSIGNEE:
+        text = str(raw or "")
+        found = User.objects.filter(pk=int(text), is_active=True).first() if text.isdecimal() else None
+        if found is None:
+            raise ValidationFailed([FieldError("assignee_id", "invalid", _("Choose an active colleague."))])
+        return {"value": found.pk}
+    if name == DUE:
+        day = raw if isinstance(raw, datetime.date) else _day(raw)
+        if day is None:
+            raise ValidationFailed([FieldError("due", "invalid", _("Enter the date as 24.11.2026."))])
+        if (wrong := date_range_error("due", day)) is not None:
+            raise ValidationFailed([wrong])
+        return {"value": day.isoformat()}
+    raise ValidationFailed([FieldError("verb", "invalid", _("This change does not apply to these cards."))])
+
+
+def _day(raw: Any) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(str(raw or "").strip())
+    except ValueError:
+        return None
+
+
+def tasks_set(
+    *,
+    actor: User,
+    ids: Sequence[int],
+    name: str,
+    value: Any,
+    source: ChangeSource,
+    batch: Any,
+    expect: Any = None,
+) -> Changed:
+    """Set ``name`` to ``value`` on the tasks of ``ids`` the actor may change: a status (``value`` the
+    status, or what the undo puts back: ``[status, closed at, closed by]``), an assignee (a user's id), a
+    due day (``DUE``: an ISO date; a timed task keeps its time of day, its reminder moves with it) or a due
+    moment (``DUE_AT``: the undo's). With ``expect``, only tasks still holding it are changed."""
+    changed = Changed()
+    handed: dict[int, int] = {}
+    reminders: list[datetime.datetime] = []
+    now = timezone.now()
+    for chunk in chunks(ids, CHUNK):
+        with transaction.atomic():
+            seen = Task.objects.visible_to(actor).changeable_by(actor)
+            rows = list(with_ids(seen, "id", chunk).select_for_update(of=("self",)).values(*READ))
+            if name == STATUS:
+                _set_status(actor, rows, value, expect, now, changed, source, batch)
+            elif name == ASSIGNEE:
+                handed[value] = handed.get(value, 0) + _set_assignee(
+                    actor, rows, value, expect, now, changed, source, batch
+                )
+            else:
+                reminders += _set_due(actor, rows, name, value, expect, now, changed, source, batch)
+    if name == ASSIGNEE and handed.get(value) and value != actor.pk:
+        _notify_handed(actor, value, handed[value])
+    if reminders:
+        from crm.tasks.jobs import fire_reminders_now
+
+        fire_reminders_now.schedule(eta=min(reminders))
+    return changed
+
+
+def _journal(actor: User, source: ChangeSource, batch: Any, items: list[tuple[Ref, dict[str, Any]]]) -> None:
+    if items:
+        audit_records(actor=actor, source=source, action=AuditAction.UPDATE, items=items, batch=batch)
+
+
+def _ref(row: dict[str, Any]) -> Ref:
+    return Ref("tasks.task", row["pk"], row["title"])
+
+
+def _set_status(
+    actor: User,
+    rows: list[dict[str, Any]],
+    value: Any,
+    expect: Any,
+    now: datetime.datetime,
+    changed: Changed,
+    source: ChangeSource,
+    batch: Any,
+) -> None:
+    if isinstance(value, list):  # the undo: the status with the moment and the person that closed it
+        status, closed_raw, closed_by = value
+        closed_at = datetime.datetime.fromisoformat(closed_raw) if closed_raw else None
+    else:
+        status = value
+        closed = status != TaskStatus.OPEN
+        closed_at, closed_by = (now, actor.pk) if closed else (None, None)
+    targets = [r for r in rows if r["status"] != status and (expect is None or r["status"] == expect)]
+    if not targets:
+        return
+    Task.objects.filter(pk__in=[r["pk"] for r in targets]).update(
+        status=status,
+        completed_at=closed_at,
+        completed_by_id=closed_by,
+        updated_at=now,
+        sequence=F("sequence") + 1,
+    )
+    for row in targets:
+        closed_before = row["completed_at"].isoformat() if row["completed_at"] else None
+        changed.add((row["status"], closed_before, row["completed_by_id"]), row["pk"])
+    _journal(actor, source, batch, [(_ref(r), {"status": [r["status"], status]}) for r in targets])
+
+
+def _set_assignee(
+    actor: User,
+    rows: list[dict[str, Any]],
+    value: int,
+    expect: Any,
+    now: datetime.datetime,
+    changed: Changed,
+    source: ChangeSource,
+    batch: Any,
+) -> int:
+    targets = [
+        r for r in rows if r["assignee_id"] != value and (expect is None or r["assignee_id"] == expect)
+    ]
+    if not targets:
+        return 0
+    assignee = User.objects.get(pk=value)
+    Task.objects.filter(pk__in=[r["pk"] for r in targets]).update(
+        assignee_id=value,
+        department_id=assignee.department_id,
+        # A reminder still to come is the new assignee's to get.
+        reminded_at=Case(When(remind_at__gt=now, then=Value(None)), default=F("reminded_at")),
+        updated_at=now,
+        sequence=F("sequence") + 1,
+    )
+    names = {u.pk: str(u) for u in User.objects.filter(pk__in={r["assignee_id"] for r in targets})}
+    # The task's page tells the hand-over as a single one does: a comment the next person reads.
+    TaskComment.objects.bulk_create(
+        [
+            TaskComment(
+                task_id=r["pk"],
+                author=actor,
+                text=str(
+                    _("Handed over from %(from)s to %(to)s.")
+                    % {"from": names[r["assignee_id"]], "to": assignee}
+                ),
+                created_at=now,
+            )
+            for r in targets
+        ],
+        batch_size=1000,
+    )
+    for row in targets:
+        changed.add(row["assignee_id"], row["pk"])
+    items = [(_ref(r), {"assignee": [names[r["assignee_id"]], str(assignee)]}) for r in targets]
+    _journal(actor, source, batch, items)
+    return len(targets)
+
+
+def _set_due(
+    actor: User,
+    rows: list[dict[str, Any]],
+    name: str,
+    value: str,
+    expect: Any,
+    now: datetime.datetime,
+    changed: Changed,
+    source: ChangeSource,
+    batch: Any,
+) -> list[datetime.datetime]:
+    tz = timezone.get_current_timezone()
+    expected = datetime.date.fromisoformat(expect) if expect else None
+    updates, items, reminders = [], [], []
+    for row in rows:
+        old = row["due_at"]
+        if expected is not None and timezone.localtime(old, tz).date() != expected:
+            continue  # moved again since: that date wins
+        new = _moved(old, row["all_day"], name, value, tz)
+        if new == old:
+            continue
+        remind = row["remind_at"] + (new - old) if row["remind_at"] else None
+        reminded = None if remind and remind > now else row["reminded_at"]
+        updates.append(
+            SimpleNamespace(
+                pk=row["pk"],
+                due_at=new,
+                remind_at=remind,
+                reminded_at=reminded,
+                updated_at=now,
+                sequence=row["sequence"] + 1,
+            )
+        )
+        changed.add(old.isoformat(), row["pk"])
+        changes = diff({"due_at": old, "remind_at": row["remind_at"]}, {"due_at": new, "remind_at": remind})
+        items.append((_ref(row), changes))
+        if remind and remind > now:
+            reminders.append(remind)
+    bulk.update_objects(Task, updates, ("due_at", "remind_at", "reminded_at", "updated_at", "sequence"))
+    _journal(actor, source, batch, items)
+    return reminders
+
+
+def _moved(
+    old: datetime.datetime, all_day: bool, name: str, value: str, tz: datetime.tzinfo
+) -> datetime.datetime:
+    """The task's new due moment: the undo's own moment, or the new day (by its end for an all-day task,
+    at the same time of day for a timed one)."""
+    if name == DUE_AT:
+        return datetime.datetime.fromisoformat(value)
+    day = datetime.date.fromisoformat(value)
+    if all_day:
+        return end_of_day(day, tz)
+    local = timezone.localtime(old, tz)
+    return timezone.make_aware(datetime.datetime.combine(day, local.time().replace(tzinfo=None)), tz)
+
+
+def _notify_handed(actor: User, user_id: int, count: int) -> None:
+    """One notice for the colleague who got the tasks, however many they are."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    body = ngettext("%(who)s handed you %(n)d task.", "%(who)s handed you %(n)d tasks.", count) % {
+        "who": actor,
+        "n": count,
+    }
+    with transaction.atomic():
+        notify(user=user, kind="tasks_assigned", title=body, body="", url=reverse("tasks:my_day"))
