@@ -297,6 +297,7 @@ DEAL_SEES = {
 DEAL_CHANGES = {"deal_a": {"manager_a", "head_a", "admin"}, "deal_b": {"manager_b", "admin"}}
 DEAL_ROLES = {"manager_a", "manager_b", "head_a", "support", "admin"}  # have the "view" right on deals
 DEAL_CREATORS = {"manager_a", "manager_b", "head_a", "admin"}
+DEAL_EXPORTERS = {"head_a", "admin"}
 
 
 @pytest.fixture
@@ -336,6 +337,17 @@ def test_deal_pages_answer_each_persona_by_their_rights(client, personas, world,
         for key in DEAL_SEES:
             assert (deals[key].title in shown) == (persona in DEAL_SEES[key]), f"{persona} list {key}"
     check(reverse("deals:deal_create"), 200 if persona in DEAL_CREATORS else 404)
+    exported = check(
+        reverse("imports:export_start"),
+        302 if persona in DEAL_EXPORTERS else 404,
+        "post",
+        {"kind": "deal", "format": "csv"},
+    )
+    if active and persona in DEAL_EXPORTERS:  # only the deals they see: the worker runs as them
+        from crm.imports.services import export_run
+
+        job = export_run(job_id=int(exported.url.rstrip("/").rsplit("/", 1)[1]))
+        assert job.rows_done == sum(persona in DEAL_SEES[key] for key in DEAL_SEES), persona
     check(reverse("deals:client_choices"), 200)
     check(reverse("deals:deal_fields"), 200 if persona in DEAL_CREATORS else 404)
     fields_of_a = reverse("deals:deal_fields") + f"?deal={deals['deal_a'].pk}"
@@ -982,6 +994,8 @@ def test_every_api_endpoint_answers_each_persona_by_their_rights(client, persona
     )
     can_export = "export" in CAN[persona]["contact"].split()
     call("POST", "/api/v1/exports", {"format": "csv"}, expected=202 if can_export else 403)
+    deals_out = 202 if persona in DEAL_EXPORTERS else 403
+    call("POST", "/api/v1/exports", {"kind": "deal", "format": "xlsx"}, expected=deals_out)
     call("GET", f"/api/v1/exports/{world['export'].pk}", expected=200 if persona == "head_a" else 404)
     call("GET", f"/api/v1/exports/{world['export'].pk}/file", expected=404)  # not written yet
 

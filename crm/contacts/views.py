@@ -58,7 +58,7 @@ def bulk_choices(user: Any, kind: str) -> dict[str, Any]:
         "bulk_owners": selectors.owners_for_filter(user=user),
         "bulk_statuses": selectors.statuses() if "status" in allowed else [],
         "bulk_base_types": BaseType.choices,
-        "bulk_can_export": kind in ("contact", "company") and access.has_perm(user, kind, "export"),
+        "bulk_can_export": kind in ("contact", "company", "deal") and access.has_perm(user, kind, "export"),
     }
 
 

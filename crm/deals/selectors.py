@@ -272,6 +272,16 @@ def deal_list(
     return paginate(rows, LIST_SORTS.get(sort, LIST_SORTS["new"]), cursor, limit)
 
 
+def deals_for_export(*, user: User, filters: Filters, pipeline_id: int | None = None) -> QuerySet[Deal]:
+    """The deals list as a file has it: every deal the user sees with the list's filters (or a segment's
+    condition), newest first, with what its columns name read along (a few queries per chunk)."""
+    qs = _filtered(user, filters)
+    if pipeline_id is not None:
+        qs = qs.filter(pipeline_id=pipeline_id)
+    related = qs.select_related("owner", "contact", "company", "stage", "pipeline").prefetch_related("tags")
+    return related.order_by("-created_at", "-id")
+
+
 def type_of(*, stage_id: Any = None, pipeline_id: Any = None, deal: Deal | None = None) -> int | None:
     """The record type a deal has, or would have at this stage or in this pipeline: its pipeline's."""
     stage = Stage.objects.filter(pk=stage_id).select_related("pipeline").first() if stage_id else None

@@ -141,6 +141,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         "sort": sort,
         "list_kind": KIND,
         "can_select": access.has_perm(request.user, KIND, "edit"),
+        "can_export": access.has_perm(request.user, KIND, "export"),
         **bulk_choices(request.user, KIND),
         "columns": shown,
         "column_choices": [(c, c.key in chosen_keys) for c in offered],

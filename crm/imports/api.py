@@ -59,8 +59,8 @@ class ProblemOut(Schema):
 
 
 class ExportIn(Schema):
-    kind: Literal["contact", "company"] = "contact"
-    format: Literal["csv", "csv1251", "xlsx", "vcf"] = "xlsx"
+    kind: Literal["contact", "company", "deal"] = "contact"
+    format: Literal["csv", "csv1251", "xlsx", "vcf"] = Field("xlsx", description="vcf: people and companies")
     query: str = Field("", max_length=2000, description="The list's filters as its address has them")
     segment_id: Id | None = Field(None, description="Or: a saved segment's members (its kind is used)")
     ids: list[Id] | None = Field(None, description="Or: these cards (at most 10,000; those the user sees)")

@@ -1,5 +1,5 @@
-"""What an export writes for a person or a company: one column per declared exportable field the user may
-see, then the custom fields they may see. Values are text as the card shows them."""
+"""What an export writes for a person, a company or a deal: one column per declared exportable field the
+user may see, then the custom fields they may see. Values are text as the card shows them."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from crm.contacts.declarations import declared
 from crm.contacts.models import BaseType, Company
 from crm.contacts.selectors import ExportCard
 from crm.core.normalize import format_phone
+from crm.deals import standard_fields as deal_fields
+from crm.deals.models import StageKind
 from crm.fields import values as custom_values
 from crm.fields.models import FieldType
 from crm.fields.schema import schema_for
@@ -187,3 +190,69 @@ def _custom_value(spec: Any, schema: Any) -> tuple[Callable[[Any], str], Callabl
 def rows_of(cards: list[ExportCard] | list[Company], columns: list[Column]) -> list[tuple[str, ...]]:
     """A chunk's rows: built column by column."""
     return list(zip(*(column.values(cards) for column in columns), strict=True))
+
+
+def _day(value: Any) -> str:
+    return f"{value:%d.%m.%Y}" if value else ""
+
+
+def _moment(value: Any) -> str:
+    return f"{timezone.localtime(value):%d.%m.%Y %H:%M}" if value else ""
+
+
+def deal_columns(user: Any) -> list[Column]:
+    """The columns this user's export of deals has: the deal's own, the standard fields their role sees
+    (a field a deal's type does not carry, like a candidate's amount, is left empty on that deal), then
+    the custom deal fields they see. An amount is a plain number beside its currency, for a spreadsheet
+    to sum."""
+    schema = schema_for("deal")
+    options = schema_for("contact")  # the central choice lists: sources, loss reasons
+    seen = deal_fields.shown(user, None)
+    without = {key: set(deal_fields.types_without(key)) for key in deal_fields.KEYS}
+    outcomes = {value: str(label) for value, label in StageKind.choices}
+
+    def carried(key: str, getter: Callable[[Any], str]) -> Callable[[Any], str]:
+        hidden_on = without[key]
+        return lambda d: "" if d.record_type_id in hidden_on else getter(d)
+
+    def option(pk: Any) -> str:
+        found = options.option(pk) if pk else None
+        return found.label if found else ""
+
+    def person(d: Any) -> str:
+        return str(d.contact) if d.contact_id else ""
+
+    columns = [
+        Column("title", gettext("Title"), lambda d: d.title),
+        Column("pipeline", gettext("Pipeline"), lambda d: d.pipeline.name),
+        Column("stage", gettext("Stage"), lambda d: d.stage.name),
+        Column("status", gettext("Outcome"), lambda d: outcomes.get(d.status, d.status), free_text=False),
+    ]
+    if seen["amount"]:
+        columns += [
+            Column("amount", gettext("Amount"), carried("amount", lambda d: f"{d.amount:.2f}"), False),
+            Column("currency", gettext("Currency"), carried("amount", lambda d: d.currency), False),
+        ]
+    if seen["expected_close"]:
+        close = carried("expected_close", lambda d: _day(d.expected_close))
+        columns.append(Column("expected_close", gettext("Expected close"), close, free_text=False))
+    columns += [
+        Column("contact", gettext("Person"), person),
+        Column("company", gettext("Company"), lambda d: d.company.name if d.company_id else ""),
+        Column("owner", gettext("Responsible manager"), _owner),
+    ]
+    if seen["source"]:
+        columns.append(Column("source", gettext("Source"), carried("source", lambda d: option(d.source_id))))
+    if seen["tags"]:
+        tags = carried("tags", lambda d: ", ".join(t.name for t in d.tags.all()))
+        columns.append(Column("tags", gettext("Tags"), tags))
+    columns += [
+        Column("loss_reason", gettext("Loss reason"), lambda d: option(d.loss_reason_id)),
+        Column("created", gettext("Created"), lambda d: _moment(d.created_at), free_text=False),
+        Column("stage_since", gettext("At the stage since"), lambda d: _moment(d.stage_entered_at), False),
+        Column("closed", gettext("Closed"), lambda d: _moment(d.closed_at), free_text=False),
+    ]
+    for spec in schema.visible_custom(user):
+        value, many = _custom_value(spec, schema)
+        columns.append(Column(f"custom:{spec.key}", str(spec.label), value, many=many))
+    return columns

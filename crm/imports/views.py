@@ -270,7 +270,8 @@ def _export_job(request: HttpRequest, pk: int) -> ExportJob:
 @require_POST
 def export_start(request: HttpRequest) -> HttpResponse:
     """Export a list with its filters, a segment's members (``segment``) or the cards chosen (``ids``)."""
-    kind = "company" if request.POST.get("kind") == "company" else "contact"
+    kind = request.POST.get("kind", "")
+    kind = kind if kind in ("company", "deal") else "contact"
     segment = request.POST.get("segment", "")
     chosen = request.POST.getlist("ids") if request.POST.get("chosen") else None
     try:
@@ -289,7 +290,7 @@ def export_start(request: HttpRequest) -> HttpResponse:
         messages.error(request, "; ".join(str(e.message) for e in exc.errors))
         if segment.isdecimal():
             return redirect("segments:segment_detail", pk=int(segment))
-        return redirect(f"contacts:{kind}_list")
+        return redirect("deals:deal_list" if kind == "deal" else f"contacts:{kind}_list")
     return redirect("imports:export_detail", pk=job.pk)
 
 

@@ -201,7 +201,7 @@ def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "segment": segment,
         "can_change": may_change(request.user, segment),
-        "can_export": segment.kind != "deal" and kinds.may(request.user, segment.kind, "export"),
+        "can_export": kinds.may(request.user, segment.kind, "export"),
         **_bulk_choices(request, segment.kind),
         "description": selectors.describe(
             user=request.user, kind=segment.kind, definition=segment.definition

@@ -1,5 +1,6 @@
-"""Export a list of people or companies: the cards the user sees with the list's filters, the fields
-their role may see, to CSV (UTF-8 with a BOM, or Windows-1251 for Russian Excel), XLSX or vCard 4.0 —
+"""Export a list of people, companies or deals: the records the user sees with the list's filters, the
+fields their role may see, to CSV (UTF-8 with a BOM, or Windows-1251 for Russian Excel), XLSX or (people
+and companies) vCard 4.0 —
 in the worker, with progress, journaled. Formula-like text is neutralised in CSV and XLSX."""
 
 from __future__ import annotations
@@ -37,9 +38,12 @@ from crm.contacts.selectors import (
 from crm.core import parallel
 from crm.core.audit import ChangeSource, audit_record
 from crm.core.errors import FieldError, ValidationFailed
+from crm.core.ids import form_id
 from crm.core.models import AuditAction, ChangeChannel
 from crm.core.read_ahead import read_ahead
-from crm.imports.export_columns import Column, company_columns, contact_columns, rows_of
+from crm.deals.selectors import Filters as DealFilters
+from crm.deals.selectors import deals_for_export
+from crm.imports.export_columns import Column, company_columns, contact_columns, deal_columns, rows_of
 from crm.imports.models import ExportFormat, ExportJob, ImportStatus
 from crm.segments import selectors as segment_selectors
 
@@ -66,10 +70,11 @@ def export_start(
         segment = segment_selectors.segment_get(user=actor, pk=segment_id)
         kind = segment.kind
         segment_selectors.where(user=actor, kind=kind, definition=segment.definition)  # runs for this user?
-    if kind not in ("contact", "company"):
-        raise ValidationFailed([FieldError("kind", "invalid_choice", _("Choose contacts or companies."))])
+    if kind not in ("contact", "company", "deal"):
+        wrong = _("Choose contacts, companies or deals.")
+        raise ValidationFailed([FieldError("kind", "invalid_choice", wrong)])
     access.require(actor, kind, "export")
-    if file_format not in ExportFormat.values:
+    if file_format not in ExportFormat.values or (kind == "deal" and file_format == ExportFormat.VCARD):
         error = FieldError("format", "invalid_choice", _("Choose a file format from the list."))
         raise ValidationFailed([error])
     chosen = None
@@ -107,7 +112,17 @@ def _run(job: ExportJob, actor: User, source: ChangeSource) -> ExportJob:
     try:
         access.require(actor, job.kind, "export")  # the right may have been taken away since
         parts: Iterator[tuple[int, Any]]
-        if job.kind == "company":
+        if job.kind == "deal":
+            query = QueryDict(job.query)
+            deal_only = DealFilters.from_query(query, actor)
+            deal_only.where = _where(job, actor)
+            deals = deals_for_export(
+                user=actor, filters=deal_only, pipeline_id=form_id(query.get("pipeline"))
+            )
+            columns = deal_columns(actor)
+            render = Render(job.file_format, job.kind, columns)
+            total, parts = deals.count(), _model_parts(deals, render)
+        elif job.kind == "company":
             company_only = company_filters(QueryDict(job.query), actor)
             company_only.where = _where(job, actor)
             companies = companies_for_export(user=actor, filters=company_only)
@@ -195,7 +210,8 @@ def _write(job: ExportJob, parts: Iterator[tuple[int, Any]], columns: list[Colum
     rows = 0
     if job.file_format == ExportFormat.XLSX:
         book = Workbook(write_only=True)
-        sheet = book.create_sheet(str(_("Companies") if job.kind == "company" else _("Contacts")))
+        titles = {"company": _("Companies"), "deal": _("Deals")}
+        sheet = book.create_sheet(str(titles.get(job.kind, _("Contacts"))))
         sheet.append([c.title for c in columns])
         for count, chunk_rows in _progress(job, parts):
             for row in chunk_rows:
