@@ -49,6 +49,12 @@ def _filter_context(request: HttpRequest, query: QueryDict) -> dict[str, Any]:
     }
 
 
+def deal_stage_choices(user: Any) -> dict[str, Any]:
+    """What a bulk move of deals offers: the stages of the pipelines in use, and the loss reasons a move
+    to a lost stage asks for."""
+    return {"bulk_pipelines": selectors.pipelines(user=user), "bulk_loss_reasons": selectors.loss_reasons()}
+
+
 @login_required
 @require_GET
 def board(request: HttpRequest, pipeline_id: int | None = None) -> HttpResponse:
@@ -142,6 +148,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         "list_kind": KIND,
         "can_select": access.has_perm(request.user, KIND, "edit"),
         "can_export": access.has_perm(request.user, KIND, "export"),
+        **deal_stage_choices(request.user),
         **bulk_choices(request.user, KIND),
         "columns": shown,
         "column_choices": [(c, c.key in chosen_keys) for c in offered],

@@ -274,8 +274,8 @@ class BulkOut(Schema):
 
 class BulkParams(Schema):
     verb: str = Field(
-        description="Cards: tag, untag, assign, status, base_type or task; deals: tag, untag or assign; "
-        "tasks: status (task_status), assign (assignee_id) or due"
+        description="Cards: tag, untag, assign, status, base_type or task; deals: tag, untag, assign or "
+        "stage (stage_id, loss_reason_id); tasks: status (task_status), assign (assignee_id) or due"
     )
     tag: str = Field("", description="tag: the tag's name (made if new)")
     tag_id: Id | None = Field(None, description="untag: the tag's id")
@@ -292,6 +292,8 @@ class BulkParams(Schema):
         None, description="task: who does it (empty: each card's manager); assign (tasks): the colleague"
     )
     task_status: str = Field("", description="status (tasks): open, done or cancelled")
+    stage_id: Id | None = Field(None, description="stage (deals): the stage (deals of other pipelines stay)")
+    loss_reason_id: Id | None = Field(None, description="stage (deals): the reason, for a lost stage")
 
 
 class BulkIn(BulkParams):
@@ -321,7 +323,7 @@ def bulk_out(action: Any) -> dict[str, Any]:
 def _bulk_params(payload: BulkParams) -> dict[str, Any]:
     return payload.model_dump(
         include={"tag", "tag_id", "owner_id", "status_id", "base_type", "title", "due", "priority"}
-        | {"description", "assignee_id", "task_status"}
+        | {"description", "assignee_id", "task_status", "stage_id", "loss_reason_id"}
     )
 
 

@@ -73,6 +73,7 @@ class BulkVerb(models.TextChoices):
     BASE_TYPE = "base_type", _("Set the base type")
     TASK = "task", _("Create a task for each")
     DUE = "due", _("Move the due date")
+    STAGE = "stage", _("Move to a stage")
 
 
 class BulkStatus(models.TextChoices):

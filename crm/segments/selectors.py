@@ -20,7 +20,7 @@ from crm.contacts.models import BaseType, Company, Contact, ContactStatus
 from crm.core.errors import NotFound
 from crm.core.pagination import Page
 from crm.deals import selectors as deal_selectors
-from crm.deals.models import Deal, Order, OrderStatus, StageKind
+from crm.deals.models import Deal, Order, OrderStatus, Stage, StageKind
 from crm.segments import rules
 from crm.segments.models import BulkAction, BulkVerb, Segment, SegmentSize
 from crm.tasks import selectors as task_selectors
@@ -293,6 +293,9 @@ def bulk_value_labels(actions: list[BulkAction]) -> dict[Any, str]:
         else {},
         BulkVerb.BASE_TYPE: {k: str(v) for k, v in BaseType.choices},
     }
+    moved_to = {value(a) for a in actions if a.verb == BulkVerb.STAGE} - {None}
+    found = Stage.objects.filter(pk__in=moved_to).select_related("pipeline") if moved_to else []
+    stages = {s.pk: f"{s.pipeline.name} → {s.name}" for s in found}
     labels = {}
     for action in actions:
         params = action.params or {}
@@ -302,6 +305,8 @@ def bulk_value_labels(actions: list[BulkAction]) -> dict[Any, str]:
             labels[action.pk] = str(params.get("title", "—"))
         elif action.kind == "task" and action.verb == BulkVerb.STATUS:
             labels[action.pk] = str(dict(TaskStatus.choices).get(value(action), "—"))
+        elif action.verb == BulkVerb.STAGE:
+            labels[action.pk] = stages.get(value(action), "—")
         elif action.verb == BulkVerb.DUE:
             labels[action.pk] = date_format(datetime.date.fromisoformat(value(action)), "d.m.Y")
         else:

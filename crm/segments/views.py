@@ -23,6 +23,7 @@ from crm.core.audit import ChangeSource
 from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
 from crm.core.htmx import is_htmx
 from crm.core.pagination import query_without
+from crm.deals.views import deal_stage_choices
 from crm.segments import forms, kinds, rules, selectors, services
 from crm.segments.models import BulkStatus, BulkVerb, Segment, SegmentKind
 from crm.segments.visibility import may_change
@@ -271,9 +272,13 @@ def _bulk_choices(request: HttpRequest, kind: str) -> dict[str, Any]:
     needs = {"tag": "tags", "untag": "tags", "assign": "owner", "status": "status", "base_type": "base_type"}
     allowed = choices["bulk_allowed"]
     verbs = [(v, label) for v, label in BulkVerb.choices if v not in needs or needs[v] in allowed]
-    if kind == SegmentKind.DEAL:  # a deal takes a tag and a manager; a task is a person's or a company's
-        verbs = [(v, label) for v, label in verbs if v != BulkVerb.TASK]
-    return {"can_bulk": bool(verbs), "bulk_verbs": verbs, **choices}
+    verbs = [(v, label) for v, label in verbs if v != BulkVerb.DUE]  # a task's
+    if kind != SegmentKind.DEAL:
+        verbs = [(v, label) for v, label in verbs if v != BulkVerb.STAGE]
+        return {"can_bulk": bool(verbs), "bulk_verbs": verbs, **choices}
+    # A deal takes a tag, a manager and a stage; a task for each is a person's or a company's.
+    verbs = [(v, label) for v, label in verbs if v != BulkVerb.TASK]
+    return {"can_bulk": bool(verbs), "bulk_verbs": verbs, **choices, **deal_stage_choices(request.user)}
 
 
 @login_required
@@ -324,7 +329,7 @@ def segment_trash(request: HttpRequest) -> HttpResponse:
 
 def _bulk_params(post: Any) -> dict[str, Any]:
     names = ("tag", "tag_id", "owner_id", "status_id", "base_type", "title", "due", "priority", "assignee_id")
-    names += ("task_status",)
+    names += ("task_status", "stage_id", "loss_reason_id")
     return {k: post.get(k, "") for k in names}
 
 

@@ -13,6 +13,8 @@ from crm.deals.services.deals import (
     deal_restore,
     deal_update,
     deals_move,
+    deals_to_stage,
+    deals_to_stage_clean,
 )
 from crm.deals.services.lines import LineInput
 from crm.deals.services.orders import (
@@ -45,6 +47,8 @@ __all__ = [
     "deal_restore",
     "deal_update",
     "deals_move",
+    "deals_to_stage",
+    "deals_to_stage_clean",
     "money",
     "order_cancel",
     "order_create",

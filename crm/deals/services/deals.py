@@ -142,9 +142,10 @@ def deal_move(
     source: ChangeSource,
     loss_reason_id: int | None = None,
     loss_comment: str = "",
+    batch: Any = None,
 ) -> Deal:
     """Move a deal to a stage of its pipeline (a drop on the board). A move to a lost stage needs the
-    reason; nothing is stored without it."""
+    reason; nothing is stored without it. ``batch``: the bulk action it is part of (its journal's)."""
     with transaction.atomic():
         deal = _locked(actor, deal_id, "edit")
         stage = Stage.objects.filter(pk=stage_id, pipeline_id=deal.pipeline_id).first()
@@ -175,10 +176,62 @@ def deal_move(
             action=AuditAction.UPDATE,
             obj=deal,
             changes=diff(before, _values(deal)),
+            batch=batch,
         )
         _tell_move(deal, previous, stage, actor)
         _stage_task(deal, stage, actor, source)
     return deal
+
+
+def deals_to_stage_clean(*, stage_id: Any, loss_reason_id: Any) -> dict[str, Any]:
+    """Check a move of many deals before it is queued (a bulk action's params): a stage of a pipeline in
+    use, with the reason when it is a lost one."""
+    stage = Stage.objects.filter(pk=stage_id, pipeline__is_active=True).first() if stage_id else None
+    if stage is None:
+        raise ValidationFailed([FieldError("stage_id", "invalid", _("Choose a stage from the list."))])
+    errors: list[FieldError] = []
+    reason = _loss_reason(loss_reason_id, None, errors) if stage.kind == StageKind.LOST else None
+    if errors:
+        raise ValidationFailed(errors)
+    return {"value": stage.pk, "loss_reason_id": reason}
+
+
+def deals_to_stage(
+    *,
+    actor: User,
+    ids: list[int],
+    stage_id: int,
+    source: ChangeSource,
+    batch: Any,
+    loss_reason_id: int | None = None,
+    expect: int | None = None,
+) -> dict[tuple[int, int | None], list[int]]:
+    """Move the deals of ``ids`` in the stage's pipeline the actor may edit to the stage, each as a drop
+    on the board moves it (its stage history, journal under ``batch``, timeline, the stage's task), in its
+    own transaction: a bulk action's run in the worker. With ``expect``, only deals still at that stage.
+    Returns the deals moved by the stage (and loss reason) each left: what an undo puts back."""
+    from crm.core.ids import with_ids
+
+    stage = Stage.objects.get(pk=stage_id)
+    rows = with_ids(Deal.objects.visible_to(actor), "id", ids).filter(pipeline_id=stage.pipeline_id)
+    rows = rows.exclude(stage_id=stage_id)
+    if expect is not None:
+        rows = rows.filter(stage_id=expect)
+    moved: dict[tuple[int, int | None], list[int]] = {}
+    for pk, left, reason in rows.order_by("pk").values_list("pk", "stage_id", "loss_reason_id"):
+        try:
+            deal_move(
+                actor=actor,
+                deal_id=pk,
+                stage_id=stage_id,
+                source=source,
+                loss_reason_id=loss_reason_id,
+                batch=batch,
+            )
+        except (NotFound, PermissionDenied, ValidationFailed):
+            continue  # not theirs to move, or moved elsewhere meanwhile: left as it is
+        moved.setdefault((left, reason), []).append(pk)
+    return moved
 
 
 def deal_check(*, actor: User, deal_id: int, item: str, done: bool, source: ChangeSource) -> Deal:

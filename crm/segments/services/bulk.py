@@ -1,7 +1,8 @@
 """Bulk actions on a segment's members or on cards chosen by hand (R5): tag, untag, hand to a manager, set
-the status or the base type, create a task for each; on tasks, set their status, hand them to a colleague
-or move their due date (``crm/tasks/bulk.py``). Started in a request, run by the worker a slice at a
-time with its progress saved, journaled under the action's id as one batch, and undone the same way.
+the status or the base type, create a task for each; move deals to a stage; on tasks, set their status,
+hand them to a colleague or move their due date (``crm/tasks/bulk.py``). Started in a request, run by the
+worker a slice at a time with its progress saved, journaled under the action's id as one batch, and undone
+the same way.
 
 A run is safe to repeat: a card already holding the value is skipped, so a run the worker dropped (a
 killed process) is simply taken up again from the start by ``bulk_resume_stalled``."""
@@ -22,6 +23,7 @@ from crm.contacts.models import Tag
 from crm.contacts.services import bulk_changes
 from crm.core.audit import ChangeSource
 from crm.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from crm.deals import services as deal_services
 from crm.segments import kinds, selectors
 from crm.segments.models import BulkAction, BulkPart, BulkStatus, BulkVerb, SegmentKind
 from crm.tasks import bulk as task_bulk
@@ -91,6 +93,13 @@ def bulk_start(
 
 
 def _clean_params(actor: User, kind: str, verb: str, params: dict[str, Any]) -> dict[str, Any]:
+    if verb == BulkVerb.STAGE:
+        if kind != SegmentKind.DEAL:
+            message = _("This change does not apply to these cards.")
+            raise ValidationFailed([FieldError("verb", "invalid", message)])
+        return deal_services.deals_to_stage_clean(
+            stage_id=_int(params.get("stage_id")), loss_reason_id=params.get("loss_reason_id")
+        )
     if kind == SegmentKind.TASK or verb == BulkVerb.DUE:
         if kind != SegmentKind.TASK or verb not in TASK_SETS:
             message = _("This change does not apply to these cards.")
@@ -212,6 +221,16 @@ def _recount(kind: str, ids: list[int]) -> None:
 
 def _apply(action: BulkAction, actor: User, ids: list[int], source: ChangeSource) -> bulk_changes.Changed:
     params, batch = action.params, action.pk
+    if action.verb == BulkVerb.STAGE:
+        moved = deal_services.deals_to_stage(
+            actor=actor,
+            ids=ids,
+            stage_id=params["value"],
+            loss_reason_id=params.get("loss_reason_id"),
+            source=source,
+            batch=batch,
+        )
+        return bulk_changes.Changed(before=dict(moved))
     if action.kind == SegmentKind.TASK:
         name = TASK_SETS[BulkVerb(action.verb)][0]
         return task_bulk.tasks_set(
@@ -286,7 +305,18 @@ def bulk_undo_run(*, action_id: Any) -> BulkAction:
             return action
         for part in BulkPart.objects.filter(action=action).order_by("pk"):
             ids = list(part.ids)
-            if kind == SegmentKind.TASK:
+            if action.verb == BulkVerb.STAGE:  # back to the stage (and the loss reason) each left
+                stage_id, reason = part.before or (0, None)
+                deal_services.deals_to_stage(
+                    actor=actor,
+                    ids=ids,
+                    stage_id=stage_id,
+                    loss_reason_id=reason,
+                    expect=params["value"],
+                    source=source,
+                    batch=batch,
+                )
+            elif kind == SegmentKind.TASK:
                 name = TASK_SETS[BulkVerb(action.verb)][0]
                 task_bulk.tasks_set(
                     actor=actor,

@@ -182,3 +182,71 @@ def test_a_task_for_each_deal_is_refused(manager_a):
             source=SYSTEM,
         )
     assert [e.field for e in refused.value.errors] == ["verb"]
+
+
+def test_chosen_deals_move_to_a_stage_in_bulk_each_with_its_history_and_the_undo_moves_them_back(
+    client, manager_a, manager_b
+):
+    from crm.core.models import AuditEntry
+    from crm.deals.models import Deal, StageChange
+    from crm.deals.testing import stage
+    from crm.segments.models import BulkAction
+
+    first, second = make_deal(manager_a, title="Первая"), make_deal(manager_a, title="Вторая")
+    theirs = make_deal(manager_b, title="Чужая")
+    proposal = stage("Отправлено КП")
+    client.force_login(manager_a)
+
+    listed = client.get(reverse("deals:deal_list")).content.decode()
+    client.post(
+        reverse("segments:bulk_selection"),
+        {"kind": "deal", "ids": [first.pk, second.pk, theirs.pk], "verb": "stage", "stage_id": proposal.pk},
+    )
+    action = services.bulk_run(action_id=BulkAction.objects.get().pk)
+    at = dict(Deal.objects.values_list("title", "stage_id"))
+    history = StageChange.objects.filter(deal_id__in=[first.pk, second.pk], to_stage=proposal).count()
+    journal = AuditEntry.objects.filter(batch=action.pk).count()
+    deal_move(actor=manager_a, deal_id=second.pk, stage_id=stage("Переговоры").pk, source=SYSTEM)
+    services.bulk_undo(actor=manager_a, action_id=action.pk, source=SYSTEM)
+    services.bulk_undo_run(action_id=action.pk)
+
+    assert 'value="stage"' in listed
+    assert 'name="stage_id"' in listed
+    assert (action.changed, at["Первая"], at["Вторая"]) == (2, proposal.pk, proposal.pk)
+    assert at["Чужая"] == theirs.stage_id  # not theirs to move
+    assert (history, journal) == (2, 2)
+    assert Deal.objects.get(pk=first.pk).stage_id == first.stage_id  # moved back
+    assert Deal.objects.get(pk=second.pk).stage.name == "Переговоры"  # moved again since: stays
+
+
+def test_a_bulk_move_to_a_lost_stage_asks_the_reason_and_keeps_it_for_each_deal(manager_a):
+    from crm.core.errors import ValidationFailed
+    from crm.deals.models import Deal
+    from crm.deals.testing import lost_stage
+    from crm.fields.models import ChoiceOption
+
+    deal = make_deal(manager_a)
+    reason = ChoiceOption.objects.filter(choice_list__key="loss_reason").first()
+
+    with pytest.raises(ValidationFailed) as refused:
+        services.bulk_start(
+            actor=manager_a,
+            verb="stage",
+            params={"stage_id": lost_stage().pk},
+            kind="deal",
+            ids=[deal.pk],
+            source=SYSTEM,
+        )
+    action = services.bulk_start(
+        actor=manager_a,
+        verb="stage",
+        params={"stage_id": lost_stage().pk, "loss_reason_id": reason.pk},
+        kind="deal",
+        ids=[deal.pk],
+        source=SYSTEM,
+    )
+    services.bulk_run(action_id=action.pk)
+
+    assert [e.field for e in refused.value.errors] == ["loss_reason_id"]
+    lost = Deal.objects.get(pk=deal.pk)
+    assert (lost.status, lost.loss_reason_id) == (StageKind.LOST, reason.pk)
