@@ -2,7 +2,9 @@
 
 An order belongs to a person and/or a company the actor sees; writing one needs the deal rights of the
 actor's role. Every write recounts the client's ``orders_count``, ``orders_total`` (roubles) and
-``last_order_at`` in the same transaction, from the client's orders (one aggregate query each)."""
+``last_order_at`` in the same transaction, from the client's orders (one aggregate query each). A live
+order that is not cancelled holds its products' quantities out of their stock (where it is tracked): the
+writes take them and give them back as the order is made, changed, cancelled, trashed or restored."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -34,7 +36,7 @@ from crm.core.errors import (
 )
 from crm.core.events import system_entry
 from crm.core.models import AuditAction
-from crm.deals.models import DEFAULT_CURRENCY, Deal, Order, OrderItem, OrderStatus, Payment
+from crm.deals.models import DEFAULT_CURRENCY, Deal, Order, OrderItem, OrderStatus, Payment, Product
 from crm.deals.money import CURRENCIES, money, parse_amount
 from crm.deals.services.lines import LineInput, clean_lines, lines_text
 from crm.deals.visibility import KIND
@@ -65,6 +67,8 @@ def order_create(*, actor: User, data: OrderInput, source: ChangeSource) -> Orde
         order = Order(**clean, contact=contact, company=company, created_by=actor if actor.pk else None)
         order.save()
         OrderItem.objects.bulk_create(OrderItem(order=order, **line) for line in lines)
+        if _holds_stock(order):
+            _move_stock(_taken(lines), -1)
         audit_record(
             actor=actor,
             source=source,
@@ -91,6 +95,7 @@ def order_update(*, actor: User, order_id: int, data: OrderInput, source: Change
         order = _locked(actor, order_id, "edit")
         before = _values(order) | {"lines": lines_text([dict(row) for row in order.items.values()])}
         keep = set(order.items.exclude(product=None).values_list("product_id", flat=True))
+        held = _taken(order.items.values("product_id", "quantity")) if _holds_stock(order) else {}
         data.contact_id, data.company_id = order.contact_id, order.company_id
         clean, lines = _clean(actor, data, order, keep=keep)
         for key, value in clean.items():
@@ -99,6 +104,8 @@ def order_update(*, actor: User, order_id: int, data: OrderInput, source: Change
         order.save()
         order.items.all().delete()
         OrderItem.objects.bulk_create(OrderItem(order=order, **line) for line in lines)
+        _move_stock(held, +1)  # what the order held goes back, and what it holds now is taken
+        _move_stock(_taken(lines) if _holds_stock(order) else {}, -1)
         changes = diff(before, _values(order) | {"lines": lines_text(lines)})
         if changes:
             audit_record(actor=actor, source=source, action=AuditAction.UPDATE, obj=order, changes=changes)
@@ -116,6 +123,7 @@ def order_cancel(*, actor: User, order_id: int, source: ChangeSource) -> Order:
         order.status = OrderStatus.CANCELLED
         order.updated_at = timezone.now()
         order.save(update_fields=["status", "updated_at"])
+        _move_stock(_taken(order.items.values("product_id", "quantity")), +1)
         audit_record(
             actor=actor,
             source=source,
@@ -132,6 +140,8 @@ def order_delete(*, actor: User, order_id: int, source: ChangeSource) -> Order:
         order = _locked(actor, order_id, "delete")
         order.deleted_at, order.deleted_by = timezone.now(), actor
         order.save(update_fields=["deleted_at", "deleted_by"])
+        if order.status != OrderStatus.CANCELLED:
+            _move_stock(_taken(order.items.values("product_id", "quantity")), +1)
         audit_record(actor=actor, source=source, action=AuditAction.DELETE, obj=order)
         recount_clients(contact_ids=[order.contact_id], company_ids=[order.company_id])
     return order
@@ -142,6 +152,8 @@ def order_restore(*, actor: User, order_id: int, source: ChangeSource) -> Order:
         order = _locked(actor, order_id, "delete", trash=True)
         order.deleted_at, order.deleted_by = None, None
         order.save(update_fields=["deleted_at", "deleted_by"])
+        if _holds_stock(order):
+            _move_stock(_taken(order.items.values("product_id", "quantity")), -1)
         audit_record(actor=actor, source=source, action=AuditAction.RESTORE, obj=order)
         recount_clients(contact_ids=[order.contact_id], company_ids=[order.company_id])
     return order
@@ -277,6 +289,27 @@ def _clean(
         "amount": amount,
         "deal_id": deal_id,
     }, lines
+
+
+def _holds_stock(order: Order) -> bool:
+    """A live order that is not cancelled holds its products' quantities out of the stock."""
+    return order.deleted_at is None and order.status != OrderStatus.CANCELLED
+
+
+def _taken(lines: Any) -> dict[int, decimal.Decimal]:
+    """How much of each product the lines take (a product on several lines counted once)."""
+    taken: dict[int, decimal.Decimal] = {}
+    for line in lines:
+        if line.get("product_id"):
+            taken[line["product_id"]] = taken.get(line["product_id"], decimal.Decimal(0)) + line["quantity"]
+    return taken
+
+
+def _move_stock(quantities: dict[int, decimal.Decimal], sign: int) -> None:
+    """Take the quantities out of the products' stock (``sign`` -1) or give them back (+1), for products
+    whose stock is tracked; it may go below zero (sold ahead of a delivery), which the catalogue shows."""
+    for product_id, quantity in sorted(quantities.items()):  # in one order: two orders never deadlock
+        Product.objects.filter(pk=product_id, stock__isnull=False).update(stock=F("stock") + sign * quantity)
 
 
 def _values(order: Order) -> dict[str, Any]:

@@ -252,3 +252,44 @@ def test_the_largest_amount_accepted_is_read_back_whole_on_either_database(admin
     assert list(Product.objects.values_list("price", flat=True)) == [MAX_AMOUNT]
     with pytest.raises(ValidationFailed):
         make_product(sku="MAX-2", name="Дороже", price=str(MAX_AMOUNT + D("0.01")))
+
+
+def test_an_order_takes_its_products_out_of_the_stock_and_gives_them_back_when_cancelled_or_trashed(
+    manager_a, admin
+):
+    tracked = make_product(sku="ST-9", name="Станок", stock=10)
+    service = make_product(sku="SRV", name="Наладка")  # no stock kept: a service
+    client = make_contact(manager_a, "Склад", "Клиент")
+
+    def stock():
+        return Product.objects.get(pk=tracked.pk).stock
+
+    order = make_order(
+        manager_a,
+        contact_id=client.pk,
+        lines=[
+            LineInput(product_id=tracked.pk, quantity="2"),
+            LineInput(product_id=tracked.pk, quantity="1"),
+            LineInput(product_id=service.pk, quantity="1"),
+        ],
+    )
+    after_create = stock()
+    services.order_update(
+        actor=manager_a,
+        order_id=order.pk,
+        data=OrderInput(lines=[LineInput(product_id=tracked.pk, quantity="5")]),
+        source=SYSTEM,
+    )
+    after_update = stock()
+    services.order_cancel(actor=manager_a, order_id=order.pk, source=SYSTEM)
+    after_cancel = stock()
+    second = make_order(
+        manager_a, contact_id=client.pk, lines=[LineInput(product_id=tracked.pk, quantity="4")]
+    )
+    services.order_delete(actor=manager_a, order_id=second.pk, source=SYSTEM)
+    after_trash = stock()
+    services.order_restore(actor=manager_a, order_id=second.pk, source=SYSTEM)
+
+    assert (after_create, after_update, after_cancel, after_trash) == (7, 5, 10, 10)
+    assert stock() == 6
+    assert Product.objects.get(pk=service.pk).stock is None
