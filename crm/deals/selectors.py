@@ -22,12 +22,14 @@ from crm.core.models import AuditEntry
 from crm.core.pagination import Page, SortKey, paginate
 from crm.deals import standard_fields
 from crm.deals.models import (
+    DEFAULT_CURRENCY,
     LOSS_REASON_LIST,
     SOURCE_LIST,
     Deal,
     DealItem,
     Order,
     OrderItem,
+    OrderStatus,
     Payment,
     Pipeline,
     Product,
@@ -479,6 +481,9 @@ class CardOrders:
     average: decimal.Decimal | None
     last_at: datetime.datetime | None
     repeat: bool  # bought more than once
+    # Each currency's total and average order, roubles first, where the client ordered in several
+    # (the card keeps the roubles' total only: summing other currencies into it would mean nothing).
+    by_currency: list[tuple[str, decimal.Decimal, decimal.Decimal]] = field(default_factory=list)
 
 
 ORDERS_ON_CARD = 10
@@ -498,13 +503,26 @@ def card_orders(*, user: User, kind: str, record: Any) -> CardOrders:
     )
     count = record.orders_count or 0
     total = record.orders_total or decimal.Decimal(0)
+    cent = decimal.Decimal("0.01")
+    average = (total / count).quantize(cent) if count else None
+    by_currency: list[tuple[str, decimal.Decimal, decimal.Decimal]] = []
+    if count:  # one grouped query: does the client buy in other currencies too?
+        counted = Order.objects.filter(deleted_at__isnull=True, **{f"{kind}_id": record.pk}).exclude(
+            status=OrderStatus.CANCELLED
+        )
+        grouped = counted.order_by().values("currency").annotate(n=Count("id"), sum=Sum("amount"))
+        rows = sorted(grouped, key=lambda r: (r["currency"] != DEFAULT_CURRENCY, r["currency"]))
+        if any(r["currency"] != DEFAULT_CURRENCY for r in rows):
+            by_currency = [(r["currency"], r["sum"], (r["sum"] / r["n"]).quantize(cent)) for r in rows]
+            average = None  # each currency's own, in ``by_currency``
     return CardOrders(
         orders=orders,
         count=count,
         total=total,
-        average=(total / count).quantize(decimal.Decimal("0.01")) if count else None,
+        average=average,
         last_at=record.last_order_at,
         repeat=count > 1,
+        by_currency=by_currency,
     )
 
 

@@ -150,7 +150,9 @@ def test_an_order_keeps_the_clients_purchase_history_on_the_card(manager_a, admi
     assert client.orders_max == D("100000.00")  # the largest order in roubles
     assert client.last_order_at > first.ordered_at
     summary = selectors.card_orders(user=manager_a, kind="contact", record=client)
-    assert (summary.count, summary.average, summary.repeat) == (3, D("43333.33"), True)
+    assert (summary.count, summary.average, summary.repeat) == (3, None, True)
+    # Each currency's own total and average: 500 $ summed into roubles would mean nothing.
+    assert summary.by_currency == [("RUB", D("130000.00"), D("65000.00")), ("USD", D("500.00"), D("500.00"))]
     assert Entry.objects.filter(contact=client, automatic=True, summary__contains="A-1").exists()
 
 
@@ -293,3 +295,18 @@ def test_an_order_takes_its_products_out_of_the_stock_and_gives_them_back_when_c
     assert (after_create, after_update, after_cancel, after_trash) == (7, 5, 10, 10)
     assert stock() == 6
     assert Product.objects.get(pk=service.pk).stock is None
+
+
+def test_the_card_shows_each_currencys_total_where_the_client_buys_in_several(client, manager_a):
+    from django.urls import reverse
+
+    buyer = make_contact(manager_a, last_name="Валютов")
+    make_order(manager_a, contact_id=buyer.pk, amount="30 000")
+    make_order(manager_a, contact_id=buyer.pk, amount="1 200", currency="USD")
+    client.force_login(manager_a)
+
+    card = client.get(reverse("contacts:contact_detail", args=[buyer.pk])).content.decode()
+
+    assert 'data-testid="totals-by-currency"' in card
+    assert "30\u00a0000\u00a0₽" in card
+    assert "1\u00a0200\u00a0$" in card
