@@ -188,6 +188,13 @@ def chosen(kind: str, offered: list[Column], saved: list[str] | None) -> list[Co
     return [by_key[k] for k in keys if k in by_key][:MAX_COLUMNS]
 
 
+def choices(offered: list[Column], shown: list[Column]) -> list[tuple[Column, bool]]:
+    """What the column chooser lists, and which are ticked: the shown columns first, in their order (the
+    user drags them into another), then the others as offered."""
+    keys = {c.key for c in shown}
+    return [(c, True) for c in shown] + [(c, False) for c in offered if c.key not in keys]
+
+
 def fill_cells(columns: list[Column], rows: list[Any], kind: str) -> None:
     """Each row's cells (``row.cells``) for these columns: one pass over the page, the custom fields'
     users named in one query."""

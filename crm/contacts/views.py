@@ -72,12 +72,11 @@ def list_fields(request: HttpRequest, kind: str, items: list[Any]) -> dict[str, 
     offered = list_columns.available(user, kind, schema)
     shown = list_columns.chosen(kind, offered, selectors.list_layout(user=user, kind=kind))
     list_columns.fill_cells(shown, items, kind)
-    chosen_keys = {c.key for c in shown}
     uses_users = any(s.field_type == FieldType.USER for s in filter_fields)
     return {
         "list_kind": kind,
         "columns": shown,
-        "column_choices": [(c, c.key in chosen_keys) for c in offered],
+        "column_choices": list_columns.choices(offered, shown),
         "can_select": access.has_perm(user, kind, "edit"),
         **bulk_choices(user, kind),
         "show": selectors.standard_shown(user=user, kind=kind),

@@ -191,7 +191,8 @@ def format_phone(e164: str, extension: str = "") -> str:
         from django.utils.translation import gettext
 
         # Translators: the extension of a phone number, as in "8 (495) 555-20-00 доб. 134".
-        suffix = f" {gettext('ext.')} {extension}"
+        word = gettext("ext.")  # outside the f-string, where makemessages finds it
+        suffix = f" {word} {extension}"
     else:
         suffix = ""
     if len(e164) == 12 and e164.startswith("+79") and e164[1:].isdecimal():

@@ -141,7 +141,6 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     offered = list_columns.available(request.user, KIND)
     shown = list_columns.chosen(KIND, offered, list_layout(user=request.user, kind=KIND))
     list_columns.fill_cells(shown, page.items, KIND)
-    chosen_keys = {c.key for c in shown}
     context = _filter_context(request, request.GET) | {
         "page": page,
         "sort": sort,
@@ -151,7 +150,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         **deal_stage_choices(request.user),
         **bulk_choices(request.user, KIND),
         "columns": shown,
-        "column_choices": [(c, c.key in chosen_keys) for c in offered],
+        "column_choices": list_columns.choices(offered, shown),
         "pipelines": selectors.pipelines(user=request.user),
         "statuses": StageKind.choices,
         "paging_query": query_without(request, "after"),

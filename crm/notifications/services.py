@@ -178,7 +178,8 @@ def _send_telegram(notification: Notification) -> None:
         lines.append(telegram.escape(notification.body))
     if notification.url:
         link = telegram.escape(_absolute(notification.url))
-        lines.append(f'<a href="{link}">{telegram.escape(str(_("Open in CRM")))}</a>')
+        label = _("Open in CRM")  # outside the f-string, where makemessages finds it
+        lines.append(f'<a href="{link}">{telegram.escape(str(label))}</a>')
     telegram.send_message(prefs.telegram_chat_id, "\n".join(lines))
 
 

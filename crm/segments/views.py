@@ -243,11 +243,10 @@ def _deal_columns(request: HttpRequest, items: list[Any]) -> dict[str, Any]:
     offered = list_columns.available(request.user, "deal")
     shown = list_columns.chosen("deal", offered, list_layout(user=request.user, kind="deal"))
     list_columns.fill_cells(shown, items, "deal")
-    keys = {c.key for c in shown}
     return {
         "list_kind": "deal",
         "columns": shown,
-        "column_choices": [(c, c.key in keys) for c in offered],
+        "column_choices": list_columns.choices(offered, shown),
         "can_select": access.has_perm(request.user, "deal", "edit"),
     }
 

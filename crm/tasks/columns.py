@@ -17,6 +17,7 @@ from crm.accounts.access import is_active_user
 from crm.contacts.columns import (
     Column,
     available,
+    choices,
     chosen,
     default_keys,
     fill_cells,
@@ -95,8 +96,7 @@ def list_context(user: Any, items: list[Any], department: bool = False) -> dict[
         saved = [*default_keys(KIND), "assignee"]
     shown = chosen(KIND, offered, saved)
     fill_cells(shown, items, KIND)
-    keys = {c.key for c in shown}
-    return {"list_kind": KIND, "columns": shown, "column_choices": [(c, c.key in keys) for c in offered]}
+    return {"list_kind": KIND, "columns": shown, "column_choices": choices(offered, shown)}
 
 
 def register() -> None:
