@@ -58,7 +58,12 @@ def main() -> None:
     bulk = commands.add_parser("bulk", help="a bulk tag of a segment's members and its undo, timed")
     bulk.add_argument("--cards", type=int, default=100_000)
     bulk.add_argument("--tag", default="Бенчмарк")
-    bulk.add_argument("--verb", default="tag", choices=("tag", "task"), help="task: a task for each card")
+    bulk.add_argument(
+        "--verb",
+        default="tag",
+        choices=("tag", "task", "done", "due"),
+        help="task: a task for each card; done, due: open tasks marked done, or moved on",
+    )
     scoring = commands.add_parser("scoring", help="load lead signals, then time the scores' counts (R5.4)")
     scoring.add_argument("--signals", type=int, default=2_000_000)
     scoring.add_argument("--people", type=int, default=300_000)

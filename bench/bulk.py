@@ -1,5 +1,6 @@
 """``python -m bench bulk``: a bulk tag of 100,000 cards and its undo, timed (issue 15: each ≤ 10 s);
-``--verb task``: a task for each of them instead.
+``--verb task``: a task for each of them instead; ``--verb done`` or ``--verb due``: as many open tasks
+(those ``bench timeline`` made) marked done, or moved a fortnight on, and put back.
 
 The cards are a segment's members: the administrator's "no contact for 90 days" (the seeds' segment, most
 of the base), the first ``cards`` of them by id chosen as the bulk action's selection, so every run tags
@@ -29,9 +30,12 @@ def run(*, cards: int, tag: str, verb: str = "tag") -> None:
     sample = json.loads(sample_path().read_text())
     admin = User.objects.select_related("role").get(username=sample["admin"])
     definition = {"match": "all", "rules": [{"field": "last_contact", "op": "older_days", "value": 90}]}
+    kind = "task" if verb in ("done", "due") else "contact"
+    if kind == "task":
+        definition = {"match": "all", "rules": [{"field": "status", "op": "in", "value": ["open"]}]}
     started = time.perf_counter()
     ids = list(
-        members(user=admin, kind="contact", definition=definition)
+        members(user=admin, kind=kind, definition=definition)
         .order_by("pk")
         .values_list("pk", flat=True)[:cards]
     )
@@ -42,9 +46,13 @@ def run(*, cards: int, tag: str, verb: str = "tag") -> None:
     if verb == "task":
         due = (timezone.localdate() + datetime.timedelta(days=7)).isoformat()
         params: dict[str, Any] = {"title": "Позвонить: бенчмарк", "due": due}
+    elif verb == "done":
+        verb, params = "status", {"task_status": "done"}
+    elif verb == "due":
+        params = {"due": (timezone.localdate() + datetime.timedelta(days=14)).isoformat()}
     else:
         params = {"tag": tag}
-    action = bulk_start(actor=admin, verb=verb, params=params, ids=ids, source=SYSTEM)
+    action = bulk_start(actor=admin, verb=verb, params=params, kind=kind, ids=ids, source=SYSTEM)
     started = time.perf_counter()
     done = bulk_run(action_id=action.pk)
     tagged = time.perf_counter() - started
