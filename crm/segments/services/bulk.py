@@ -36,6 +36,13 @@ SLICE = 20_000  # cards between two progress saves
 MAX_SELECTION = 100_000
 STALLED_AFTER = datetime.timedelta(minutes=3)
 SETS = {BulkVerb.ASSIGN: "owner", BulkVerb.STATUS: "status", BulkVerb.BASE_TYPE: "base_type"}
+# The actions only some kinds take: a stage is a deal's, a due date a task's, a task is on a person or a
+# company. Tasks take only their own (``TASK_SETS``).
+ONLY_FOR: dict[str, set[str]] = {
+    BulkVerb.STAGE: {SegmentKind.DEAL},
+    BulkVerb.DUE: {SegmentKind.TASK},
+    BulkVerb.TASK: {SegmentKind.CONTACT, SegmentKind.COMPANY},
+}
 # What a bulk action on tasks sets, and the bulk form's field that names the value.
 TASK_SETS = {
     BulkVerb.STATUS: (task_bulk.STATUS, "task_status"),
@@ -93,17 +100,16 @@ def bulk_start(
 
 
 def _clean_params(actor: User, kind: str, verb: str, params: dict[str, Any]) -> dict[str, Any]:
+    if (verb in ONLY_FOR and kind not in ONLY_FOR[verb]) or (
+        kind == SegmentKind.TASK and verb not in TASK_SETS
+    ):
+        message = _("This change does not apply to these cards.")
+        raise ValidationFailed([FieldError("verb", "invalid", message)])
     if verb == BulkVerb.STAGE:
-        if kind != SegmentKind.DEAL:
-            message = _("This change does not apply to these cards.")
-            raise ValidationFailed([FieldError("verb", "invalid", message)])
         return deal_services.deals_to_stage_clean(
             stage_id=_int(params.get("stage_id")), loss_reason_id=params.get("loss_reason_id")
         )
-    if kind == SegmentKind.TASK or verb == BulkVerb.DUE:
-        if kind != SegmentKind.TASK or verb not in TASK_SETS:
-            message = _("This change does not apply to these cards.")
-            raise ValidationFailed([FieldError("verb", "invalid", message)])
+    if kind == SegmentKind.TASK:
         name, field = TASK_SETS[BulkVerb(verb)]
         return task_bulk.tasks_set_clean(actor=actor, name=name, raw=params.get(field))
     if verb in (BulkVerb.TAG, BulkVerb.UNTAG):
@@ -122,9 +128,6 @@ def _clean_params(actor: User, kind: str, verb: str, params: dict[str, Any]) -> 
         value = raw if name == "base_type" else _int(raw)
         return {"value": bulk_changes.check_value(actor, kind, name, value)}
     if verb == BulkVerb.TASK:
-        if kind == SegmentKind.DEAL:  # a task is on a person or a company
-            message = _("This change does not apply to these cards.")
-            raise ValidationFailed([FieldError("verb", "invalid", message)])
         return task_services.tasks_for_cards_clean(actor=actor, data=_task_input(params))
     raise ValidationFailed([FieldError("verb", "invalid", _("Choose an action from the list."))])
 
