@@ -174,7 +174,7 @@ def test_an_unknown_kind_of_list_is_refused(head_a):
     from crm.core.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed):
-        export_start(actor=head_a, file_format="csv", kind="deal")
+        export_start(actor=head_a, file_format="csv", kind="task")
     assert ExportJob.objects.count() == 0
 
 

@@ -1,8 +1,8 @@
 """Bulk actions on a segment's members or on cards chosen by hand (R5): tag, untag, hand to a manager, set
 the status or the base type, create a task for each; move deals to a stage; on tasks, set their status,
-hand them to a colleague or move their due date (``crm/tasks/bulk.py``). Started in a request, run by the
-worker a slice at a time with its progress saved, journaled under the action's id as one batch, and undone
-the same way.
+hand them to a colleague or move their due date (``crm/tasks/services/bulk.py``). Started in a request,
+run by the worker a slice at a time with its progress saved, journaled under the action's id as one batch,
+and undone the same way.
 
 A run is safe to repeat: a card already holding the value is skipped, so a run the worker dropped (a
 killed process) is simply taken up again from the start by ``bulk_resume_stalled``."""
@@ -26,9 +26,9 @@ from crm.core.errors import FieldError, NotFound, PermissionDenied, ValidationFa
 from crm.deals import services as deal_services
 from crm.segments import kinds, selectors
 from crm.segments.models import BulkAction, BulkPart, BulkStatus, BulkVerb, SegmentKind
-from crm.tasks import bulk as task_bulk
 from crm.tasks import services as task_services
 from crm.tasks.models import Priority
+from crm.tasks.services import bulk as task_bulk
 
 log = logging.getLogger(__name__)
 
