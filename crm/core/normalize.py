@@ -401,6 +401,11 @@ def _name_key_fully(text: str) -> str:
 _MSG_DATE_FORMAT = _("Enter a date as DD.MM.YYYY, e.g. 14.03.1985.")
 _MSG_DATE_IMPOSSIBLE = _("This date does not exist, e.g. 31 February.")
 _MSG_DATE_RANGE = _("Enter a date between 01.01.1900 and 31.12.2199.")
+_MSG_OFFSET = _("Give the time with a real time zone offset, from −12:00 to +14:00.")
+# The offsets the world's time zones use. Python takes up to ±24 hours; PostgreSQL refuses beyond ±15:59,
+# which made a moment like "…+22:30" a server error on PostgreSQL alone.
+EARLIEST_OFFSET = datetime.timedelta(hours=-12)
+LATEST_OFFSET = datetime.timedelta(hours=14)
 
 # The dates a CRM can mean. Beyond them a value is a typo or a probe, and near the ends of what Python and
 # the databases hold, converting it to UTC overflows (0001-01-01 at +05:00 has no UTC; PostgreSQL stores it
@@ -416,6 +421,9 @@ def check_date_range(value: datetime.date | datetime.datetime) -> None:
     day = value.date() if isinstance(value, datetime.datetime) else value
     if not EARLIEST <= day <= LATEST:
         raise NormalizationError("out_of_range", _MSG_DATE_RANGE)
+    offset = value.utcoffset() if isinstance(value, datetime.datetime) else None
+    if offset is not None and not EARLIEST_OFFSET <= offset <= LATEST_OFFSET:
+        raise NormalizationError("invalid_offset", _MSG_OFFSET)
 
 
 @dataclass(frozen=True)

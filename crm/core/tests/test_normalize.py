@@ -868,3 +868,24 @@ def test_a_nul_is_found_wherever_a_value_holds_it(value):
 
     assert holds_nul(value) == ("\x00" in repr(value).replace("\\x00", "\x00"))
     assert holds_nul([Line(value="1", note=str(value))]) == holds_nul(str(value))
+
+
+@pytest.mark.parametrize(
+    ("hours", "minutes", "refused"),
+    [(-12, 0, False), (14, 0, False), (5, 30, False), (22, 30, True), (-13, 0, True), (15, 59, True)],
+)
+def test_a_moment_with_an_offset_no_time_zone_uses_is_refused(
+    hours: int, minutes: int, refused: bool
+) -> None:
+    """PostgreSQL refuses offsets beyond ±15:59 (a 500 on it alone); no zone is beyond −12:00…+14:00."""
+    from crm.core.normalize import check_date_range
+
+    sign = -1 if hours < 0 else 1
+    zone = datetime.timezone(sign * datetime.timedelta(hours=abs(hours), minutes=minutes))
+    moment = datetime.datetime(2027, 5, 14, 15, 37, tzinfo=zone)
+    if refused:
+        with pytest.raises(NormalizationError) as info:
+            check_date_range(moment)
+        assert info.value.code == "invalid_offset"
+    else:
+        check_date_range(moment)
