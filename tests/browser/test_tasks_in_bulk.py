@@ -66,10 +66,13 @@ def test_a_column_dragged_to_the_top_of_the_chooser_comes_first_in_the_table(liv
     page.locator("[data-testid=column-chooser] > button").click()
     choices = page.locator("[data-column-choice]")
     priority = page.locator("[data-column-choice=priority] [data-drag-handle]")
+    expect(priority).to_be_visible()
+    page.wait_for_timeout(300)  # the menu placed where it stays before the hand measures it
     top = choices.first.bounding_box()
     start = priority.bounding_box()
     page.mouse.move(start["x"] + 4, start["y"] + 4)
     page.mouse.down()
+    page.mouse.move(start["x"] + 4, start["y"] - 6, steps=5)  # a first move starts the drag
     page.mouse.move(top["x"] + 4, top["y"] + 2, steps=15)
     page.mouse.move(top["x"] + 4, top["y"] + 1, steps=5)
     page.mouse.up()
