@@ -61,8 +61,8 @@ def main() -> None:
     bulk.add_argument(
         "--verb",
         default="tag",
-        choices=("tag", "task", "done", "due"),
-        help="task: a task for each card; done, due: open tasks marked done, or moved on",
+        choices=("tag", "task", "done", "due", "reopen"),
+        help="task: a task for each card; done, due: open tasks marked done, or moved on; reopen: done ones",
     )
     scoring = commands.add_parser("scoring", help="load lead signals, then time the scores' counts (R5.4)")
     scoring.add_argument("--signals", type=int, default=2_000_000)

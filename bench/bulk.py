@@ -1,6 +1,7 @@
 """``python -m bench bulk``: a bulk tag of 100,000 cards and its undo, timed (issue 15: each ≤ 10 s);
 ``--verb task``: a task for each of them instead; ``--verb done`` or ``--verb due``: as many open tasks
-(those ``bench timeline`` made) marked done, or moved a fortnight on, and put back.
+(those ``bench timeline`` made) marked done, or moved a fortnight on, and put back; ``--verb reopen``: as
+many done tasks opened again, and closed again by the undo as they were.
 
 The cards are a segment's members: the administrator's "no contact for 90 days" (the seeds' segment, most
 of the base), the first ``cards`` of them by id chosen as the bulk action's selection, so every run tags
@@ -30,9 +31,10 @@ def run(*, cards: int, tag: str, verb: str = "tag") -> None:
     sample = json.loads(sample_path().read_text())
     admin = User.objects.select_related("role").get(username=sample["admin"])
     definition = {"match": "all", "rules": [{"field": "last_contact", "op": "older_days", "value": 90}]}
-    kind = "task" if verb in ("done", "due") else "contact"
+    kind = "task" if verb in ("done", "due", "reopen") else "contact"
     if kind == "task":
-        definition = {"match": "all", "rules": [{"field": "status", "op": "in", "value": ["open"]}]}
+        status = "done" if verb == "reopen" else "open"
+        definition = {"match": "all", "rules": [{"field": "status", "op": "in", "value": [status]}]}
     started = time.perf_counter()
     ids = list(
         members(user=admin, kind=kind, definition=definition)
@@ -46,8 +48,9 @@ def run(*, cards: int, tag: str, verb: str = "tag") -> None:
     if verb == "task":
         due = (timezone.localdate() + datetime.timedelta(days=7)).isoformat()
         params: dict[str, Any] = {"title": "Позвонить: бенчмарк", "due": due}
-    elif verb == "done":
-        verb, params = "status", {"task_status": "done"}
+    elif verb in ("done", "reopen"):
+        params = {"task_status": "done" if verb == "done" else "open"}
+        verb = "status"
     elif verb == "due":
         params = {"due": (timezone.localdate() + datetime.timedelta(days=14)).isoformat()}
     else:

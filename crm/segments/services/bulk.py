@@ -306,6 +306,13 @@ def bulk_undo_run(*, action_id: Any) -> BulkAction:
             done = task_services.tasks_for_cards_undo(actor=actor, batch=batch, source=source)
             _beat(action, done=done, status=BulkStatus.UNDONE, undone_at=timezone.now())
             return action
+        if kind == SegmentKind.TASK and action.verb == BulkVerb.STATUS:  # many parts: put back at once
+            parts = list(BulkPart.objects.filter(action=action).values_list("before", "ids"))
+            done = task_bulk.tasks_status_restore(
+                actor=actor, parts=parts, expect=params["value"], source=source, batch=batch
+            )
+            _beat(action, done=done, status=BulkStatus.UNDONE, undone_at=timezone.now())
+            return action
         for part in BulkPart.objects.filter(action=action).order_by("pk"):
             ids = list(part.ids)
             if action.verb == BulkVerb.STAGE:  # back to the stage (and the loss reason) each left
@@ -324,7 +331,7 @@ def bulk_undo_run(*, action_id: Any) -> BulkAction:
                 task_bulk.tasks_set(
                     actor=actor,
                     ids=ids,
-                    name=task_bulk.DUE_AT if name == task_bulk.DUE else name,
+                    name=name,
                     value=part.before,
                     expect=params["value"],
                     source=source,

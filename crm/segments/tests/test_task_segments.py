@@ -285,3 +285,18 @@ def test_the_api_changes_chosen_tasks_and_pages_through_a_segment_of_tasks(clien
     assert [t["title"] for t in members["items"]] == ["Через API"]
     assert started.status_code == 202
     assert Task.objects.get(pk=task.pk).status == "done"
+
+
+def test_done_tasks_opened_again_in_bulk_get_back_who_closed_them_and_when_on_undo(manager_a, head_a):
+    first, second = make_task(manager_a, "Первая"), make_task(manager_a, "Вторая")
+    task_complete(actor=manager_a, task_id=first.pk, source=SYSTEM)
+    task_complete(actor=head_a, task_id=second.pk, source=SYSTEM)
+    closed = {t.pk: (t.completed_at, t.completed_by_id) for t in Task.objects.all()}
+
+    action = run(head_a, "status", ids=[first.pk, second.pk], task_status="open")
+    opened = set(Task.objects.values_list("status", "completed_at"))
+    undo(head_a, action)
+
+    assert opened == {("open", None)}
+    assert {t.pk: (t.completed_at, t.completed_by_id) for t in Task.objects.all()} == closed
+    assert set(Task.objects.values_list("status", flat=True)) == {"done"}

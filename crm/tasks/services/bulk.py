@@ -34,7 +34,6 @@ from crm.tasks.dates import end_of_day
 from crm.tasks.models import Task, TaskComment, TaskStatus
 
 STATUS, ASSIGNEE, DUE = "status", "assignee", "due"
-DUE_AT = "due_at"  # the undo of a due date: each task's own moment put back
 CHUNK = 5000
 READ = (
     *("pk", "title", "status", "completed_at", "completed_by_id", "assignee_id"),
@@ -84,10 +83,14 @@ def tasks_set(
     batch: Any,
     expect: Any = None,
 ) -> Changed:
-    """Set ``name`` to ``value`` on the tasks of ``ids`` the actor may change: a status (``value`` the
-    status, or what the undo puts back: ``[status, closed at, closed by]``), an assignee (a user's id), a
-    due day (``DUE``: an ISO date; a timed task keeps its time of day, its reminder moves with it) or a due
-    moment (``DUE_AT``: the undo's). With ``expect``, only tasks still holding it are changed."""
+    """Set ``name`` to ``value`` on the tasks of ``ids`` the actor may change: a status (kept by
+    ``[status, closed at, closed by]`` for ``tasks_status_restore``), an assignee (a user's id), a due day
+    (``DUE``: an ISO date; a timed task keeps its time of day, its reminder moves with it). With ``expect``,
+    only tasks still holding it are changed.
+
+    A task moved to another day is kept under the day it left: the undo moves the tasks of each such day
+    back to it (at the time of day they kept), a few hundred parts for any number of tasks. Kept under
+    each task's own moment, an undo of 45,000 tasks was 45,000 runs of its chunk's queries (148 s)."""
     changed = Changed()
     handed: dict[int, int] = {}
     reminders: list[datetime.datetime] = []
@@ -103,7 +106,7 @@ def tasks_set(
                     actor, rows, value, expect, now, changed, source, batch
                 )
             else:
-                reminders += _set_due(actor, rows, name, value, expect, now, changed, source, batch)
+                reminders += _set_due(actor, rows, value, expect, now, changed, source, batch)
     if name == ASSIGNEE and handed.get(value) and value != actor.pk:
         _notify_handed(actor, value, handed[value])
     if reminders:
@@ -111,6 +114,43 @@ def tasks_set(
 
         fire_reminders_now.schedule(eta=min(reminders))
     return changed
+
+
+def tasks_status_restore(
+    *, actor: User, parts: list[tuple[Any, list[int]]], expect: str, source: ChangeSource, batch: Any
+) -> int:
+    """The undo of a status change: each task of ``parts`` (what ``tasks_set`` returned: ``[status,
+    closed at, closed by]`` and the tasks that had it) gets its earlier status back, with the moment and
+    the person that closed it, where it still holds ``expect``. Each task's own values in one statement a
+    chunk: tasks closed at different moments are as many parts, and a part at a time took 148 s for
+    45,000 of them. Returns how many were put back."""
+    earlier = {pk: value for value, ids in parts for pk in ids}
+    now, restored = timezone.now(), 0
+    for chunk in chunks(sorted(earlier), CHUNK):
+        with transaction.atomic():
+            seen = Task.objects.visible_to(actor).changeable_by(actor)
+            rows = list(with_ids(seen, "id", chunk).select_for_update(of=("self",)).values(*READ))
+            targets = [r for r in rows if r["status"] == expect]
+            updates = []
+            for row in targets:
+                status, closed_raw, closed_by = earlier[row["pk"]]
+                closed_at = datetime.datetime.fromisoformat(closed_raw) if closed_raw else None
+                updates.append(
+                    SimpleNamespace(
+                        pk=row["pk"],
+                        status=status,
+                        completed_at=closed_at,
+                        completed_by_id=closed_by,
+                        updated_at=now,
+                        sequence=row["sequence"] + 1,
+                    )
+                )
+            fields = ("status", "completed_at", "completed_by_id", "updated_at", "sequence")
+            bulk.update_objects(Task, updates, fields)
+            items = [(_ref(r), {"status": [r["status"], earlier[r["pk"]][0]]}) for r in targets]
+            _journal(actor, source, batch, items)
+            restored += len(targets)
+    return restored
 
 
 def _journal(actor: User, source: ChangeSource, batch: Any, items: list[tuple[Ref, dict[str, Any]]]) -> None:
@@ -132,13 +172,8 @@ def _set_status(
     source: ChangeSource,
     batch: Any,
 ) -> None:
-    if isinstance(value, list):  # the undo: the status with the moment and the person that closed it
-        status, closed_raw, closed_by = value
-        closed_at = datetime.datetime.fromisoformat(closed_raw) if closed_raw else None
-    else:
-        status = value
-        closed = status != TaskStatus.OPEN
-        closed_at, closed_by = (now, actor.pk) if closed else (None, None)
+    status = value
+    closed_at, closed_by = (now, actor.pk) if status != TaskStatus.OPEN else (None, None)
     targets = [r for r in rows if r["status"] != status and (expect is None or r["status"] == expect)]
     if not targets:
         return
@@ -206,7 +241,6 @@ def _set_assignee(
 def _set_due(
     actor: User,
     rows: list[dict[str, Any]],
-    name: str,
     value: str,
     expect: Any,
     now: datetime.datetime,
@@ -221,7 +255,7 @@ def _set_due(
         old = row["due_at"]
         if expected is not None and timezone.localtime(old, tz).date() != expected:
             continue  # moved again since: that date wins
-        new = _moved(old, row["all_day"], name, value, tz)
+        new = _moved(old, row["all_day"], value, tz)
         if new == old:
             continue
         remind = row["remind_at"] + (new - old) if row["remind_at"] else None
@@ -236,7 +270,7 @@ def _set_due(
                 sequence=row["sequence"] + 1,
             )
         )
-        changed.add(old.isoformat(), row["pk"])
+        changed.add(timezone.localtime(old, tz).date().isoformat(), row["pk"])
         changes = diff({"due_at": old, "remind_at": row["remind_at"]}, {"due_at": new, "remind_at": remind})
         items.append((_ref(row), changes))
         if remind and remind > now:
@@ -246,13 +280,9 @@ def _set_due(
     return reminders
 
 
-def _moved(
-    old: datetime.datetime, all_day: bool, name: str, value: str, tz: datetime.tzinfo
-) -> datetime.datetime:
-    """The task's new due moment: the undo's own moment, or the new day (by its end for an all-day task,
-    at the same time of day for a timed one)."""
-    if name == DUE_AT:
-        return datetime.datetime.fromisoformat(value)
+def _moved(old: datetime.datetime, all_day: bool, value: str, tz: datetime.tzinfo) -> datetime.datetime:
+    """The task's due moment on the day ``value``: by its end for an all-day task, at the same time of day
+    for a timed one."""
     day = datetime.date.fromisoformat(value)
     if all_day:
         return end_of_day(day, tz)
