@@ -131,18 +131,32 @@ def tasks_status_restore(
             seen = Task.objects.visible_to(actor).changeable_by(actor)
             rows = list(with_ids(seen, "id", chunk).select_for_update(of=("self",)).values(*READ))
             targets = [r for r in rows if r["status"] == expect]
-            updates = []
+            sequence_of = {r["pk"]: r["sequence"] for r in targets}
+            alike: dict[tuple[Any, ...], list[int]] = {}
             for row in targets:
-                status, closed_raw, closed_by = earlier[row["pk"]]
+                alike.setdefault(tuple(earlier[row["pk"]]), []).append(row["pk"])
+            # One statement for each earlier state (all of them "open" for tasks the change closed); a task
+            # closed at its own moment is a state of its own, all of those in one statement run per row.
+            updates = []
+            for (status, closed_raw, closed_by), pks in alike.items():
                 closed_at = datetime.datetime.fromisoformat(closed_raw) if closed_raw else None
-                updates.append(
-                    SimpleNamespace(
-                        pk=row["pk"],
+                if len(pks) > 1:
+                    Task.objects.filter(pk__in=pks).update(
                         status=status,
                         completed_at=closed_at,
                         completed_by_id=closed_by,
                         updated_at=now,
-                        sequence=row["sequence"] + 1,
+                        sequence=F("sequence") + 1,
+                    )
+                    continue
+                updates.append(
+                    SimpleNamespace(
+                        pk=pks[0],
+                        status=status,
+                        completed_at=closed_at,
+                        completed_by_id=closed_by,
+                        updated_at=now,
+                        sequence=sequence_of[pks[0]] + 1,
                     )
                 )
             fields = ("status", "completed_at", "completed_by_id", "updated_at", "sequence")
