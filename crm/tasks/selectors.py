@@ -161,7 +161,8 @@ class TaskFilters:
 
     @property
     def narrowed(self) -> bool:
-        """Whether it asks more than a section of "my day" does (the list then offers "Reset")."""
+        """Whether it asks more than a section of "my day" does (the page is then titled «Tasks», not by
+        the section)."""
         return bool(
             self.status != TaskStatus.OPEN or self.priority or self.category_id or self.assignee_id or self.q
         )
@@ -203,15 +204,6 @@ def task_page(
     if filters.where is not None:
         qs = qs.filter(filters.where)
     return paginate(qs, TASK_SORTS.get(sort, TASK_SORTS["due"]), cursor, limit)
-
-
-def day_list(
-    *, user: User, when: str, department: bool = False, cursor: str | None = None, limit: int = 50
-) -> Page[Task]:
-    """One section of "my day" in full, page by page (keyset on the due moment)."""
-    return task_page(
-        user=user, filters=TaskFilters(when=when), department=department, cursor=cursor, limit=limit
-    )
 
 
 CALENDAR_PER_DAY = 4  # tasks shown in a calendar day; the rest are counted
