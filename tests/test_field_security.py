@@ -51,7 +51,7 @@ def _example_input(kind: str, owner) -> dict:
 
 STANDARD_SECRETS = _secrets("contact")
 CUSTOM_SECRETS = {
-    "discount": ["13,77", "13.77"],
+    "discount": ["73,77", "73.77"],  # no moment's seconds are 73 ("13.77" could be)
     "cost_price": ["987 654,32", "987654.32", "987\xa0654,32"],
     "secret_choice": ["Опция-тайна"],
     "secret_text": ["скрытый-текст"],
@@ -91,7 +91,7 @@ def card(manager_a, admin):
         first_name="Пётр",
         **_example_input("contact", manager_a),
         custom={
-            "discount": "13,77",
+            "discount": "73,77",
             "cost_price": "987654,32",
             "secret_choice": str(option.pk),
             "secret_text": "скрытый-текст",
@@ -226,7 +226,8 @@ def test_a_hidden_or_read_only_field_keeps_its_value_when_the_role_saves_the_car
     assert card.custom["secret_text"] == "скрытый-текст!"
 
 
-COMPANY_SECRETS = _secrets("company") | {"margin": ["31,5", "31.5"]}
+# "73.95" cannot be a moment's seconds: "31.5" was, in a timestamp of the answer ("…14:44:31.512+03:00").
+COMPANY_SECRETS = _secrets("company") | {"margin": ["73,95", "73.95"]}
 
 
 @pytest.fixture
@@ -241,7 +242,7 @@ def company(admin, manager_a):
         source=SYSTEM,
     )
     data = CompanyInput(
-        name="ООО Открытая", **_example_input("company", manager_a), custom={"margin": "31,5"}
+        name="ООО Открытая", **_example_input("company", manager_a), custom={"margin": "73,95"}
     )
     return company_create(actor=manager_a, data=data, source=SYSTEM)
 
