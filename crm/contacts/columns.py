@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from crm.accounts import access
+from crm.contacts.selectors import list_layout
 from crm.contacts.templatetags.contacts import phone as phone_text
 from crm.fields import values as custom_values
 from crm.fields.schema import Schema, schema_for
@@ -193,6 +194,16 @@ def choices(offered: list[Column], shown: list[Column]) -> list[tuple[Column, bo
     user drags them into another), then the others as offered."""
     keys = {c.key for c in shown}
     return [(c, True) for c in shown] + [(c, False) for c in offered if c.key not in keys]
+
+
+def list_context(user: Any, kind: str, items: list[Any], defaults: list[str] | None = None) -> dict[str, Any]:
+    """A list's columns for this user (their saved choice, else ``defaults``, else the list's own) with the
+    rows' cells filled in, and what the chooser offers: the context every dense list's table takes."""
+    offered = available(user, kind)
+    saved = list_layout(user=user, kind=kind)
+    shown = chosen(kind, offered, saved if saved is not None else defaults)
+    fill_cells(shown, items, kind)
+    return {"list_kind": kind, "columns": shown, "column_choices": choices(offered, shown)}
 
 
 def fill_cells(columns: list[Column], rows: list[Any], kind: str) -> None:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from crm.accounts import access
 from crm.accounts.selectors import colleagues
 from crm.contacts import columns as list_columns
-from crm.contacts.selectors import field_users, global_search, list_layout
+from crm.contacts.selectors import field_users, global_search
 from crm.contacts.views import bulk_choices
 from crm.core.audit import ChangeSource
 from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -138,19 +138,14 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         sort=sort,
         cursor=request.GET.get("after"),
     )
-    offered = list_columns.available(request.user, KIND)
-    shown = list_columns.chosen(KIND, offered, list_layout(user=request.user, kind=KIND))
-    list_columns.fill_cells(shown, page.items, KIND)
     context = _filter_context(request, request.GET) | {
         "page": page,
         "sort": sort,
-        "list_kind": KIND,
+        **list_columns.list_context(request.user, KIND, page.items),
         "can_select": access.has_perm(request.user, KIND, "edit"),
         "can_export": access.has_perm(request.user, KIND, "export"),
         **deal_stage_choices(request.user),
         **bulk_choices(request.user, KIND),
-        "columns": shown,
-        "column_choices": list_columns.choices(offered, shown),
         "pipelines": selectors.pipelines(user=request.user),
         "statuses": StageKind.choices,
         "paging_query": query_without(request, "after"),

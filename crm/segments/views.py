@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_POST
 from crm.accounts import access
 from crm.accounts.selectors import colleagues
 from crm.contacts import columns as list_columns
-from crm.contacts.selectors import list_layout
 from crm.contacts.views import bulk_choices, list_fields
 from crm.core.audit import ChangeSource
 from crm.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -240,15 +239,8 @@ def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _deal_columns(request: HttpRequest, items: list[Any]) -> dict[str, Any]:
-    offered = list_columns.available(request.user, "deal")
-    shown = list_columns.chosen("deal", offered, list_layout(user=request.user, kind="deal"))
-    list_columns.fill_cells(shown, items, "deal")
-    return {
-        "list_kind": "deal",
-        "columns": shown,
-        "column_choices": list_columns.choices(offered, shown),
-        "can_select": access.has_perm(request.user, "deal", "edit"),
-    }
+    can_select = access.has_perm(request.user, "deal", "edit")
+    return list_columns.list_context(request.user, "deal", items) | {"can_select": can_select}
 
 
 def _bulk_choices(request: HttpRequest, kind: str) -> dict[str, Any]:

@@ -14,17 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from crm.accounts.access import is_active_user
-from crm.contacts.columns import (
-    Column,
-    available,
-    choices,
-    chosen,
-    default_keys,
-    fill_cells,
-    register_column,
-    register_list,
-)
-from crm.contacts.selectors import list_layout
+from crm.contacts import columns as tables
+from crm.contacts.columns import Column, default_keys, register_column, register_list
 from crm.fields.schema import schema_for
 
 KIND = "task"
@@ -90,13 +81,7 @@ COLUMNS = [
 def list_context(user: Any, items: list[Any], department: bool = False) -> dict[str, Any]:
     """The columns a tasks table shows this user (their choice, remembered; a head's department view adds
     the assignee by default), with the rows' cells filled in, and what the chooser offers."""
-    offered = available(user, KIND)
-    saved = list_layout(user=user, kind=KIND)
-    if saved is None and department:
-        saved = [*default_keys(KIND), "assignee"]
-    shown = chosen(KIND, offered, saved)
-    fill_cells(shown, items, KIND)
-    return {"list_kind": KIND, "columns": shown, "column_choices": choices(offered, shown)}
+    return tables.list_context(user, KIND, items, [*default_keys(KIND), "assignee"] if department else None)
 
 
 def register() -> None:

@@ -97,8 +97,7 @@ def tasks_set(
     now = timezone.now()
     for chunk in chunks(ids, CHUNK):
         with transaction.atomic():
-            seen = Task.objects.visible_to(actor).changeable_by(actor)
-            rows = list(with_ids(seen, "id", chunk).select_for_update(of=("self",)).values(*READ))
+            rows = _changeable(actor, chunk)
             if name == STATUS:
                 _set_status(actor, rows, value, expect, now, changed, source, batch)
             elif name == ASSIGNEE:
@@ -128,8 +127,7 @@ def tasks_status_restore(
     now, restored = timezone.now(), 0
     for chunk in chunks(sorted(earlier), CHUNK):
         with transaction.atomic():
-            seen = Task.objects.visible_to(actor).changeable_by(actor)
-            rows = list(with_ids(seen, "id", chunk).select_for_update(of=("self",)).values(*READ))
+            rows = _changeable(actor, chunk)
             targets = [r for r in rows if r["status"] == expect]
             sequence_of = {r["pk"]: r["sequence"] for r in targets}
             alike: dict[tuple[Any, ...], list[int]] = {}
@@ -165,6 +163,13 @@ def tasks_status_restore(
             _journal(actor, source, batch, items)
             restored += len(targets)
     return restored
+
+
+def _changeable(actor: User, ids: list[int]) -> list[dict[str, Any]]:
+    """The tasks of ``ids`` the actor may change, locked for the chunk's transaction: a second worker on
+    the same action waits, then reads what the first one wrote."""
+    seen = Task.objects.visible_to(actor).changeable_by(actor)
+    return list(with_ids(seen, "id", ids).select_for_update(of=("self",)).values(*READ))
 
 
 def _journal(actor: User, source: ChangeSource, batch: Any, items: list[tuple[Ref, dict[str, Any]]]) -> None:
